@@ -1,0 +1,59 @@
+# jetdag: `make run` starts the visualizer with the demo workload on an embedded NATS server;
+# `make test` runs the whole suite (under Xvfb for the window tests). Both install what a fresh
+# Debian/Ubuntu machine lacks through `make deps`.
+
+GO       ?= go
+BIN      ?= bin/jetdag
+XVFB     := xvfb-run -a -s "-screen 0 1280x1024x24"
+APT_PKGS := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxi-dev libxinerama-dev \
+            libxrandr-dev libxxf86vm-dev xvfb xauth libgl1-mesa-dri
+FUZZTIME ?= 20s
+
+.PHONY: all build run test test-short bench fuzz deps check-deps vet windows clean
+
+all: build
+
+# deps installs the system packages Ebiten's cgo build and the Xvfb tests need. As root on a
+# Debian/Ubuntu machine it runs apt-get; otherwise it prints the command to run.
+deps:
+	@missing=""; for p in $(APT_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+	  echo "jetdag needs these system packages:$$missing"; \
+	  echo "run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
+	fi
+
+build: deps
+	$(GO) build -o $(BIN) .
+
+run: build
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+	  echo "no display: running under Xvfb (the window is invisible; use --screenshot to look)"; \
+	  $(XVFB) ./$(BIN) view --demo $(ARGS); \
+	else ./$(BIN) view --demo $(ARGS); fi
+
+# test runs the whole suite with the race detector, window tests under Xvfb.
+test: deps
+	$(GO) vet ./...
+	$(XVFB) $(GO) test -race -count=1 -timeout 30m ./...
+
+test-short: deps
+	$(XVFB) $(GO) test -short -count=1 ./...
+
+# fuzz runs each fuzz target for FUZZTIME.
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./store/block
+
+bench: deps
+	$(XVFB) $(GO) test -run='^$$' -bench=. -benchmem ./...
+
+windows:
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -o bin/jetdag.exe .
+
+clean:
+	rm -rf bin

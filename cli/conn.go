@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// connFlags are the global NATS connection flags. Defaults follow the nats CLI's
+// environment conventions (NATS_URL, NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_CREDS,
+// NATS_NKEY, NATS_CA, NATS_CERT, NATS_KEY).
+type connFlags struct {
+	URLs     string
+	User     string
+	Password string
+	Token    string
+	Creds    string
+	NKey     string
+	TLSCA    string
+	TLSCert  string
+	TLSKey   string
+	// urlSet reports whether --nats or NATS_URL named a server; the visualizer starts an
+	// embedded server when neither did.
+	urlSet bool
+}
+
+// DefaultURL is the server the CLI talks to when neither --nats nor NATS_URL is given.
+const DefaultURL = "nats://127.0.0.1:4222"
+
+func (c *connFlags) register(root *cobra.Command) {
+	f := root.PersistentFlags()
+	f.StringVar(&c.URLs, "nats", envOr("NATS_URL", DefaultURL), "NATS server URLs, comma separated ($NATS_URL)")
+	f.StringVar(&c.User, "user", os.Getenv("NATS_USER"), "NATS user ($NATS_USER)")
+	f.StringVar(&c.Password, "password", os.Getenv("NATS_PASSWORD"), "NATS password ($NATS_PASSWORD)")
+	f.StringVar(&c.Token, "token", os.Getenv("NATS_TOKEN"), "NATS token ($NATS_TOKEN)")
+	f.StringVar(&c.Creds, "creds", os.Getenv("NATS_CREDS"), "NATS credentials file ($NATS_CREDS)")
+	f.StringVar(&c.NKey, "nkey", os.Getenv("NATS_NKEY"), "NATS nkey seed file ($NATS_NKEY)")
+	f.StringVar(&c.TLSCA, "tls-ca", os.Getenv("NATS_CA"), "CA certificate file for TLS ($NATS_CA)")
+	f.StringVar(&c.TLSCert, "tls-cert", os.Getenv("NATS_CERT"), "client certificate file for TLS ($NATS_CERT)")
+	f.StringVar(&c.TLSKey, "tls-key", os.Getenv("NATS_KEY"), "client key file for TLS ($NATS_KEY)")
+	c.urlSet = os.Getenv("NATS_URL") != ""
+	root.PersistentPreRunE = chainPreRun(root.PersistentPreRunE, func(cmd *cobra.Command, _ []string) error {
+		if cmd.Flags().Changed("nats") {
+			c.urlSet = true
+		}
+		return nil
+	})
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func chainPreRun(a, b func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if a != nil {
+			if err := a(cmd, args); err != nil {
+				return err
+			}
+		}
+		return b(cmd, args)
+	}
+}

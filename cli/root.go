@@ -1,0 +1,138 @@
+// Package cli is the jetdag command line: it parses flags with cobra and calls the store,
+// the DAG engine and the visualizer. Every command prints machine-readable JSON lines on
+// stdout and returns the documented exit codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, documented in README.md.
+const (
+	ExitOK       = 0 // success
+	ExitFailure  = 1 // the command ran and failed (server error, verification failure, …)
+	ExitBadInput = 2 // the arguments or the input were malformed
+	ExitConflict = 3 // an append lost an optimistic-concurrency race
+)
+
+// ExitError carries an exit code together with the error that caused it.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// badInput marks err as a problem with the user's input (exit code 2).
+func badInput(err error) error { return &ExitError{Code: ExitBadInput, Err: err} }
+
+// badInputf formats a bad-input error.
+func badInputf(format string, args ...any) error { return badInput(fmt.Errorf(format, args...)) }
+
+// env holds the streams and shared settings one invocation runs with; commands read their
+// input and write their output only through it, so tests can run them in-process.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	logger *slog.Logger
+	conn   connFlags
+}
+
+// Main runs the jetdag command line with args and returns the process exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, args, stdin, stdout, stderr)
+}
+
+// Run is Main with an explicit context; tests call it directly.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRootCmd(e)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintln(stderr, "jetdag:", err)
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	if isUsageError(err) {
+		return ExitBadInput
+	}
+	return ExitFailure
+}
+
+// usageError marks errors that cobra raises for unknown flags or wrong argument counts.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func isUsageError(err error) bool {
+	var u usageError
+	return errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command")
+}
+
+func newRootCmd(e *env) *cobra.Command {
+	var logLevel string
+	root := &cobra.Command{
+		Use:   "jetdag",
+		Short: "Verifiable event and object store on NATS JetStream, with a live Merkle DAG visualizer",
+		Long: `jetdag stores every event and every object as a content-addressed IPLD block
+(CIDv1, DAG-CBOR, sha2-256) on NATS JetStream, and shows the resulting Merkle DAG live.
+
+Exit codes: 0 ok, 1 failure, 2 bad input, 3 append conflict.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			var lvl slog.Level
+			if err := lvl.UnmarshalText([]byte(logLevel)); err != nil {
+				return badInputf("--log-level %q: want debug, info, warn or error", logLevel)
+			}
+			e.logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: lvl}))
+			return nil
+		},
+	}
+	root.PersistentFlags().StringVar(&logLevel, "log-level", "warn", "log level: debug, info, warn or error")
+	e.conn.register(root)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	for _, add := range commandSet() {
+		root.AddCommand(add(e))
+	}
+	wrapArgs(root)
+	return root
+}
+
+// wrapArgs makes argument-count errors of every command usage errors (exit 2).
+func wrapArgs(c *cobra.Command) {
+	if c.Args != nil {
+		check := c.Args
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return usageError{err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		wrapArgs(sub)
+	}
+}

@@ -1,0 +1,46 @@
+package components
+
+import (
+	"image/color"
+
+	"github.com/yohamta/donburi"
+)
+
+// Shape is how a node is drawn.
+type Shape uint8
+
+// The shapes.
+const (
+	ShapeDiamond Shape = iota // events
+	ShapeCircle               // structured-value objects
+	ShapeSquare               // file objects
+	ShapeWarning              // rejected messages (a red triangle)
+)
+
+// SizeScale converts GraphNodeVisualData.Size into world units (the layout's units, in
+// which the rest length of an edge is about 30): a node of Size 0.5 has a radius of 8.
+const SizeScale = 16.0
+
+// GraphNodeVisualData is the look of a node. The seed's events are blue diamonds with a cyan
+// highlight and size 0.5.
+type GraphNodeVisualData struct {
+	BaseColor      color.RGBA
+	HighlightColor color.RGBA
+	// Size times SizeScale is the node's radius in world units.
+	Size  float32
+	Shape Shape
+}
+
+// GraphNodeVisual is the component type of GraphNodeVisualData.
+var GraphNodeVisual = donburi.NewComponentType[GraphNodeVisualData]()
+
+// Seed colours.
+var (
+	EventBlue     = color.RGBA{0x33, 0x66, 0xff, 0xff}
+	EventCyan     = color.RGBA{0x00, 0xff, 0xff, 0xff}
+	ObjectGreen   = color.RGBA{0x33, 0xcc, 0x66, 0xff}
+	ObjectYellow  = color.RGBA{0xff, 0xdd, 0x33, 0xff}
+	FileOrange    = color.RGBA{0xff, 0x99, 0x33, 0xff}
+	RejectedRed   = color.RGBA{0xff, 0x22, 0x22, 0xff}
+	RejectedWhite = color.RGBA{0xff, 0xff, 0xff, 0xff}
+)
