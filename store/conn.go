@@ -1,0 +1,178 @@
+package store
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// ErrAuthorization means the server refused the client's credentials or permissions.
+var ErrAuthorization = errors.New("nats authorization failed")
+
+// ConnConfig is how jetdag connects to NATS (the seed's NatsConfig). The zero value connects
+// to nats://127.0.0.1:4222 without authentication.
+type ConnConfig struct {
+	// Servers are nats:// or tls:// URLs; empty means nats://127.0.0.1:4222.
+	Servers []string
+	// User and Password authenticate with a user name and password.
+	User, Password string
+	// Token authenticates with a token.
+	Token string
+	// NKeySeedFile is a file holding an nkey seed (SU…).
+	NKeySeedFile string
+	// CredsFile is a JWT credentials file.
+	CredsFile string
+	// TLS: a CA bundle to trust, and a client certificate and key for mutual TLS.
+	TLSCA, TLSCert, TLSKey string
+	// MaxReconnects bounds reconnect attempts; 0 means the default (60), -1 forever.
+	MaxReconnects int
+	// ReconnectWait is the pause between reconnect attempts (0 = 2s).
+	ReconnectWait time.Duration
+	// Name is the connection name the server shows.
+	Name string
+	// Logger receives connection state changes; nil discards them.
+	Logger *slog.Logger
+}
+
+// Connect opens a NATS connection. Secrets never appear in the returned errors.
+func Connect(ctx context.Context, cfg ConnConfig) (*nats.Conn, error) {
+	servers := cfg.Servers
+	if len(servers) == 0 {
+		servers = []string{nats.DefaultURL}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	opts := []nats.Option{
+		nats.Name(orDefault(cfg.Name, "jetdag")),
+		nats.ReconnectWait(orDuration(cfg.ReconnectWait, 2*time.Second)),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			log.Warn("nats disconnected", "err", err)
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted()) }),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { log.Warn("nats async error", "err", err) }),
+	}
+	if cfg.MaxReconnects != 0 {
+		opts = append(opts, nats.MaxReconnects(cfg.MaxReconnects))
+	}
+	if cfg.User != "" {
+		opts = append(opts, nats.UserInfo(cfg.User, cfg.Password))
+	}
+	if cfg.Token != "" {
+		opts = append(opts, nats.Token(cfg.Token))
+	}
+	if cfg.NKeySeedFile != "" {
+		o, err := nats.NkeyOptionFromSeed(cfg.NKeySeedFile)
+		if err != nil {
+			return nil, fmt.Errorf("nkey seed file %s: %w", cfg.NKeySeedFile, err)
+		}
+		opts = append(opts, o)
+	}
+	if cfg.CredsFile != "" {
+		if fi, err := os.Stat(cfg.CredsFile); err != nil {
+			return nil, fmt.Errorf("creds file: %w", err)
+		} else if fi.Mode().Perm()&0o077 != 0 {
+			log.Warn("credentials file is readable by others; chmod 600 it", "file", cfg.CredsFile, "mode", fi.Mode().Perm().String())
+		}
+		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
+	}
+	if cfg.TLSCA != "" || cfg.TLSCert != "" {
+		tc, err := tlsConfig(cfg)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, nats.Secure(tc))
+	}
+	type result struct {
+		nc  *nats.Conn
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		nc, err := nats.Connect(strings.Join(servers, ","), opts...)
+		done <- result{nc, err}
+	}()
+	select {
+	case <-ctx.Done():
+		go func() {
+			if r := <-done; r.nc != nil {
+				r.nc.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	case r := <-done:
+		if r.err != nil {
+			return nil, classifyConnErr(servers, r.err)
+		}
+		return r.nc, nil
+	}
+}
+
+func classifyConnErr(servers []string, err error) error {
+	redacted := make([]string, len(servers))
+	for i, s := range servers {
+		redacted[i] = redactURL(s)
+	}
+	if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) ||
+		strings.Contains(strings.ToLower(err.Error()), "authorization") {
+		return fmt.Errorf("connect to %s: %w: %v", strings.Join(redacted, ","), ErrAuthorization, err)
+	}
+	return fmt.Errorf("connect to %s: %w", strings.Join(redacted, ","), err)
+}
+
+// redactURL removes user information from a URL so that passwords never reach logs.
+func redactURL(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		rest := u[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			return u[:i+3] + "[redacted]@" + rest[at+1:]
+		}
+	}
+	return u
+}
+
+func tlsConfig(cfg ConnConfig) (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.TLSCA != "" {
+		pem, err := os.ReadFile(cfg.TLSCA)
+		if err != nil {
+			return nil, fmt.Errorf("TLS CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("TLS CA %s: no PEM certificates found", cfg.TLSCA)
+		}
+		tc.RootCAs = pool
+	}
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("TLS client certificate: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	return tc, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}

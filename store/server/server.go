@@ -1,0 +1,150 @@
+// Package server runs an embedded NATS server with JetStream inside the jetdag process: the
+// store behind `jetdag serve`, behind the visualizer when no --nats is given, and behind the
+// tests, which all talk to a real JetStream this way.
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"time"
+
+	natsserver "github.com/nats-io/nats-server/v2/server"
+)
+
+// ErrNotReady means the embedded server did not accept connections in time.
+var ErrNotReady = errors.New("embedded NATS server did not become ready")
+
+// Config describes an embedded server. The zero value (with StoreDir set) listens on a free
+// loopback port.
+type Config struct {
+	// StoreDir is where JetStream keeps its files; required.
+	StoreDir string
+	// Listen is HOST:PORT for clients; "" means 127.0.0.1 on a free port.
+	Listen string
+	// Name is the server name (required in a cluster); "" lets the server choose.
+	Name string
+	// Cluster is HOST:PORT for cluster routes; "" runs without clustering.
+	Cluster string
+	// ClusterName names the cluster; defaults to "jetdag".
+	ClusterName string
+	// Routes are nats-route:// URLs of the other cluster members.
+	Routes []string
+	// MaxPayload overrides the server's maximum message size in bytes (0 = default 1 MiB).
+	MaxPayload int32
+	// ReadyTimeout bounds the wait for the server to accept clients (0 = 10s).
+	ReadyTimeout time.Duration
+	// Logger receives the server's log lines at debug level; nil discards them.
+	Logger *slog.Logger
+}
+
+// Server is a running embedded NATS server.
+type Server struct {
+	ns *natsserver.Server
+}
+
+// Start starts a server and waits until it accepts clients.
+func Start(cfg Config) (*Server, error) {
+	if cfg.StoreDir == "" {
+		return nil, errors.New("embedded server: a store directory is required")
+	}
+	host, port := "127.0.0.1", natsserver.RANDOM_PORT
+	if cfg.Listen != "" {
+		h, p, err := splitHostPort(cfg.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("embedded server: listen address %q: %w", cfg.Listen, err)
+		}
+		host, port = h, p
+	}
+	opts := &natsserver.Options{
+		ServerName: cfg.Name,
+		Host:       host,
+		Port:       port,
+		JetStream:  true,
+		StoreDir:   cfg.StoreDir,
+		MaxPayload: cfg.MaxPayload,
+		NoSigs:     true,
+		NoLog:      cfg.Logger == nil,
+	}
+	if cfg.Cluster != "" {
+		h, p, err := splitHostPort(cfg.Cluster)
+		if err != nil {
+			return nil, fmt.Errorf("embedded server: cluster address %q: %w", cfg.Cluster, err)
+		}
+		opts.Cluster.Host, opts.Cluster.Port = h, p
+		opts.Cluster.Name = cfg.ClusterName
+		if opts.Cluster.Name == "" {
+			opts.Cluster.Name = "jetdag"
+		}
+		if len(cfg.Routes) > 0 {
+			opts.Routes = natsserver.RoutesFromStr(joinComma(cfg.Routes))
+		}
+	}
+	ns, err := natsserver.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("embedded server: %w", err)
+	}
+	if cfg.Logger != nil {
+		ns.SetLoggerV2(&slogAdapter{l: cfg.Logger}, false, false, false)
+	}
+	ns.Start()
+	wait := cfg.ReadyTimeout
+	if wait == 0 {
+		wait = 10 * time.Second
+	}
+	if !ns.ReadyForConnections(wait) {
+		ns.Shutdown()
+		return nil, fmt.Errorf("%w within %s (listen %s:%d, store %s)", ErrNotReady, wait, host, port, cfg.StoreDir)
+	}
+	return &Server{ns: ns}, nil
+}
+
+// ClientURL is the nats:// URL clients connect to.
+func (s *Server) ClientURL() string { return s.ns.ClientURL() }
+
+// Shutdown stops the server and waits until it has stopped.
+func (s *Server) Shutdown() {
+	s.ns.Shutdown()
+	s.ns.WaitForShutdown()
+}
+
+// NATS gives access to the underlying nats-server, for tests and operations.
+func (s *Server) NATS() *natsserver.Server { return s.ns }
+
+func splitHostPort(addr string) (string, int, error) {
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 0 || n > 65535 {
+		return "", 0, fmt.Errorf("bad port %q", p)
+	}
+	if h == "" {
+		h = "0.0.0.0"
+	}
+	return h, n, nil
+}
+
+func joinComma(s []string) string {
+	out := ""
+	for i, v := range s {
+		if i > 0 {
+			out += ","
+		}
+		out += v
+	}
+	return out
+}
+
+// slogAdapter sends nats-server's log lines to slog.
+type slogAdapter struct{ l *slog.Logger }
+
+func (a *slogAdapter) Noticef(format string, v ...any) { a.l.Debug(fmt.Sprintf(format, v...)) }
+func (a *slogAdapter) Warnf(format string, v ...any)   { a.l.Warn(fmt.Sprintf(format, v...)) }
+func (a *slogAdapter) Fatalf(format string, v ...any)  { a.l.Error(fmt.Sprintf(format, v...)) }
+func (a *slogAdapter) Errorf(format string, v ...any)  { a.l.Error(fmt.Sprintf(format, v...)) }
+func (a *slogAdapter) Debugf(format string, v ...any)  { a.l.Debug(fmt.Sprintf(format, v...)) }
+func (a *slogAdapter) Tracef(format string, v ...any)  { a.l.Debug(fmt.Sprintf(format, v...)) }
