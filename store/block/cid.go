@@ -1,0 +1,100 @@
+package block
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/ipfs/go-cid"
+	mh "github.com/multiformats/go-multihash"
+)
+
+// Multicodec codes of the blocks jetdag stores.
+const (
+	CodecDagCBOR uint64 = 0x71 // event and object blocks
+	CodecDagPB   uint64 = 0x70 // UnixFS interior nodes
+	CodecRaw     uint64 = 0x55 // UnixFS leaves
+)
+
+// maxCIDLen bounds the binary CIDv1 Sum builds: version, codec varint, 0x12 0x20, digest.
+const maxCIDLen = 1 + binary.MaxVarintLen64 + 2 + sha256.Size
+
+// Sum returns the CIDv1 (dag-cbor, sha2-256) of data. It allocates once, for the CID.
+func Sum(data []byte) cid.Cid { return SumCodec(CodecDagCBOR, data) }
+
+// SumCodec returns the CIDv1 with the given multicodec (CodecRaw, CodecDagPB, …) and a
+// sha2-256 multihash of data.
+func SumCodec(codec uint64, data []byte) cid.Cid {
+	digest := sha256.Sum256(data)
+	return cidFromDigest(codec, &digest)
+}
+
+// cidFromDigest builds the CID on the stack and lets go-cid validate it, so the only
+// allocation is the CID's own string.
+func cidFromDigest(codec uint64, digest *[sha256.Size]byte) cid.Cid {
+	var buf [maxCIDLen]byte
+	b := append(buf[:0], 1)
+	b = binary.AppendUvarint(b, codec)
+	b = append(b, byte(mh.SHA2_256), sha256.Size)
+	b = append(b, digest[:]...)
+	_, c, err := cid.CidFromBytes(b)
+	if err != nil {
+		// Unreachable: the bytes above are a well-formed CIDv1 for every codec.
+		panic(fmt.Sprintf("block: building a CID: %v", err))
+	}
+	return c
+}
+
+// Verify checks that data hashes to c. It returns nil, an error wrapping ErrCIDMismatch, or
+// one wrapping ErrUnsupportedCID when c is undefined, not sha2-256 or not of a codec jetdag
+// stores (dag-cbor, dag-pb, raw). CIDv0 (dag-pb, sha2-256) is verifiable.
+func Verify(c cid.Cid, data []byte) error {
+	if !c.Defined() {
+		return fmt.Errorf("%w: undefined CID", ErrUnsupportedCID)
+	}
+	p := c.Prefix()
+	switch p.Codec {
+	case CodecDagCBOR, CodecDagPB, CodecRaw:
+	default:
+		return fmt.Errorf("%w: %s has codec 0x%x (want 0x71, 0x70 or 0x55)", ErrUnsupportedCID, c, p.Codec)
+	}
+	if p.MhType != mh.SHA2_256 || p.MhLength != sha256.Size {
+		return fmt.Errorf("%w: %s is not hashed with sha2-256 (multihash 0x%x, %d bytes)", ErrUnsupportedCID, c, p.MhType, p.MhLength)
+	}
+	key := c.KeyString() // the binary CID; its last 32 bytes are the digest
+	want := key[len(key)-sha256.Size:]
+	got := sha256.Sum256(data)
+	if string(got[:]) != want {
+		return fmt.Errorf("%w: %d bytes hash to sha2-256 %x, %s names %x", ErrCIDMismatch, len(data), got, c, want)
+	}
+	return nil
+}
+
+// ParseCID parses a CID string in the only form jetdag writes: CIDv1 in multibase base32
+// lower case ("bafy…", "bafk…"). Other bases, CIDv0 ("Qm…"), upper case and any string that
+// would not print back identically are refused with an error wrapping ErrBadCID.
+func ParseCID(s string) (cid.Cid, error) {
+	if len(s) < 2 || s[0] != 'b' {
+		return cid.Undef, fmt.Errorf("%w: %q: want base32 lower-case CIDv1 (\"b…\")", ErrBadCID, clip(s))
+	}
+	c, err := cid.Decode(s)
+	if err != nil {
+		return cid.Undef, fmt.Errorf("%w: %q: %w", ErrBadCID, clip(s), err)
+	}
+	if c.Version() != 1 {
+		return cid.Undef, fmt.Errorf("%w: %q: not CIDv1", ErrBadCID, clip(s))
+	}
+	if c.String() != s {
+		return cid.Undef, fmt.Errorf("%w: %q: not canonical (prints as %s)", ErrBadCID, clip(s), c)
+	}
+	return c, nil
+}
+
+// clip shortens user input quoted in an error message.
+func clip(s string) string {
+	const max = 120
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
+}
