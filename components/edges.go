@@ -23,6 +23,9 @@ type Edge struct {
 // EdgesData holds a node's outgoing edges; the renderer walks them to draw lines.
 type EdgesData struct {
 	Out []Edge
+	// In lists the entities whose Out holds an edge to this node (once per such entity), so
+	// that a node leaving the world can drop the edges pointing at it.
+	In []donburi.Entity
 }
 
 // Edges is the component type of EdgesData.

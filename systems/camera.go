@@ -1,0 +1,132 @@
+package systems
+
+import "math"
+
+// Zoom limits, in screen pixels per world unit. A node of the seed's size has a radius of 8
+// world units, so MinZoom shows it a hundredth of a pixel wide (a 100,000-node DAG fits a
+// screen) and MaxZoom 160 pixels wide.
+const (
+	MinZoom = 0.001
+	MaxZoom = 20.0
+)
+
+// Rect is an axis-aligned rectangle in world units (or pixels, where said).
+type Rect struct{ MinX, MinY, MaxX, MaxY float64 }
+
+// EmptyRect is the identity of Extend: it contains nothing and any point extends it.
+func EmptyRect() Rect {
+	return Rect{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+}
+
+// Empty reports whether r contains no point.
+func (r Rect) Empty() bool { return r.MinX > r.MaxX || r.MinY > r.MaxY }
+
+// Extend returns r grown to contain the disc of radius rad around (x, y).
+func (r Rect) Extend(x, y, rad float64) Rect {
+	return Rect{min(r.MinX, x-rad), min(r.MinY, y-rad), max(r.MaxX, x+rad), max(r.MaxY, y+rad)}
+}
+
+// Contains reports whether (x, y) lies in r, edges included.
+func (r Rect) Contains(x, y float64) bool {
+	return x >= r.MinX && x <= r.MaxX && y >= r.MinY && y <= r.MaxY
+}
+
+// Camera maps world units to screen pixels:
+//
+//	screen = (world − Center) · Zoom + (Width/2, Height/2)
+//
+// The zero value is not usable; start from NewCamera. All methods are plain arithmetic, so
+// tests call them without a window.
+type Camera struct {
+	CenterX, CenterY float64 // the world point at the middle of the screen
+	Zoom             float64 // screen pixels per world unit
+	Width, Height    int     // the screen, in pixels
+}
+
+// NewCamera returns a camera over a width×height screen looking at the world origin at
+// zoom 1.
+func NewCamera(width, height int) Camera {
+	return Camera{Zoom: 1, Width: width, Height: height}
+}
+
+// WorldToScreen maps a world point to screen pixels.
+func (c Camera) WorldToScreen(x, y float64) (sx, sy float64) {
+	return (x-c.CenterX)*c.Zoom + float64(c.Width)/2, (y-c.CenterY)*c.Zoom + float64(c.Height)/2
+}
+
+// ScreenToWorld maps screen pixels to a world point; it inverts WorldToScreen.
+func (c Camera) ScreenToWorld(sx, sy float64) (x, y float64) {
+	return (sx-float64(c.Width)/2)/c.Zoom + c.CenterX, (sy-float64(c.Height)/2)/c.Zoom + c.CenterY
+}
+
+// View is the rectangle of the world the screen shows.
+func (c Camera) View() Rect {
+	x0, y0 := c.ScreenToWorld(0, 0)
+	x1, y1 := c.ScreenToWorld(float64(c.Width), float64(c.Height))
+	return Rect{x0, y0, x1, y1}
+}
+
+// Pan moves the picture by (dx, dy) screen pixels, as when the cursor drags it.
+func (c *Camera) Pan(dx, dy float64) {
+	c.CenterX -= dx / c.Zoom
+	c.CenterY -= dy / c.Zoom
+}
+
+// ZoomAt multiplies the zoom by factor, clamped to [MinZoom, MaxZoom], keeping the world
+// point under the screen point (sx, sy) where it is: zooming around the cursor.
+func (c *Camera) ZoomAt(sx, sy, factor float64) {
+	if factor <= 0 || math.IsNaN(factor) || math.IsInf(factor, 0) {
+		return
+	}
+	wx, wy := c.ScreenToWorld(sx, sy)
+	c.Zoom = clampZoom(c.Zoom * factor)
+	// Solve WorldToScreen(wx, wy) == (sx, sy) for the centre.
+	c.CenterX = wx - (sx-float64(c.Width)/2)/c.Zoom
+	c.CenterY = wy - (sy-float64(c.Height)/2)/c.Zoom
+}
+
+// Fit returns the camera that shows the whole of b with margin pixels to spare on every side
+// of a width×height screen, centred. An empty b gives the camera at the origin at zoom 1.
+func Fit(b Rect, width, height int, margin float64) Camera {
+	c := NewCamera(width, height)
+	if b.Empty() {
+		return c
+	}
+	c.CenterX, c.CenterY = (b.MinX+b.MaxX)/2, (b.MinY+b.MaxY)/2
+	w, h := b.MaxX-b.MinX, b.MaxY-b.MinY
+	availW := max(float64(width)-2*margin, 1)
+	availH := max(float64(height)-2*margin, 1)
+	switch {
+	case w <= 0 && h <= 0:
+		c.Zoom = 1
+	case w <= 0:
+		c.Zoom = availH / h
+	case h <= 0:
+		c.Zoom = availW / w
+	default:
+		c.Zoom = min(availW/w, availH/h)
+	}
+	c.Zoom = clampZoom(c.Zoom)
+	return c
+}
+
+// EaseTo moves c a fraction t (0…1) of the way to target: the centre linearly and the zoom
+// geometrically, so that a follow or fit animation feels even at every scale.
+func (c *Camera) EaseTo(target Camera, t float64) {
+	t = min(max(t, 0), 1)
+	c.CenterX += (target.CenterX - c.CenterX) * t
+	c.CenterY += (target.CenterY - c.CenterY) * t
+	c.Zoom = clampZoom(c.Zoom * math.Pow(target.Zoom/c.Zoom, t))
+}
+
+// Resize changes the screen size, keeping the centre and zoom.
+func (c *Camera) Resize(width, height int) {
+	c.Width, c.Height = width, height
+}
+
+func clampZoom(z float64) float64 {
+	if math.IsNaN(z) {
+		return 1
+	}
+	return min(max(z, MinZoom), MaxZoom)
+}

@@ -1,0 +1,259 @@
+package systems
+
+import (
+	"image/color"
+
+	"github.com/yohamta/donburi"
+	"github.com/yohamta/donburi/filter"
+
+	"github.com/jetdag/jetdag/components"
+)
+
+// NodeFlags are the per-frame states of a scene node, mirrored into its Interaction
+// component.
+type NodeFlags uint8
+
+// The node flags.
+const (
+	FlagHovered     NodeFlags = 1 << iota // under the cursor
+	FlagSelected                          // open in the inspector
+	FlagHighlighted                       // on the selected chain or causal cone
+	FlagHidden                            // hidden by a filter: not drawn, not picked
+)
+
+// SceneNode is one node of the world, copied into a flat array once a frame so that the
+// renderer and the picker walk plain memory instead of the ECS storage.
+type SceneNode struct {
+	Entity   donburi.Entity
+	X, Y     float64 // centre, world units
+	R        float64 // radius, world units
+	Shape    components.Shape
+	Kind     components.ElementKind
+	Flags    NodeFlags
+	Base     color.RGBA
+	Light    color.RGBA // highlight colour
+	AggKey   uint32     // hash of the aggregate ID (colour by aggregate)
+	TypeKey  uint32     // hash of the event type or object kind (colour by type)
+	Time     int64      // block timestamp, Unix ns
+	Seq      uint64
+	HasAggID bool // the node names an aggregate (events, most rejected messages)
+}
+
+// SceneEdge is one edge of the world between two scene nodes (indices into Scene.Nodes).
+type SceneEdge struct {
+	From, To int32
+	Kind     components.EdgeKind
+}
+
+// Filter hides every node that does not match. The zero Filter shows everything.
+type Filter struct {
+	// Aggregate, when not empty, keeps only the events and rejected messages of that
+	// aggregate.
+	Aggregate string
+	// Kind and Type, when Kind is not zero, keep only nodes of that kind whose event type
+	// (events) or object kind (objects) is Type; for rejected messages Type is ignored.
+	Kind components.ElementKind
+	Type string
+}
+
+// Active reports whether f hides anything.
+func (f Filter) Active() bool { return f.Aggregate != "" || f.Kind != 0 }
+
+// Match reports whether f shows d.
+func (f Filter) Match(d *components.DddElementData) bool {
+	if f.Aggregate != "" && (d.Kind == components.ElementObject || d.AggregateID != f.Aggregate) {
+		return false
+	}
+	if f.Kind != 0 {
+		if d.Kind != f.Kind {
+			return false
+		}
+		switch d.Kind {
+		case components.ElementEvent:
+			return d.EventType == f.Type
+		case components.ElementObject:
+			return d.ObjectKind == f.Type
+		}
+	}
+	return true
+}
+
+// Marks is what the window's state says about nodes this frame: the hovered and selected
+// entities, the highlighted set and the filter. Scene.Gather applies them to the flags.
+type Marks struct {
+	Hovered, Selected donburi.Entity
+	Filter            Filter
+	// highlight[id] == entity marks the entity with that ID as highlighted (the entity
+	// value, with its version, guards against a removed entity's recycled ID).
+	highlight []donburi.Entity
+}
+
+// SetHighlighted replaces the highlighted set.
+func (m *Marks) SetHighlighted(es []donburi.Entity) {
+	clear(m.highlight)
+	for _, e := range es {
+		id := int(e.Id())
+		for id >= len(m.highlight) {
+			m.highlight = append(m.highlight, donburi.Null)
+		}
+		m.highlight[id] = e
+	}
+}
+
+// ClearHighlighted empties the highlighted set.
+func (m *Marks) ClearHighlighted() { clear(m.highlight) }
+
+// Highlighted reports whether e is in the highlighted set.
+func (m *Marks) Highlighted(e donburi.Entity) bool {
+	id := int(e.Id())
+	return id < len(m.highlight) && m.highlight[id] == e && e != donburi.Null
+}
+
+// Scene is the world flattened for one frame: nodes, edges between them, and figures the
+// camera needs. Gather refills it, reusing its slices, so a steady world costs no
+// allocations.
+type Scene struct {
+	Nodes []SceneNode
+	Edges []SceneEdge
+	// Bounds is the box around the shown (not hidden) nodes; Empty when there are none.
+	Bounds Rect
+	// Newest is the index of the shown node with the latest timestamp (ties: highest
+	// sequence), or -1.
+	Newest int
+	// Hovered and Selected are the indices of those nodes, or -1.
+	Hovered, Selected int
+	// MaxR is the largest node radius, in world units.
+	MaxR float64
+
+	query *donburi.Query
+	slot  []int32 // entity ID → index in Nodes, or -1
+	raw   []rawEdge
+	marks *Marks
+	each  func(*donburi.Entry)
+}
+
+type rawEdge struct {
+	from int32
+	to   donburi.Entity
+	kind components.EdgeKind
+}
+
+// NewScene returns an empty scene.
+func NewScene() *Scene {
+	s := &Scene{
+		query:  donburi.NewQuery(filter.Contains(components.DddElement, components.Position, components.GraphNodeVisual)),
+		Newest: -1, Hovered: -1, Selected: -1,
+	}
+	s.each = s.gatherOne
+	return s
+}
+
+// Gather copies every placed node (DddElement.Index ≥ 0) of w into the scene, applies m's
+// marks to the flags and writes them back into each node's Interaction component.
+func (s *Scene) Gather(w donburi.World, m *Marks) {
+	s.Nodes, s.Edges, s.raw = s.Nodes[:0], s.Edges[:0], s.raw[:0]
+	s.Bounds, s.Newest, s.Hovered, s.Selected, s.MaxR = EmptyRect(), -1, -1, -1, 0
+	for i := range s.slot {
+		s.slot[i] = -1
+	}
+	s.marks = m
+	s.query.Each(w, s.each)
+	s.marks = nil
+	for _, r := range s.raw {
+		if to := s.Index(r.to); to >= 0 {
+			s.Edges = append(s.Edges, SceneEdge{From: r.from, To: int32(to), Kind: r.kind})
+		}
+	}
+}
+
+// Index returns the scene index of e, or -1 when e is not in the scene.
+func (s *Scene) Index(e donburi.Entity) int {
+	id := int(e.Id())
+	if e == donburi.Null || id >= len(s.slot) {
+		return -1
+	}
+	i := s.slot[id]
+	if i < 0 || s.Nodes[i].Entity != e {
+		return -1
+	}
+	return int(i)
+}
+
+func (s *Scene) gatherOne(entry *donburi.Entry) {
+	d := components.DddElement.Get(entry)
+	if d.Index < 0 {
+		return
+	}
+	pos := components.Position.Get(entry)
+	vis := components.GraphNodeVisual.Get(entry)
+	e := entry.Entity()
+	i := int32(len(s.Nodes))
+	n := SceneNode{
+		Entity: e, X: pos.X, Y: pos.Y, R: float64(vis.Size) * components.SizeScale,
+		Shape: vis.Shape, Kind: d.Kind, Base: vis.BaseColor, Light: vis.HighlightColor,
+		Time: d.CreatedAt, Seq: d.Seq, HasAggID: d.AggregateID != "",
+	}
+	if n.R <= 0 {
+		n.R = 0.5 * components.SizeScale
+	}
+	n.AggKey = hashString(d.AggregateID)
+	switch d.Kind {
+	case components.ElementObject:
+		n.TypeKey = hashString(d.ObjectKind)
+	default:
+		n.TypeKey = hashString(d.EventType)
+	}
+	m := s.marks
+	if m != nil {
+		if m.Filter.Active() && !m.Filter.Match(d) {
+			n.Flags |= FlagHidden
+		}
+		if e == m.Hovered {
+			n.Flags |= FlagHovered
+			s.Hovered = int(i)
+		}
+		if e == m.Selected {
+			n.Flags |= FlagSelected
+			s.Selected = int(i)
+		}
+		if m.Highlighted(e) {
+			n.Flags |= FlagHighlighted
+		}
+	}
+	if entry.HasComponent(components.Interaction) {
+		in := components.Interaction.Get(entry)
+		in.Hovered = n.Flags&FlagHovered != 0
+		in.Selected = n.Flags&FlagSelected != 0
+		in.Highlighted = n.Flags&FlagHighlighted != 0
+		in.Hidden = n.Flags&FlagHidden != 0
+	}
+	if n.Flags&FlagHidden == 0 {
+		s.Bounds = s.Bounds.Extend(n.X, n.Y, n.R)
+		if s.Newest < 0 || n.Time > s.Nodes[s.Newest].Time ||
+			(n.Time == s.Nodes[s.Newest].Time && n.Seq > s.Nodes[s.Newest].Seq) {
+			s.Newest = int(i)
+		}
+	}
+	s.MaxR = max(s.MaxR, n.R)
+	id := int(e.Id())
+	for id >= len(s.slot) {
+		s.slot = append(s.slot, -1)
+	}
+	s.slot[id] = i
+	s.Nodes = append(s.Nodes, n)
+	if entry.HasComponent(components.Edges) {
+		for _, out := range components.Edges.Get(entry).Out {
+			s.raw = append(s.raw, rawEdge{from: i, to: out.To, kind: out.Kind})
+		}
+	}
+}
+
+// hashString is FNV-1a, inline so that hashing a string allocates nothing.
+func hashString(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
