@@ -26,6 +26,8 @@ var (
 	ErrIncompatibleStream = errors.New("incompatible existing stream")
 	// ErrInvalidInput means an argument breaks the format's rules (empty aggregate ID, …).
 	ErrInvalidInput = errors.New("invalid input")
+	// ErrNotFile means an object holds a structured value where file content was asked for.
+	ErrNotFile = errors.New("not file content")
 )
 
 // ConflictError reports the aggregate's head at the time an append was refused.

@@ -1,0 +1,539 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/ipfs/go-cid"
+	carv2 "github.com/ipld/go-car/v2"
+	"github.com/ipld/go-car/v2/storage"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetdag/jetdag/store/block"
+)
+
+// ExportOptions adjusts ExportCAR.
+type ExportOptions struct {
+	// Aggregate, when set, restricts the export to what that aggregate's events reach: the
+	// aggregate's chain, the events, objects and file content reachable from it through
+	// previous, parent and data links, and the link records touching any of those (with what
+	// their other endpoint reaches). Empty exports the whole store.
+	Aggregate string
+}
+
+// ExportStats summarises an export.
+type ExportStats struct {
+	// Roots are the CAR's roots: the head (last event) of each exported aggregate, in
+	// aggregate order; the object heads when the store has no events.
+	Roots []cid.Cid
+	// Events, Objects, Links and FileBlocks count the blocks written by kind; Other counts
+	// bucket blocks of no known kind.
+	Events, Objects, Links, FileBlocks, Other int
+	// Rejected counts stream messages that failed verification and were left out.
+	Rejected int
+}
+
+// ExportCAR writes a CARv1 file (go-car) to w holding every verified event block of the
+// stream (in stream order), then every bucket block (object blocks, UnixFS nodes and leaves,
+// link records), each verified before it is written. A bucket block that fails verification
+// stops the export with ErrCorrupt; a stream message that fails it is left out and counted,
+// as replay does. The header's roots are the aggregates' heads.
+func ExportCAR(ctx context.Context, w io.Writer, events *JetStreamEvents, objects *JetStreamObjects, opts ExportOptions) (ExportStats, error) {
+	var st ExportStats
+	g, err := scanEvents(ctx, events)
+	if err != nil {
+		return st, err
+	}
+	st.Rejected = g.rejected
+	entries, err := objects.entries(ctx)
+	if err != nil {
+		return st, err
+	}
+	var pick *selection
+	if opts.Aggregate != "" {
+		head, ok := g.heads[opts.Aggregate]
+		if !ok {
+			return st, fmt.Errorf("%w: aggregate %q has no events", ErrNotFound, opts.Aggregate)
+		}
+		if pick, err = objects.reach(ctx, g, head); err != nil {
+			return st, err
+		}
+		st.Roots = []cid.Cid{head}
+	} else {
+		aggs := make([]string, 0, len(g.heads))
+		for a := range g.heads {
+			aggs = append(aggs, a)
+		}
+		slices.Sort(aggs)
+		for _, a := range aggs {
+			st.Roots = append(st.Roots, g.heads[a])
+		}
+		if len(st.Roots) == 0 {
+			if st.Roots, err = objects.objectHeads(ctx, entries); err != nil {
+				return st, err
+			}
+		}
+		if len(st.Roots) == 0 {
+			return st, fmt.Errorf("%w: the store holds no events and no objects to export", ErrNotFound)
+		}
+	}
+	car, err := storage.NewWritable(w, st.Roots, carv2.WriteAsCarV1(true))
+	if err != nil {
+		return st, fmt.Errorf("CAR header: %w", err)
+	}
+	var werr error
+	_, _, err = events.Replay(ctx, ReplayOptions{}, func(r Record) error {
+		if r.Event == nil || (pick != nil && !pick.has(r.Event.CID)) {
+			return nil
+		}
+		data, c, err := r.Event.Event.Block()
+		if err != nil || !c.Equals(r.Event.CID) {
+			return fmt.Errorf("%w: event %s re-encodes to %s: %v", ErrCorrupt, r.Event.CID, c, err)
+		}
+		if err := car.Put(ctx, c.KeyString(), data); err != nil {
+			werr = err
+			return err
+		}
+		st.Events++
+		return nil
+	})
+	if werr != nil {
+		return st, fmt.Errorf("write CAR: %w", werr)
+	}
+	if err != nil {
+		return st, err
+	}
+	for _, in := range entries {
+		c, err := block.ParseCID(in.Name)
+		if err != nil {
+			objects.log.Warn("bucket entry is not named by a CID; not exported", "name", in.Name)
+			continue
+		}
+		if pick != nil && !pick.has(c) {
+			continue
+		}
+		data, err := objects.readBlock(ctx, c)
+		if err != nil {
+			return st, fmt.Errorf("export: %w", err)
+		}
+		if err := car.Put(ctx, c.KeyString(), data); err != nil {
+			return st, fmt.Errorf("write CAR: %w", err)
+		}
+		switch classify(c, data) {
+		case KindObject:
+			st.Objects++
+		case KindLink:
+			st.Links++
+		case KindFile:
+			st.FileBlocks++
+		default:
+			st.Other++
+		}
+	}
+	if err := car.Finalize(); err != nil {
+		return st, fmt.Errorf("write CAR: %w", err)
+	}
+	return st, nil
+}
+
+// eventGraph is what one verified replay of the stream tells an export: each event's
+// previous and parents, and each aggregate's head.
+type eventGraph struct {
+	deps     map[digestKey][]cid.Cid
+	heads    map[string]cid.Cid
+	rejected int
+}
+
+func scanEvents(ctx context.Context, events *JetStreamEvents) (*eventGraph, error) {
+	g := &eventGraph{deps: make(map[digestKey][]cid.Cid), heads: make(map[string]cid.Cid)}
+	_, _, err := events.Replay(ctx, ReplayOptions{}, func(r Record) error {
+		if r.Event == nil {
+			if r.Rejected != nil {
+				g.rejected++
+			}
+			return nil
+		}
+		k, _ := keyOf(r.Event.CID)
+		var deps []cid.Cid
+		if r.Event.PreviousCID.Defined() {
+			deps = append(deps, r.Event.PreviousCID)
+		}
+		deps = append(deps, r.Event.ParentCIDs...)
+		g.deps[k] = deps
+		g.heads[r.Event.AggregateID] = r.Event.CID
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	return g, nil
+}
+
+// selection is a set of CIDs chosen for export.
+type selection struct{ set map[string]struct{} }
+
+func (p *selection) has(c cid.Cid) bool { _, ok := p.set[c.KeyString()]; return ok }
+
+// reach computes everything the event head reaches: events through previous and parents,
+// bucket blocks through object data, previous versions and UnixFS links, and link records
+// touching anything reached (whose endpoints are then reached too).
+func (s *JetStreamObjects) reach(ctx context.Context, g *eventGraph, head cid.Cid) (*selection, error) {
+	links, err := s.Links(ctx)
+	if err != nil {
+		return nil, err
+	}
+	touching := make(map[string][]Link)
+	for _, l := range links {
+		touching[l.From.KeyString()] = append(touching[l.From.KeyString()], l)
+		touching[l.To.KeyString()] = append(touching[l.To.KeyString()], l)
+	}
+	p := &selection{set: make(map[string]struct{})}
+	work := []cid.Cid{head}
+	for len(work) > 0 {
+		c := work[len(work)-1]
+		work = work[:len(work)-1]
+		if p.has(c) {
+			continue
+		}
+		p.set[c.KeyString()] = struct{}{}
+		for _, l := range touching[c.KeyString()] {
+			work = append(work, l.CID, l.From, l.To)
+		}
+		if k, ok := keyOf(c); ok {
+			if deps, isEvent := g.deps[k]; isEvent {
+				work = append(work, deps...)
+				continue
+			}
+		}
+		data, err := s.readBlock(ctx, c)
+		if errors.Is(err, ErrNotFound) {
+			delete(p.set, c.KeyString()) // a dangling reference: nothing to export
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		next, err := blockLinks(c, data)
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		work = append(work, next...)
+	}
+	return p, nil
+}
+
+// blockLinks lists the CIDs a verified bucket block links to.
+func blockLinks(c cid.Cid, data []byte) ([]cid.Cid, error) {
+	switch c.Type() {
+	case cid.Raw:
+		return nil, nil
+	case cid.DagProtobuf:
+		nd, err := decodeFileBlock(c, data)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]cid.Cid, 0, len(nd.Links()))
+		for _, l := range nd.Links() {
+			out = append(out, l.Cid)
+		}
+		return out, nil
+	}
+	v, err := block.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrCorrupt, c, err)
+	}
+	var out []cid.Cid
+	walkLinks(v, func(l cid.Cid) { out = append(out, l) })
+	return out, nil
+}
+
+// walkLinks calls fn for every link inside a data-model value.
+func walkLinks(v any, fn func(cid.Cid)) {
+	switch x := v.(type) {
+	case cid.Cid:
+		fn(x)
+	case []any:
+		for _, e := range x {
+			walkLinks(e, fn)
+		}
+	case map[string]any:
+		for _, e := range x {
+			walkLinks(e, fn)
+		}
+	}
+}
+
+// objectHeads are the object blocks no other object names as its previous version.
+func (s *JetStreamObjects) objectHeads(ctx context.Context, entries []*jetstream.ObjectInfo) ([]cid.Cid, error) {
+	var objs []cid.Cid
+	replaced := make(map[string]bool)
+	for _, in := range entries {
+		if BlockKind(in.Metadata[metaKind]) != KindObject {
+			continue
+		}
+		c, err := block.ParseCID(in.Name)
+		if err != nil {
+			continue
+		}
+		obj, err := s.Get(ctx, c)
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		objs = append(objs, c)
+		if obj.PreviousCID.Defined() {
+			replaced[obj.PreviousCID.KeyString()] = true
+		}
+	}
+	var heads []cid.Cid
+	for _, c := range objs {
+		if !replaced[c.KeyString()] {
+			heads = append(heads, c)
+		}
+	}
+	return heads, nil
+}
+
+// ImportStats summarises an import.
+type ImportStats struct {
+	// Roots are the roots named in the CAR header.
+	Roots []cid.Cid
+	// Events appended to the stream, and EventsPresent already there.
+	Events, EventsPresent int
+	// Blocks written to the bucket (of which Links are link records), and BlocksPresent
+	// already there.
+	Blocks, Links, BlocksPresent int
+}
+
+// carEvent is an event block of a CAR file waiting for its previous event and parents.
+type carEvent struct {
+	c    cid.Cid
+	data []byte
+	deps []cid.Cid
+}
+
+// ImportCAR loads a CAR file (v1 or v2) into the stores. A first pass verifies every block
+// (its bytes hash to its CID; event blocks decode as canonical events) and checks that every
+// event's previous event and parents are in the file or already in the stream; nothing is
+// loaded unless the whole file passes. The second pass loads bucket blocks into the bucket
+// and appends events in an order where each event's previous event and parents come first.
+// Blocks and events already stored are left as they are, so an import can be repeated.
+func ImportCAR(ctx context.Context, r io.ReadSeeker, events *JetStreamEvents, objects *JetStreamObjects) (ImportStats, error) {
+	var st ImportStats
+	have, _, err := events.Replay(ctx, ReplayOptions{}, nil)
+	if err != nil {
+		return st, fmt.Errorf("read events: %w", err)
+	}
+	inFile := make(map[digestKey]struct{})
+	var pending []carEvent // events of the first pass, for the dependency check
+	roots, err := readCAR(r, func(c cid.Cid, data []byte) error {
+		ev, isEvent, err := checkCARBlock(c, data)
+		if err != nil {
+			return err
+		}
+		if isEvent {
+			k, _ := keyOf(c)
+			inFile[k] = struct{}{}
+			pending = append(pending, carEvent{c: c, deps: eventDeps(ev)})
+		}
+		return nil
+	})
+	if err != nil {
+		return st, err
+	}
+	st.Roots = roots
+	for _, e := range pending {
+		for _, d := range e.deps {
+			k, ok := keyOf(d)
+			if !ok {
+				return st, fmt.Errorf("%w: event %s names %s, which is not an event CID", ErrUnknownParent, e.c, d)
+			}
+			if _, ok := inFile[k]; ok {
+				continue
+			}
+			if _, ok := have.Seq(d); !ok {
+				return st, fmt.Errorf("%w: event %s needs %s, which is neither in the file nor in the stream", ErrUnknownParent, e.c, d)
+			}
+		}
+	}
+	pending = nil
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return st, fmt.Errorf("rewind CAR: %w", err)
+	}
+	ld := &eventLoader{ctx: ctx, events: events, have: have, loaded: make(map[digestKey]struct{}), waiting: make(map[digestKey][]carEvent), st: &st}
+	_, err = readCAR(r, func(c cid.Cid, data []byte) error {
+		ev, isEvent, err := checkCARBlock(c, data)
+		if err != nil {
+			return err
+		}
+		if isEvent {
+			return ld.offer(carEvent{c: c, data: data, deps: eventDeps(ev)})
+		}
+		return objects.importBlock(ctx, c, data, &st)
+	})
+	if err != nil {
+		return st, err
+	}
+	if n := ld.stuck(); n > 0 {
+		return st, fmt.Errorf("%w: %d events of the file could not be ordered after their previous events and parents", ErrUnknownParent, n)
+	}
+	if err := events.Flush(ctx); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+// readCAR calls fn for every block of a CAR file and returns the header's roots.
+func readCAR(r io.Reader, fn func(cid.Cid, []byte) error) ([]cid.Cid, error) {
+	br, err := carv2.NewBlockReader(r, carv2.MaxAllowedSectionSize(MaxBlockSize+1024))
+	if err != nil {
+		return nil, fmt.Errorf("%w: not a CAR file: %w", ErrInvalidInput, err)
+	}
+	for {
+		blk, err := br.Next()
+		if errors.Is(err, io.EOF) {
+			return br.Roots, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: reading CAR: %w", ErrInvalidInput, err)
+		}
+		if err := fn(blk.Cid(), blk.RawData()); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// checkCARBlock verifies one block of a CAR file and says whether it is an event.
+func checkCARBlock(c cid.Cid, data []byte) (*block.Event, bool, error) {
+	if err := block.Verify(c, data); err != nil {
+		return nil, false, fmt.Errorf("%w: CAR block %s: %w", ErrCorrupt, c, err)
+	}
+	if len(data) > MaxBlockSize {
+		return nil, false, fmt.Errorf("%w: CAR block %s is %d bytes, more than %d", ErrInvalidInput, c, len(data), MaxBlockSize)
+	}
+	if c.Type() != cid.DagCBOR {
+		return nil, false, nil
+	}
+	if _, err := block.Decode(data); err != nil {
+		return nil, false, fmt.Errorf("%w: CAR block %s: %w", ErrCorrupt, c, err)
+	}
+	ev, err := block.DecodeEvent(data)
+	if err != nil {
+		return nil, false, nil // an object, a link record or another DAG-CBOR block
+	}
+	if err := ValidateName("aggregate ID", ev.AggregateID); err != nil {
+		return nil, false, fmt.Errorf("%w: CAR event %s: %w", ErrCorrupt, c, err)
+	}
+	if err := ValidateName("event type", ev.EventType); err != nil {
+		return nil, false, fmt.Errorf("%w: CAR event %s: %w", ErrCorrupt, c, err)
+	}
+	return ev, true, nil
+}
+
+func eventDeps(ev *block.Event) []cid.Cid {
+	var deps []cid.Cid
+	if ev.PreviousCID.Defined() {
+		deps = append(deps, ev.PreviousCID)
+	}
+	return append(deps, ev.ParentCIDs...)
+}
+
+// importBlock stores one verified non-event block in the bucket, classified so that List,
+// Links and Follow index it.
+func (s *JetStreamObjects) importBlock(ctx context.Context, c cid.Cid, data []byte, st *ImportStats) error {
+	if ok, err := s.Exists(ctx, c); err != nil {
+		return err
+	} else if ok {
+		if _, err := s.readBlock(ctx, c); err == nil {
+			st.BlocksPresent++
+			return nil
+		}
+		// a corrupt entry: the verified block from the file replaces it
+	}
+	kind := classify(c, data)
+	var meta map[string]string
+	if kind == KindLink {
+		l, err := decodeLinkRecord(c, data)
+		if err != nil {
+			return err
+		}
+		meta = linkMeta(l.From, l.To, l.Type, l.Timestamp)
+		st.Links++
+	}
+	if err := s.putBlock(ctx, c, data, kind, meta); err != nil {
+		return err
+	}
+	st.Blocks++
+	return nil
+}
+
+// eventLoader appends the events of a CAR file once their dependencies are stored; an event
+// that arrives before one of them waits in memory (a file written by ExportCAR is in stream
+// order, so none waits).
+type eventLoader struct {
+	ctx     context.Context
+	events  *JetStreamEvents
+	have    *Verifier
+	loaded  map[digestKey]struct{}
+	waiting map[digestKey][]carEvent // by the dependency they wait for
+	nWait   int
+	st      *ImportStats
+}
+
+// blockAppender appends a prebuilt event block (the event store's AppendBlock).
+type blockAppender interface {
+	AppendBlock(ctx context.Context, data []byte) (*StoredEvent, error)
+}
+
+func (l *eventLoader) stored(c cid.Cid) bool {
+	k, _ := keyOf(c)
+	if _, ok := l.loaded[k]; ok {
+		return true
+	}
+	_, ok := l.have.Seq(c)
+	return ok
+}
+
+func (l *eventLoader) offer(first carEvent) error {
+	queue := []carEvent{first}
+	for len(queue) > 0 {
+		e := queue[0]
+		queue = queue[1:]
+		if l.stored(e.c) {
+			l.st.EventsPresent++
+			continue
+		}
+		blocked := false
+		for _, d := range e.deps {
+			if !l.stored(d) {
+				k, _ := keyOf(d)
+				l.waiting[k] = append(l.waiting[k], e)
+				l.nWait++
+				blocked = true
+				break
+			}
+		}
+		if blocked {
+			continue
+		}
+		ap, ok := any(l.events).(blockAppender)
+		if !ok {
+			return fmt.Errorf("append event %s: this build's event store cannot append prebuilt blocks", e.c)
+		}
+		if _, err := ap.AppendBlock(l.ctx, e.data); err != nil {
+			return fmt.Errorf("append event %s: %w", e.c, err)
+		}
+		l.st.Events++
+		k, _ := keyOf(e.c)
+		l.loaded[k] = struct{}{}
+		ready := l.waiting[k]
+		delete(l.waiting, k)
+		l.nWait -= len(ready)
+		queue = append(queue, ready...)
+	}
+	return nil
+}
+
+func (l *eventLoader) stuck() int { return l.nWait }
