@@ -1,21 +1,267 @@
 package ecs
 
 import (
+	"context"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/ipfs/go-cid"
 	"github.com/yohamta/donburi"
 	donburiecs "github.com/yohamta/donburi/ecs"
+
+	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/layout"
+	"github.com/jetdag/jetdag/systems"
 )
 
-// Graph owns the donburi world of the live graph model. Skeleton: filled in next.
-type Graph struct {
-	world  donburi.World
-	ecs    *donburiecs.ECS
-	retire stageStub
-	sync   stageStub
+// DefaultFrameBudget is the number of messages Update drains when Config.FrameBudget is 0.
+const DefaultFrameBudget = 2048
+
+// defaultTombstones bounds the memory of removed CIDs when MaxNodes is 0.
+const defaultTombstones = 1 << 16
+
+// Config sets up a Graph. The zero value is usable: unbounded, default budget and layout.
+type Config struct {
+	// MaxNodes bounds the nodes in the world (0 = unbounded): beyond it the oldest, by
+	// arrival, retire from the world, the index and the layout.
+	MaxNodes int
+	// FrameBudget is the most messages one Update drains from the bridge (0 =
+	// DefaultFrameBudget).
+	FrameBudget int
+	// MaxHeld bounds the nodes and links held for a missing parent, previous version or link
+	// endpoint (0 = MaxNodes, or unbounded when MaxNodes is 0). Beyond it the oldest held
+	// node enters the world without the edges it still misses; the oldest held link is
+	// dropped.
+	MaxHeld int
+	// Layout tunes the force layout; zero fields take layout.DefaultParams.
+	Layout layout.Params
 }
 
-type stageStub struct{}
+// Graph is the live graph model: it owns the donburi world, the CID → entity index, the held
+// children, and the layout Runner. All its methods but Start, Layout and Bridge belong to the
+// game goroutine: nothing else touches the world.
+type Graph struct {
+	cfg     Config
+	budget  int
+	maxHeld int
+	bridge  *Bridge
+	world   donburi.World
+	ecs     *donburiecs.ECS
+	runner  *layout.Runner
+	sync    *systems.LayoutSync
+	retire  *systems.Retire
+	stages  []Stage
+	stats   donburi.Entity
+	start   sync.Once
+	now     func() time.Time
 
-func (stageStub) Update(*donburiecs.ECS) {}
+	index    map[cid.Cid]donburi.Entity
+	rejected map[uint64]donburi.Entity
+	gone     tombstones
+	aggs     map[string]*aggregate
+	groups   groupIDs
+	held     heldSet
 
-func (g *Graph) ingest(*donburiecs.ECS)      {}
-func (g *Graph) updateStats(*donburiecs.ECS) {}
+	events, objects, links, rejects int
+	duplicates                      int
+	lastSeq                         uint64
+	rank                            float64
+
+	rate rateMeter
+}
+
+// aggregate is what the world knows of one aggregate: its layout group, its latest event
+// (where a rejected message of that aggregate is placed) and how many of its nodes are live.
+type aggregate struct {
+	group     int32
+	latest    donburi.Entity
+	latestSeq uint64
+	live      int
+}
+
+// NewGraph returns an empty live graph fed by b (nil: a bridge of DefaultBridgeCapacity).
+// The layout does not tick until Start.
+func NewGraph(cfg Config, b *Bridge) *Graph {
+	if b == nil {
+		b = NewBridge(0)
+	}
+	budget := cfg.FrameBudget
+	if budget <= 0 {
+		budget = DefaultFrameBudget
+	}
+	maxHeld := cfg.MaxHeld
+	if maxHeld <= 0 {
+		maxHeld = cfg.MaxNodes
+	}
+	tombs := cfg.MaxNodes
+	if tombs <= 0 {
+		tombs = defaultTombstones
+	}
+	w := donburi.NewWorld()
+	runner := layout.NewRunner(layout.New(cfg.Layout))
+	g := &Graph{
+		cfg:      cfg,
+		budget:   budget,
+		maxHeld:  maxHeld,
+		bridge:   b,
+		world:    w,
+		ecs:      donburiecs.NewECS(w),
+		runner:   runner,
+		sync:     systems.NewLayoutSync(runner),
+		retire:   systems.NewRetire(cfg.MaxNodes),
+		now:      time.Now,
+		index:    make(map[cid.Cid]donburi.Entity),
+		rejected: make(map[uint64]donburi.Entity),
+		gone:     newTombstones(tombs),
+		aggs:     make(map[string]*aggregate),
+		held:     newHeldSet(),
+	}
+	g.stats = w.Create(components.GraphStats)
+	components.GraphStats.SetValue(w.Entry(g.stats), components.GraphStatsData{Connection: StatusConnecting})
+	w.OnRemove(g.onRemove)
+	g.stages = g.modelStages()
+	return g
+}
+
+// Start starts the layout Runner on its own goroutine; it stops when ctx ends. Calls after
+// the first do nothing.
+func (g *Graph) Start(ctx context.Context) {
+	g.start.Do(func() { go g.runner.Run(ctx) })
+}
+
+// Update runs the model stages of order.go once: drain at most FrameBudget messages from the
+// bridge and apply them, retire nodes beyond MaxNodes, copy layout positions, refresh the
+// stats. Call it from the game goroutine only.
+func (g *Graph) Update() {
+	for _, s := range g.stages {
+		s.Run(g.ecs)
+	}
+}
+
+// World returns the donburi world. Game goroutine only.
+func (g *Graph) World() donburi.World { return g.world }
+
+// ECS returns the donburi ECS wrapping the world. Game goroutine only.
+func (g *Graph) ECS() *donburiecs.ECS { return g.ecs }
+
+// Layout returns the layout Runner (goroutine-safe), for pinning and unpinning dragged nodes.
+func (g *Graph) Layout() *layout.Runner { return g.runner }
+
+// Bridge returns the bridge the graph drains.
+func (g *Graph) Bridge() *Bridge { return g.bridge }
+
+// Lookup returns the entity of the event or object with CID c, if it is in the world.
+func (g *Graph) Lookup(c cid.Cid) (donburi.Entity, bool) {
+	e, ok := g.index[c]
+	if !ok || !g.world.Valid(e) {
+		return donburi.Null, false
+	}
+	return e, true
+}
+
+// StatsEntity returns the entity holding the GraphStats singleton.
+func (g *Graph) StatsEntity() donburi.Entity { return g.stats }
+
+// Stats returns a copy of the GraphStats singleton as of the last Update.
+func (g *Graph) Stats() components.GraphStatsData {
+	return components.GraphStats.GetValue(g.world.Entry(g.stats))
+}
+
+// Duplicates counts messages ignored because their CID (or a rejected message's sequence)
+// was already in the world, held, or retired recently.
+func (g *Graph) Duplicates() int { return g.duplicates }
+
+// updateStats is the stats stage: it refreshes the GraphStats singleton.
+func (g *Graph) updateStats(*donburiecs.ECS) {
+	s := components.GraphStats.Get(g.world.Entry(g.stats))
+	s.Events, s.Objects, s.Links, s.Rejected = g.events, g.objects, g.links, g.rejects
+	s.Held = g.held.count
+	s.Lag = g.bridge.Lag()
+	s.LastSeq = g.lastSeq
+	s.EventsPerSecond = g.rate.sample(g.now())
+}
+
+// rateMeter is a moving average of events per second: the rate over windows of at least
+// rateWindow, smoothed exponentially with time constant rateTau.
+type rateMeter struct {
+	n      int
+	since  time.Time
+	value  float64
+	primed bool
+}
+
+const (
+	rateWindow = 250 * time.Millisecond
+	rateTau    = 2.0 // seconds
+)
+
+func (r *rateMeter) add(n int) { r.n += n }
+
+func (r *rateMeter) sample(now time.Time) float64 {
+	if r.since.IsZero() {
+		r.since = now
+		return r.value
+	}
+	dt := now.Sub(r.since)
+	if dt < rateWindow {
+		return r.value
+	}
+	sec := dt.Seconds()
+	rate := float64(r.n) / sec
+	if !r.primed {
+		r.value, r.primed = rate, true
+	} else {
+		r.value += (1 - math.Exp(-sec/rateTau)) * (rate - r.value)
+	}
+	r.n, r.since = 0, now
+	return r.value
+}
+
+// tombstones remembers the CIDs of the last removed nodes, a bounded ring, so that a
+// duplicate of a retired block is still ignored and a child of one is not held for ever.
+type tombstones struct {
+	set  map[cid.Cid]struct{}
+	ring []cid.Cid
+	next int
+	max  int
+}
+
+func newTombstones(max int) tombstones {
+	return tombstones{set: make(map[cid.Cid]struct{}), max: max}
+}
+
+func (t *tombstones) add(c cid.Cid) {
+	if len(t.ring) < t.max {
+		t.ring = append(t.ring, c)
+	} else {
+		delete(t.set, t.ring[t.next])
+		t.ring[t.next] = c
+		t.next = (t.next + 1) % t.max
+	}
+	t.set[c] = struct{}{}
+}
+
+func (t *tombstones) has(c cid.Cid) bool {
+	_, ok := t.set[c]
+	return ok
+}
+
+// groupIDs hands out dense layout group IDs, reusing those of aggregates that left.
+type groupIDs struct {
+	next int32
+	free []int32
+}
+
+func (g *groupIDs) alloc() int32 {
+	if n := len(g.free); n > 0 {
+		id := g.free[n-1]
+		g.free = g.free[:n-1]
+		return id
+	}
+	id := g.next
+	g.next++
+	return id
+}
+
+func (g *groupIDs) release(id int32) { g.free = append(g.free, id) }

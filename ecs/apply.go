@@ -1,0 +1,363 @@
+package ecs
+
+import (
+	"math"
+
+	"github.com/ipfs/go-cid"
+	"github.com/yohamta/donburi"
+	donburiecs "github.com/yohamta/donburi/ecs"
+
+	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/layout"
+	"github.com/jetdag/jetdag/systems"
+)
+
+// Node looks, by kind (the seed's: events are blue diamonds with a cyan highlight, size 0.5).
+var (
+	eventVisual = components.GraphNodeVisualData{
+		BaseColor: components.EventBlue, HighlightColor: components.EventCyan, Size: 0.5, Shape: components.ShapeDiamond,
+	}
+	valueVisual = components.GraphNodeVisualData{
+		BaseColor: components.ObjectGreen, HighlightColor: components.ObjectYellow, Size: 0.5, Shape: components.ShapeCircle,
+	}
+	fileVisual = components.GraphNodeVisualData{
+		BaseColor: components.FileOrange, HighlightColor: components.ObjectYellow, Size: 0.5, Shape: components.ShapeSquare,
+	}
+	rejectedVisual = components.GraphNodeVisualData{
+		BaseColor: components.RejectedRed, HighlightColor: components.RejectedWhite, Size: 0.5, Shape: components.ShapeWarning,
+	}
+)
+
+// ingest is the first model stage: it drains at most the frame budget from the bridge and
+// applies each message in order.
+func (g *Graph) ingest(*donburiecs.ECS) {
+	for range g.budget {
+		m, ok := g.bridge.receive()
+		if !ok {
+			return
+		}
+		g.apply(m)
+	}
+}
+
+// apply applies one message to the world.
+func (g *Graph) apply(m Message) {
+	switch {
+	case m.Event != nil:
+		g.applyNode(m, m.Event.CID)
+	case m.Object != nil:
+		g.applyNode(m, m.Object.CID)
+	case m.Link != nil:
+		g.applyLink(m)
+	case m.Rejected != nil:
+		g.applyRejected(m.Rejected)
+	case m.Status != nil:
+		s := components.GraphStats.Get(g.world.Entry(g.stats))
+		s.Connection, s.CaughtUp = m.Status.Connection, m.Status.CaughtUp
+	}
+}
+
+// refs lists the blocks m points at: an event's previous event and parents, an object's
+// previous version, a link's two endpoints.
+func refs(m Message, dst []cid.Cid) []cid.Cid {
+	switch {
+	case m.Event != nil:
+		if m.Event.Previous.Defined() {
+			dst = append(dst, m.Event.Previous)
+		}
+		dst = append(dst, m.Event.Parents...)
+	case m.Object != nil:
+		if m.Object.Previous.Defined() {
+			dst = append(dst, m.Object.Previous)
+		}
+	case m.Link != nil:
+		dst = append(dst, m.Link.From, m.Link.To)
+	}
+	return dst
+}
+
+// missing returns the references of m that are neither in the world nor recently removed,
+// without repeats. A node pointing at itself (impossible for a real hash, possible in junk)
+// does not wait for itself.
+func (g *Graph) missing(m Message, self cid.Cid) []cid.Cid {
+	var out []cid.Cid
+	var buf [8]cid.Cid
+	for _, c := range refs(m, buf[:0]) {
+		if _, ok := g.index[c]; ok || c == self || g.gone.has(c) {
+			continue
+		}
+		repeat := false
+		for _, o := range out {
+			if o == c {
+				repeat = true
+				break
+			}
+		}
+		if !repeat {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// applyNode applies an event or object message: ignored when its CID is known, held while a
+// block it points at is missing, spawned otherwise (and then whatever waited for it).
+func (g *Graph) applyNode(m Message, key cid.Cid) {
+	if _, ok := g.index[key]; ok || g.gone.has(key) || g.held.holds(key) {
+		g.duplicates++
+		return
+	}
+	if miss := g.missing(m, key); len(miss) > 0 {
+		g.hold(m, key, miss)
+		return
+	}
+	g.spawnNode(m)
+	g.release(key)
+}
+
+// applyLink adds an object link, holding it while an endpoint is missing and dropping it
+// when an endpoint has left the world.
+func (g *Graph) applyLink(m Message) {
+	l := m.Link
+	if g.gone.has(l.From) || g.gone.has(l.To) {
+		return
+	}
+	if miss := g.missing(m, cid.Undef); len(miss) > 0 {
+		g.hold(m, cid.Undef, miss)
+		return
+	}
+	g.addLink(l)
+}
+
+func (g *Graph) addLink(l *LinkMsg) {
+	from, okF := g.index[l.From]
+	to, okT := g.index[l.To]
+	if !okF || !okT {
+		return
+	}
+	if g.edge(from, to, components.EdgeLink, l.Type) {
+		g.links++
+	}
+}
+
+// edge adds a DAG edge and, for the first edge between the two nodes, a layout spring.
+func (g *Graph) edge(from, to donburi.Entity, kind components.EdgeKind, label string) bool {
+	first := !g.pointsAt(from, to)
+	if !systems.Link(g.world, from, to, kind, label) {
+		return false
+	}
+	if first {
+		g.runner.AddEdge(g.layoutID(from), g.layoutID(to))
+	}
+	return true
+}
+
+func (g *Graph) pointsAt(from, to donburi.Entity) bool {
+	for _, e := range components.Edges.Get(g.world.Entry(from)).Out {
+		if e.To == to {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *Graph) layoutID(e donburi.Entity) layout.NodeID {
+	if !g.world.Valid(e) {
+		return layout.NoNode
+	}
+	return layout.NodeID(components.DddElement.Get(g.world.Entry(e)).Index)
+}
+
+// present returns the entity of c if it is in the world.
+func (g *Graph) present(c cid.Cid) (donburi.Entity, bool) {
+	if !c.Defined() {
+		return donburi.Null, false
+	}
+	e, ok := g.index[c]
+	return e, ok && g.world.Valid(e)
+}
+
+// aggregate returns the record of aggregate id, creating it.
+func (g *Graph) aggregate(id string) *aggregate {
+	a, ok := g.aggs[id]
+	if !ok {
+		a = &aggregate{group: g.groups.alloc(), latest: donburi.Null}
+		g.aggs[id] = a
+	}
+	return a
+}
+
+// spawnNode puts an event or object into the world with the edges to whichever of the blocks
+// it points at are there (a held node forced in by MaxHeld lacks the others).
+func (g *Graph) spawnNode(m Message) {
+	g.retire.MakeRoom(g.world, 1) // before looking anything up: it may remove what we point at
+	switch {
+	case m.Event != nil:
+		ev := m.Event
+		agg := g.aggregate(ev.AggregateID)
+		prev, hasPrev := g.present(ev.Previous)
+		near := prev
+		if !hasPrev {
+			for _, p := range ev.Parents {
+				if e, ok := g.present(p); ok {
+					near = e
+					break
+				}
+			}
+		}
+		e := g.spawn(components.DddElementData{
+			Kind:        components.ElementEvent,
+			CID:         ev.CID,
+			Seq:         ev.Seq,
+			EventType:   ev.EventType,
+			AggregateID: ev.AggregateID,
+			CreatedAt:   ev.Timestamp,
+			PreviousCID: ev.Previous,
+			ParentCIDs:  append([]cid.Cid(nil), ev.Parents...),
+			PayloadSize: ev.PayloadSize,
+		}, eventVisual, agg.group, float64(ev.Seq), near)
+		if hasPrev {
+			g.edge(e, prev, components.EdgePrevious, "")
+		}
+		for _, p := range ev.Parents {
+			if pe, ok := g.present(p); ok {
+				g.edge(e, pe, components.EdgeParent, "")
+			}
+		}
+		agg.live++
+		if !g.world.Valid(agg.latest) || ev.Seq >= agg.latestSeq {
+			agg.latest, agg.latestSeq = e, ev.Seq
+		}
+		g.index[ev.CID] = e
+		g.events++
+		g.lastSeq = max(g.lastSeq, ev.Seq)
+		g.rate.add(1)
+	case m.Object != nil:
+		o := m.Object
+		prev, hasPrev := g.present(o.Previous)
+		visual := valueVisual
+		if o.Kind == ObjectFile {
+			visual = fileVisual
+		}
+		e := g.spawn(components.DddElementData{
+			Kind:        components.ElementObject,
+			CID:         o.CID,
+			ObjectKind:  o.Kind,
+			CreatedAt:   o.Timestamp,
+			PreviousCID: o.Previous,
+			ContentCID:  o.Content,
+			Size:        o.Size,
+		}, visual, layout.NoGroup, 0, prev)
+		if hasPrev {
+			g.edge(e, prev, components.EdgePrevious, "")
+		}
+		g.index[o.CID] = e
+		g.objects++
+	}
+}
+
+// applyRejected puts a red warning node beside the latest event of its aggregate (if known),
+// tied to it by a layout spring but no DAG edge.
+func (g *Graph) applyRejected(r *RejectedMsg) {
+	if e, ok := g.rejected[r.Seq]; ok && g.world.Valid(e) {
+		g.duplicates++
+		return
+	}
+	g.retire.MakeRoom(g.world, 1)
+	group, near := layout.NoGroup, donburi.Null
+	var agg *aggregate
+	if r.AggregateID != "" {
+		agg = g.aggregate(r.AggregateID)
+		group = agg.group
+		if g.world.Valid(agg.latest) {
+			near = agg.latest
+		}
+	}
+	e := g.spawn(components.DddElementData{
+		Kind:        components.ElementRejected,
+		Seq:         r.Seq,
+		AggregateID: r.AggregateID,
+		Reason:      r.Reason,
+		Subject:     r.Subject,
+	}, rejectedVisual, group, float64(r.Seq), near)
+	if near != donburi.Null {
+		g.runner.AddEdge(g.layoutID(e), g.layoutID(near))
+	}
+	if agg != nil {
+		agg.live++
+	}
+	g.rejected[r.Seq] = e
+	g.rejects++
+	g.lastSeq = max(g.lastSeq, r.Seq)
+}
+
+// spawn creates a node entity with its layout node, placed next to near (donburi.Null: none).
+func (g *Graph) spawn(d components.DddElementData, v components.GraphNodeVisualData, group int32, t float64, near donburi.Entity) donburi.Entity {
+	nearID := layout.NoNode
+	var pos components.PositionData
+	g.rank++
+	// Golden-angle jitter, so that siblings do not start on top of each other.
+	angle := g.rank * (math.Pi * (3 - math.Sqrt(5)))
+	if g.world.Valid(near) {
+		ne := g.world.Entry(near)
+		nearID = layout.NodeID(components.DddElement.Get(ne).Index)
+		p := components.Position.Get(ne)
+		pos = components.PositionData{X: p.X + 10*math.Cos(angle), Y: p.Y + 10*math.Sin(angle)}
+	} else {
+		r := 10 * math.Sqrt(g.rank)
+		pos = components.PositionData{X: r * math.Cos(angle), Y: r * math.Sin(angle)}
+	}
+	id := g.runner.AddNode(nearID, group, t)
+	g.sync.Placed(id)
+	d.Index = int32(id)
+	e := g.world.Create(components.DddElement, components.GraphNodeVisual, components.Position,
+		components.Velocity, components.Interaction, components.Edges)
+	entry := g.world.Entry(e)
+	components.DddElement.SetValue(entry, d)
+	components.GraphNodeVisual.SetValue(entry, v)
+	components.Position.SetValue(entry, pos)
+	g.retire.Track(e)
+	return e
+}
+
+// onRemove runs (through the world's OnRemove callback) before any node leaves the world,
+// whoever removes it: it drops the node from the index, the layout, the counts and the edges
+// of the nodes that point at it, and remembers its CID as gone.
+func (g *Graph) onRemove(w donburi.World, e donburi.Entity) {
+	entry := w.Entry(e)
+	if !entry.HasComponent(components.DddElement) {
+		return
+	}
+	d := components.DddElement.Get(entry)
+	g.links -= systems.Unlink(w, e)
+	switch d.Kind {
+	case components.ElementEvent:
+		g.events--
+	case components.ElementObject:
+		g.objects--
+	case components.ElementRejected:
+		g.rejects--
+		if g.rejected[d.Seq] == e {
+			delete(g.rejected, d.Seq)
+		}
+	}
+	if d.CID.Defined() && g.index[d.CID] == e {
+		delete(g.index, d.CID)
+		g.gone.add(d.CID)
+	}
+	if d.Index >= 0 {
+		g.runner.RemoveNode(layout.NodeID(d.Index))
+	}
+	if d.Kind != components.ElementObject && d.AggregateID != "" {
+		if a, ok := g.aggs[d.AggregateID]; ok {
+			a.live--
+			if a.latest == e {
+				a.latest = donburi.Null
+			}
+			if a.live <= 0 {
+				g.groups.release(a.group)
+				delete(g.aggs, d.AggregateID)
+			}
+		}
+	}
+}
