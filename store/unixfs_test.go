@@ -153,7 +153,9 @@ func TestProfileDefaults(t *testing.T) {
 // without storing 1 GiB anywhere.
 type hashDAG struct{ blocks, maxLinks int }
 
-func (d *hashDAG) Get(context.Context, cid.Cid) (ipld.Node, error) { return nil, errors.New("write-only") }
+func (d *hashDAG) Get(context.Context, cid.Cid) (ipld.Node, error) {
+	return nil, errors.New("write-only")
+}
 func (d *hashDAG) GetMany(context.Context, []cid.Cid) <-chan *ipld.NodeOption {
 	ch := make(chan *ipld.NodeOption)
 	close(ch)
