@@ -176,7 +176,8 @@ func (d *DAG) lookup(c cid.Cid) (uint32, bool) {
 	if !c.Defined() {
 		return 0, false
 	}
-	return d.index.find(c.KeyString(), d.cids)
+	i, _, ok := d.index.find(c.KeyString(), d.cids)
+	return i, ok
 }
 
 // AddNode adds a node. It returns false, changing nothing, when c is already present (adding
@@ -194,13 +195,20 @@ func (d *DAG) AddNode(c cid.Cid, info NodeInfo) bool {
 
 // addNode adds c unless present and returns its index.
 func (d *DAG) addNode(c cid.Cid, info NodeInfo) (uint32, bool) {
-	if i, ok := d.index.find(c.KeyString(), d.cids); ok {
+	i, h, ok := d.index.find(c.KeyString(), d.cids)
+	if ok {
 		return i, false
 	}
+	return d.newNode(c, info, h)
+}
+
+// newNode adds c, which is not present and whose key hash is h.
+func (d *DAG) newNode(c cid.Cid, info NodeInfo, h uint32) (uint32, bool) {
 	if uint64(len(d.cids)) >= maxIndex {
 		return none, false
 	}
 	i := uint32(len(d.cids))
+	d.index.insert(h, i)
 	m := meta{seq: info.Seq, ts: info.Timestamp, aggregate: d.intern(info.Aggregate), typ: d.intern(info.Type)}
 	d.cids = append(d.cids, c)
 	d.kinds = append(d.kinds, info.Kind)
@@ -209,7 +217,6 @@ func (d *DAG) addNode(c cid.Cid, info NodeInfo) (uint32, bool) {
 	d.inHead = append(d.inHead, none)
 	d.ord = append(d.ord, uint32(len(d.order)))
 	d.order = append(d.order, i)
-	d.index.insert(c.KeyString(), i)
 	if info.Kind == KindEvent && m.aggregate != 0 {
 		// A new event has no incoming edge yet, so it heads its aggregate unless the current
 		// head is later in the stream.
@@ -398,7 +405,7 @@ func (d *DAG) addWithEdges(c cid.Cid, info NodeInfo, targets []cid.Cid, kinds []
 		}
 		ts[k] = t
 	}
-	f, exists := d.index.find(c.KeyString(), d.cids)
+	f, h, exists := d.index.find(c.KeyString(), d.cids)
 	if exists {
 		// Edges from an existing node can close cycles: check them all before adding any.
 		// Each check is independent: an edge out of f adds no path into f.
@@ -409,7 +416,7 @@ func (d *DAG) addWithEdges(c cid.Cid, info NodeInfo, targets []cid.Cid, kinds []
 		}
 	} else {
 		var added bool
-		if f, added = d.addNode(c, info); !added {
+		if f, added = d.newNode(c, info, h); !added {
 			return ErrTooLarge
 		}
 	}

@@ -37,31 +37,32 @@ func (x *cidIndex) hash(key string) uint32 {
 	return uint32(maphash.String(x.seed, key))
 }
 
-// find returns the index of the node whose CID has the binary form key; cids resolves a
-// candidate index to its CID.
-func (x *cidIndex) find(key string, cids []cid.Cid) (uint32, bool) {
-	h := x.hash(key)
+// find returns the index of the node whose CID has the binary form key, and the key's hash
+// for a following insert; cids resolves a candidate index to its CID.
+func (x *cidIndex) find(key string, cids []cid.Cid) (i, h uint32, ok bool) {
+	h = x.hash(key)
 	mask := uint32(len(x.slots) - 1)
 	for p := h & mask; ; p = (p + 1) & mask {
 		s := x.slots[p]
 		if s == 0 {
-			return 0, false
+			return 0, h, false
 		}
 		if uint32(s>>32) == h {
 			i := uint32(s) - 1
 			if cids[i].KeyString() == key {
-				return i, true
+				return i, h, true
 			}
 		}
 	}
 }
 
-// insert records that key names node i; key must not be present yet.
-func (x *cidIndex) insert(key string, i uint32) {
+// insert records that the key with hash h (from find) names node i; the key must not be
+// present yet.
+func (x *cidIndex) insert(h, i uint32) {
 	if (x.used+1)*indexLoadDen > len(x.slots)*indexLoadNum {
 		x.grow()
 	}
-	x.place(uint64(x.hash(key))<<32 | uint64(i+1))
+	x.place(uint64(h)<<32 | uint64(i+1))
 	x.used++
 }
 

@@ -45,6 +45,56 @@ func (v *visitSet) add(i uint32) bool {
 	return true
 }
 
+// parentMap records each visited node's BFS parent. Like visitSet it starts as a map and
+// turns into a slice over the whole DAG once that is smaller.
+type parentMap struct {
+	m     map[uint32]uint32
+	slice []uint32
+	n     int
+}
+
+func newParentMap(nodes int) *parentMap {
+	return &parentMap{m: map[uint32]uint32{}, n: nodes}
+}
+
+// set records p as i's parent; none is a valid parent (the root's).
+func (pm *parentMap) set(i, p uint32) {
+	if pm.slice != nil {
+		pm.slice[i] = p
+		return
+	}
+	pm.m[i] = p
+	if len(pm.m) > pm.n/8+64 {
+		pm.slice = make([]uint32, pm.n)
+		for k := range pm.slice {
+			pm.slice[k] = unvisited
+		}
+		for k, v := range pm.m {
+			pm.slice[k] = v
+		}
+		pm.m = nil
+	}
+}
+
+// unvisited marks a node without a parent entry in parentMap's slice form; node indices stay
+// below it (maxIndex).
+const unvisited = none - 1
+
+func (pm *parentMap) has(i uint32) bool {
+	if pm.slice != nil {
+		return pm.slice[i] != unvisited
+	}
+	_, ok := pm.m[i]
+	return ok
+}
+
+func (pm *parentMap) get(i uint32) uint32 {
+	if pm.slice != nil {
+		return pm.slice[i]
+	}
+	return pm.m[i]
+}
+
 func (v *visitSet) has(i uint32) bool {
 	if v.bits != nil {
 		return v.bits[i>>6]&(1<<(i&63)) != 0
@@ -240,7 +290,8 @@ func (d *DAG) Path(from, to cid.Cid) ([]cid.Cid, error) {
 	if d.ord[f] < bound {
 		return nil, fmt.Errorf("%w from %s to %s", ErrNoPath, from, to)
 	}
-	parent := map[uint32]uint32{f: none}
+	parent := newParentMap(len(d.cids))
+	parent.set(f, none)
 	frontier := []uint32{f}
 	var next, nbrs []uint32
 	for len(frontier) > 0 {
@@ -248,16 +299,13 @@ func (d *DAG) Path(from, to cid.Cid) ([]cid.Cid, error) {
 		for _, n := range frontier {
 			nbrs = d.neighbours(n, true, nbrs[:0])
 			for _, w := range nbrs {
-				if d.ord[w] < bound {
+				if d.ord[w] < bound || parent.has(w) {
 					continue
 				}
-				if _, ok := parent[w]; ok {
-					continue
-				}
-				parent[w] = n
+				parent.set(w, n)
 				if w == t {
 					var path []uint32
-					for p := t; p != none; p = parent[p] {
+					for p := t; p != none; p = parent.get(p) {
 						path = append(path, p)
 					}
 					slices.Reverse(path)
