@@ -18,8 +18,13 @@ import (
 // DefaultFrameBudget is the number of messages Update drains when Config.FrameBudget is 0.
 const DefaultFrameBudget = 2048
 
-// defaultTombstones bounds the memory of removed CIDs when MaxNodes is 0.
-const defaultTombstones = 1 << 16
+// Removed CIDs are remembered (to ignore duplicates of retired blocks and not hold their
+// children) in a ring of max(MaxNodes, minTombstones) entries, or defaultTombstones when
+// MaxNodes is 0 (nodes then leave only when someone removes them).
+const (
+	minTombstones     = 4096
+	defaultTombstones = 1 << 16
+)
 
 // Config sets up a Graph. The zero value is usable: unbounded, default budget and layout.
 type Config struct {
@@ -94,8 +99,8 @@ func NewGraph(cfg Config, b *Bridge) *Graph {
 	if maxHeld <= 0 {
 		maxHeld = cfg.MaxNodes
 	}
-	tombs := cfg.MaxNodes
-	if tombs <= 0 {
+	tombs := max(cfg.MaxNodes, minTombstones)
+	if cfg.MaxNodes <= 0 {
 		tombs = defaultTombstones
 	}
 	w := donburi.NewWorld()
