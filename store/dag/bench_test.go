@@ -386,3 +386,45 @@ func BenchmarkTraverse1M(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBulkLoad feeds the synthetic event log as an unordered rebuild would: nodes in a
+// random order, then every edge in one AddEdges batch (one order rebuild). Its baseline is
+// the replay-order build with AddEvent on the same log, timed once in the same run.
+func BenchmarkBulkLoad(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			plan, aggNames, _ := planEvents(n)
+			cids := make([]cid.Cid, n)
+			for i := range cids {
+				cids[i] = benchCID(i)
+			}
+			var batch []Edge
+			for i, e := range plan {
+				if e.prev >= 0 {
+					batch = append(batch, Edge{cids[i], cids[e.prev], EdgePrevious, ""})
+				}
+				if e.parent >= 0 {
+					batch = append(batch, Edge{cids[i], cids[e.parent], EdgeParent, ""})
+				}
+			}
+			perm := rand.New(rand.NewPCG(1, 2)).Perm(n)
+			start := time.Now()
+			buildPlanned(b, plan, aggNames, cids)
+			replay := time.Since(start)
+			b.ResetTimer()
+			for range b.N {
+				d := New()
+				for _, i := range perm {
+					d.AddNode(cids[i], plannedInfo(i, plan[i], aggNames))
+				}
+				if err := d.AddEdges(batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perOp := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+			b.ReportMetric(perOp/float64(n), "ns/event")
+			b.ReportMetric(float64(replay.Nanoseconds())/float64(n), "replay-order-ns/event")
+			b.ReportMetric(perOp/float64(replay.Nanoseconds()), "x-replay-time")
+		})
+	}
+}
