@@ -1,9 +1,11 @@
 package dag
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ipfs/go-cid"
@@ -579,5 +581,49 @@ func TestKindStrings(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
+	}
+}
+
+func TestKindText(t *testing.T) {
+	tests := []struct {
+		text    string
+		kind    Kind
+		edge    EdgeKind
+		kindErr bool
+		edgeErr bool
+	}{
+		{"event", KindEvent, 0, false, true},
+		{"object", KindObject, 0, false, true},
+		{"previous", 0, EdgePrevious, true, false},
+		{"parent", 0, EdgeParent, true, false},
+		{"link", 0, EdgeLink, true, false},
+		{"Event", 0, 0, true, true},
+		{"", 0, 0, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			var k Kind
+			if err := k.UnmarshalText([]byte(tt.text)); (err != nil) != tt.kindErr || (err == nil && k != tt.kind) {
+				t.Errorf("Kind.UnmarshalText = %v, %v", k, err)
+			}
+			var e EdgeKind
+			if err := e.UnmarshalText([]byte(tt.text)); (err != nil) != tt.edgeErr || (err == nil && e != tt.edge) {
+				t.Errorf("EdgeKind.UnmarshalText = %v, %v", e, err)
+			}
+		})
+	}
+	out, err := json.Marshal(Edge{Kind: EdgeLink, Link: "Contains"})
+	if err != nil || !strings.Contains(string(out), `"Kind":"link"`) {
+		t.Errorf("Edge JSON = %s, %v", out, err)
+	}
+	out, err = json.Marshal(NodeInfo{Kind: KindObject})
+	if err != nil || !strings.Contains(string(out), `"Kind":"object"`) {
+		t.Errorf("NodeInfo JSON = %s, %v", out, err)
+	}
+	if _, err := Kind(7).MarshalText(); err == nil {
+		t.Error("Kind(7) encoded")
+	}
+	if _, err := EdgeKind(7).MarshalText(); err == nil {
+		t.Error("EdgeKind(7) encoded")
 	}
 }
