@@ -259,7 +259,8 @@ func (g *Graph) spawnNode(m Message) {
 // applyRejected puts a red warning node beside the latest event of its aggregate (if known),
 // tied to it by a layout spring but no DAG edge.
 func (g *Graph) applyRejected(r *RejectedMsg) {
-	if e, ok := g.rejected[r.Seq]; ok && g.world.Valid(e) {
+	// A sequence identifies a rejected message; 0 (unknown) identifies nothing.
+	if e, ok := g.rejected[r.Seq]; ok && r.Seq != 0 && g.world.Valid(e) {
 		g.duplicates++
 		return
 	}
@@ -286,7 +287,9 @@ func (g *Graph) applyRejected(r *RejectedMsg) {
 	if agg != nil {
 		agg.live++
 	}
-	g.rejected[r.Seq] = e
+	if r.Seq != 0 {
+		g.rejected[r.Seq] = e
+	}
 	g.rejects++
 	g.lastSeq = max(g.lastSeq, r.Seq)
 }

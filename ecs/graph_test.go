@@ -116,6 +116,7 @@ func TestDuplicatesIgnored(t *testing.T) {
 		{"held event twice", []ecs.Message{event(2, "a", "e2", "e1"), event(2, "a", "e2", "e1")}, 0, 1, 1},
 		{"object twice", []ecs.Message{object("o", ecs.ObjectValue, ""), object("o", ecs.ObjectValue, "")}, 1, 1, 0},
 		{"rejected twice", []ecs.Message{rejected(9, "a", "bad CID"), rejected(9, "a", "bad CID")}, 1, 1, 0},
+		{"rejected without sequence twice", []ecs.Message{rejected(0, "", "junk"), rejected(0, "", "junk")}, 2, 0, 0},
 		{"link twice", []ecs.Message{object("x", ecs.ObjectValue, ""), object("y", ecs.ObjectValue, ""),
 			link("x", "y", "References"), link("x", "y", "References")}, 2, 0, 0},
 	}
