@@ -3,6 +3,8 @@ package ecs
 import (
 	"github.com/hajimehoshi/ebiten/v2"
 	donburiecs "github.com/yohamta/donburi/ecs"
+
+	"github.com/jetdag/jetdag/systems"
 )
 
 // This file is the one place where the order of systems is written down. Every frame the
@@ -43,16 +45,27 @@ func (g *Graph) modelStages() []Stage {
 }
 
 // windowStages are the window's Update systems, run by the Game right after Graph.Update,
-// in this order.
-//
-// ---- WINDOW UPDATE STAGES: filled in by the window (input, camera, picking, hud, inspector).
-func windowStages() []Stage {
-	return []Stage{}
+// in this order. The scene must be gathered before anything picks or draws (it is the
+// flat copy of the world they read); input before the camera (a drag or the wheel stops
+// fit and follow before the camera eases); the inspector after input (a click selects).
+func windowStages(v *systems.View) []Stage {
+	return []Stage{
+		{Name: "scene", Run: v.UpdateScene},         // world → flat scene, pick grid rebuilt
+		{Name: "input", Run: v.UpdateInput},         // hover, click, drag, wheel, keys, search
+		{Name: "camera", Run: v.UpdateCamera},       // fit and follow easing
+		{Name: "inspector", Run: v.UpdateInspector}, // cone of the selection, payload arrival
+		{Name: "hud", Run: v.UpdateHUD},             // status line, toasts
+	}
 }
 
-// drawStages are the Draw systems, back to front (edges under nodes, text last).
-//
-// ---- DRAW STAGES: filled in by the window (edges, nodes, labels, hud, inspector).
-func drawStages() []DrawStage {
-	return []DrawStage{}
+// drawStages are the Draw systems, back to front: edges and nodes in batched triangles,
+// then all text-bearing layers, each drawing its shapes before its text (text comes from
+// another atlas and breaks batches).
+func drawStages(v *systems.View) []DrawStage {
+	return []DrawStage{
+		{Name: "graph", Draw: v.DrawGraph},         // background, edges, nodes
+		{Name: "labels", Draw: v.DrawLabels},       // type and short CID, when zoomed in
+		{Name: "inspector", Draw: v.DrawInspector}, // the selected node's panel
+		{Name: "hud", Draw: v.DrawHUD},             // legend, status bar, tooltip, search, help
+	}
 }

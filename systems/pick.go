@@ -37,8 +37,8 @@ func Hit(shape components.Shape, dx, dy, r float64) (score float64, ok bool) {
 		if dy > triBase*r {
 			return 0, false
 		}
-		h := (triTop + triBase) * r                   // height
-		half := triHalfW * r * (dy + triTop*r) / h    // half width at this height
+		h := (triTop + triBase) * r                // height
+		half := triHalfW * r * (dy + triTop*r) / h // half width at this height
 		if dy < -triTop*r || ax > half {
 			return 0, false
 		}

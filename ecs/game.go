@@ -1,0 +1,192 @@
+package ecs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/hajimehoshi/ebiten/v2"
+
+	"github.com/jetdag/jetdag/systems"
+)
+
+// DefaultScreenshotFrames is how many frames a screenshot run renders when GameOptions.Frames
+// is 0: enough for the layout to spread the first nodes out.
+const DefaultScreenshotFrames = 60
+
+// GameOptions configure the window. The zero value opens a 1280×800 window.
+type GameOptions struct {
+	Title         string // window title (default "jetdag")
+	Width, Height int    // window size (default 1280×800); ignored in kiosk mode
+	// Kiosk opens fullscreen with the cursor hidden; the camera fits and follows by itself.
+	Kiosk   bool
+	ColorBy systems.ColorMode
+	// Fetch supplies the inspector's payloads (nil: none shown).
+	Fetch systems.PayloadFetcher
+	// Screenshot, if set, is where a PNG of frame Frames is written before the game ends.
+	Screenshot string
+	// Frames, if > 0, ends the game after that many frames (DefaultScreenshotFrames when
+	// Screenshot is set and Frames is 0).
+	Frames int
+	// ScreenshotDir is where the s key saves its PNGs (default: the working directory).
+	ScreenshotDir string
+	Logger        *slog.Logger
+}
+
+// Game is the visualizer as an ebiten.Game: Update runs the model (Graph.Update, skipped
+// while paused) and then the window's Update stages; Draw runs the Draw stages and takes
+// screenshots. It ends (ebiten.Termination) when its context ends or its frame count is
+// reached.
+type Game struct {
+	ctx    context.Context
+	graph  *Graph
+	view   *systems.View
+	opts   GameOptions
+	log    *slog.Logger
+	stages []Stage
+	draws  []DrawStage
+
+	frames   int
+	final    *image.RGBA // the screenshot run's picture, written by the next Update
+	finished bool
+	saved    chan string // results of the s key's background writes
+}
+
+// NewGame returns the game over graph. It does not start the graph's layout (Graph.Start)
+// nor the bridge's source.
+func NewGame(ctx context.Context, graph *Graph, opts GameOptions) (*Game, error) {
+	if opts.Title == "" {
+		opts.Title = "jetdag"
+	}
+	if opts.Width <= 0 || opts.Height <= 0 {
+		opts.Width, opts.Height = 1280, 800
+	}
+	if opts.Screenshot != "" && opts.Frames <= 0 {
+		opts.Frames = DefaultScreenshotFrames
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	view, err := systems.NewView(systems.ViewOptions{
+		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Fetch: opts.Fetch,
+		Width: opts.Width, Height: opts.Height, Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("window: %w", err)
+	}
+	g := &Game{
+		ctx: ctx, graph: graph, view: view, opts: opts, log: log,
+		saved: make(chan string, 4),
+	}
+	g.stages = windowStages(view)
+	g.draws = drawStages(view)
+	return g, nil
+}
+
+// View returns the window's state and systems.
+func (g *Game) View() *systems.View { return g.view }
+
+// Graph returns the live graph the game shows.
+func (g *Game) Graph() *Graph { return g.graph }
+
+// Frames counts the frames drawn so far.
+func (g *Game) Frames() int { return g.frames }
+
+// Update implements ebiten.Game.
+func (g *Game) Update() error {
+	if g.final != nil {
+		img := g.final
+		g.final = nil
+		g.finished = true
+		if err := systems.WritePNG(g.opts.Screenshot, img); err != nil {
+			return err
+		}
+		g.log.Info("screenshot written", "path", g.opts.Screenshot, "frames", g.frames)
+		return ebiten.Termination
+	}
+	if g.finished || g.ctx.Err() != nil {
+		return ebiten.Termination
+	}
+	if !g.view.Paused() {
+		g.graph.Update()
+	}
+	e := g.graph.ECS()
+	for _, s := range g.stages {
+		s.Run(e)
+	}
+	select {
+	case msg := <-g.saved:
+		g.view.Toast(msg)
+	default:
+	}
+	return nil
+}
+
+// Draw implements ebiten.Game.
+func (g *Game) Draw(screen *ebiten.Image) {
+	e := g.graph.ECS()
+	for _, d := range g.draws {
+		d.Draw(e, screen)
+	}
+	g.frames++
+	if g.view.TakeScreenshotRequest() {
+		g.saveAsync(screen)
+	}
+	if g.opts.Frames > 0 && g.frames == g.opts.Frames {
+		if g.opts.Screenshot != "" {
+			g.final = systems.Capture(screen)
+		} else {
+			g.finished = true
+		}
+	}
+}
+
+// saveAsync captures the screen now and encodes the PNG off the game goroutine, so that the
+// s key does not stall a frame.
+func (g *Game) saveAsync(screen *ebiten.Image) {
+	img := systems.Capture(screen)
+	path := filepath.Join(g.opts.ScreenshotDir, systems.ScreenshotName(time.Now()))
+	go func() {
+		msg := "saved " + path
+		if err := systems.WritePNG(path, img); err != nil {
+			g.log.Error("screenshot failed", "err", err)
+			msg = "screenshot failed: " + err.Error()
+		} else {
+			g.log.Info("screenshot written", "path", path)
+		}
+		select {
+		case g.saved <- msg:
+		default:
+		}
+	}()
+}
+
+// Layout implements ebiten.Game: one screen pixel per window pixel.
+func (g *Game) Layout(outsideWidth, outsideHeight int) (int, int) {
+	g.view.Resize(outsideWidth, outsideHeight)
+	return outsideWidth, outsideHeight
+}
+
+// Run opens the window and runs the game until the window closes, ctx ends or the frame
+// count is reached. Ebiten needs the main goroutine: call Run from it, and only once in a
+// process.
+func (g *Game) Run() error {
+	ebiten.SetWindowTitle(g.opts.Title)
+	ebiten.SetWindowSize(g.opts.Width, g.opts.Height)
+	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
+	ebiten.SetRunnableOnUnfocused(true) // a wall screen is rarely focused
+	if g.opts.Kiosk {
+		ebiten.SetFullscreen(true)
+		ebiten.SetCursorMode(ebiten.CursorModeHidden)
+	}
+	err := ebiten.RunGameWithOptions(g, &ebiten.RunGameOptions{X11ClassName: "jetdag", X11InstanceName: "jetdag"})
+	if err != nil && !errors.Is(err, ebiten.Termination) {
+		return fmt.Errorf("window: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,350 @@
+package systems
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+
+	"github.com/hajimehoshi/ebiten/v2"
+
+	"github.com/jetdag/jetdag/assets"
+	"github.com/jetdag/jetdag/components"
+)
+
+// ColorMode says how events are coloured. Objects and rejected messages keep their own
+// colours in every mode.
+type ColorMode uint8
+
+// The colour modes, in the order the c key cycles through them.
+const (
+	ColorByKind      ColorMode = iota // the seed's colours: events blue
+	ColorByAggregate                  // one colour per aggregate
+	ColorByType                       // one colour per event type
+)
+
+// ParseColorMode reads a --color-by value: "kind" (or ""), "aggregate" or "type".
+func ParseColorMode(s string) (ColorMode, error) {
+	switch s {
+	case "", "kind":
+		return ColorByKind, nil
+	case "aggregate":
+		return ColorByAggregate, nil
+	case "type":
+		return ColorByType, nil
+	}
+	return 0, fmt.Errorf("colour mode %q: want kind, aggregate or type", s)
+}
+
+// String names the mode as ParseColorMode reads it.
+func (m ColorMode) String() string {
+	switch m {
+	case ColorByAggregate:
+		return "aggregate"
+	case ColorByType:
+		return "type"
+	}
+	return "kind"
+}
+
+// Next is the mode the c key switches to.
+func (m ColorMode) Next() ColorMode { return (m + 1) % 3 }
+
+// Background is the window's background colour.
+var Background = color.RGBA{0x10, 0x14, 0x1c, 0xff}
+
+// Edge colours, one per edge kind.
+var (
+	PreviousEdgeColor = color.RGBA{0x9a, 0xa8, 0xc4, 0xd0} // solid, with an arrowhead
+	ParentEdgeColor   = color.RGBA{0xc0, 0x70, 0xff, 0xc0} // dashed
+	LinkEdgeColor     = color.RGBA{0x40, 0xd0, 0x90, 0xc0} // dotted
+)
+
+// Level-of-detail thresholds, in screen pixels of node radius.
+const (
+	lodDot       = 1.25 // below: every node is a small square
+	lodArrow     = 3.0  // from: Previous edges get arrowheads
+	lodDash      = 2.0  // from: parent and link edges are dashed and dotted
+	lodWarnMark  = 7.0  // from: warning triangles get their "!"
+	lodLabel     = 9.0  // from: nodes get a text label
+	maxLabels    = 250  // at most this many labels a frame
+	maxDashes    = 96   // an edge needing more dashes is drawn solid
+	cullMargin   = 16.0 // pixels beyond the screen still drawn (arrowheads, rings)
+	dimAlpha     = 0.28 // alpha of nodes off the selection's cone while something is selected
+	paletteSize  = 12
+	selectRingPx = 3.0
+)
+
+// RenderStats describes the last frame the renderer built.
+type RenderStats struct {
+	Nodes, Edges, Labels int // drawn (after culling and filtering)
+	Vertices             int
+	Calls                int // DrawTriangles calls of the graph
+}
+
+// Renderer turns a Scene into batched triangles: edges first, then nodes, all in as few
+// DrawTriangles calls as the 16-bit index limit allows, sampling one white texel. Its
+// buffers live as long as it does, so a steady scene builds with no allocations.
+type Renderer struct {
+	white   assets.White
+	graph   batch
+	circles [3][][2]float32 // 8, 16 and 32 corners
+	palette [paletteSize]fcolor
+	prev    fcolor
+	parent  fcolor
+	link    fcolor
+	// Labels lists the scene indices of the nodes to label this frame, nearest-first is not
+	// guaranteed; at most maxLabels.
+	Labels []int
+	Stats  RenderStats
+}
+
+// NewRenderer returns a renderer drawing from white.
+func NewRenderer(white assets.White) *Renderer {
+	r := &Renderer{
+		white:  white,
+		graph:  newBatch(white),
+		prev:   toF(PreviousEdgeColor),
+		parent: toF(ParentEdgeColor),
+		link:   toF(LinkEdgeColor),
+	}
+	r.circles = [3][][2]float32{unitCircle(8), unitCircle(16), unitCircle(32)}
+	for i := range r.palette {
+		r.palette[i] = toF(PaletteColor(uint32(i)))
+	}
+	return r
+}
+
+// PaletteColor is the colour of palette slot key mod 12: evenly spaced hues, bright enough
+// on the dark background and distinct from the highlight cyan's lightness.
+func PaletteColor(key uint32) color.RGBA {
+	h := float64(key%paletteSize) / paletteSize * 6
+	const s, v = 0.62, 0.95
+	c := v * s
+	x := c * (1 - math.Abs(math.Mod(h, 2)-1))
+	var r, g, b float64
+	switch int(h) {
+	case 0:
+		r, g = c, x
+	case 1:
+		r, g = x, c
+	case 2:
+		g, b = c, x
+	case 3:
+		g, b = x, c
+	case 4:
+		r, b = x, c
+	default:
+		r, b = c, x
+	}
+	m := v - c
+	return color.RGBA{uint8((r + m) * 255), uint8((g + m) * 255), uint8((b + m) * 255), 0xff}
+}
+
+// NodeColor is the fill of a node in the given mode before highlighting and dimming.
+func (r *Renderer) nodeColor(n *SceneNode, mode ColorMode) fcolor {
+	if n.Flags&(FlagHovered|FlagSelected|FlagHighlighted) != 0 {
+		return toF(n.Light)
+	}
+	if n.Kind == components.ElementEvent {
+		switch mode {
+		case ColorByAggregate:
+			return r.palette[n.AggKey%paletteSize]
+		case ColorByType:
+			return r.palette[n.TypeKey%paletteSize]
+		}
+	}
+	return toF(n.Base)
+}
+
+// Build fills the renderer's batch with the scene as cam sees it. It allocates nothing once
+// the buffers have grown to the scene's size.
+func (r *Renderer) Build(s *Scene, cam Camera, mode ColorMode) {
+	r.graph.reset()
+	r.Labels = r.Labels[:0]
+	r.Stats = RenderStats{}
+	w, h := float64(cam.Width), float64(cam.Height)
+	z := cam.Zoom
+	dim := s.Selected >= 0
+	lineW := float32(min(max(1.2*math.Sqrt(z), 1), 2.5))
+
+	for k := range s.Edges {
+		e := &s.Edges[k]
+		a, b := &s.Nodes[e.From], &s.Nodes[e.To]
+		if (a.Flags|b.Flags)&FlagHidden != 0 {
+			continue
+		}
+		ax, ay := cam.WorldToScreen(a.X, a.Y)
+		bx, by := cam.WorldToScreen(b.X, b.Y)
+		if max(ax, bx) < -cullMargin || min(ax, bx) > w+cullMargin ||
+			max(ay, by) < -cullMargin || min(ay, by) > h+cullMargin {
+			continue
+		}
+		var c fcolor
+		switch e.Kind {
+		case components.EdgeParent:
+			c = r.parent
+		case components.EdgeLink:
+			c = r.link
+		default:
+			c = r.prev
+		}
+		width := lineW
+		if dim {
+			const lit = FlagHighlighted | FlagSelected
+			if a.Flags&lit != 0 && b.Flags&lit != 0 {
+				width *= 1.6
+				c.a = 1
+			} else {
+				c = c.alpha(dimAlpha)
+			}
+		}
+		pr := b.R * z
+		x0, y0, x1, y1 := float32(ax), float32(ay), float32(bx), float32(by)
+		switch {
+		case e.Kind == components.EdgeParent && pr >= lodDash:
+			r.graph.dashed(x0, y0, x1, y1, width, 6, 4, c)
+		case e.Kind == components.EdgeLink && pr >= lodDash:
+			r.graph.dashed(x0, y0, x1, y1, width, 2, 3, c)
+		default:
+			r.graph.line(x0, y0, x1, y1, width, c)
+		}
+		if e.Kind == components.EdgePrevious && pr >= lodArrow {
+			r.arrow(ax, ay, bx, by, b.Shape, pr, c)
+		}
+		r.Stats.Edges++
+	}
+
+	// Plain nodes first, then the hovered, selected and highlighted ones on top.
+	const marked = FlagHovered | FlagSelected | FlagHighlighted
+	for pass := 0; pass < 2; pass++ {
+		for i := range s.Nodes {
+			n := &s.Nodes[i]
+			if n.Flags&FlagHidden != 0 || (n.Flags&marked != 0) != (pass == 1) {
+				continue
+			}
+			sx, sy := cam.WorldToScreen(n.X, n.Y)
+			pr := n.R * z
+			if sx+pr < -cullMargin || sx-pr > w+cullMargin || sy+pr < -cullMargin || sy-pr > h+cullMargin {
+				continue
+			}
+			c := r.nodeColor(n, mode)
+			if dim && n.Flags&marked == 0 {
+				c = c.alpha(dimAlpha)
+			}
+			r.node(n, float32(sx), float32(sy), float32(pr), c)
+			r.Stats.Nodes++
+			if pr >= lodLabel && len(r.Labels) < maxLabels && sx >= 0 && sx <= w && sy >= 0 && sy <= h {
+				r.Labels = append(r.Labels, i)
+			}
+		}
+	}
+	r.Stats.Labels = len(r.Labels)
+	r.Stats.Vertices = r.graph.vertices()
+}
+
+// node adds one node at screen (x, y) with pixel radius pr.
+func (r *Renderer) node(n *SceneNode, x, y, pr float32, c fcolor) {
+	b := &r.graph
+	if pr < lodDot {
+		half := max(pr, 0.9)
+		b.rect(x-half, y-half, 2*half, 2*half, c)
+		return
+	}
+	if n.Flags&(FlagSelected|FlagHovered) != 0 {
+		ring := fcolor{1, 1, 1, 1}
+		if n.Flags&FlagSelected == 0 {
+			ring.a = 0.55
+		}
+		r.shape(b, n.Shape, x, y, pr+selectRingPx, ring)
+	}
+	r.shape(b, n.Shape, x, y, pr, c)
+	if n.Shape == components.ShapeWarning && pr >= lodWarnMark {
+		white := fcolor{1, 1, 1, c.a}
+		bw := 0.16 * pr
+		b.rect(x-bw/2, y-0.5*pr, bw, 0.55*pr, white)
+		b.rect(x-bw/2, y+0.17*pr, bw, bw, white)
+	}
+}
+
+// shape adds a node shape to b; pr is its radius in pixels.
+func (r *Renderer) shape(b *batch, s components.Shape, x, y, pr float32, c fcolor) {
+	switch s {
+	case components.ShapeDiamond:
+		b.quad(x, y-pr, x+pr, y, x, y+pr, x-pr, y, c)
+	case components.ShapeSquare:
+		half := squareHalf * pr
+		b.rect(x-half, y-half, 2*half, 2*half, c)
+	case components.ShapeWarning:
+		b.tri(x, y-triTop*pr, x+triHalfW*pr, y+triBase*pr, x-triHalfW*pr, y+triBase*pr, c)
+	default:
+		unit := r.circles[0]
+		switch {
+		case pr >= 20:
+			unit = r.circles[2]
+		case pr >= 6:
+			unit = r.circles[1]
+		}
+		b.fan(x, y, pr, unit, c)
+	}
+}
+
+// arrow adds an arrowhead on the segment from a to b, its tip on b's outline.
+func (r *Renderer) arrow(ax, ay, bx, by float64, shape components.Shape, pr float64, c fcolor) {
+	dx, dy := ax-bx, ay-by
+	l := math.Hypot(dx, dy)
+	if l == 0 {
+		return
+	}
+	ux, uy := dx/l, dy/l
+	var edge float64
+	switch shape {
+	case components.ShapeDiamond:
+		edge = pr / (math.Abs(ux) + math.Abs(uy))
+	case components.ShapeSquare:
+		edge = squareHalf * pr / max(math.Abs(ux), math.Abs(uy))
+	case components.ShapeWarning:
+		edge = triBase * pr
+	default:
+		edge = pr
+	}
+	size := min(max(pr*0.8, 5), 12)
+	if l < edge+size {
+		return
+	}
+	tx, ty := bx+ux*edge, by+uy*edge
+	baseX, baseY := tx+ux*size, ty+uy*size
+	px, py := -uy*size*0.45, ux*size*0.45
+	c.a = min(c.a*1.2, 1)
+	r.graph.tri(float32(tx), float32(ty), float32(baseX+px), float32(baseY+py), float32(baseX-px), float32(baseY-py), c)
+}
+
+// dashed adds a dashed segment: on pixels drawn, off pixels skipped, repeating. An edge that
+// would need more than maxDashes dashes is drawn solid.
+func (b *batch) dashed(x0, y0, x1, y1, width, on, off float32, c fcolor) {
+	dx, dy := x1-x0, y1-y0
+	l := float32(math.Sqrt(float64(dx*dx + dy*dy)))
+	if l == 0 {
+		return
+	}
+	period := on + off
+	n := int(l/period) + 1
+	if n > maxDashes {
+		b.line(x0, y0, x1, y1, width, c)
+		return
+	}
+	ux, uy := dx/l, dy/l
+	for k := 0; k < n; k++ {
+		s := float32(k) * period
+		e := min(s+on, l)
+		if e <= s {
+			break
+		}
+		b.line(x0+ux*s, y0+uy*s, x0+ux*e, y0+uy*e, width, c)
+	}
+}
+
+// DrawGraph clears screen to the background and draws the batch built by Build.
+func (r *Renderer) DrawGraph(screen *ebiten.Image) {
+	screen.Fill(Background)
+	r.Stats.Calls = r.graph.draw(screen, r.white.Image)
+}

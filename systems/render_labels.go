@@ -1,0 +1,78 @@
+package systems
+
+import (
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/text/v2"
+	"github.com/yohamta/donburi"
+	"github.com/yohamta/donburi/ecs"
+
+	"github.com/jetdag/jetdag/components"
+)
+
+// labelEntry caches one node's label, by entity ID: building a label formats a CID, which
+// the window should not do for hundreds of nodes every frame.
+type labelEntry struct {
+	e     donburi.Entity
+	text  string
+	width float64
+}
+
+// Label is the text under a node when zoomed in: the event type (or object kind, or
+// "rejected") and the last six characters of the CID.
+func Label(d *components.DddElementData) string {
+	name := d.EventType
+	switch d.Kind {
+	case components.ElementObject:
+		name = d.ObjectKind
+	case components.ElementRejected:
+		name = "rejected"
+	}
+	if !d.CID.Defined() {
+		return name
+	}
+	s := d.CID.String()
+	return name + " …" + s[max(len(s)-6, 0):]
+}
+
+// DrawLabels writes the labels of the nodes the renderer chose (big enough on screen, at
+// most maxLabels of them).
+func (v *View) DrawLabels(e *ecs.ECS, screen *ebiten.Image) {
+	for _, i := range v.Renderer.Labels {
+		n := &v.Scene.Nodes[i]
+		l := v.label(e.World, n.Entity)
+		if l == nil {
+			continue
+		}
+		sx, sy := v.Camera.WorldToScreen(n.X, n.Y)
+		c := labelText
+		if v.Scene.Selected >= 0 && n.Flags&(FlagHighlighted|FlagSelected) == 0 {
+			c.A = uint8(float64(c.A) * dimAlpha)
+		}
+		drawText(screen, l.text, v.fonts.label, sx-l.width/2, sy+n.R*v.Camera.Zoom+3, c)
+	}
+}
+
+func (v *View) label(w donburi.World, e donburi.Entity) *labelEntry {
+	id := int(e.Id())
+	for id >= len(v.labels) {
+		v.labels = append(v.labels, labelEntry{})
+	}
+	l := &v.labels[id]
+	if l.e != e {
+		if !w.Valid(e) {
+			return nil
+		}
+		l.e = e
+		l.text = Label(components.DddElement.Get(w.Entry(e)))
+		l.width = text.Advance(l.text, v.fonts.label)
+	}
+	return l
+}
+
+// DrawGraph builds and draws the edges and nodes.
+func (v *View) DrawGraph(_ *ecs.ECS, screen *ebiten.Image) {
+	b := screen.Bounds()
+	v.Resize(b.Dx(), b.Dy())
+	v.Renderer.Build(v.Scene, v.Camera, v.ColorMode)
+	v.Renderer.DrawGraph(screen)
+}

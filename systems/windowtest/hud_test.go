@@ -1,0 +1,85 @@
+package windowtest
+
+import (
+	"image"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/systems"
+)
+
+// keep writes img under $JETDAG_SHOTS (when set) so that a person can look at it.
+func keep(t *testing.T, name string, img image.Image) {
+	dir := os.Getenv("JETDAG_SHOTS")
+	if dir == "" {
+		return
+	}
+	if err := systems.WritePNG(filepath.Join(dir, name), img); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestHUDAndInspector(t *testing.T) {
+	w, es := shapeWorld()
+	stats := w.Create(components.GraphStats)
+	components.GraphStats.SetValue(w.Entry(stats), components.GraphStatsData{
+		Events: 3, Objects: 2, Rejected: 1, Lag: 7, EventsPerSecond: 12.5, Connection: "connected", CaughtUp: true,
+	})
+	g := newViewGame(t, w, systems.ViewOptions{Width: 800, Height: 600, Fetch: fetchJSON})
+	g.hud = true
+	g.view.SetCamera(systems.Camera{CenterX: 30, CenterY: 30, Zoom: 2.2, Width: 800, Height: 600})
+	g.view.UpdateScene(g.ecs)
+	g.view.Select(es[1])
+	img := snapshot(t, g, 800, 600, 20)
+	keep(t, "hud.png", img)
+
+	status := g.view.StatusLine()
+	for _, want := range []string{"connected · live", "12.5 events/s", "6 nodes", "lag 7", "rejected 1"} {
+		if !contains(status, want) {
+			t.Errorf("status line %q lacks %q", status, want)
+		}
+	}
+	info := g.view.Info()
+	if info == nil || info.PayloadFormat != systems.PayloadJSON {
+		t.Fatalf("inspector payload not fetched as JSON: %+v", info)
+	}
+	// The panels are drawn: status bar along the bottom, legend top left, inspector on the
+	// right, each with text in it (more than one colour in its box).
+	boxes := []struct {
+		name string
+		r    image.Rectangle
+	}{
+		{"status bar", image.Rect(20, 600-22, 500, 600-2)},
+		{"legend", image.Rect(10, 10, 230, 120)},
+		{"inspector", image.Rect(800-330, 5, 795, 200)},
+	}
+	for _, b := range boxes {
+		if n := colours(img, b.r); n < 3 {
+			t.Errorf("%s: %d distinct colours in %v, want text on a panel", b.name, n, b.r)
+		}
+	}
+}
+
+func contains(s, sub string) bool { return len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0) }
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+func colours(img *image.RGBA, r image.Rectangle) int {
+	seen := map[[3]uint8]bool{}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			c := img.RGBAAt(x, y)
+			seen[[3]uint8{c.R, c.G, c.B}] = true
+		}
+	}
+	return len(seen)
+}

@@ -1,0 +1,175 @@
+package windowtest
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/ipfs/go-cid"
+	"github.com/multiformats/go-multihash"
+	"github.com/yohamta/donburi"
+	donburiecs "github.com/yohamta/donburi/ecs"
+
+	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/systems"
+)
+
+// node describes one node of a hand-built world.
+type node struct {
+	kind  components.ElementKind
+	shape components.Shape
+	x, y  float64
+	agg   string
+	typ   string
+	base  color.RGBA
+	light color.RGBA
+}
+
+func event(x, y float64, agg, typ string) node {
+	return node{components.ElementEvent, components.ShapeDiamond, x, y, agg, typ, components.EventBlue, components.EventCyan}
+}
+
+func testCID(i int) cid.Cid {
+	h, err := multihash.Sum([]byte(fmt.Sprint("node ", i)), multihash.SHA2_256, -1)
+	if err != nil {
+		panic(err)
+	}
+	return cid.NewCidV1(cid.DagCBOR, h)
+}
+
+// spawn adds n to w as the model would: a node entity with every component.
+func spawn(w donburi.World, i int, n node) donburi.Entity {
+	e := w.Create(components.DddElement, components.GraphNodeVisual, components.Position,
+		components.Velocity, components.Interaction, components.Edges)
+	entry := w.Entry(e)
+	d := components.DddElementData{Kind: n.kind, Index: int32(i), Seq: uint64(i + 1), AggregateID: n.agg, CreatedAt: int64(i+1) * 1e9}
+	switch n.kind {
+	case components.ElementObject:
+		d.ObjectKind = n.typ
+		d.CID = testCID(i)
+	case components.ElementRejected:
+		d.Reason = "forged CID"
+	default:
+		d.EventType = n.typ
+		d.CID = testCID(i)
+	}
+	components.DddElement.SetValue(entry, d)
+	components.GraphNodeVisual.SetValue(entry, components.GraphNodeVisualData{BaseColor: n.base, HighlightColor: n.light, Size: 0.5, Shape: n.shape})
+	components.Position.SetValue(entry, components.PositionData{X: n.x, Y: n.y})
+	return e
+}
+
+func link(w donburi.World, from, to donburi.Entity, kind components.EdgeKind) {
+	ed := components.Edges.Get(w.Entry(from))
+	ed.Out = append(ed.Out, components.Edge{To: to, Kind: kind})
+}
+
+// viewGame runs a View over a hand-built world: the window's stages without the model's.
+type viewGame struct {
+	ecs   *donburiecs.ECS
+	view  *systems.View
+	input bool // run the input stage (reads the real, idle, cursor)
+	hud   bool // draw labels, inspector and HUD too
+}
+
+func newViewGame(t testing.TB, w donburi.World, opts systems.ViewOptions) *viewGame {
+	t.Helper()
+	v, err := systems.NewView(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &viewGame{ecs: donburiecs.NewECS(w), view: v}
+}
+
+func (g *viewGame) Update() error {
+	g.view.UpdateScene(g.ecs)
+	if g.input {
+		g.view.UpdateInput(g.ecs)
+	}
+	g.view.UpdateCamera(g.ecs)
+	g.view.UpdateInspector(g.ecs)
+	g.view.UpdateHUD(g.ecs)
+	return nil
+}
+
+func (g *viewGame) Draw(screen *ebiten.Image) {
+	g.view.DrawGraph(g.ecs, screen)
+	if g.hud {
+		g.view.DrawLabels(g.ecs, screen)
+		g.view.DrawInspector(g.ecs, screen)
+		g.view.DrawHUD(g.ecs, screen)
+	}
+}
+
+func (g *viewGame) Layout(w, h int) (int, int) {
+	g.view.Resize(w, h)
+	return w, h
+}
+
+// snapshot runs g for frames frames on a w×h screen and returns the last frame's pixels.
+func snapshot(t testing.TB, g ebiten.Game, w, h, frames int) *image.RGBA {
+	t.Helper()
+	var img *image.RGBA
+	err := run(t, g, w, h, frames, func(screen *ebiten.Image, frame int) {
+		if frame == frames {
+			img = systems.Capture(screen)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img == nil {
+		t.Fatal("no frame captured")
+	}
+	return img
+}
+
+// near reports whether two colours differ by at most tol in every channel.
+func near(a, b color.RGBA, tol int) bool {
+	d := func(x, y uint8) bool { return int(x)-int(y) <= tol && int(y)-int(x) <= tol }
+	return d(a.R, b.R) && d(a.G, b.G) && d(a.B, b.B)
+}
+
+func at(img *image.RGBA, x, y float64) color.RGBA {
+	return img.RGBAAt(int(math.Round(x)), int(math.Round(y)))
+}
+
+// syntheticDAG builds n nodes in chains of per-aggregate events with about edges−n cross
+// parents, laid out on a jittered grid like a settled force layout (edge length ~30).
+func syntheticDAG(w donburi.World, n, edges int) []donburi.Entity {
+	rng := rand.New(rand.NewPCG(1, 2))
+	side := int(math.Ceil(math.Sqrt(float64(n))))
+	es := make([]donburi.Entity, n)
+	const aggs = 200
+	last := make([]int, aggs)
+	for i := range last {
+		last[i] = -1
+	}
+	prevEdges := 0
+	for i := 0; i < n; i++ {
+		x := float64(i%side)*30 + rng.Float64()*10
+		y := float64(i/side)*30 + rng.Float64()*10
+		a := i % aggs
+		es[i] = spawn(w, i, event(x, y, fmt.Sprint("agg-", a), fmt.Sprint("Type", i%7)))
+		if last[a] >= 0 {
+			link(w, es[i], es[last[a]], components.EdgePrevious)
+			prevEdges++
+		}
+		last[a] = i
+	}
+	for k := prevEdges; k < edges; k++ {
+		i := 1 + rng.IntN(n-1)
+		link(w, es[i], es[rng.IntN(i)], components.EdgeParent)
+	}
+	return es
+}
+
+// fetchJSON is a payload fetcher over fixed bytes: a JSON document for every CID.
+func fetchJSON(_ context.Context, c cid.Cid) ([]byte, error) {
+	return []byte(`{"order":"` + c.String()[:12] + `","total":{"amount":4200,"currency":"EUR"},"lines":[{"sku":"A-1","qty":2}]}`), nil
+}
