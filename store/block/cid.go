@@ -2,7 +2,6 @@ package block
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 
 	"github.com/ipfs/go-cid"
@@ -16,33 +15,18 @@ const (
 	CodecRaw     uint64 = 0x55 // UnixFS leaves
 )
 
-// maxCIDLen bounds the binary CIDv1 Sum builds: version, codec varint, 0x12 0x20, digest.
-const maxCIDLen = 1 + binary.MaxVarintLen64 + 2 + sha256.Size
-
 // Sum returns the CIDv1 (dag-cbor, sha2-256) of data. It allocates once, for the CID.
 func Sum(data []byte) cid.Cid { return SumCodec(CodecDagCBOR, data) }
 
 // SumCodec returns the CIDv1 with the given multicodec (CodecRaw, CodecDagPB, …) and a
 // sha2-256 multihash of data.
 func SumCodec(codec uint64, data []byte) cid.Cid {
+	// The multihash is built on the stack; NewCidV1 copies it into the CID's one string.
+	var mhash [2 + sha256.Size]byte
+	mhash[0], mhash[1] = byte(mh.SHA2_256), sha256.Size
 	digest := sha256.Sum256(data)
-	return cidFromDigest(codec, &digest)
-}
-
-// cidFromDigest builds the CID on the stack and lets go-cid validate it, so the only
-// allocation is the CID's own string.
-func cidFromDigest(codec uint64, digest *[sha256.Size]byte) cid.Cid {
-	var buf [maxCIDLen]byte
-	b := append(buf[:0], 1)
-	b = binary.AppendUvarint(b, codec)
-	b = append(b, byte(mh.SHA2_256), sha256.Size)
-	b = append(b, digest[:]...)
-	_, c, err := cid.CidFromBytes(b)
-	if err != nil {
-		// Unreachable: the bytes above are a well-formed CIDv1 for every codec.
-		panic(fmt.Sprintf("block: building a CID: %v", err))
-	}
-	return c
+	copy(mhash[2:], digest[:])
+	return cid.NewCidV1(codec, mhash[:])
 }
 
 // Verify checks that data hashes to c. It returns nil, an error wrapping ErrCIDMismatch, or

@@ -3,15 +3,13 @@ package block
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/big"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/fxamacker/cbor/v2"
@@ -195,84 +193,287 @@ func appendJSONFloat(b []byte, f float64) []byte {
 // DecodeDAGJSON parses DAG-JSON into a data-model value (the Go types of the package doc):
 // {"/":"<CID>"} is a link, {"/":{"bytes":"<base64>"}} is bytes, a number with a "." or an
 // exponent is a float and any other number an integer (exact, within the DAG-CBOR range).
-// It rejects invalid UTF-8, duplicate keys, trailing data, malformed links and bytes,
-// non-finite floats and nesting deeper than MaxDepth, with errors wrapping ErrDAGJSON.
+// Whitespace between tokens is allowed. It rejects anything RFC 8259 does not allow, invalid
+// UTF-8 and lone surrogate escapes, duplicate keys, trailing data, malformed links and bytes,
+// non-finite floats and nesting deeper than MaxDepth, with errors wrapping ErrDAGJSON that
+// give the byte offset.
 func DecodeDAGJSON(data []byte) (any, error) {
 	if !utf8.Valid(data) {
 		return nil, fmt.Errorf("%w: input is not valid UTF-8", ErrDAGJSON)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, jsonErr(err)
-	}
-	v, err := parseJSON(dec, tok, 0)
+	p := jsonParser{data: data}
+	v, err := p.value(0)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: trailing data after the value at byte %d", ErrDAGJSON, dec.InputOffset())
+	p.space()
+	if p.pos != len(data) {
+		return nil, p.errorf("trailing data after the value")
 	}
 	return v, nil
 }
 
-func jsonErr(err error) error {
-	if errors.Is(err, io.EOF) {
-		return fmt.Errorf("%w: unexpected end of input", ErrDAGJSON)
-	}
-	return fmt.Errorf("%w: %w", ErrDAGJSON, err)
+// jsonParser is a strict recursive-descent JSON reader over already UTF-8-checked input.
+type jsonParser struct {
+	data []byte
+	pos  int
 }
 
-func parseJSON(dec *json.Decoder, tok json.Token, depth int) (any, error) {
-	switch t := tok.(type) {
-	case nil, bool, string:
-		return t, nil
-	case json.Number:
-		return parseJSONNumber(string(t))
-	case json.Delim:
-		if depth >= MaxDepth {
-			return nil, fmt.Errorf("%w: nesting deeper than MaxDepth (%d) at byte %d", ErrDAGJSON, MaxDepth, dec.InputOffset())
-		}
-		if t == '[' {
-			list := []any{}
-			for {
-				tok, err := dec.Token()
-				if err != nil {
-					return nil, jsonErr(err)
-				}
-				if tok == json.Delim(']') {
-					return list, nil
-				}
-				v, err := parseJSON(dec, tok, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				list = append(list, v)
-			}
-		}
-		m := map[string]any{}
-		for {
-			tok, err := dec.Token()
-			if err != nil {
-				return nil, jsonErr(err)
-			}
-			if tok == json.Delim('}') {
-				return slashForm(m)
-			}
-			k := tok.(string) // the decoder allows only strings as keys
-			if _, dup := m[k]; dup {
-				return nil, fmt.Errorf("%w: duplicate key %q before byte %d", ErrDAGJSON, clip(k), dec.InputOffset())
-			}
-			if tok, err = dec.Token(); err != nil {
-				return nil, jsonErr(err)
-			}
-			if m[k], err = parseJSON(dec, tok, depth+1); err != nil {
-				return nil, err
-			}
+func (p *jsonParser) errorf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s at byte %d", ErrDAGJSON, fmt.Sprintf(format, args...), p.pos)
+}
+
+func (p *jsonParser) space() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
 		}
 	}
-	return nil, fmt.Errorf("%w: unexpected token %v", ErrDAGJSON, tok)
+}
+
+func (p *jsonParser) value(depth int) (any, error) {
+	p.space()
+	if p.pos >= len(p.data) {
+		return nil, p.errorf("unexpected end of input")
+	}
+	switch c := p.data[p.pos]; {
+	case c == '{' || c == '[':
+		if depth >= MaxDepth {
+			return nil, p.errorf("nesting deeper than MaxDepth (%d)", MaxDepth)
+		}
+		p.pos++
+		if c == '[' {
+			return p.list(depth)
+		}
+		return p.object(depth)
+	case c == '"':
+		return p.str()
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number()
+	case p.literal("true"):
+		return true, nil
+	case p.literal("false"):
+		return false, nil
+	case p.literal("null"):
+		return nil, nil
+	default:
+		return nil, p.errorf("invalid character %q looking for a value", rune(c))
+	}
+}
+
+func (p *jsonParser) literal(s string) bool {
+	if len(p.data)-p.pos < len(s) || string(p.data[p.pos:p.pos+len(s)]) != s {
+		return false
+	}
+	p.pos += len(s)
+	return true
+}
+
+// next skips whitespace and consumes c if it comes next.
+func (p *jsonParser) next(c byte) bool {
+	p.space()
+	if p.pos < len(p.data) && p.data[p.pos] == c {
+		p.pos++
+		return true
+	}
+	return false
+}
+
+func (p *jsonParser) list(depth int) (any, error) {
+	list := []any{}
+	if p.next(']') {
+		return list, nil
+	}
+	for {
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+		if p.next(']') {
+			return list, nil
+		}
+		if !p.next(',') {
+			return nil, p.expected("',' or ']'")
+		}
+	}
+}
+
+func (p *jsonParser) object(depth int) (any, error) {
+	m := map[string]any{}
+	if p.next('}') {
+		return m, nil
+	}
+	for {
+		p.space()
+		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+			return nil, p.expected("a string key")
+		}
+		kpos := p.pos
+		k, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := m[k]; dup {
+			p.pos = kpos
+			return nil, p.errorf("duplicate key %q", clip(k))
+		}
+		if !p.next(':') {
+			return nil, p.expected("':'")
+		}
+		if m[k], err = p.value(depth + 1); err != nil {
+			return nil, err
+		}
+		if p.next('}') {
+			return slashForm(m)
+		}
+		if !p.next(',') {
+			return nil, p.expected("',' or '}'")
+		}
+	}
+}
+
+func (p *jsonParser) expected(what string) error {
+	if p.pos >= len(p.data) {
+		return p.errorf("unexpected end of input, want %s", what)
+	}
+	return p.errorf("invalid character %q, want %s", rune(p.data[p.pos]), what)
+}
+
+// str reads a string token, resolving escapes; p.pos is at the opening quote.
+func (p *jsonParser) str() (string, error) {
+	p.pos++
+	start := p.pos
+	// Fast path: no escapes.
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		if c == '"' {
+			s := string(p.data[start:p.pos])
+			p.pos++
+			return s, nil
+		}
+		if c == '\\' || c < 0x20 {
+			break
+		}
+		p.pos++
+	}
+	buf := append([]byte(nil), p.data[start:p.pos]...)
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			return string(buf), nil
+		case c < 0x20:
+			return "", p.errorf("control character 0x%02x in a string", c)
+		case c != '\\':
+			buf = append(buf, c)
+			p.pos++
+			continue
+		}
+		if p.pos+1 >= len(p.data) {
+			break
+		}
+		e := p.data[p.pos+1]
+		p.pos += 2
+		switch e {
+		case '"', '\\', '/':
+			buf = append(buf, e)
+		case 'b':
+			buf = append(buf, '\b')
+		case 'f':
+			buf = append(buf, '\f')
+		case 'n':
+			buf = append(buf, '\n')
+		case 'r':
+			buf = append(buf, '\r')
+		case 't':
+			buf = append(buf, '\t')
+		case 'u':
+			r, err := p.hex4()
+			if err != nil {
+				return "", err
+			}
+			if utf16.IsSurrogate(r) {
+				if r >= 0xdc00 || !p.literal("\\u") {
+					return "", p.errorf("lone UTF-16 surrogate \\u%04x", r)
+				}
+				lo, err := p.hex4()
+				if err != nil {
+					return "", err
+				}
+				if r = utf16.DecodeRune(r, lo); r == utf8.RuneError {
+					return "", p.errorf("invalid UTF-16 surrogate pair")
+				}
+			}
+			buf = utf8.AppendRune(buf, r)
+		default:
+			p.pos--
+			return "", p.errorf("invalid escape \\%c", rune(e))
+		}
+	}
+	return "", p.errorf("unexpected end of input in a string")
+}
+
+func (p *jsonParser) hex4() (rune, error) {
+	if len(p.data)-p.pos < 4 {
+		return 0, p.errorf("unexpected end of input in a \\u escape")
+	}
+	n, err := strconv.ParseUint(string(p.data[p.pos:p.pos+4]), 16, 16)
+	if err != nil {
+		return 0, p.errorf("invalid \\u escape %q", p.data[p.pos:p.pos+4])
+	}
+	p.pos += 4
+	return rune(n), nil
+}
+
+// number reads a number token as RFC 8259 writes it.
+func (p *jsonParser) number() (any, error) {
+	start := p.pos
+	digits := func() int {
+		n := 0
+		for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {
+			p.pos++
+			n++
+		}
+		return n
+	}
+	if p.data[p.pos] == '-' {
+		p.pos++
+	}
+	intStart := p.pos
+	if n := digits(); n == 0 || (n > 1 && p.data[intStart] == '0') {
+		p.pos = start
+		return nil, p.errorf("invalid number")
+	}
+	isFloat := false
+	if p.pos < len(p.data) && p.data[p.pos] == '.' {
+		p.pos++
+		isFloat = true
+		if digits() == 0 {
+			return nil, p.errorf("invalid number: no digits after '.'")
+		}
+	}
+	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
+		p.pos++
+		isFloat = true
+		if p.pos < len(p.data) && (p.data[p.pos] == '+' || p.data[p.pos] == '-') {
+			p.pos++
+		}
+		if digits() == 0 {
+			return nil, p.errorf("invalid number: no digits in the exponent")
+		}
+	}
+	s := string(p.data[start:p.pos])
+	v, err := parseJSONNumber(s, isFloat)
+	if err != nil {
+		p.pos = start
+		return nil, p.errorf("%v", err)
+	}
+	return v, nil
 }
 
 // slashForm turns {"/":"<CID>"} into a link and {"/":{"bytes":"…"}} into bytes; other maps
@@ -299,24 +500,21 @@ func slashForm(m map[string]any) (any, error) {
 	return b, nil
 }
 
-func parseJSONNumber(s string) (any, error) {
-	if strings.ContainsAny(s, ".eE") {
+func parseJSONNumber(s string, isFloat bool) (any, error) {
+	if isFloat {
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsInf(f, 0) {
-			return nil, fmt.Errorf("%w: float %s is out of the 64-bit range", ErrDAGJSON, clip(s))
+			return nil, fmt.Errorf("float %s is out of the 64-bit range", clip(s))
 		}
 		return f, nil
 	}
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return i, nil
 	}
-	n, ok := new(big.Int).SetString(s, 10)
-	if !ok {
-		return nil, fmt.Errorf("%w: bad integer %s", ErrDAGJSON, clip(s))
-	}
+	n, _ := new(big.Int).SetString(s, 10) // the grammar was checked by the caller
 	v, perr := normalizeBig(n)
 	if perr != nil {
-		return nil, fmt.Errorf("%w: integer %s is outside the DAG-CBOR range [-2^64, 2^64-1]", ErrDAGJSON, clip(s))
+		return nil, fmt.Errorf("integer %s is outside the DAG-CBOR range [-2^64, 2^64-1]", clip(s))
 	}
 	return v, nil
 }

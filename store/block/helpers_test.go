@@ -15,3 +15,5 @@ func unhex(t testing.TB, s string) []byte {
 	}
 	return b
 }
+
+func hexOf(b []byte) string { return hex.EncodeToString(b) }
