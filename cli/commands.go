@@ -6,5 +6,11 @@ import "github.com/spf13/cobra"
 func commandSet() []func(*env) *cobra.Command {
 	return []func(*env) *cobra.Command{
 		newVersionCmd,
+		newPutCmd,    // objects.go
+		newCatCmd,    // objects.go
+		newLinkCmd,   // objects.go
+		newLinksCmd,  // objects.go
+		newExportCmd, // car.go
+		newImportCmd, // car.go
 	}
 }
