@@ -12,5 +12,6 @@ func commandSet() []func(*env) *cobra.Command {
 		newLinksCmd,  // objects.go
 		newExportCmd, // car.go
 		newImportCmd, // car.go
+		newBenchCmd,  // bench.go
 	}
 }
