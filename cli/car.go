@@ -51,6 +51,9 @@ written next to FILE and renamed into place when complete. Prints one JSON line 
 			}
 			defer os.Remove(tmp.Name()) // a no-op once renamed
 			stats, err := store.ExportCAR(ctx, tmp, st.events, st.objects, store.ExportOptions{Aggregate: aggregate})
+			if cerr := tmp.Chmod(0o644); err == nil {
+				err = cerr
+			}
 			if cerr := tmp.Close(); err == nil {
 				err = cerr
 			}

@@ -285,7 +285,15 @@ func (s *JetStreamObjects) Follow(ctx context.Context) (<-chan ObjectRecord, err
 	out := make(chan ObjectRecord, 64)
 	go func() {
 		defer close(out)
-		defer func() { _ = w.Stop() }()
+		defer func() {
+			_ = w.Stop()
+			// Drain until the watcher closes the channel, so that nats.go's delivery
+			// goroutine is never left blocked on a send nobody receives.
+			go func() {
+				for range w.Updates() {
+				}
+			}()
+		}()
 		send := func(r ObjectRecord) bool {
 			select {
 			case out <- r:
