@@ -79,11 +79,14 @@ type View struct {
 	world donburi.World
 
 	paused, follow, autoFit, fitted, showHelp bool
-	searching                                bool
-	query                                    []rune
-	drag                                     struct{ down, moved bool; x0, y0, lastX, lastY float64 }
-	lastInput                                time.Time
-	lastCursorX, lastCursorY                 float64
+	searching                                 bool
+	query                                     []rune
+	drag                                      struct {
+		down, moved          bool
+		x0, y0, lastX, lastY float64
+	}
+	lastInput                time.Time
+	lastCursorX, lastCursorY float64
 
 	selected   donburi.Entity
 	info       *InspectorInfo
@@ -417,9 +420,10 @@ func (v *View) Jump(q string) bool {
 		switch {
 		case d.CID.Defined() && strings.HasPrefix(d.CID.String(), lower):
 			rank = 3
+		case d.Kind != components.ElementEvent:
 		case d.AggregateID == q:
 			rank = 2
-		case d.AggregateID != "" && strings.HasPrefix(d.AggregateID, q):
+		case strings.HasPrefix(d.AggregateID, q):
 			rank = 1
 		}
 		if rank == 0 {

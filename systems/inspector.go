@@ -286,25 +286,37 @@ func edgeName(k components.EdgeKind, label string) string {
 	return "link"
 }
 
-// wrap cuts s into pieces of at most width runes (width < 1: no wrapping). Tabs become two
-// spaces so that the panel's monospaced columns hold.
+// wrap cuts s into pieces of at most width runes (width < 1: no wrapping), breaking after
+// the last space of a piece when there is one in its second half, and hard otherwise (CIDs
+// have no spaces). Tabs become two spaces so that the panel's monospaced columns hold.
 func wrap(s string, width int) []string {
 	s = strings.ReplaceAll(s, "\t", "  ")
 	if width < 1 || utf8.RuneCountInString(s) <= width {
 		return []string{s}
 	}
 	var out []string
-	for s != "" {
-		n, cut := 0, len(s)
-		for i := range s {
+	for utf8.RuneCountInString(s) > width {
+		n, cut, space := 0, len(s), -1
+		for i, r := range s {
 			if n == width {
 				cut = i
 				break
 			}
+			if r == ' ' && n >= width/2 {
+				space = i
+			}
 			n++
 		}
-		out = append(out, s[:cut])
-		s = s[cut:]
+		if space > 0 {
+			out = append(out, s[:space])
+			s = s[space+1:]
+		} else {
+			out = append(out, s[:cut])
+			s = s[cut:]
+		}
+	}
+	if s != "" {
+		out = append(out, s)
 	}
 	return out
 }

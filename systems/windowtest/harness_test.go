@@ -16,6 +16,7 @@ type job struct {
 	w, h   int // the logical screen size, or 0 for the window's
 	frames int // stop after this many frames (0: when the game returns Termination)
 	onDraw func(screen *ebiten.Image, frame int)
+	fn     func() // instead of a game: run fn once on the loop's goroutine
 	done   chan error
 }
 
@@ -44,6 +45,11 @@ func (h *harness) Update() error {
 			return nil
 		}
 	}
+	if h.cur.fn != nil {
+		h.cur.fn()
+		h.finish(nil)
+		return nil
+	}
 	if err := h.cur.game.Update(); err != nil {
 		if errors.Is(err, ebiten.Termination) {
 			err = nil
@@ -54,7 +60,7 @@ func (h *harness) Update() error {
 }
 
 func (h *harness) Draw(screen *ebiten.Image) {
-	if h.cur == nil {
+	if h.cur == nil || h.cur.game == nil {
 		return
 	}
 	h.cur.game.Draw(screen)
@@ -68,7 +74,7 @@ func (h *harness) Draw(screen *ebiten.Image) {
 }
 
 func (h *harness) Layout(ow, oh int) (int, int) {
-	if h.cur == nil {
+	if h.cur == nil || h.cur.game == nil {
 		return ow, oh
 	}
 	w, hh := ow, oh
@@ -95,6 +101,16 @@ func run(t testing.TB, game ebiten.Game, w, h, frames int, onDraw func(*ebiten.I
 		t.Fatal("the game loop did not finish the job in 3 minutes")
 		return nil
 	}
+}
+
+// onLoop runs fn on the game loop's goroutine and waits for it. Whatever shapes text must
+// run there while the loop runs: ebiten's text package keeps a frame clock that its
+// Update hook advances without a lock.
+func onLoop(t testing.TB, fn func()) {
+	t.Helper()
+	j := &job{fn: fn, done: make(chan error, 1)}
+	loop.jobs <- j
+	<-j.done
 }
 
 func TestMain(m *testing.M) {

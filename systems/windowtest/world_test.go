@@ -79,7 +79,9 @@ type viewGame struct {
 
 func newViewGame(t testing.TB, w donburi.World, opts systems.ViewOptions) *viewGame {
 	t.Helper()
-	v, err := systems.NewView(opts)
+	var v *systems.View
+	var err error
+	onLoop(t, func() { v, err = systems.NewView(opts) })
 	if err != nil {
 		t.Fatal(err)
 	}

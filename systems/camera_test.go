@@ -1,0 +1,126 @@
+package systems
+
+import (
+	"math"
+	"testing"
+)
+
+func closeTo(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(1, math.Abs(a), math.Abs(b)) }
+
+func TestCameraTransforms(t *testing.T) {
+	tests := []struct {
+		name   string
+		cam    Camera
+		wx, wy float64
+		sx, sy float64
+	}{
+		{"origin at the centre", Camera{Zoom: 1, Width: 800, Height: 600}, 0, 0, 400, 300},
+		{"zoom scales from the centre", Camera{Zoom: 2, Width: 800, Height: 600}, 10, -5, 420, 290},
+		{"centre moves the picture", Camera{CenterX: 100, CenterY: 50, Zoom: 0.5, Width: 800, Height: 600}, 100, 50, 400, 300},
+		{"off-centre point", Camera{CenterX: 100, CenterY: 50, Zoom: 0.5, Width: 800, Height: 600}, 0, 0, 350, 275},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sx, sy := tc.cam.WorldToScreen(tc.wx, tc.wy)
+			if !closeTo(sx, tc.sx) || !closeTo(sy, tc.sy) {
+				t.Errorf("WorldToScreen(%v, %v) = (%v, %v), want (%v, %v)", tc.wx, tc.wy, sx, sy, tc.sx, tc.sy)
+			}
+			wx, wy := tc.cam.ScreenToWorld(tc.sx, tc.sy)
+			if !closeTo(wx, tc.wx) || !closeTo(wy, tc.wy) {
+				t.Errorf("ScreenToWorld(%v, %v) = (%v, %v), want (%v, %v)", tc.sx, tc.sy, wx, wy, tc.wx, tc.wy)
+			}
+		})
+	}
+}
+
+func TestCameraZoomAtKeepsThePointUnderTheCursor(t *testing.T) {
+	tests := []struct {
+		name     string
+		factor   float64
+		wantZoom float64
+	}{
+		{"zoom in", 1.5, 1.5},
+		{"zoom out", 0.25, 0.25},
+		{"clamped at MaxZoom", 1e6, MaxZoom},
+		{"clamped at MinZoom", 1e-9, MinZoom},
+		{"non-positive factor ignored", -2, 1},
+		{"NaN ignored", math.NaN(), 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Camera{CenterX: 30, CenterY: -20, Zoom: 1, Width: 1000, Height: 700}
+			wx, wy := c.ScreenToWorld(123, 456)
+			c.ZoomAt(123, 456, tc.factor)
+			if !closeTo(c.Zoom, tc.wantZoom) {
+				t.Errorf("zoom = %v, want %v", c.Zoom, tc.wantZoom)
+			}
+			sx, sy := c.WorldToScreen(wx, wy)
+			if math.Abs(sx-123) > 1e-6 || math.Abs(sy-456) > 1e-6 {
+				t.Errorf("the world point under the cursor moved to (%v, %v)", sx, sy)
+			}
+		})
+	}
+}
+
+func TestCameraPanFollowsTheCursor(t *testing.T) {
+	c := Camera{Zoom: 4, Width: 800, Height: 600}
+	wx, wy := c.ScreenToWorld(200, 100)
+	c.Pan(30, -12)
+	sx, sy := c.WorldToScreen(wx, wy)
+	if !closeTo(sx, 230) || !closeTo(sy, 88) {
+		t.Errorf("after a pan of (30, −12) the point is at (%v, %v), want (230, 88)", sx, sy)
+	}
+}
+
+func TestFit(t *testing.T) {
+	tests := []struct {
+		name     string
+		b        Rect
+		wantZoom float64
+	}{
+		{"wide box: width decides", Rect{0, 0, 1000, 100}, (800 - 2*50) / 1000.0},
+		{"tall box: height decides", Rect{-50, -500, 50, 500}, (600 - 2*50) / 1000.0},
+		{"one point: zoom 1", Rect{5, 5, 5, 5}, 1},
+		{"a line: its length decides", Rect{0, 0, 0, 250}, 2},
+		{"empty: origin at zoom 1", EmptyRect(), 1},
+		{"huge box: clamped", Rect{0, 0, 1e9, 1e9}, MinZoom},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Fit(tc.b, 800, 600, 50)
+			if !closeTo(c.Zoom, tc.wantZoom) {
+				t.Errorf("zoom = %v, want %v", c.Zoom, tc.wantZoom)
+			}
+			if tc.b.Empty() || tc.wantZoom == MinZoom {
+				return
+			}
+			for _, p := range [][2]float64{{tc.b.MinX, tc.b.MinY}, {tc.b.MaxX, tc.b.MaxY}} {
+				sx, sy := c.WorldToScreen(p[0], p[1])
+				if sx < 50-1e-6 || sx > 750+1e-6 || sy < 50-1e-6 || sy > 550+1e-6 {
+					t.Errorf("corner %v lands at (%v, %v), outside the margin", p, sx, sy)
+				}
+			}
+		})
+	}
+}
+
+func TestCameraEaseTo(t *testing.T) {
+	c := Camera{CenterX: 0, CenterY: 0, Zoom: 1, Width: 100, Height: 100}
+	target := Camera{CenterX: 100, CenterY: -40, Zoom: 4, Width: 100, Height: 100}
+	half := c
+	half.EaseTo(target, 0.5)
+	if !closeTo(half.CenterX, 50) || !closeTo(half.CenterY, -20) || !closeTo(half.Zoom, 2) {
+		t.Errorf("halfway: %+v, want centre (50, −20) and zoom 2 (geometric)", half)
+	}
+	c.EaseTo(target, 1)
+	if c != target {
+		t.Errorf("all the way: %+v, want %+v", c, target)
+	}
+}
+
+func TestCameraView(t *testing.T) {
+	c := Camera{CenterX: 10, CenterY: 20, Zoom: 2, Width: 400, Height: 200}
+	if got, want := c.View(), (Rect{-90, -30, 110, 70}); got != want {
+		t.Errorf("View = %+v, want %+v", got, want)
+	}
+}

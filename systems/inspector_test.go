@@ -1,0 +1,218 @@
+package systems
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yohamta/donburi"
+
+	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/store/block"
+)
+
+func TestFormatPayload(t *testing.T) {
+	cbor, err := block.Encode(map[string]any{"sku": "A-1", "qty": int64(2), "link": specCID(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, maxHexBytes+100)
+	tests := []struct {
+		name       string
+		in         []byte
+		format     string
+		contains   []string
+		notContain string
+	}{
+		{"empty", nil, PayloadEmpty, nil, ""},
+		{"JSON object re-indented", []byte(`{"a":1,"b":[true,null]}`), PayloadJSON, []string{"{\n  \"a\": 1,\n  \"b\": [\n    true,"}, ""},
+		{"JSON scalar", []byte(`"hello"`), PayloadJSON, []string{`"hello"`}, ""},
+		{"DAG-CBOR as DAG-JSON with links", cbor, PayloadDAGJSON, []string{`"qty": 2`, `"sku": "A-1"`, `"/": "` + specCID(1).String() + `"`}, ""},
+		{"text that is not JSON: hex", []byte("hello, world"), PayloadHex, []string{"68 65 6c 6c 6f", "|hello, world|"}, ""},
+		{"non-canonical CBOR (a map with unsorted keys): hex", []byte{0xa2, 0x61, 0x62, 0x01, 0x61, 0x61, 0x02}, PayloadHex, []string{"a2 61 62 01"}, ""},
+		{"large: first 2 KiB and a count", big, PayloadHex, []string{"… 100 more bytes"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			format, text := FormatPayload(tc.in)
+			if format != tc.format {
+				t.Fatalf("format %q, want %q (text %q)", format, tc.format, text)
+			}
+			for _, want := range tc.contains {
+				if !strings.Contains(text, want) {
+					t.Errorf("text lacks %q:\n%s", want, text)
+				}
+			}
+		})
+	}
+}
+
+func TestWrap(t *testing.T) {
+	tests := []struct {
+		in    string
+		width int
+		want  []string
+	}{
+		{"short", 10, []string{"short"}},
+		{"abcdefghij", 4, []string{"abcd", "efgh", "ij"}},
+		{"the quick brown fox", 10, []string{"the quick", "brown fox"}},
+		{"tab\there", 0, []string{"tab  here"}},
+		{"ééééé", 2, []string{"éé", "éé", "é"}},
+	}
+	for _, tc := range tests {
+		if got := wrap(tc.in, tc.width); !slices.Equal(got, tc.want) {
+			t.Errorf("wrap(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
+		}
+	}
+}
+
+// inspectWorld: e0 ← e1 (previous) ← e2 (previous), e3 has e1 as parent, an object and a
+// rejected message.
+func inspectWorld() (donburi.World, []donburi.Entity) {
+	w := donburi.NewWorld()
+	es := []donburi.Entity{
+		mkNode(w, 0, ev(0, 0, "order-1", "OrderPlaced")),
+		mkNode(w, 1, ev(10, 0, "order-1", "OrderPaid")),
+		mkNode(w, 2, ev(20, 0, "order-1", "OrderShipped")),
+		mkNode(w, 3, ev(10, 10, "invoice-7", "InvoiceIssued")),
+		mkNode(w, 4, spec{components.ElementObject, components.ShapeCircle, 0, 20, "", "value"}),
+		mkNode(w, 5, spec{components.ElementRejected, components.ShapeWarning, 30, 0, "order-1", ""}),
+		mkNode(w, 6, ev(40, 40, "other", "Unrelated")),
+	}
+	mkEdge(w, es[1], es[0], components.EdgePrevious)
+	mkEdge(w, es[2], es[1], components.EdgePrevious)
+	mkEdge(w, es[3], es[1], components.EdgeParent)
+	return w, es
+}
+
+func TestInspectAndLines(t *testing.T) {
+	w, es := inspectWorld()
+	var m Marks
+	s := gathered(w, &m)
+	tests := []struct {
+		name    string
+		e       donburi.Entity
+		mutate  func(*InspectorInfo)
+		want    []string // label=value rows that must appear
+		wantNot []string
+	}{
+		{
+			name: "event with a previous, a parent child and a chain child",
+			e:    es[1],
+			want: []string{"cid=" + specCID(1).String(), "aggregate=order-1", "type=OrderPaid", "sequence=2",
+				"previous=" + specCID(0).String(), "parents=0", "children=2",
+				"=" + specCID(2).String() + " (previous)", "=" + specCID(3).String() + " (parent)",
+				"time=" + time.Unix(2, 0).UTC().Format(time.RFC3339Nano)},
+		},
+		{
+			name: "first event of its aggregate",
+			e:    es[0],
+			want: []string{"previous=none (first)", "children=1"},
+		},
+		{
+			name:   "payload arrived",
+			e:      es[3],
+			mutate: func(in *InspectorInfo) { in.PayloadFormat, in.Payload = FormatPayload([]byte(`{"n":1}`)) },
+			want:   []string{"parents=1", "=" + specCID(1).String(), "=payload (json)", "=  \"n\": 1"},
+		},
+		{
+			name:   "payload failed",
+			e:      es[3],
+			mutate: func(in *InspectorInfo) { in.PayloadErr = errors.New("timeout") },
+			want:   []string{"payload=error: timeout"},
+		},
+		{
+			name:    "object",
+			e:       es[4],
+			want:    []string{"kind=value", "status=verified: sha2-256 of the block is its CID"},
+			wantNot: []string{"parents="},
+		},
+		{
+			name:    "rejected message shows its reason",
+			e:       es[5],
+			want:    []string{"status=REJECTED: forged CID", "aggregate=order-1", "sequence=6"},
+			wantNot: []string{"children=", "previous="},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			info, ok := Inspect(w, s, tc.e)
+			if !ok {
+				t.Fatal("Inspect found nothing")
+			}
+			if tc.mutate != nil {
+				tc.mutate(&info)
+			}
+			var rows []string
+			for _, l := range info.Lines(200) {
+				rows = append(rows, l.Label+"="+l.Value)
+			}
+			all := strings.Join(rows, "\n")
+			for _, want := range tc.want {
+				if !slices.Contains(rows, want) {
+					t.Errorf("no row %q in:\n%s", want, all)
+				}
+			}
+			for _, bad := range tc.wantNot {
+				if strings.Contains(all, bad) {
+					t.Errorf("row %q should not be there:\n%s", bad, all)
+				}
+			}
+		})
+	}
+	if _, ok := Inspect(w, s, donburi.Null); ok {
+		t.Error("Inspect(Null) found a node")
+	}
+}
+
+func TestConeWalker(t *testing.T) {
+	w, es := inspectWorld()
+	var m Marks
+	s := gathered(w, &m)
+	var c ConeWalker
+	tests := []struct {
+		name string
+		sel  int
+		want []int
+	}{
+		// e1's ancestors: e0; descendants: e2 (previous) and e3 (parent).
+		{"middle of the chain", 1, []int{0, 1, 2, 3}},
+		// e3's ancestors: e1, e0 (through e1's previous); no descendants. e2 is not in its cone.
+		{"a parent's child", 3, []int{0, 1, 3}},
+		{"a lone node", 6, []int{6}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := c.Walk(s, s.Index(es[tc.sel]))
+			var want []donburi.Entity
+			for _, i := range tc.want {
+				want = append(want, es[i])
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("cone %v, want %v", got, want)
+			}
+		})
+	}
+	if got := c.Walk(s, -1); len(got) != 0 {
+		t.Errorf("cone of nothing: %v", got)
+	}
+}
+
+func TestTooltipAndLabel(t *testing.T) {
+	d := components.DddElementData{Kind: components.ElementEvent, CID: specCID(4), EventType: "OrderPaid", AggregateID: "order-1", Seq: 9}
+	if got, want := Tooltip(&d), "event OrderPaid · order-1 · seq 9\n"+specCID(4).String(); got != want {
+		t.Errorf("Tooltip = %q, want %q", got, want)
+	}
+	s := specCID(4).String()
+	if got, want := Label(&d), "OrderPaid …"+s[len(s)-6:]; got != want {
+		t.Errorf("Label = %q, want %q", got, want)
+	}
+	r := components.DddElementData{Kind: components.ElementRejected, Seq: 3, Reason: "fork"}
+	if got := Tooltip(&r); got != "rejected seq 3\nfork" {
+		t.Errorf("rejected tooltip = %q", got)
+	}
+}
