@@ -13,5 +13,6 @@ func commandSet() []func(*env) *cobra.Command {
 		newExportCmd, // car.go
 		newImportCmd, // car.go
 		newBenchCmd,  // bench.go
+		newBlockCmd,  // block.go
 	}
 }

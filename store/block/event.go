@@ -1,6 +1,7 @@
 package block
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -89,13 +90,19 @@ func (e *Event) EncodedLen() int {
 	return n
 }
 
-// Block validates the event, encodes it and computes its CID: two allocations, one for the
-// block and one for the CID.
+// Block validates the event, encodes it and computes its CID: two allocations (three when
+// the fields after the payload exceed 512 bytes), one for the block and one for the CID.
 func (e *Event) Block() (data []byte, c cid.Cid, err error) {
 	if err := e.Validate(); err != nil {
 		return nil, cid.Undef, err
 	}
-	data = e.appendFields(make([]byte, 0, e.EncodedLen()))
+	var headBuf [1 + len(keyPayload) + 9]byte
+	var tailBuf [512]byte
+	head := e.appendHeadPart(headBuf[:0])
+	tail := e.appendTailPart(tailBuf[:0])
+	// bytes.Join allocates its result without zeroing it first; for a 1 MiB payload that
+	// saves as much time as the copy itself costs.
+	data = bytes.Join([][]byte{head, e.Payload, tail}, nil)
 	return data, Sum(data), nil
 }
 
@@ -113,10 +120,21 @@ func (e *Event) AppendBlock(dst []byte) ([]byte, cid.Cid, error) {
 // appendFields is the hand-written event encoder: the six entries in canonical order,
 // byte-identical to Encode of the equivalent map (a test holds it to that).
 func (e *Event) appendFields(b []byte) []byte {
+	b = e.appendHeadPart(b)
+	b = append(b, e.Payload...)
+	return e.appendTailPart(b)
+}
+
+// appendHeadPart writes what precedes the payload's bytes: the map head, the payload key
+// and the payload's byte-string head.
+func (e *Event) appendHeadPart(b []byte) []byte {
 	b = append(b, 0xa6)
 	b = append(b, keyPayload...)
-	b = appendHead(b, 2, uint64(len(e.Payload)))
-	b = append(b, e.Payload...)
+	return appendHead(b, 2, uint64(len(e.Payload)))
+}
+
+// appendTailPart writes the five entries after the payload.
+func (e *Event) appendTailPart(b []byte) []byte {
 	b = append(b, keyTimestamp...)
 	b = appendInt(b, e.Timestamp)
 	b = append(b, keyEventType...)
