@@ -13,6 +13,7 @@ func commandSet() []func(*env) *cobra.Command {
 		newExportCmd, // car.go
 		newImportCmd, // car.go
 		newBenchCmd,  // bench.go
+		newViewCmd,   // view.go
 		newBlockCmd,  // block.go
 	}
 }

@@ -52,6 +52,7 @@ type Game struct {
 
 	frames   int
 	final    *image.RGBA // the screenshot run's picture, written by the next Update
+	wrote    bool        // the screenshot run's PNG is written
 	finished bool
 	saved    chan string // results of the s key's background writes
 }
@@ -97,6 +98,9 @@ func (g *Game) Graph() *Graph { return g.graph }
 // Frames counts the frames drawn so far.
 func (g *Game) Frames() int { return g.frames }
 
+// ScreenshotWritten reports whether the screenshot run's PNG has been written.
+func (g *Game) ScreenshotWritten() bool { return g.wrote }
+
 // Update implements ebiten.Game.
 func (g *Game) Update() error {
 	if g.final != nil {
@@ -106,6 +110,7 @@ func (g *Game) Update() error {
 		if err := systems.WritePNG(g.opts.Screenshot, img); err != nil {
 			return err
 		}
+		g.wrote = true
 		g.log.Info("screenshot written", "path", g.opts.Screenshot, "frames", g.frames)
 		return ebiten.Termination
 	}

@@ -88,14 +88,20 @@ func (c *Camera) ZoomAt(sx, sy, factor float64) {
 // Fit returns the camera that shows the whole of b with margin pixels to spare on every side
 // of a width×height screen, centred. An empty b gives the camera at the origin at zoom 1.
 func Fit(b Rect, width, height int, margin float64) Camera {
+	return FitIn(b, width, height, Rect{margin, margin, float64(width) - margin, float64(height) - margin})
+}
+
+// FitIn returns the camera over a width×height screen that shows the whole of b inside the
+// screen rectangle area (pixels), as large as fits and centred in area: the part of the
+// screen that panels do not cover. An empty b gives the camera at the origin at zoom 1.
+func FitIn(b Rect, width, height int, area Rect) Camera {
 	c := NewCamera(width, height)
 	if b.Empty() {
 		return c
 	}
-	c.CenterX, c.CenterY = (b.MinX+b.MaxX)/2, (b.MinY+b.MaxY)/2
 	w, h := b.MaxX-b.MinX, b.MaxY-b.MinY
-	availW := max(float64(width)-2*margin, 1)
-	availH := max(float64(height)-2*margin, 1)
+	availW := max(area.MaxX-area.MinX, 1)
+	availH := max(area.MaxY-area.MinY, 1)
 	switch {
 	case w <= 0 && h <= 0:
 		c.Zoom = 1
@@ -107,6 +113,12 @@ func Fit(b Rect, width, height int, margin float64) Camera {
 		c.Zoom = min(availW/w, availH/h)
 	}
 	c.Zoom = clampZoom(c.Zoom)
+	// The box's centre goes to the area's centre, which is off the screen's centre by
+	// (dx, dy) pixels.
+	dx := (area.MinX+area.MaxX)/2 - float64(width)/2
+	dy := (area.MinY+area.MaxY)/2 - float64(height)/2
+	c.CenterX = (b.MinX+b.MaxX)/2 - dx/c.Zoom
+	c.CenterY = (b.MinY+b.MaxY)/2 - dy/c.Zoom
 	return c
 }
 

@@ -124,3 +124,21 @@ func TestCameraView(t *testing.T) {
 		t.Errorf("View = %+v, want %+v", got, want)
 	}
 }
+
+func TestFitInCentresInTheArea(t *testing.T) {
+	// The area is the left half of the screen below a 100-pixel band.
+	area := Rect{0, 100, 400, 600}
+	c := FitIn(Rect{-10, -10, 10, 10}, 800, 600, area)
+	if !closeTo(c.Zoom, 20) {
+		t.Errorf("zoom %v, want 20 (400 px for 20 units)", c.Zoom)
+	}
+	for _, p := range [][2]float64{{-10, -10}, {10, 10}} {
+		sx, sy := c.WorldToScreen(p[0], p[1])
+		if !area.Contains(sx, sy) {
+			t.Errorf("corner %v at (%v, %v), outside the area", p, sx, sy)
+		}
+	}
+	if sx, sy := c.WorldToScreen(0, 0); !closeTo(sx, 200) || !closeTo(sy, 350) {
+		t.Errorf("box centre at (%v, %v), want the area's centre (200, 350)", sx, sy)
+	}
+}

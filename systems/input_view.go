@@ -108,6 +108,7 @@ type View struct {
 	tooltipFor donburi.Entity
 	tooltip    string
 	labels     []labelEntry
+	labelBoxes []Rect
 }
 
 type fetchResult struct {
@@ -576,7 +577,7 @@ func (v *View) UpdateCamera(_ *ecs.ECS) {
 	target, ease := v.Camera, 0.0
 	switch {
 	case v.autoFit:
-		target, ease = Fit(s.Bounds, v.Camera.Width, v.Camera.Height, fitMargin), easeFit
+		target, ease = FitIn(s.Bounds, v.Camera.Width, v.Camera.Height, v.freeArea()), easeFit
 		if v.follow && s.Newest >= 0 {
 			if legible := legiblePx / max(s.MaxR, 1e-9); target.Zoom < legible {
 				target.Zoom = legible
@@ -638,6 +639,19 @@ func (v *View) UpdateHUD(_ *ecs.ECS) {
 		v.status = v.StatusLine()
 		v.statusAt = now
 	}
+}
+
+// freeArea is the part of the screen that fit fills: inside a margin, above the status bar,
+// left of the inspector when it is open.
+func (v *View) freeArea() Rect {
+	a := Rect{fitMargin, fitMargin, float64(v.Camera.Width) - fitMargin, float64(v.Camera.Height) - statusBarH - fitMargin}
+	if v.info != nil {
+		a.MaxX = v.inspectorRect().MinX - fitMargin
+	}
+	if a.MaxX-a.MinX < 50 || a.MaxY-a.MinY < 50 {
+		return Rect{0, 0, float64(v.Camera.Width), float64(v.Camera.Height)}
+	}
+	return a
 }
 
 func (v *View) overPanel(x, y float64) bool {

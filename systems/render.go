@@ -65,7 +65,7 @@ const (
 	lodArrow     = 3.0  // from: Previous edges get arrowheads
 	lodDash      = 2.0  // from: parent and link edges are dashed and dotted
 	lodWarnMark  = 7.0  // from: warning triangles get their "!"
-	lodLabel     = 9.0  // from: nodes get a text label
+	lodLabel     = 12.0 // from: nodes get a text label
 	maxLabels    = 250  // at most this many labels a frame
 	maxDashes    = 96   // an edge needing more dashes is drawn solid
 	cullMargin   = 16.0 // pixels beyond the screen still drawn (arrowheads, rings)

@@ -35,21 +35,39 @@ func Label(d *components.DddElementData) string {
 }
 
 // DrawLabels writes the labels of the nodes the renderer chose (big enough on screen, at
-// most maxLabels of them).
+// most maxLabels of them), skipping any that would overlap one already written: selected
+// and highlighted nodes first, so theirs win.
 func (v *View) DrawLabels(e *ecs.ECS, screen *ebiten.Image) {
-	for _, i := range v.Renderer.Labels {
-		n := &v.Scene.Nodes[i]
+	v.labelBoxes = v.labelBoxes[:0]
+	lh := v.fonts.label.Size * 1.3
+	labels := v.Renderer.Labels
+	for k := len(labels) - 1; k >= 0; k-- { // marked nodes were drawn, and listed, last
+		n := &v.Scene.Nodes[labels[k]]
 		l := v.label(e.World, n.Entity)
 		if l == nil {
 			continue
 		}
 		sx, sy := v.Camera.WorldToScreen(n.X, n.Y)
+		box := Rect{sx - l.width/2, sy + n.R*v.Camera.Zoom + 3, sx + l.width/2, sy + n.R*v.Camera.Zoom + 3 + lh}
+		if overlapsAny(box, v.labelBoxes) {
+			continue
+		}
+		v.labelBoxes = append(v.labelBoxes, box)
 		c := labelText
 		if v.Scene.Selected >= 0 && n.Flags&(FlagHighlighted|FlagSelected) == 0 {
 			c.A = uint8(float64(c.A) * dimAlpha)
 		}
-		drawText(screen, l.text, v.fonts.label, sx-l.width/2, sy+n.R*v.Camera.Zoom+3, c)
+		drawText(screen, l.text, v.fonts.label, box.MinX, box.MinY, c)
 	}
+}
+
+func overlapsAny(r Rect, boxes []Rect) bool {
+	for _, b := range boxes {
+		if r.MinX < b.MaxX && b.MinX < r.MaxX && r.MinY < b.MaxY && b.MinY < r.MaxY {
+			return true
+		}
+	}
+	return false
 }
 
 func (v *View) label(w donburi.World, e donburi.Entity) *labelEntry {

@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jetdag/jetdag/components"
+)
+
+func runViewCmd(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Run(context.Background(), append([]string{"view"}, args...), strings.NewReader(""), &out, &errOut)
+	return code, errOut.String()
+}
+
+func TestViewRejectsBadFlags(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown colour mode", []string{"--color-by", "rainbow"}, "--color-by"},
+		{"negative max nodes", []string{"--max-nodes", "-1"}, "--max-nodes"},
+		{"negative frames", []string{"--frames", "-3"}, "--frames"},
+		{"tiny window", []string{"--width", "10"}, "--width"},
+		{"screenshot not a PNG", []string{"--screenshot", filepath.Join(dir, "x.jpg")}, ".png"},
+		{"screenshot in a missing directory", []string{"--screenshot", filepath.Join(dir, "no", "x.png")}, "directory"},
+		{"an argument", []string{"extra"}, "unknown command"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stderr := runViewCmd(t, tc.args...)
+			if code != ExitBadInput || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, ExitBadInput, tc.want)
+			}
+		})
+	}
+}
+
+func TestRootRunsView(t *testing.T) {
+	var out, errOut bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}
+	root := newRootCmd(e)
+	rootRunsView(root, e)
+	for _, flag := range []string{"demo", "kiosk", "max-nodes", "screenshot", "frames", "color-by", "store"} {
+		if root.Flags().Lookup(flag) == nil {
+			t.Errorf("bare jetdag lacks --%s", flag)
+		}
+	}
+	root.SetArgs([]string{"--color-by", "rainbow"})
+	err := root.ExecuteContext(context.Background())
+	var ee *ExitError
+	if !errors.As(err, &ee) || ee.Code != ExitBadInput {
+		t.Errorf("bare jetdag --color-by rainbow: %v, want a bad-input error", err)
+	}
+}
+
+// TestViewScreenshot runs the real binary under the test's display: the demo workload on an
+// embedded server, 150 frames, a PNG with the demo's blue diamonds on it.
+func TestViewScreenshot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the jetdag binary")
+	}
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		t.Skip("no display (run under xvfb-run)")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "jetdag")
+	build := exec.Command("go", "build", "-o", bin, "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	shot := filepath.Join(dir, "dag.png")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "view", "--demo", "--store", filepath.Join(dir, "store"),
+		"--screenshot", shot, "--frames", "150", "--width", "640", "--height", "480", "--log-level", "error")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("jetdag view: %v\nstderr: %s", err, stderr.String())
+	}
+	var report struct {
+		Screenshot string `json:"screenshot"`
+		Frames     int    `json:"frames"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil || report.Screenshot != shot || report.Frames != 150 {
+		t.Errorf("stdout %q (%v), want {\"screenshot\":%q,\"frames\":150}", stdout.String(), err, shot)
+	}
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 640 || b.Dy() != 480 {
+		t.Errorf("screenshot is %v, want 640×480", b)
+	}
+	blue := 0
+	want := components.EventBlue
+	for y := 0; y < 480; y++ {
+		for x := 0; x < 640; x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			if absInt(int(r>>8)-int(want.R)) < 4 && absInt(int(g>>8)-int(want.G)) < 4 && absInt(int(b>>8)-int(want.B)) < 4 {
+				blue++
+			}
+		}
+	}
+	if blue < 20 {
+		t.Errorf("%d pixels of event blue in the screenshot: the demo's events are not drawn", blue)
+	}
+	if dst := os.Getenv("JETDAG_SHOTS"); dst != "" {
+		data, _ := os.ReadFile(shot)
+		_ = os.WriteFile(filepath.Join(dst, "view-demo.png"), data, 0o644)
+	}
+}
+
+func absInt(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
