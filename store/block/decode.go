@@ -15,6 +15,9 @@ import (
 // It keeps a hostile block from exhausting the stack.
 const MaxDepth = 512
 
+// maxPrealloc caps the room reserved up front for a list or map, whatever its head claims.
+const maxPrealloc = 1024
+
 // minArg[info-24] is the smallest argument that needs the 1-, 2-, 4- or 8-byte form; a smaller
 // one there is not in shortest form.
 var minArg = [4]uint64{24, 1 << 8, 1 << 16, 1 << 32}
@@ -180,13 +183,14 @@ func (d *decoder) list(n uint64, start, depth int) (any, error) {
 		return nil, &StrictError{Rule: RuleTruncated, Offset: start,
 			Detail: fmt.Sprintf("list claims %d items, %d bytes remain", n, d.remaining())}
 	}
-	list := make([]any, n)
-	for i := range list {
+	// Grow towards n as items actually arrive, so a false count costs nothing.
+	list := make([]any, 0, min(n, maxPrealloc))
+	for range n {
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		list[i] = v
+		list = append(list, v)
 	}
 	return list, nil
 }
@@ -199,7 +203,7 @@ func (d *decoder) dict(n uint64, start, depth int) (any, error) {
 		return nil, &StrictError{Rule: RuleTruncated, Offset: start,
 			Detail: fmt.Sprintf("map claims %d entries, %d bytes remain", n, d.remaining())}
 	}
-	m := make(map[string]any, n)
+	m := make(map[string]any, min(n, maxPrealloc))
 	var prev []byte
 	for i := uint64(0); i < n; i++ {
 		kstart := d.pos

@@ -62,6 +62,7 @@ type StrictError struct {
 	Detail string // optional specifics (the key, the tag number, the lengths involved)
 }
 
+// Error says which rule is broken, at which byte, and the specifics.
 func (e *StrictError) Error() string {
 	if e.Detail != "" {
 		return fmt.Sprintf("dag-cbor: %s at byte %d: %s", e.Rule, e.Offset, e.Detail)
