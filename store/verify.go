@@ -1,0 +1,255 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ipfs/go-cid"
+	"github.com/nats-io/nats.go"
+
+	"github.com/jetdag/jetdag/store/block"
+)
+
+// Header names of an event message (FORMAT.md).
+const (
+	HeaderCID         = "Cid"
+	HeaderAggregateID = "Aggregate-Id"
+	HeaderEventType   = "Event-Type"
+	HeaderPreviousCID = "Previous-Cid"
+	HeaderParentPfx   = "Parent-"
+	HeaderMsgID       = "Nats-Msg-Id"
+)
+
+// EventMessage builds the stream message of an event: its subject, headers and block bytes.
+// Every producer of event messages (the stores, import) goes through it.
+func EventMessage(ev *block.Event) (*nats.Msg, cid.Cid, error) {
+	if err := ValidateName("aggregate ID", ev.AggregateID); err != nil {
+		return nil, cid.Undef, err
+	}
+	if err := ValidateName("event type", ev.EventType); err != nil {
+		return nil, cid.Undef, err
+	}
+	data, c, err := ev.Block()
+	if err != nil {
+		return nil, cid.Undef, fmt.Errorf("%w: %w", ErrInvalidInput, err)
+	}
+	return eventMessageFor(ev, data, c), c, nil
+}
+
+func eventMessageFor(ev *block.Event, data []byte, c cid.Cid) *nats.Msg {
+	cs := c.String()
+	h := make(nats.Header, 5+len(ev.ParentCIDs))
+	h[HeaderCID] = []string{cs}
+	h[HeaderAggregateID] = []string{ev.AggregateID}
+	h[HeaderEventType] = []string{ev.EventType}
+	if ev.PreviousCID.Defined() {
+		h[HeaderPreviousCID] = []string{ev.PreviousCID.String()}
+	}
+	for i, p := range ev.ParentCIDs {
+		h[HeaderParentPfx+strconv.Itoa(i)] = []string{p.String()}
+	}
+	h[HeaderMsgID] = []string{cs}
+	return &nats.Msg{Subject: SubjectFor(ev.AggregateID, ev.EventType), Header: h, Data: data}
+}
+
+// msgSize is the size the server counts against its max payload: headers plus body.
+func msgSize(m *nats.Msg) int {
+	n := len(m.Data) + len("NATS/1.0\r\n\r\n")
+	for k, vs := range m.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
+
+// digestKey is the sha2-256 digest of a verified event block: every verified event CID is
+// CIDv1 dag-cbor sha2-256, so the digest alone identifies it (32 bytes instead of a CID string).
+type digestKey [32]byte
+
+func keyOf(c cid.Cid) (digestKey, bool) {
+	var k digestKey
+	b := c.Bytes()
+	// CIDv1 dag-cbor sha2-256: 0x01 0x71 0x12 0x20 + 32 bytes.
+	if len(b) != 36 || b[0] != 0x01 || b[1] != 0x71 || b[2] != 0x12 || b[3] != 0x20 {
+		return k, false
+	}
+	copy(k[:], b[4:])
+	return k, true
+}
+
+type headRef struct {
+	cid cid.Cid // the aggregate's last valid event (cid.Undef: none)
+	seq uint64  // its sequence
+	// last is the sequence of the last message on the aggregate's subjects, valid or not:
+	// what the server's expected-sequence check compares with.
+	last uint64
+}
+
+// Verifier checks FORMAT.md's invariants message by message, in stream order. It is the
+// replay index: it remembers every verified event's sequence by CID digest and every
+// aggregate's head, and nothing else (payloads are fetched on demand).
+type Verifier struct {
+	seqs  map[digestKey]uint64
+	heads map[string]headRef
+}
+
+// NewVerifier returns a Verifier for a stream read from its first message.
+func NewVerifier() *Verifier {
+	return &Verifier{seqs: make(map[digestKey]uint64), heads: make(map[string]headRef)}
+}
+
+// ErrRejected wraps every reason a message fails verification.
+var ErrRejected = errors.New("rejected")
+
+// Check verifies one stream message. A message that passes is recorded (it becomes its
+// aggregate's head and a valid parent for later events); one that fails leaves the Verifier
+// unchanged and the error (wrapping ErrRejected) says why.
+func (v *Verifier) Check(seq uint64, subject string, hdr nats.Header, data []byte) (*StoredEvent, error) {
+	ev, c, err := v.check(subject, hdr, data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrRejected, err)
+	}
+	k, _ := keyOf(c)
+	v.seqs[k] = seq
+	v.heads[ev.AggregateID] = headRef{cid: c, seq: seq}
+	return &StoredEvent{Event: *ev, CID: c, Seq: seq}, nil
+}
+
+func (v *Verifier) check(subject string, hdr nats.Header, data []byte) (*block.Event, cid.Cid, error) {
+	claimed := hdr.Get(HeaderCID)
+	if claimed == "" {
+		return nil, cid.Undef, errors.New("no Cid header")
+	}
+	c := block.Sum(data)
+	if cs := c.String(); cs != claimed {
+		return nil, cid.Undef, fmt.Errorf("body hashes to %s, not to its Cid header %s", cs, claimed)
+	}
+	ev, err := block.DecodeEvent(data)
+	if err != nil {
+		return nil, cid.Undef, fmt.Errorf("not a canonical event block: %w", err)
+	}
+	if err := ValidateName("aggregate ID", ev.AggregateID); err != nil {
+		return nil, cid.Undef, err
+	}
+	if err := ValidateName("event type", ev.EventType); err != nil {
+		return nil, cid.Undef, err
+	}
+	if want := SubjectFor(ev.AggregateID, ev.EventType); subject != want {
+		return nil, cid.Undef, fmt.Errorf("subject %s disagrees with the block (want %s)", subject, want)
+	}
+	if err := checkHeaders(hdr, ev, claimed); err != nil {
+		return nil, cid.Undef, err
+	}
+	k, _ := keyOf(c)
+	if s, dup := v.seqs[k]; dup {
+		return nil, cid.Undef, fmt.Errorf("duplicate of the event at seq %d", s)
+	}
+	head, hasHead := v.heads[ev.AggregateID]
+	switch {
+	case !ev.PreviousCID.Defined() && hasHead:
+		return nil, cid.Undef, fmt.Errorf("fork: previous_cid is null but aggregate %q already has head %s", ev.AggregateID, head.cid)
+	case ev.PreviousCID.Defined() && !hasHead:
+		return nil, cid.Undef, fmt.Errorf("previous_cid %s but aggregate %q has no earlier event", ev.PreviousCID, ev.AggregateID)
+	case ev.PreviousCID.Defined() && !ev.PreviousCID.Equals(head.cid):
+		if pk, ok := keyOf(ev.PreviousCID); ok {
+			if ps, known := v.seqs[pk]; known {
+				return nil, cid.Undef, fmt.Errorf("fork: previous_cid %s (seq %d) is not the head %s (seq %d)", ev.PreviousCID, ps, head.cid, head.seq)
+			}
+		}
+		return nil, cid.Undef, fmt.Errorf("previous_cid %s is not the head %s of aggregate %q", ev.PreviousCID, head.cid, ev.AggregateID)
+	}
+	for i, p := range ev.ParentCIDs {
+		pk, ok := keyOf(p)
+		if !ok {
+			return nil, cid.Undef, fmt.Errorf("parent %d (%s) is not a dag-cbor sha2-256 CID", i, p)
+		}
+		if _, known := v.seqs[pk]; !known {
+			return nil, cid.Undef, fmt.Errorf("parent %d (%s) names no earlier event", i, p)
+		}
+	}
+	return ev, c, nil
+}
+
+func checkHeaders(hdr nats.Header, ev *block.Event, cs string) error {
+	if got := hdr.Get(HeaderAggregateID); got != ev.AggregateID {
+		return fmt.Errorf("header Aggregate-Id %q disagrees with the block's %q", got, ev.AggregateID)
+	}
+	if got := hdr.Get(HeaderEventType); got != ev.EventType {
+		return fmt.Errorf("header Event-Type %q disagrees with the block's %q", got, ev.EventType)
+	}
+	prev := hdr.Get(HeaderPreviousCID)
+	switch {
+	case ev.PreviousCID.Defined() && prev != ev.PreviousCID.String():
+		return fmt.Errorf("header Previous-Cid %q disagrees with the block's %s", prev, ev.PreviousCID)
+	case !ev.PreviousCID.Defined() && prev != "":
+		return fmt.Errorf("header Previous-Cid %q but the block's previous_cid is null", prev)
+	}
+	parents := 0
+	for k := range hdr {
+		if strings.HasPrefix(k, HeaderParentPfx) {
+			parents++
+		}
+	}
+	if parents != len(ev.ParentCIDs) {
+		return fmt.Errorf("%d Parent-n headers for %d parent_cids", parents, len(ev.ParentCIDs))
+	}
+	for i, p := range ev.ParentCIDs {
+		if got := hdr.Get(HeaderParentPfx + strconv.Itoa(i)); got != p.String() {
+			return fmt.Errorf("header Parent-%d %q disagrees with the block's %s", i, got, p)
+		}
+	}
+	if got := hdr.Get(HeaderMsgID); got != cs {
+		return fmt.Errorf("header Nats-Msg-Id %q is not the CID", got)
+	}
+	return nil
+}
+
+// Seq returns the sequence of a verified event, if the Verifier has seen it.
+func (v *Verifier) Seq(c cid.Cid) (uint64, bool) {
+	k, ok := keyOf(c)
+	if !ok {
+		return 0, false
+	}
+	s, ok := v.seqs[k]
+	return s, ok
+}
+
+// Head returns an aggregate's latest verified event.
+func (v *Verifier) Head(aggregateID string) (cid.Cid, uint64, bool) {
+	h, ok := v.heads[aggregateID]
+	return h.cid, h.seq, ok
+}
+
+// Len is the number of verified events.
+func (v *Verifier) Len() int { return len(v.seqs) }
+
+// Aggregates is the number of aggregates seen.
+func (v *Verifier) Aggregates() int { return len(v.heads) }
+
+// rejection describes a message that failed Check.
+func rejection(seq uint64, subject string, hdr nats.Header, data []byte, err error) *Rejection {
+	r := &Rejection{Seq: seq, Subject: subject, ClaimedCID: hdr.Get(HeaderCID), Reason: err.Error()}
+	r.Reason = strings.TrimPrefix(r.Reason, ErrRejected.Error()+": ")
+	if a := hdr.Get(HeaderAggregateID); a != "" {
+		r.AggregateID = a
+	} else if a, _, err := ParseSubject(subject); err == nil {
+		r.AggregateID = a
+	}
+	_ = data
+	return r
+}
+
+// cidOfKey rebuilds the CID of a verified event from its digest.
+func cidOfKey(k digestKey) cid.Cid {
+	var b [36]byte
+	b[0], b[1], b[2], b[3] = 0x01, 0x71, 0x12, 0x20
+	copy(b[4:], k[:])
+	c, err := cid.Cast(b[:])
+	if err != nil {
+		return cid.Undef // unreachable: the prefix above is a valid CIDv1 header
+	}
+	return c
+}
