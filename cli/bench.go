@@ -10,6 +10,8 @@ import (
 func benchSet() []func(*env) *cobra.Command {
 	return []func(*env) *cobra.Command{
 		newBenchLayoutCmd, // bench_layout.go
+		newBenchAppendCmd, // bench_events.go
+		newBenchReplayCmd, // bench_events.go
 	}
 }
 

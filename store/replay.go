@@ -108,6 +108,11 @@ func (s *JetStreamEvents) repairIndex(ctx context.Context, v *Verifier) (int, er
 		}
 	}
 	repaired := 0
+	defer func() {
+		if err := s.advanceWatermark(ctx, v.lastSeq); err != nil {
+			s.log.Warn("index watermark not advanced", "err", err)
+		}
+	}()
 	for k, seq := range v.seqs {
 		if _, ok := present[k]; ok {
 			continue

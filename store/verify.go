@@ -92,8 +92,9 @@ type headRef struct {
 // replay index: it remembers every verified event's sequence by CID digest and every
 // aggregate's head, and nothing else (payloads are fetched on demand).
 type Verifier struct {
-	seqs  map[digestKey]uint64
-	heads map[string]headRef
+	seqs    map[digestKey]uint64
+	heads   map[string]headRef
+	lastSeq uint64 // the highest sequence checked
 }
 
 // NewVerifier returns a Verifier for a stream read from its first message.
@@ -108,6 +109,7 @@ var ErrRejected = errors.New("rejected")
 // aggregate's head and a valid parent for later events); one that fails leaves the Verifier
 // unchanged and the error (wrapping ErrRejected) says why.
 func (v *Verifier) Check(seq uint64, subject string, hdr nats.Header, data []byte) (*StoredEvent, error) {
+	v.lastSeq = max(v.lastSeq, seq)
 	ev, c, err := v.check(subject, hdr, data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrRejected, err)

@@ -1,0 +1,334 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
+
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/block"
+	"github.com/jetdag/jetdag/store/server"
+)
+
+// benchConn connects to --nats when given, else to a fresh embedded server in a temporary
+// directory that cleanup removes.
+func (e *env) benchConn(ctx context.Context) (*nats.Conn, func(), error) {
+	if e.conn.urlSet {
+		nc, err := e.connect(ctx)
+		return nc, func() {
+			if nc != nil {
+				nc.Close()
+			}
+		}, err
+	}
+	dir, err := os.MkdirTemp("", "jetdag-bench-")
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := server.Start(server.Config{StoreDir: dir})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		srv.Shutdown()
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return nc, func() { nc.Close(); srv.Shutdown(); os.RemoveAll(dir) }, nil
+}
+
+// rawBaselineStream makes a scratch stream with the event stream's storage settings for the
+// raw JetStream baselines.
+func rawBaselineStream(ctx context.Context, js jetstream.JetStream, name string) (func(), error) {
+	cfg := store.StreamConfig(1)
+	cfg.Name = name
+	cfg.Subjects = []string{"jetdag-bench." + name + ".>"}
+	cfg.DenyPurge, cfg.DenyDelete = false, false
+	if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("baseline stream: %w", err)
+	}
+	return func() { _ = js.DeleteStream(context.Background(), name) }, nil
+}
+
+func newBenchAppendCmd(e *env) *cobra.Command {
+	var aggregates, events, size, workers int
+	cmd := &cobra.Command{
+		Use:   "append",
+		Short: "Measure appends/s beside raw JetStream publishing on the same server",
+		Long: `bench append appends --events events of --size payload bytes, spread over --aggregates
+aggregates, and prints {"events_per_s", "baseline_msgs_per_s", "ratio", ...}. With one aggregate
+the appends are sequential and the baseline is raw synchronous publishing of same-size messages;
+with several they run on --workers goroutines and the baseline is raw async publishing. Without
+--nats it starts an embedded server in a temporary directory.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if aggregates < 1 || events < 1 || size < 0 {
+				return badInputf("--aggregates and --events must be positive, --size not negative")
+			}
+			ctx := cmd.Context()
+			nc, cleanup, err := e.benchConn(ctx)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: e.logger})
+			if err != nil {
+				return err
+			}
+			js, _ := jetstream.New(nc)
+			payload := make([]byte, size)
+			for i := range payload {
+				payload[i] = byte(i)
+			}
+			run := "r" + strconv.FormatInt(time.Now().UnixNano(), 36)
+			// Message size of the baseline: the same as an event message, headers included.
+			probe := block.Event{AggregateID: "agg-0000", EventType: "BenchEvent", Payload: payload, Timestamp: 1}
+			pm, _, err := store.EventMessage(&probe)
+			if err != nil {
+				return err
+			}
+			rawBody := make([]byte, len(pm.Data)+200)
+			dropBaseline, err := rawBaselineStream(ctx, js, "raw-"+run)
+			if err != nil {
+				return err
+			}
+			defer dropBaseline()
+			subj := "jetdag-bench.raw-" + run + ".x"
+
+			var evRate, baseRate float64
+			mode := "sequential"
+			if aggregates == 1 {
+				t0 := time.Now()
+				for range events {
+					if _, err := js.Publish(ctx, subj, rawBody); err != nil {
+						return fmt.Errorf("baseline publish: %w", err)
+					}
+				}
+				baseRate = float64(events) / time.Since(t0).Seconds()
+				agg := "bench-" + run
+				t0 = time.Now()
+				for range events {
+					if _, err := es.Append(ctx, agg, "BenchEvent", payload); err != nil {
+						return err
+					}
+				}
+				evRate = float64(events) / time.Since(t0).Seconds()
+			} else {
+				mode = "concurrent"
+				t0 := time.Now()
+				for range events {
+					if _, err := js.PublishAsync(subj, rawBody); err != nil {
+						return fmt.Errorf("baseline publish: %w", err)
+					}
+				}
+				select {
+				case <-js.PublishAsyncComplete():
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				baseRate = float64(events) / time.Since(t0).Seconds()
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				var firstErr error
+				var errOnce sync.Once
+				t0 = time.Now()
+				for w := range workers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						// Each worker owns the aggregates w, w+workers, …: one writer each, so no races.
+						mine := []string{}
+						for a := w; a < aggregates; a += workers {
+							mine = append(mine, fmt.Sprintf("bench-%s-%04d", run, a))
+						}
+						if len(mine) == 0 {
+							return
+						}
+						for i := 0; ; i++ {
+							if next.Add(1) > int64(events) {
+								return
+							}
+							if _, err := es.Append(ctx, mine[i%len(mine)], "BenchEvent", payload); err != nil {
+								errOnce.Do(func() { firstErr = err })
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				if firstErr != nil {
+					return firstErr
+				}
+				evRate = float64(events) / time.Since(t0).Seconds()
+			}
+			return writeJSON(e.stdout, map[string]any{
+				"mode": mode, "events": events, "aggregates": aggregates, "size": size, "workers": workers,
+				"events_per_s": round(evRate), "baseline_msgs_per_s": round(baseRate), "ratio": round3(evRate / baseRate),
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&aggregates, "aggregates", 1, "aggregates to spread the events over (1: sequential appends)")
+	f.IntVar(&events, "events", 10000, "events to append")
+	f.IntVar(&size, "size", 256, "payload bytes per event")
+	f.IntVar(&workers, "workers", 256, "concurrent appenders when --aggregates > 1")
+	return cmd
+}
+
+func newBenchReplayCmd(e *env) *cobra.Command {
+	var aggregates, events, size int
+	cmd := &cobra.Command{
+		Use:   "replay",
+		Short: "Measure verified replay beside raw ordered-consumer reading of the same stream",
+		Long: `bench replay fills the stream with --events chained events (unless it already holds them),
+then replays it with full verification and reads it again with a bare ordered consumer, and
+prints {"events_per_s", "baseline_msgs_per_s", "ratio", "index_bytes_per_event"}.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if aggregates < 1 || events < 1 || size < 0 {
+				return badInputf("--aggregates and --events must be positive, --size not negative")
+			}
+			ctx := cmd.Context()
+			nc, cleanup, err := e.benchConn(ctx)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: e.logger})
+			if err != nil {
+				return err
+			}
+			last, err := es.LastSeq(ctx)
+			if err != nil {
+				return err
+			}
+			js, _ := jetstream.New(nc)
+			if last < uint64(events) {
+				if err := fillStream(ctx, js, events-int(last), aggregates, size); err != nil {
+					return err
+				}
+			}
+			// Baseline: a bare ordered consumer reading every message.
+			t0 := time.Now()
+			n, err := rawRead(ctx, js)
+			if err != nil {
+				return err
+			}
+			baseRate := float64(n) / time.Since(t0).Seconds()
+
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			t0 = time.Now()
+			v, st, err := es.Replay(ctx, store.ReplayOptions{}, nil)
+			if err != nil {
+				return err
+			}
+			evRate := float64(st.Messages) / time.Since(t0).Seconds()
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			perEvent := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(max(v.Len(), 1))
+			runtime.KeepAlive(v)
+			return writeJSON(e.stdout, map[string]any{
+				"events": st.Events, "rejected": st.Rejected, "aggregates": st.Aggregates,
+				"events_per_s": round(evRate), "baseline_msgs_per_s": round(baseRate), "ratio": round3(evRate / baseRate),
+				"index_bytes_per_event": round(perEvent),
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&aggregates, "aggregates", 1000, "aggregates the generated events belong to")
+	f.IntVar(&events, "events", 100000, "events in the stream")
+	f.IntVar(&size, "size", 256, "payload bytes per generated event")
+	return cmd
+}
+
+// fillStream appends n valid chained events quickly (async, no expected-sequence checks: a
+// bench set-up on a stream nobody else writes).
+func fillStream(ctx context.Context, js jetstream.JetStream, n, aggregates, size int) error {
+	heads := make([]block.Event, aggregates)
+	prev := make([]bool, aggregates)
+	payload := make([]byte, size)
+	ts := time.Now().UnixNano()
+	for i := range n {
+		a := i % aggregates
+		ev := block.Event{AggregateID: fmt.Sprintf("fill-%06d", a), EventType: "Filled", Payload: payload, Timestamp: ts + int64(i)}
+		if prev[a] {
+			_, c, err := heads[a].Block()
+			if err != nil {
+				return err
+			}
+			ev.PreviousCID = c
+		}
+		m, _, err := store.EventMessage(&ev)
+		if err != nil {
+			return err
+		}
+		if _, err := js.PublishMsgAsync(m); err != nil {
+			return fmt.Errorf("fill: %w", err)
+		}
+		heads[a], prev[a] = ev, true
+		if i%10000 == 9999 {
+			select {
+			case <-js.PublishAsyncComplete():
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func rawRead(ctx context.Context, js jetstream.JetStream) (int, error) {
+	s, err := js.Stream(ctx, store.StreamName)
+	if err != nil {
+		return 0, err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	cons, err := js.OrderedConsumer(ctx, store.StreamName, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		return 0, err
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(1024))
+	if err != nil {
+		return 0, err
+	}
+	defer it.Stop()
+	n := 0
+	for {
+		m, err := it.Next()
+		if err != nil {
+			return n, err
+		}
+		n++
+		md, err := m.Metadata()
+		if err != nil {
+			return n, err
+		}
+		if md.Sequence.Stream >= info.State.LastSeq {
+			return n, nil
+		}
+	}
+}
+
+func round(f float64) float64  { return float64(int64(f + 0.5)) }
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
