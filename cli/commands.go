@@ -6,6 +6,13 @@ import "github.com/spf13/cobra"
 func commandSet() []func(*env) *cobra.Command {
 	return []func(*env) *cobra.Command{
 		newVersionCmd,
+		newServeCmd,
+		newInitCmd,
+		newAppendCmd,
+		newGetCmd,
+		newHistoryCmd,
+		newTailCmd,
+		newVerifyCmd,
 		newPutCmd,    // objects.go
 		newCatCmd,    // objects.go
 		newLinkCmd,   // objects.go

@@ -1,0 +1,196 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/jetdag/jetdag/ecs"
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/demo"
+	"github.com/jetdag/jetdag/store/server"
+)
+
+// defaultStoreDir is where the viewer's embedded server keeps its data: the user's data
+// directory (XDG_DATA_HOME or ~/.local/share on Linux, Application Support on macOS,
+// LocalAppData on Windows).
+func defaultStoreDir() (string, error) {
+	switch runtime.GOOS {
+	case "windows":
+		if d := os.Getenv("LocalAppData"); d != "" {
+			return filepath.Join(d, "jetdag"), nil
+		}
+	case "darwin":
+		if h, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(h, "Library", "Application Support", "jetdag"), nil
+		}
+	default:
+		if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+			return filepath.Join(d, "jetdag"), nil
+		}
+		if h, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(h, ".local", "share", "jetdag"), nil
+		}
+	}
+	return "", errors.New("cannot find a data directory: give --store DIR")
+}
+
+// openViewSource connects the visualizer to its data: the server named by --nats, or an
+// embedded one on 127.0.0.1:4222 storing in --store (default: the user's data directory).
+// With --demo it also starts the demo workload. The close function stops all of it.
+func openViewSource(ctx context.Context, e *env, o viewOptions) (ecs.Source, func(), error) {
+	var closers []func()
+	closeAll := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	cfg := e.connConfig()
+	cfg.MaxReconnects = -1 // a kiosk never gives up
+	cfg.ReconnectWait = time.Second
+	if !e.conn.urlSet {
+		dir := o.Store
+		if dir == "" {
+			d, err := defaultStoreDir()
+			if err != nil {
+				return nil, nil, err
+			}
+			dir = d
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, nil, fmt.Errorf("store directory: %w", err)
+		}
+		srv, err := server.Start(server.Config{StoreDir: dir, Listen: "127.0.0.1:4222", Logger: e.logger})
+		if err != nil {
+			e.logger.Warn("127.0.0.1:4222 is taken; the embedded server listens on a free port", "err", err)
+			srv, err = server.Start(server.Config{StoreDir: dir, Logger: e.logger})
+			if err != nil {
+				return nil, nil, err
+			}
+		}
+		closers = append(closers, srv.Shutdown)
+		cfg.Servers = []string{srv.ClientURL()}
+		e.logger.Info("embedded NATS server", "url", srv.ClientURL(), "store", dir)
+	}
+	nc, err := store.Connect(ctx, cfg)
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	closers = append(closers, nc.Close)
+	events, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: e.logger})
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	src := &storeSource{nc: nc, events: events, log: e}
+	if o.Demo {
+		dctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if _, err := demo.Run(dctx, demo.Config{Events: events, Rate: 15}); err != nil {
+				e.logger.Error("demo workload stopped", "err", err)
+			}
+		}()
+		closers = append(closers, func() { cancel(); <-done })
+	}
+	return src, closeAll, nil
+}
+
+// storeSource follows the event store into the visualizer's bridge: verified catch-up, then
+// live, with rejected messages included. When the feed breaks it resumes after the last
+// sequence it delivered, so the world sees no gap and no duplicate; it never gives up.
+type storeSource struct {
+	nc     *nats.Conn
+	events *store.JetStreamEvents
+	log    *env
+}
+
+// Follow implements ecs.Source.
+func (s *storeSource) Follow(ctx context.Context, b *ecs.Bridge) error {
+	var next uint64 = 1
+	backoff := 250 * time.Millisecond
+	status := func(state string, caughtUp bool) error {
+		return b.Send(ctx, ecs.Message{Status: &ecs.StatusMsg{Connection: state, CaughtUp: caughtUp}})
+	}
+	for {
+		if err := status(connState(s.nc), false); err != nil {
+			return err
+		}
+		feed, err := s.events.Subscribe(ctx, next)
+		if err == nil {
+			backoff = 250 * time.Millisecond
+			for r := range feed {
+				if m, ok := recordMessage(r); ok {
+					if err := b.Send(ctx, m); err != nil {
+						return err
+					}
+				}
+				if r.Seq >= next {
+					next = r.Seq + 1
+				}
+				if r.CaughtUp {
+					if err := status(connState(s.nc), true); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err := status("reconnecting", false); err != nil {
+			return err
+		}
+		if err := sleepCtx(ctx, backoff); err != nil {
+			return err
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+func connState(nc *nats.Conn) string {
+	switch nc.Status() {
+	case nats.CONNECTED:
+		return "connected"
+	case nats.RECONNECTING, nats.DISCONNECTED:
+		return "reconnecting"
+	case nats.CLOSED:
+		return "closed"
+	}
+	return nc.Status().String()
+}
+
+// recordMessage turns a store record into a bridge message.
+func recordMessage(r store.Record) (ecs.Message, bool) {
+	switch {
+	case r.Event != nil:
+		ev := r.Event
+		return ecs.Message{Event: &ecs.EventMsg{
+			Seq: ev.Seq, CID: ev.CID, AggregateID: ev.AggregateID, EventType: ev.EventType,
+			Previous: ev.PreviousCID, Parents: ev.ParentCIDs, Timestamp: ev.Timestamp, PayloadSize: len(ev.Payload),
+		}}, true
+	case r.Rejected != nil:
+		rj := r.Rejected
+		return ecs.Message{Rejected: &ecs.RejectedMsg{Seq: rj.Seq, Subject: rj.Subject, AggregateID: rj.AggregateID, Reason: rj.Reason}}, true
+	}
+	return ecs.Message{}, false
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
