@@ -185,6 +185,9 @@ func (g *Game) Run() error {
 	ebiten.SetWindowSize(g.opts.Width, g.opts.Height)
 	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
 	ebiten.SetRunnableOnUnfocused(true) // a wall screen is rarely focused
+	// The graph stage fills the whole screen every frame: Ebiten's own clear would be a
+	// second full-screen pass, which software GL pays for in fill rate.
+	ebiten.SetScreenClearedEveryFrame(false)
 	if g.opts.Kiosk {
 		ebiten.SetFullscreen(true)
 		ebiten.SetCursorMode(ebiten.CursorModeHidden)

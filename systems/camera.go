@@ -124,11 +124,20 @@ func FitIn(b Rect, width, height int, area Rect) Camera {
 
 // EaseTo moves c a fraction t (0…1) of the way to target: the centre linearly and the zoom
 // geometrically, so that a follow or fit animation feels even at every scale.
+//
+// Once the camera is within a twentieth of a pixel of the target it lands on it exactly, so
+// that an eased camera comes to rest (and a settled picture can be reused).
 func (c *Camera) EaseTo(target Camera, t float64) {
 	t = min(max(t, 0), 1)
 	c.CenterX += (target.CenterX - c.CenterX) * t
 	c.CenterY += (target.CenterY - c.CenterY) * t
 	c.Zoom = clampZoom(c.Zoom * math.Pow(target.Zoom/c.Zoom, t))
+	const landPx = 0.05
+	far := max(float64(c.Width), float64(c.Height))
+	if math.Abs(target.CenterX-c.CenterX)*c.Zoom < landPx && math.Abs(target.CenterY-c.CenterY)*c.Zoom < landPx &&
+		math.Abs(target.Zoom-c.Zoom)/c.Zoom*far < landPx {
+		c.CenterX, c.CenterY, c.Zoom = target.CenterX, target.CenterY, clampZoom(target.Zoom)
+	}
 }
 
 // Resize changes the screen size, keeping the centre and zoom.

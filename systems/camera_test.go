@@ -116,6 +116,14 @@ func TestCameraEaseTo(t *testing.T) {
 	if c != target {
 		t.Errorf("all the way: %+v, want %+v", c, target)
 	}
+	// Repeated small steps come to rest exactly on the target.
+	c = Camera{Zoom: 1, Width: 100, Height: 100}
+	for i := 0; i < 500 && c != target; i++ {
+		c.EaseTo(target, 0.1)
+	}
+	if c != target {
+		t.Errorf("after 500 steps of 10%%: %+v, not at rest on %+v", c, target)
+	}
 }
 
 func TestCameraView(t *testing.T) {

@@ -109,6 +109,7 @@ type View struct {
 	tooltip    string
 	labels     []labelEntry
 	labelBoxes []Rect
+	cache      graphCache
 }
 
 type fetchResult struct {

@@ -61,7 +61,8 @@ var (
 
 // Level-of-detail thresholds, in screen pixels of node radius.
 const (
-	lodDot       = 1.25 // below: every node is a small square
+	lodDot       = 2.5  // below: every node is one small triangle (software GL pays per triangle)
+	lodNeedle    = 3.0  // below (target radius): an edge is one tapering triangle, not a quad
 	lodArrow     = 3.0  // from: Previous edges get arrowheads
 	lodDash      = 2.0  // from: parent and link edges are dashed and dotted
 	lodWarnMark  = 7.0  // from: warning triangles get their "!"
@@ -78,7 +79,8 @@ const (
 type RenderStats struct {
 	Nodes, Edges, Labels int // drawn (after culling and filtering)
 	Vertices             int
-	Calls                int // DrawTriangles calls of the graph
+	Calls                int  // DrawTriangles calls of the graph
+	Cached               bool // the picture was copied from the last settled frame
 }
 
 // Renderer turns a Scene into batched triangles: edges first, then nodes, all in as few
@@ -201,6 +203,8 @@ func (r *Renderer) Build(s *Scene, cam Camera, mode ColorMode) {
 		pr := b.R * z
 		x0, y0, x1, y1 := float32(ax), float32(ay), float32(bx), float32(by)
 		switch {
+		case pr < lodNeedle:
+			r.graph.needle(x0, y0, x1, y1, 2*width, c)
 		case e.Kind == components.EdgeParent && pr >= lodDash:
 			r.graph.dashed(x0, y0, x1, y1, width, 6, 4, c)
 		case e.Kind == components.EdgeLink && pr >= lodDash:
@@ -246,8 +250,9 @@ func (r *Renderer) Build(s *Scene, cam Camera, mode ColorMode) {
 func (r *Renderer) node(n *SceneNode, x, y, pr float32, c fcolor) {
 	b := &r.graph
 	if pr < lodDot {
-		half := max(pr, 0.9)
-		b.rect(x-half, y-half, 2*half, 2*half, c)
+		// One triangle centred on the node with about the area of its diamond.
+		a := 1.75 * max(pr, 0.8)
+		b.tri(x, y-a, x+0.866*a, y+0.5*a, x-0.866*a, y+0.5*a, c)
 		return
 	}
 	if n.Flags&(FlagSelected|FlagHovered) != 0 {
@@ -318,6 +323,19 @@ func (r *Renderer) arrow(ax, ay, bx, by float64, shape components.Shape, pr floa
 	r.graph.tri(float32(tx), float32(ty), float32(baseX+px), float32(baseY+py), float32(baseX-px), float32(baseY-py), c)
 }
 
+// needle adds a segment as a single triangle, width wide at (x0, y0) and pointed at
+// (x1, y1): half the triangles of a line, for edges too short or thin to show the
+// difference. It tapers toward the older block, as an arrowhead would point.
+func (b *batch) needle(x0, y0, x1, y1, width float32, c fcolor) {
+	dx, dy := x1-x0, y1-y0
+	l := float32(math.Sqrt(float64(dx*dx + dy*dy)))
+	if l == 0 {
+		return
+	}
+	nx, ny := -dy/l*width/2, dx/l*width/2
+	b.tri(x0+nx, y0+ny, x1, y1, x0-nx, y0-ny, c)
+}
+
 // dashed adds a dashed segment: on pixels drawn, off pixels skipped, repeating. An edge that
 // would need more than maxDashes dashes is drawn solid.
 func (b *batch) dashed(x0, y0, x1, y1, width, on, off float32, c fcolor) {
@@ -347,4 +365,5 @@ func (b *batch) dashed(x0, y0, x1, y1, width, on, off float32, c fcolor) {
 func (r *Renderer) DrawGraph(screen *ebiten.Image) {
 	screen.Fill(Background)
 	r.Stats.Calls = r.graph.draw(screen, r.white.Image)
+	r.Stats.Cached = false
 }

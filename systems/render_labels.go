@@ -87,10 +87,52 @@ func (v *View) label(w donburi.World, e donburi.Entity) *labelEntry {
 	return l
 }
 
-// DrawGraph builds and draws the edges and nodes.
+// DrawGraph builds and draws the edges and nodes. When the scene, the camera and the
+// colour mode have not changed for two frames it keeps the picture in an offscreen image
+// and copies that instead: a settled wall screen then costs one full-screen copy a frame
+// instead of tens of thousands of triangles.
 func (v *View) DrawGraph(_ *ecs.ECS, screen *ebiten.Image) {
 	b := screen.Bounds()
 	v.Resize(b.Dx(), b.Dy())
+	key := graphKey{sig: v.Scene.Signature, cam: v.Camera, mode: v.ColorMode}
+	switch {
+	case key == v.cache.key && v.cache.valid:
+		screen.DrawImage(v.cache.img, nil)
+		v.Renderer.Stats.Calls, v.Renderer.Stats.Cached = 0, true
+		return
+	case key == v.cache.key && v.cache.still >= 1:
+		// Unchanged since last frame: draw once more, into the cache, and keep it.
+		if v.cache.img == nil || v.cache.img.Bounds() != b {
+			if v.cache.img != nil {
+				v.cache.img.Deallocate()
+			}
+			v.cache.img = ebiten.NewImage(b.Dx(), b.Dy())
+		}
+		v.Renderer.Build(v.Scene, v.Camera, v.ColorMode)
+		v.Renderer.DrawGraph(v.cache.img)
+		screen.DrawImage(v.cache.img, nil)
+		v.cache.valid = true
+		return
+	case key == v.cache.key:
+		v.cache.still++
+	default:
+		v.cache.key, v.cache.still, v.cache.valid = key, 0, false
+	}
 	v.Renderer.Build(v.Scene, v.Camera, v.ColorMode)
 	v.Renderer.DrawGraph(screen)
+}
+
+// graphKey is what a picture of the graph depends on.
+type graphKey struct {
+	sig  uint64
+	cam  Camera
+	mode ColorMode
+}
+
+// graphCache is the last settled picture of the graph.
+type graphCache struct {
+	key   graphKey
+	still int // frames the key has not changed
+	valid bool
+	img   *ebiten.Image
 }

@@ -2,6 +2,7 @@ package systems
 
 import (
 	"image/color"
+	"math"
 
 	"github.com/yohamta/donburi"
 	"github.com/yohamta/donburi/filter"
@@ -124,6 +125,9 @@ type Scene struct {
 	Hovered, Selected int
 	// MaxR is the largest node radius, in world units.
 	MaxR float64
+	// Signature hashes everything the renderer draws from (positions, sizes, shapes,
+	// colours, flags, edges): equal signatures draw equal pictures from the same camera.
+	Signature uint64
 
 	query *donburi.Query
 	slot  []int32 // entity ID → index in Nodes, or -1
@@ -153,6 +157,7 @@ func NewScene() *Scene {
 func (s *Scene) Gather(w donburi.World, m *Marks) {
 	s.Nodes, s.Edges, s.raw = s.Nodes[:0], s.Edges[:0], s.raw[:0]
 	s.Bounds, s.Newest, s.Hovered, s.Selected, s.MaxR = EmptyRect(), -1, -1, -1, 0
+	s.Signature = fnvOffset64
 	for i := range s.slot {
 		s.slot[i] = -1
 	}
@@ -162,8 +167,20 @@ func (s *Scene) Gather(w donburi.World, m *Marks) {
 	for _, r := range s.raw {
 		if to := s.Index(r.to); to >= 0 {
 			s.Edges = append(s.Edges, SceneEdge{From: r.from, To: int32(to), Kind: r.kind})
+			s.mix(uint64(r.from)<<34 | uint64(to)<<2 | uint64(r.kind))
 		}
 	}
+	s.mix(uint64(len(s.Nodes))<<32 | uint64(len(s.Edges)))
+}
+
+const (
+	fnvOffset64 = 14695981039346656037
+	fnvPrime64  = 1099511628211
+)
+
+// mix folds x into the signature (FNV-1a over 64-bit words).
+func (s *Scene) mix(x uint64) {
+	s.Signature = (s.Signature ^ x) * fnvPrime64
 }
 
 // Index returns the scene index of e, or -1 when e is not in the scene.
@@ -235,6 +252,11 @@ func (s *Scene) gatherOne(entry *donburi.Entry) {
 		}
 	}
 	s.MaxR = max(s.MaxR, n.R)
+	s.mix(math.Float64bits(n.X))
+	s.mix(math.Float64bits(n.Y))
+	s.mix(math.Float64bits(n.R)<<8 | uint64(n.Shape)<<4 | uint64(n.Flags))
+	s.mix(uint64(rgbaWord(n.Base))<<32 | uint64(rgbaWord(n.Light)))
+	s.mix(uint64(n.AggKey)<<32 | uint64(n.TypeKey))
 	id := int(e.Id())
 	for id >= len(s.slot) {
 		s.slot = append(s.slot, -1)
@@ -246,6 +268,10 @@ func (s *Scene) gatherOne(entry *donburi.Entry) {
 			s.raw = append(s.raw, rawEdge{from: i, to: out.To, kind: out.Kind})
 		}
 	}
+}
+
+func rgbaWord(c color.RGBA) uint32 {
+	return uint32(c.R)<<24 | uint32(c.G)<<16 | uint32(c.B)<<8 | uint32(c.A)
 }
 
 // hashString is FNV-1a, inline so that hashing a string allocates nothing.

@@ -1,6 +1,7 @@
 package windowtest
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -44,7 +45,7 @@ func BenchmarkFrame10k(b *testing.B) {
 			w := donburi.NewWorld()
 			syntheticDAG(w, 10000, 13000)
 			vg := newViewGame(b, w, systems.ViewOptions{Width: 1280, Height: 800})
-			vg.hud = true
+			vg.hud = os.Getenv("NOHUD") == ""
 			var game ebiten.Game = vg
 			if moving {
 				game = &movingGame{viewGame: vg, world: w}
@@ -53,11 +54,13 @@ func BenchmarkFrame10k(b *testing.B) {
 				ebiten.SetWindowSize(1280, 800)
 				ebiten.SetVsyncEnabled(false)
 				ebiten.SetTPS(ebiten.SyncWithFPS)
+				ebiten.SetScreenClearedEveryFrame(false) // as ecs.Game.Run sets it
 			})
 			defer onLoop(b, func() {
 				ebiten.SetWindowSize(640, 480)
 				ebiten.SetVsyncEnabled(true)
 				ebiten.SetTPS(ebiten.DefaultTPS)
+				ebiten.SetScreenClearedEveryFrame(true)
 			})
 			if err := run(b, game, 1280, 800, 10, nil); err != nil { // warm up: fit, buffers, atlas
 				b.Fatal(err)

@@ -1,6 +1,10 @@
 package windowtest
 
 import (
+	"bytes"
+	"image"
+
+	"github.com/hajimehoshi/ebiten/v2"
 	"image/color"
 	"testing"
 
@@ -182,4 +186,37 @@ func fnv(s string) uint32 {
 		h *= 16777619
 	}
 	return h
+}
+
+func TestSettledPictureIsReused(t *testing.T) {
+	w, es := shapeWorld()
+	g := newViewGame(t, w, systems.ViewOptions{Width: 640, Height: 480})
+	g.view.SetCamera(systems.Camera{Zoom: 2, Width: 640, Height: 480})
+	var first, last *image.RGBA
+	err := run(t, g, 640, 480, 6, func(screen *ebiten.Image, frame int) {
+		switch frame {
+		case 1:
+			first = systems.Capture(screen)
+		case 6:
+			last = systems.Capture(screen)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !g.view.Renderer.Stats.Cached {
+		t.Error("frame 6 of an unchanged scene was drawn again, not copied")
+	}
+	if !bytes.Equal(first.Pix, last.Pix) {
+		t.Error("the reused picture differs from the drawn one")
+	}
+	// A change (a selection) draws again, and shows.
+	onLoop(t, func() { g.view.Select(es[0]) })
+	img := snapshot(t, g, 640, 480, 1)
+	if g.view.Renderer.Stats.Cached {
+		t.Error("a changed scene was copied from the cache")
+	}
+	if got := at(img, 320, 240); !near(got, components.EventCyan, 3) {
+		t.Errorf("selected node %v after the cache, want cyan", got)
+	}
 }
