@@ -176,4 +176,6 @@ func fetchJSON(_ context.Context, c cid.Cid) ([]byte, error) {
 	return []byte(`{"order":"` + c.String()[:12] + `","total":{"amount":4200,"currency":"EUR"},"lines":[{"sku":"A-1","qty":2}]}`), nil
 }
 
-func rgbaOf(r, g, b uint32) color.RGBA { return color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 0xff} }
+func rgbaOf(r, g, b uint32) color.RGBA {
+	return color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 0xff}
+}
