@@ -28,8 +28,11 @@ deps:
 	  echo "run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
 	fi
 
+# build makes both binaries: jetdag (headless: every command) and jetdag-view (the same
+# commands plus the window), which `jetdag view` runs from beside it.
 build: deps
 	$(GO) build -o $(BIN) .
+	$(GO) build -o $(BIN)-view ./cmd/jetdag-view
 
 run: build
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
@@ -54,6 +57,7 @@ bench: deps
 
 windows:
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -o bin/jetdag.exe .
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -o bin/jetdag-view.exe ./cmd/jetdag-view
 
 clean:
 	rm -rf bin

@@ -48,18 +48,33 @@ type env struct {
 	stderr io.Writer
 	logger *slog.Logger
 	conn   connFlags
+	// args are the command-line arguments, handed on unchanged to the viewer binary.
+	args []string
+	// viewer opens the window in-process; nil in the jetdag binary.
+	viewer Viewer
 }
 
 // Main runs the jetdag command line with args and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return MainWithViewer(args, stdin, stdout, stderr, nil)
+}
+
+// MainWithViewer is Main for a binary that holds the window (jetdag-view): `view` and the
+// bare command call v in-process.
+func MainWithViewer(args []string, stdin io.Reader, stdout, stderr io.Writer, v Viewer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Run(ctx, args, stdin, stdout, stderr)
+	return RunWithViewer(ctx, args, stdin, stdout, stderr, v)
 }
 
 // Run is Main with an explicit context; tests call it directly.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	return RunWithViewer(ctx, args, stdin, stdout, stderr, nil)
+}
+
+// RunWithViewer is MainWithViewer with an explicit context.
+func RunWithViewer(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, v Viewer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, args: args, viewer: v}
 	root := newRootCmd(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -69,7 +84,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintln(stderr, "jetdag:", err)
+	var quiet silentError
+	if !errors.As(err, &quiet) {
+		fmt.Fprintln(stderr, "jetdag:", err)
+	}
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		return ee.Code
@@ -85,6 +103,12 @@ type usageError struct{ err error }
 
 func (u usageError) Error() string { return u.err.Error() }
 func (u usageError) Unwrap() error { return u.err }
+
+// silentError is an error that has already been reported (by the viewer binary).
+type silentError struct{ err error }
+
+func (s silentError) Error() string { return s.err.Error() }
+func (s silentError) Unwrap() error { return s.err }
 
 func isUsageError(err error) bool {
 	var u usageError
@@ -117,6 +141,7 @@ Exit codes: 0 ok, 1 failure, 2 bad input, 3 append conflict.`,
 	for _, add := range commandSet() {
 		root.AddCommand(add(e))
 	}
+	rootRunsView(root, e)
 	wrapArgs(root)
 	return root
 }

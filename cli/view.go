@@ -2,21 +2,23 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"time"
 
-	"github.com/ipfs/go-cid"
 	"github.com/spf13/cobra"
 
-	"github.com/jetdag/jetdag/ecs"
-	"github.com/jetdag/jetdag/systems"
+	"github.com/jetdag/jetdag/store"
 )
 
-// viewOptions are the view command's flags.
-type viewOptions struct {
+// ViewOptions are the view command's flags.
+type ViewOptions struct {
 	Demo       bool   // add the built-in order-domain workload
 	Store      string // the embedded server's store directory
 	Kiosk      bool   // fullscreen, cursor hidden, fit and follow by itself
@@ -28,14 +30,26 @@ type viewOptions struct {
 	ColorBy    string // kind, aggregate or type
 }
 
-// payloadSource is implemented by a view source that can fetch the payload of an event (or
-// the data of an object) for the inspector.
-type payloadSource interface {
-	Payload(ctx context.Context, c cid.Cid) ([]byte, error)
+// ViewRequest is everything the window needs from the command line.
+type ViewRequest struct {
+	Options ViewOptions
+	// Conn is the connection the global flags describe; NATSGiven reports whether --nats or
+	// $NATS_URL named a server (otherwise the viewer starts an embedded one).
+	Conn      store.ConnConfig
+	NATSGiven bool
+	Logger    *slog.Logger
+	Stdout    io.Writer
 }
 
+// Viewer opens the window. The jetdag binary has none (it stays free of the window system,
+// so it runs on headless servers) and hands `view` to the jetdag-view binary, which has one.
+type Viewer func(ctx context.Context, r ViewRequest) error
+
+// ViewerBinary is the name of the binary that holds the window.
+const ViewerBinary = "jetdag-view"
+
 func newViewCmd(e *env) *cobra.Command {
-	var o viewOptions
+	var o ViewOptions
 	cmd := &cobra.Command{
 		Use:   "view",
 		Short: "Open the live Merkle DAG window (what jetdag runs with no command)",
@@ -53,7 +67,13 @@ prints {"screenshot":FILE,"frames":N} and exits: for CI under Xvfb and for bug r
   xvfb-run -a jetdag view --demo --screenshot dag.png --frames 300`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runView(cmd.Context(), e, o)
+			if err := o.check(); err != nil {
+				return err
+			}
+			if e.viewer != nil {
+				return e.viewer(cmd.Context(), ViewRequest{Options: o, Conn: e.connConfig(), NATSGiven: e.conn.urlSet, Logger: e.logger, Stdout: e.stdout})
+			}
+			return e.execViewer(cmd.Context())
 		},
 	}
 	f := cmd.Flags()
@@ -79,97 +99,70 @@ func rootRunsView(root *cobra.Command, e *env) {
 }
 
 // check validates the flags before anything starts.
-func (o viewOptions) check() (systems.ColorMode, error) {
-	mode, err := systems.ParseColorMode(o.ColorBy)
-	if err != nil {
-		return 0, badInputf("--color-by: %w", err)
+func (o ViewOptions) check() error {
+	switch o.ColorBy {
+	case "", "kind", "aggregate", "type":
+	default:
+		return badInputf("--color-by %q: want kind, aggregate or type", o.ColorBy)
 	}
 	switch {
 	case o.MaxNodes < 0:
-		return 0, badInputf("--max-nodes %d: want 0 (unbounded) or more", o.MaxNodes)
+		return badInputf("--max-nodes %d: want 0 (unbounded) or more", o.MaxNodes)
 	case o.Frames < 0:
-		return 0, badInputf("--frames %d: want 0 or more", o.Frames)
+		return badInputf("--frames %d: want 0 or more", o.Frames)
 	case o.Width < 100 || o.Height < 100 || o.Width > 16384 || o.Height > 16384:
-		return 0, badInputf("--width %d --height %d: want 100 to 16384 pixels each", o.Width, o.Height)
+		return badInputf("--width %d --height %d: want 100 to 16384 pixels each", o.Width, o.Height)
 	}
 	if o.Screenshot != "" {
 		if filepath.Ext(o.Screenshot) != ".png" {
-			return 0, badInputf("--screenshot %q: the file name must end in .png", o.Screenshot)
+			return badInputf("--screenshot %q: the file name must end in .png", o.Screenshot)
 		}
 		if st, err := os.Stat(filepath.Dir(o.Screenshot)); err != nil || !st.IsDir() {
-			return 0, badInputf("--screenshot %q: its directory does not exist", o.Screenshot)
+			return badInputf("--screenshot %q: its directory does not exist", o.Screenshot)
 		}
 	}
-	return mode, nil
+	return nil
 }
 
-func runView(ctx context.Context, e *env, o viewOptions) error {
-	mode, err := o.check()
-	if err != nil {
-		return err
+// findViewer looks for the viewer binary beside this executable, then on PATH.
+func findViewer() (string, error) {
+	name := ViewerBinary
+	if runtime.GOOS == "windows" {
+		name += ".exe"
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	src, closeSrc, err := openViewSource(ctx, e, o)
-	if err != nil {
-		return err
+	if self, err := os.Executable(); err == nil {
+		cand := filepath.Join(filepath.Dir(self), name)
+		if st, err := os.Stat(cand); err == nil && !st.IsDir() {
+			return cand, nil
+		}
 	}
-	if closeSrc == nil {
-		closeSrc = func() {}
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
 	}
-	defer closeSrc()
+	return "", fmt.Errorf("the window lives in the %s binary, which is neither beside jetdag nor on PATH: "+
+		"build it with `make build` or `go install github.com/jetdag/jetdag/cmd/jetdag-view@latest`", ViewerBinary)
+}
 
-	bridge := ecs.NewBridge(0)
-	graph := ecs.NewGraph(ecs.Config{MaxNodes: o.MaxNodes}, bridge)
-	graph.Start(ctx)
-	opts := ecs.GameOptions{
-		Width: o.Width, Height: o.Height, Kiosk: o.Kiosk, ColorBy: mode,
-		Screenshot: o.Screenshot, Frames: o.Frames, Logger: e.logger,
+// execViewer runs the viewer binary with this invocation's arguments and returns its exit code.
+func (e *env) execViewer(ctx context.Context) error {
+	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return errors.New("no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set); " +
+			"on a headless machine run it under xvfb-run, e.g. xvfb-run -a jetdag view --screenshot dag.png --frames 300")
 	}
-	if ps, ok := src.(payloadSource); ok {
-		opts.Fetch = ps.Payload
-	}
-	game, err := ecs.NewGame(ctx, graph, opts)
+	bin, err := findViewer()
 	if err != nil {
 		return err
 	}
-
-	// The source feeds the bridge on its own goroutine; it ends with ctx. A kiosk never
-	// exits on a source error: the window stays up and says so in the status bar.
-	fed := make(chan struct{})
-	go func() {
-		defer close(fed)
-		if src == nil {
-			return
+	cmd := exec.CommandContext(ctx, bin, e.args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
+	if err := cmd.Run(); err != nil {
+		var xe *exec.ExitError
+		if errors.As(err, &xe) && xe.ExitCode() > 0 {
+			return &ExitError{Code: xe.ExitCode(), Err: silentError{fmt.Errorf("%s exited with code %d", ViewerBinary, xe.ExitCode())}}
 		}
-		if err := bridge.Run(ctx, src); err != nil && ctx.Err() == nil {
-			e.logger.Error("the view's source stopped", "err", err)
-		}
-	}()
-	runErr := game.Run()
-	cancel()
-	select {
-	case <-fed:
-	case <-time.After(5 * time.Second):
-		e.logger.Warn("the view's source did not stop within 5 s of the window closing")
-	}
-	if runErr != nil {
-		return runErr
-	}
-	if o.Screenshot != "" {
-		if !game.ScreenshotWritten() {
-			return fmt.Errorf("the window closed after %d frames, before the screenshot frame", game.Frames())
-		}
-		out, err := json.Marshal(struct {
-			Screenshot string `json:"screenshot"`
-			Frames     int    `json:"frames"`
-		}{o.Screenshot, game.Frames()})
-		if err != nil {
-			return err
-		}
-		if _, err := fmt.Fprintf(e.stdout, "%s\n", out); err != nil {
-			return err
-		}
+		return fmt.Errorf("run %s: %w", bin, err)
 	}
 	return nil
 }

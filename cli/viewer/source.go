@@ -1,9 +1,14 @@
-package cli
+// Package viewer opens jetdag's window: it connects to the stores (or starts an embedded
+// server and the demo workload), feeds the ECS bridge from the verified event feed and runs
+// the Ebiten game. Only the jetdag-view binary links it, so the jetdag binary never touches the
+// window system and runs on headless servers.
+package viewer
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,6 +16,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/jetdag/jetdag/cli"
 	"github.com/jetdag/jetdag/ecs"
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/demo"
@@ -41,20 +47,21 @@ func defaultStoreDir() (string, error) {
 	return "", errors.New("cannot find a data directory: give --store DIR")
 }
 
-// openViewSource connects the visualizer to its data: the server named by --nats, or an
+// openSource connects the visualizer to its data: the server named by --nats, or an
 // embedded one on 127.0.0.1:4222 storing in --store (default: the user's data directory).
 // With --demo it also starts the demo workload. The close function stops all of it.
-func openViewSource(ctx context.Context, e *env, o viewOptions) (ecs.Source, func(), error) {
+func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), error) {
 	var closers []func()
 	closeAll := func() {
 		for i := len(closers) - 1; i >= 0; i-- {
 			closers[i]()
 		}
 	}
-	cfg := e.connConfig()
+	o, log := r.Options, r.Logger
+	cfg := r.Conn
 	cfg.MaxReconnects = -1 // a kiosk never gives up
 	cfg.ReconnectWait = time.Second
-	if !e.conn.urlSet {
+	if !r.NATSGiven {
 		dir := o.Store
 		if dir == "" {
 			d, err := defaultStoreDir()
@@ -66,17 +73,17 @@ func openViewSource(ctx context.Context, e *env, o viewOptions) (ecs.Source, fun
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, nil, fmt.Errorf("store directory: %w", err)
 		}
-		srv, err := server.Start(server.Config{StoreDir: dir, Listen: "127.0.0.1:4222", Logger: e.logger})
+		srv, err := server.Start(server.Config{StoreDir: dir, Listen: "127.0.0.1:4222", Logger: log})
 		if err != nil {
-			e.logger.Warn("127.0.0.1:4222 is taken; the embedded server listens on a free port", "err", err)
-			srv, err = server.Start(server.Config{StoreDir: dir, Logger: e.logger})
+			log.Warn("127.0.0.1:4222 is taken; the embedded server listens on a free port", "err", err)
+			srv, err = server.Start(server.Config{StoreDir: dir, Logger: log})
 			if err != nil {
 				return nil, nil, err
 			}
 		}
 		closers = append(closers, srv.Shutdown)
 		cfg.Servers = []string{srv.ClientURL()}
-		e.logger.Info("embedded NATS server", "url", srv.ClientURL(), "store", dir)
+		log.Info("embedded NATS server", "url", srv.ClientURL(), "store", dir)
 	}
 	nc, err := store.Connect(ctx, cfg)
 	if err != nil {
@@ -84,19 +91,19 @@ func openViewSource(ctx context.Context, e *env, o viewOptions) (ecs.Source, fun
 		return nil, nil, err
 	}
 	closers = append(closers, nc.Close)
-	events, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: e.logger})
+	events, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: log})
 	if err != nil {
 		closeAll()
 		return nil, nil, err
 	}
-	src := &storeSource{nc: nc, events: events, log: e}
+	src := &storeSource{nc: nc, events: events, log: log}
 	if o.Demo {
 		dctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
 			if _, err := demo.Run(dctx, demo.Config{Events: events, Rate: 15}); err != nil {
-				e.logger.Error("demo workload stopped", "err", err)
+				log.Error("demo workload stopped", "err", err)
 			}
 		}()
 		closers = append(closers, func() { cancel(); <-done })
@@ -110,7 +117,7 @@ func openViewSource(ctx context.Context, e *env, o viewOptions) (ecs.Source, fun
 type storeSource struct {
 	nc     *nats.Conn
 	events *store.JetStreamEvents
-	log    *env
+	log    *slog.Logger
 }
 
 // Follow implements ecs.Source.

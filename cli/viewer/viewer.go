@@ -1,0 +1,87 @@
+package viewer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/jetdag/jetdag/cli"
+	"github.com/jetdag/jetdag/ecs"
+	"github.com/jetdag/jetdag/systems"
+)
+
+// Run opens the window for a view request and returns when it closes (or, with a
+// screenshot, once the PNG is written). It is the cli.Viewer of the jetdag-view binary.
+func Run(ctx context.Context, r cli.ViewRequest) error {
+	o := r.Options
+	mode, err := systems.ParseColorMode(o.ColorBy)
+	if err != nil {
+		return &cli.ExitError{Code: cli.ExitBadInput, Err: fmt.Errorf("--color-by: %w", err)}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	src, closeSrc, err := openSource(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer closeSrc()
+
+	bridge := ecs.NewBridge(0)
+	graph := ecs.NewGraph(ecs.Config{MaxNodes: o.MaxNodes}, bridge)
+	graph.Start(ctx)
+	game, err := ecs.NewGame(ctx, graph, ecs.GameOptions{
+		Width: o.Width, Height: o.Height, Kiosk: o.Kiosk, ColorBy: mode,
+		Screenshot: o.Screenshot, Frames: o.Frames, Logger: r.Logger, Fetch: src.Payload,
+	})
+	if err != nil {
+		return err
+	}
+
+	// The source feeds the bridge on its own goroutine and ends with ctx. A kiosk never
+	// exits on a source error: the source keeps reconnecting and the status bar says so.
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		if err := bridge.Run(ctx, src); err != nil && ctx.Err() == nil {
+			r.Logger.Error("the view's source stopped", "err", err)
+		}
+	}()
+	runErr := game.Run()
+	cancel()
+	select {
+	case <-fed:
+	case <-time.After(5 * time.Second):
+		r.Logger.Warn("the view's source did not stop within 5 s of the window closing")
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if o.Screenshot != "" {
+		if !game.ScreenshotWritten() {
+			return fmt.Errorf("the window closed after %d frames, before the screenshot frame", game.Frames())
+		}
+		out, err := json.Marshal(struct {
+			Screenshot string `json:"screenshot"`
+			Frames     int    `json:"frames"`
+		}{o.Screenshot, game.Frames()})
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(r.Stdout, "%s\n", out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Payload fetches an event's payload for the inspector, verified against its CID.
+func (s *storeSource) Payload(ctx context.Context, c cid.Cid) ([]byte, error) {
+	ev, err := s.events.Get(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return ev.Payload, nil
+}
