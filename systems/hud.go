@@ -108,7 +108,7 @@ func (v *View) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	// Search prompt and toast.
 	var prompt string
 	if v.searching {
-		prompt = "/" + string(v.query) + "▏   Enter: jump · Esc: cancel"
+		prompt = "/" + string(v.query) + "|   Enter: jump · Esc: cancel"
 		pw := text.Advance(prompt, f.ui) + 16
 		panelRect(&v.panel, Rect{8, h - statusBarH - 8 - f.uiLine - 8, 8 + pw, h - statusBarH - 8})
 	}

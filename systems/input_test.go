@@ -65,6 +65,20 @@ func TestClickSelectsAndHoverHighlights(t *testing.T) {
 	}
 }
 
+func TestSelectionPansTheNodeClearOfTheInspector(t *testing.T) {
+	v, es, _ := inputView(t, false)
+	v.SetCamera(Camera{CenterX: -150, Zoom: 2, Width: 800, Height: 600}) // e6 at x = 780
+	n := v.Scene.Nodes[v.Scene.Index(es[6])]
+	click(v, 400+2*(n.X+150), 300+2*n.Y)
+	if v.Selected() != es[6] {
+		t.Fatalf("selected %v", v.Selected())
+	}
+	sx, _ := v.Camera.WorldToScreen(n.X, n.Y)
+	if sx > v.inspectorRect().MinX-fitMargin+1e-9 {
+		t.Errorf("the selected node is at x = %v, under the inspector (from %v)", sx, v.inspectorRect().MinX)
+	}
+}
+
 func TestDragPansWithoutSelecting(t *testing.T) {
 	v, _, _ := inputView(t, false)
 	x, y := scr(10, 0) // starts on a node: a drag must not select it

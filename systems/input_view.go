@@ -483,6 +483,7 @@ func (v *View) Select(e donburi.Entity) {
 	}
 	v.info = &info
 	v.refreshCone()
+	v.keepClearOfInspector(e)
 	if v.opts.Fetch != nil && info.CID.Defined() && info.Kind != components.ElementRejected {
 		v.info.PayloadPending = true
 		ctx, cancel := context.WithTimeout(context.Background(), v.opts.FetchTimeout)
@@ -502,6 +503,21 @@ func (v *View) Select(e donburi.Entity) {
 			}
 			done <- r
 		}()
+	}
+}
+
+// keepClearOfInspector pans the camera, when it is not fitting by itself, so that the
+// selected node does not sit under the inspector panel that its selection opens.
+func (v *View) keepClearOfInspector(e donburi.Entity) {
+	idx := v.Scene.Index(e)
+	if idx < 0 || v.autoFit {
+		return
+	}
+	n := &v.Scene.Nodes[idx]
+	sx, _ := v.Camera.WorldToScreen(n.X, n.Y)
+	edge := v.inspectorRect().MinX - fitMargin
+	if sx > edge {
+		v.Camera.Pan(edge-sx, 0)
 	}
 }
 

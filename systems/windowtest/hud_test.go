@@ -1,6 +1,7 @@
 package windowtest
 
 import (
+	"github.com/hajimehoshi/ebiten/v2"
 	"image"
 	"os"
 	"path/filepath"
@@ -82,4 +83,25 @@ func colours(img *image.RGBA, r image.Rectangle) int {
 		}
 	}
 	return len(seen)
+}
+
+func TestHelpAndSearchOverlays(t *testing.T) {
+	w, _ := shapeWorld()
+	g := newViewGame(t, w, systems.ViewOptions{Width: 800, Height: 600})
+	g.hud = true
+	g.view.SetCamera(systems.Camera{Zoom: 0.5, Width: 800, Height: 600})
+	// Open the help and the search prompt (typing "order") through the input handler.
+	g.view.HandleInput(&systems.InputFrame{Pressed: []ebiten.Key{ebiten.KeyH}})
+	g.view.HandleInput(&systems.InputFrame{Pressed: []ebiten.Key{ebiten.KeySlash}, Chars: []rune{'/'}})
+	g.view.HandleInput(&systems.InputFrame{Chars: []rune("order")})
+	img := snapshot(t, g, 800, 600, 3)
+	keep(t, "help.png", img)
+	// The help panel covers the middle of the screen: panel colour and text, where the
+	// zoomed-out graph would otherwise be background with a few dots.
+	if n := colours(img, image.Rect(200, 150, 600, 450)); n < 10 {
+		t.Errorf("help overlay: %d colours in the middle, want text on a panel", n)
+	}
+	if n := colours(img, image.Rect(10, 600-24-30, 300, 600-24-10)); n < 3 {
+		t.Errorf("search prompt: %d colours above the status bar, want text on a panel", n)
+	}
 }

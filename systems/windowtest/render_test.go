@@ -62,7 +62,7 @@ func TestRenderShapesAndColours(t *testing.T) {
 		},
 		{
 			name:  "selected node is cyan, its cone too, others dimmed",
-			setup: func(v *systems.View) { selectEntity(v, es[1]) },
+			setup: func(v *systems.View) { selectEntity(v, es[1]); v.SetCamera(cam) }, // back where the probes look
 			probes: []probe{
 				diamond("selected event", 60, 0, components.EventCyan),
 				diamond("its previous event (cone)", 0, 0, components.EventCyan),

@@ -64,9 +64,18 @@ func spawn(w donburi.World, i int, n node) donburi.Entity {
 	return e
 }
 
+// link adds an edge and, like an event block, names its target as previous or parent.
 func link(w donburi.World, from, to donburi.Entity, kind components.EdgeKind) {
 	ed := components.Edges.Get(w.Entry(from))
 	ed.Out = append(ed.Out, components.Edge{To: to, Kind: kind})
+	d := components.DddElement.Get(w.Entry(from))
+	target := components.DddElement.Get(w.Entry(to)).CID
+	switch kind {
+	case components.EdgePrevious:
+		d.PreviousCID = target
+	case components.EdgeParent:
+		d.ParentCIDs = append(d.ParentCIDs, target)
+	}
 }
 
 // viewGame runs a View over a hand-built world: the window's stages without the model's.
