@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/ipfs/go-cid"
 	"github.com/nats-io/nats.go"
 
 	"github.com/jetdag/jetdag/cli"
@@ -96,13 +97,28 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 		closeAll()
 		return nil, nil, err
 	}
-	src := &storeSource{nc: nc, events: events, log: log}
+	objects, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{Logger: log, EventExists: events.Exists})
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	src := &storeSource{nc: nc, events: events, objects: objects, log: log}
 	if o.Demo {
 		dctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			if _, err := demo.Run(dctx, demo.Config{Events: events, Rate: 15}); err != nil {
+			cfg := demo.Config{
+				Events: events, Rate: 15,
+				StoreObject: func(ctx context.Context, v any, prev cid.Cid) (cid.Cid, error) {
+					return objects.Store(ctx, v, prev)
+				},
+				Link: func(ctx context.Context, from, to cid.Cid, typ string) error {
+					_, err := objects.LinkObjects(ctx, from, to, typ)
+					return err
+				},
+			}
+			if _, err := demo.Run(dctx, cfg); err != nil {
 				log.Error("demo workload stopped", "err", err)
 			}
 		}()
@@ -115,13 +131,73 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 // live, with rejected messages included. When the feed breaks it resumes after the last
 // sequence it delivered, so the world sees no gap and no duplicate; it never gives up.
 type storeSource struct {
-	nc     *nats.Conn
-	events *store.JetStreamEvents
-	log    *slog.Logger
+	nc      *nats.Conn
+	events  *store.JetStreamEvents
+	objects *store.JetStreamObjects
+	log     *slog.Logger
 }
 
-// Follow implements ecs.Source.
+// Follow implements ecs.Source: the event feed and the object feed run side by side.
 func (s *storeSource) Follow(ctx context.Context, b *ecs.Bridge) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.followObjects(ctx, b) }()
+	err := s.followEvents(ctx, b)
+	cancel()
+	<-done
+	return err
+}
+
+// followObjects sends every object and link (existing, then live); it restarts the feed
+// after a failure and never gives up while ctx lasts.
+func (s *storeSource) followObjects(ctx context.Context, b *ecs.Bridge) error {
+	seen := map[cid.Cid]bool{} // a restarted feed replays what was sent before
+	for {
+		feed, err := s.objects.Follow(ctx)
+		if err == nil {
+			for r := range feed {
+				if r.CID.Defined() && seen[r.CID] {
+					continue
+				}
+				m, ok := s.objectMessage(ctx, r)
+				if !ok {
+					continue
+				}
+				if err := b.Send(ctx, m); err != nil {
+					return err
+				}
+				seen[r.CID] = true
+			}
+		} else {
+			s.log.Warn("object feed", "err", err)
+		}
+		if err := sleepCtx(ctx, time.Second); err != nil {
+			return err
+		}
+	}
+}
+
+// objectMessage turns an object-store record into a bridge message.
+func (s *storeSource) objectMessage(ctx context.Context, r store.ObjectRecord) (ecs.Message, bool) {
+	switch {
+	case r.Object != nil:
+		om := &ecs.ObjectMsg{CID: r.CID, Previous: r.Object.PreviousCID, Kind: ecs.ObjectValue, Timestamp: r.Object.Timestamp}
+		if c, ok := r.Object.Data.(cid.Cid); ok {
+			om.Kind, om.Content = ecs.ObjectFile, c
+			if st, err := s.objects.Stat(ctx, r.CID); err == nil {
+				om.Size = st.ContentSize
+			}
+		}
+		return ecs.Message{Object: om}, true
+	case r.Link != nil:
+		return ecs.Message{Link: &ecs.LinkMsg{From: r.Link.From, To: r.Link.To, Type: r.Link.Type}}, true
+	}
+	return ecs.Message{}, false
+}
+
+// followEvents sends the verified event feed, resuming after the last sequence it sent.
+func (s *storeSource) followEvents(ctx context.Context, b *ecs.Bridge) error {
 	var next uint64 = 1
 	backoff := 250 * time.Millisecond
 	status := func(state string, caughtUp bool) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jetdag/jetdag/cli"
 	"github.com/jetdag/jetdag/ecs"
+	"github.com/jetdag/jetdag/store/block"
 	"github.com/jetdag/jetdag/systems"
 )
 
@@ -77,11 +78,17 @@ func Run(ctx context.Context, r cli.ViewRequest) error {
 	return nil
 }
 
-// Payload fetches an event's payload for the inspector, verified against its CID.
+// Payload fetches what the inspector shows of a node, verified against its CID: an event's
+// payload, or an object's data as DAG-CBOR.
 func (s *storeSource) Payload(ctx context.Context, c cid.Cid) ([]byte, error) {
-	ev, err := s.events.Get(ctx, c)
+	if c.Type() == block.CodecDagCBOR {
+		if ev, err := s.events.Get(ctx, c); err == nil {
+			return ev.Payload, nil
+		}
+	}
+	obj, err := s.objects.Get(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	return ev.Payload, nil
+	return block.Encode(obj.Data)
 }
