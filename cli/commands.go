@@ -6,6 +6,7 @@ import "github.com/spf13/cobra"
 func commandSet() []func(*env) *cobra.Command {
 	return []func(*env) *cobra.Command{
 		newVersionCmd,
+		newDagCmd, // dag.go
 		newServeCmd,
 		newInitCmd,
 		newAppendCmd,

@@ -112,7 +112,8 @@ func (s silentError) Unwrap() error { return s.err }
 
 func isUsageError(err error) bool {
 	var u usageError
-	return errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command")
+	return errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command") ||
+		strings.HasPrefix(err.Error(), "required flag(s)")
 }
 
 func newRootCmd(e *env) *cobra.Command {

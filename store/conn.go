@@ -56,7 +56,9 @@ func Connect(ctx context.Context, cfg ConnConfig) (*nats.Conn, error) {
 		nats.Name(orDefault(cfg.Name, "jetdag")),
 		nats.ReconnectWait(orDuration(cfg.ReconnectWait, 2*time.Second)),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			log.Warn("nats disconnected", "err", err)
+			if err != nil { // nil: a close we asked for
+				log.Warn("nats disconnected", "err", err)
+			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted()) }),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { log.Warn("nats async error", "err", err) }),

@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ipfs/go-cid"
+	"github.com/spf13/cobra"
+
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/dag"
+)
+
+// loadDAG builds the Merkle DAG of the store: every verified event (replayed in stream
+// order), every object with its previous version, and every link.
+func (e *env) loadDAG(ctx context.Context) (*dag.DAG, error) {
+	nc, err := e.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer nc.Close()
+	events, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: e.logger})
+	if err != nil {
+		return nil, err
+	}
+	objects, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{Logger: e.logger, EventExists: events.Exists})
+	if err != nil {
+		return nil, err
+	}
+	d := dag.New()
+	_, _, err = events.Replay(ctx, store.ReplayOptions{}, func(r store.Record) error {
+		if ev := r.Event; ev != nil {
+			info := dag.NodeInfo{Kind: dag.KindEvent, Seq: ev.Seq, Aggregate: ev.AggregateID, Type: ev.EventType, Timestamp: ev.Timestamp}
+			if err := d.AddEvent(ev.CID, info, ev.PreviousCID, ev.ParentCIDs); err != nil {
+				return fmt.Errorf("DAG: event %s: %w", ev.CID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	feed, err := objects.Follow(fctx)
+	if err != nil {
+		return nil, err
+	}
+	type objRec struct {
+		c, prev cid.Cid
+		info    dag.NodeInfo
+	}
+	var objs []objRec
+	var links []dag.Edge
+	for r := range feed {
+		switch {
+		case r.Object != nil:
+			kind := "value"
+			if _, ok := r.Object.Data.(cid.Cid); ok {
+				kind = "file"
+			}
+			objs = append(objs, objRec{r.CID, r.Object.PreviousCID, dag.NodeInfo{Kind: dag.KindObject, Type: kind, Timestamp: r.Object.Timestamp}})
+		case r.Link != nil:
+			links = append(links, dag.Edge{From: r.Link.From, To: r.Link.To, Kind: dag.EdgeLink, Link: r.Link.Type})
+		case r.Err != nil:
+			e.logger.Warn("object store entry failed verification; left out of the DAG", "cid", r.CID, "err", r.Err)
+		}
+		if r.CaughtUp {
+			break
+		}
+	}
+	cancel()
+	for _, o := range objs {
+		d.AddNode(o.c, o.info)
+	}
+	for _, o := range objs {
+		if o.prev.Defined() {
+			links = append(links, dag.Edge{From: o.c, To: o.prev, Kind: dag.EdgePrevious})
+		}
+	}
+	if err := d.AddEdges(links); err != nil {
+		return nil, fmt.Errorf("DAG: object edges: %w", err)
+	}
+	return d, nil
+}
+
+// dagErr maps DAG errors: an unknown CID is bad input.
+func dagErr(err error) error {
+	if errors.Is(err, dag.ErrUnknownNode) {
+		return badInput(err)
+	}
+	return err
+}
+
+func newDagCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "dag",
+		Short: "Walk the Merkle DAG of events, objects and links (JSON)",
+		Long: `dag replays the store (verifying every event), builds the Merkle DAG of events, objects and
+links in memory and answers one question about it as one JSON line. Edges point from the newer
+node to the older one (previous, parent) and from the linking object to its target.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return badInputf("dag needs a subcommand: ancestors, descendants, path or heads")
+		},
+	}
+	var depth int
+	walk := func(name, short string, fn func(d *dag.DAG, c cid.Cid, depth int) ([]cid.Cid, error)) *cobra.Command {
+		c := &cobra.Command{
+			Use:   name + " CID",
+			Short: short,
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				c, err := parseCIDArg("CID", args[0])
+				if err != nil {
+					return err
+				}
+				d, err := e.loadDAG(cmd.Context())
+				if err != nil {
+					return err
+				}
+				got, err := fn(d, c, depth)
+				if err != nil {
+					return dagErr(err)
+				}
+				return writeJSON(e.stdout, map[string]any{"cid": c.String(), name: cidStrings(got), "count": len(got)})
+			},
+		}
+		c.Flags().IntVar(&depth, "depth", 0, "at most this many edges away (0: unbounded)")
+		return c
+	}
+	cmd.AddCommand(
+		walk("ancestors", "Everything the node points at, directly or not (older events, parents, link targets)",
+			func(d *dag.DAG, c cid.Cid, n int) ([]cid.Cid, error) { return d.Ancestors(c, n) }),
+		walk("descendants", "Everything that points at the node, directly or not",
+			func(d *dag.DAG, c cid.Cid, n int) ([]cid.Cid, error) { return d.Descendants(c, n) }),
+		&cobra.Command{
+			Use:   "path FROM TO",
+			Short: "A shortest path from FROM to TO along the edges (newer to older)",
+			Args:  cobra.ExactArgs(2),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				from, err := parseCIDArg("FROM", args[0])
+				if err != nil {
+					return err
+				}
+				to, err := parseCIDArg("TO", args[1])
+				if err != nil {
+					return err
+				}
+				d, err := e.loadDAG(cmd.Context())
+				if err != nil {
+					return err
+				}
+				p, err := d.Path(from, to)
+				if errors.Is(err, dag.ErrNoPath) {
+					return &ExitError{Code: ExitFailure, Err: err}
+				}
+				if err != nil {
+					return dagErr(err)
+				}
+				return writeJSON(e.stdout, map[string]any{"from": from.String(), "to": to.String(), "path": cidStrings(p)})
+			},
+		},
+		&cobra.Command{
+			Use:   "heads",
+			Short: "Every aggregate's latest event, and the nodes nothing points at",
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				d, err := e.loadDAG(cmd.Context())
+				if err != nil {
+					return err
+				}
+				aggs := map[string]string{}
+				for a, c := range d.AggregateHeads() {
+					aggs[a] = c.String()
+				}
+				return writeJSON(e.stdout, map[string]any{"aggregates": aggs, "heads": cidStrings(d.Heads()), "nodes": d.Len(), "edges": d.EdgeCount()})
+			},
+		},
+	)
+	return cmd
+}
