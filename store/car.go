@@ -86,7 +86,7 @@ func ExportCAR(ctx context.Context, w io.Writer, events *JetStreamEvents, object
 	}
 	var werr error
 	_, _, err = events.Replay(ctx, ReplayOptions{}, func(r Record) error {
-		if r.Event == nil || (pick != nil && !pick.has(r.Event.CID)) {
+		if r.Event == nil || r.Seq > g.lastSeq || (pick != nil && !pick.has(r.Event.CID)) {
 			return nil
 		}
 		data, c, err := r.Event.Event.Block()
@@ -145,11 +145,14 @@ type eventGraph struct {
 	deps     map[digestKey][]cid.Cid
 	heads    map[string]cid.Cid
 	rejected int
+	// lastSeq is the stream's last sequence when it was read: the export writes the events up
+	// to it, so that its roots are the heads of what it holds.
+	lastSeq uint64
 }
 
 func scanEvents(ctx context.Context, events *JetStreamEvents) (*eventGraph, error) {
 	g := &eventGraph{deps: make(map[digestKey][]cid.Cid), heads: make(map[string]cid.Cid)}
-	_, _, err := events.Replay(ctx, ReplayOptions{}, func(r Record) error {
+	_, st, err := events.Replay(ctx, ReplayOptions{}, func(r Record) error {
 		if r.Event == nil {
 			if r.Rejected != nil {
 				g.rejected++
@@ -169,6 +172,7 @@ func scanEvents(ctx context.Context, events *JetStreamEvents) (*eventGraph, erro
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
+	g.lastSeq = st.LastSeq
 	return g, nil
 }
 

@@ -53,6 +53,9 @@ func TestPut256MiBMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("stores 256 MiB")
 	}
+	if raceEnabled {
+		t.Skip("the race detector multiplies memory use; measure without -race")
+	}
 	srv := storetest.Start(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestPutMemoryChild$", "-test.v")
 	cmd.Env = append(os.Environ(), memChildEnv+"="+srv.ClientURL())

@@ -253,9 +253,6 @@ func TestMultiLevelFile(t *testing.T) {
 	}
 }
 
-// recorder keeps what Cat writes.
-type recorder struct{ bytes.Buffer }
-
 // Tampered blocks are ErrCorrupt, and Cat writes no byte of a block that failed: only the
 // bytes of the verified leaves before it.
 func TestTamperedBlocks(t *testing.T) {
@@ -306,7 +303,7 @@ func TestTamperedBlocks(t *testing.T) {
 					t.Fatal(err)
 				}
 			}()
-			var out recorder
+			var out bytes.Buffer
 			n, err := s.Cat(ctx, tc.read, &out)
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("cat: %v, want ErrCorrupt", err)

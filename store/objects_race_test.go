@@ -1,0 +1,6 @@
+//go:build race
+
+package store
+
+// raceEnabled reports a -race build, whose detector multiplies memory use.
+const raceEnabled = true
