@@ -90,8 +90,11 @@ func (v *View) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	dot := toF(connColor(v.stats.Connection))
 	v.panel.fan(12, float32(h-statusBarH/2), 5, v.Renderer.circles[1], dot)
 
-	// Legend.
-	legend := v.legendRows()
+	// Legend (rebuilt only when the colour mode changes).
+	if v.legend == nil || v.legendMode != v.ColorMode {
+		v.legend, v.legendMode = v.legendRows(), v.ColorMode
+	}
+	legend := v.legend
 	lw, lh := 230.0, 12+float64(len(legend))*f.uiLine
 	panelRect(&v.panel, Rect{8, 8, 8 + lw, 8 + lh})
 	for i, row := range legend {

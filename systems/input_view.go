@@ -110,6 +110,8 @@ type View struct {
 	labels     []labelEntry
 	labelBoxes []Rect
 	cache      graphCache
+	legend     []legendRow
+	legendMode ColorMode
 }
 
 type fetchResult struct {

@@ -105,3 +105,31 @@ func TestHelpAndSearchOverlays(t *testing.T) {
 		t.Errorf("search prompt: %d colours above the status bar, want text on a panel", n)
 	}
 }
+
+func TestHoverTooltip(t *testing.T) {
+	w, _ := shapeWorld()
+	g := newViewGame(t, w, systems.ViewOptions{Width: 640, Height: 480})
+	g.hud = true
+	g.view.SetCamera(systems.Camera{Zoom: 2, Width: 640, Height: 480})
+	g.view.UpdateScene(g.ecs)
+	before := snapshot(t, g, 640, 480, 2)
+	// The cursor rests on the OrderPaid diamond at (440, 240): a two-line tooltip box opens
+	// just below the cursor (to its left here, as it would not fit on the right).
+	g.view.HandleInput(&systems.InputFrame{X: 440, Y: 240})
+	after := snapshot(t, g, 640, 480, 2)
+	keep(t, "tooltip.png", after)
+	changed := 0
+	for y := 256; y < 296; y++ {
+		for x := 0; x < 640; x++ {
+			if before.RGBAAt(x, y) != after.RGBAAt(x, y) {
+				changed++
+			}
+		}
+	}
+	if changed < 5000 {
+		t.Errorf("%d pixels changed below the cursor, want a tooltip box (over 5000)", changed)
+	}
+	if got := at(after, 440, 240); !near(got, components.EventCyan, 3) {
+		t.Errorf("hovered diamond %v, want the highlight cyan", got)
+	}
+}
