@@ -51,8 +51,7 @@ func TestViewRejectsBadFlags(t *testing.T) {
 func TestRootRunsView(t *testing.T) {
 	var out, errOut bytes.Buffer
 	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}
-	root := newRootCmd(e)
-	rootRunsView(root, e)
+	root := newRootCmd(e) // it makes the bare command run the view
 	for _, flag := range []string{"demo", "kiosk", "max-nodes", "screenshot", "frames", "color-by", "store"} {
 		if root.Flags().Lookup(flag) == nil {
 			t.Errorf("bare jetdag lacks --%s", flag)
