@@ -159,7 +159,7 @@ func NewView(opts ViewOptions) (*View, error) {
 		panel:     newBatch(white),
 		autoFit:   true,
 		follow:    opts.Kiosk,
-		fetchDone: make(chan fetchResult, 1),
+		fetchDone: make(chan fetchResult, 4),
 		copyDone:  make(chan string, 1),
 	}
 	v.lastInput = v.now()
@@ -498,12 +498,12 @@ func (v *View) Select(e donburi.Entity) {
 			if err == nil {
 				r.format, r.text = FormatPayload(data)
 			}
-			// Drop a stale result waiting in the channel, then deliver ours.
+			// UpdateInspector drains the channel every tick and keeps only the result of the
+			// latest selection; give up if the window has stopped ticking.
 			select {
-			case <-done:
-			default:
+			case done <- r:
+			case <-time.After(time.Second):
 			}
-			done <- r
 		}()
 	}
 }
@@ -617,13 +617,16 @@ func (v *View) UpdateCamera(_ *ecs.ECS) {
 
 // UpdateInspector keeps the selection's cone and payload current.
 func (v *View) UpdateInspector(_ *ecs.ECS) {
-	select {
-	case r := <-v.fetchDone:
-		if v.info != nil && r.seq == v.fetchSeq {
-			v.info.PayloadPending = false
-			v.info.PayloadErr, v.info.PayloadFormat, v.info.Payload = r.err, r.format, r.text
+	for drained := false; !drained; {
+		select {
+		case r := <-v.fetchDone:
+			if v.info != nil && r.seq == v.fetchSeq {
+				v.info.PayloadPending = false
+				v.info.PayloadErr, v.info.PayloadFormat, v.info.Payload = r.err, r.format, r.text
+			}
+		default:
+			drained = true
 		}
-	default:
 	}
 	select {
 	case msg := <-v.copyDone:

@@ -1,7 +1,10 @@
 package systems
 
 import (
+	"context"
+
 	"errors"
+	"github.com/ipfs/go-cid"
 	"slices"
 	"strings"
 	"testing"
@@ -214,5 +217,36 @@ func TestTooltipAndLabel(t *testing.T) {
 	r := components.DddElementData{Kind: components.ElementRejected, Seq: 3, Reason: "fork"}
 	if got := Tooltip(&r); got != "rejected seq 3\nfork" {
 		t.Errorf("rejected tooltip = %q", got)
+	}
+}
+
+func TestPayloadFetchKeepsOnlyTheLatestSelection(t *testing.T) {
+	w, es := inspectWorld()
+	release := make(chan struct{})
+	fetch := func(ctx context.Context, c cid.Cid) ([]byte, error) {
+		if c == specCID(0) {
+			<-release // the first selection's fetch is slow and returns after the second's
+		}
+		return []byte(`{"cid":"` + c.String() + `"}`), nil
+	}
+	v, err := NewView(ViewOptions{Width: 800, Height: 600, Fetch: fetch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newECS(w)
+	v.UpdateScene(e)
+	v.Select(es[0])
+	v.Select(es[1])
+	deadline := time.Now().Add(5 * time.Second)
+	for v.Info().PayloadPending && time.Now().Before(deadline) {
+		v.UpdateInspector(e)
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	time.Sleep(20 * time.Millisecond)
+	v.UpdateInspector(e) // the stale result arrives now and must be ignored
+	info := v.Info()
+	if info.PayloadPending || info.PayloadFormat != PayloadJSON || !strings.Contains(info.Payload, specCID(1).String()) {
+		t.Errorf("payload %q (%s, pending %v), want e1's", info.Payload, info.PayloadFormat, info.PayloadPending)
 	}
 }
