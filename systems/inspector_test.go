@@ -2,14 +2,13 @@ package systems
 
 import (
 	"context"
-
 	"errors"
-	"github.com/ipfs/go-cid"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ipfs/go-cid"
 	"github.com/yohamta/donburi"
 
 	"github.com/jetdag/jetdag/components"

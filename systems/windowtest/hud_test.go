@@ -1,11 +1,12 @@
 package windowtest
 
 import (
-	"github.com/hajimehoshi/ebiten/v2"
 	"image"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hajimehoshi/ebiten/v2"
 
 	"github.com/jetdag/jetdag/components"
 	"github.com/jetdag/jetdag/systems"

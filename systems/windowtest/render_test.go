@@ -3,11 +3,10 @@ package windowtest
 import (
 	"bytes"
 	"image"
-
-	"github.com/hajimehoshi/ebiten/v2"
 	"image/color"
 	"testing"
 
+	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/yohamta/donburi"
 
 	"github.com/jetdag/jetdag/components"
