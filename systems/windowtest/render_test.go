@@ -219,3 +219,31 @@ func TestSettledPictureIsReused(t *testing.T) {
 		t.Errorf("selected node %v after the cache, want cyan", got)
 	}
 }
+
+func TestLargeGraphZoomedOut(t *testing.T) {
+	w := donburi.NewWorld()
+	syntheticDAG(w, 10000, 13000)
+	g := newViewGame(t, w, systems.ViewOptions{Width: 1280, Height: 800})
+	g.hud = true
+	img := snapshot(t, g, 1280, 800, 5) // fits by itself on the first frame
+	keep(t, "large.png", img)
+	st := g.view.Renderer.Stats
+	if st.Nodes != 10000 || st.Edges != 13000 {
+		t.Errorf("drew %d nodes and %d edges, want all 10000 and 13000 (fitted)", st.Nodes, st.Edges)
+	}
+	// Zoomed out, nodes are single triangles and edges needles: 3 vertices each.
+	if st.Vertices != 3*(10000+13000) {
+		t.Errorf("%d vertices, want %d", st.Vertices, 3*(10000+13000))
+	}
+	blue := 0
+	for y := 0; y < 800; y++ {
+		for x := 0; x < 1280; x++ {
+			if near(img.RGBAAt(x, y), components.EventBlue, 3) {
+				blue++
+			}
+		}
+	}
+	if blue < 10000 {
+		t.Errorf("%d event-blue pixels, want at least one a node", blue)
+	}
+}

@@ -150,8 +150,9 @@ func at(img *image.RGBA, x, y float64) color.RGBA {
 	return img.RGBAAt(int(math.Round(x)), int(math.Round(y)))
 }
 
-// syntheticDAG builds n nodes in chains of per-aggregate events with about edges−n cross
-// parents, laid out on a jittered grid like a settled force layout (edge length ~30).
+// syntheticDAG builds n events in per-aggregate chains (200 aggregates) plus cross parents
+// up to edges edges, laid out on a jittered grid like a settled force layout (neighbours
+// about 30 apart).
 func syntheticDAG(w donburi.World, n, edges int) []donburi.Entity {
 	rng := rand.New(rand.NewPCG(1, 2))
 	side := int(math.Ceil(math.Sqrt(float64(n))))
@@ -173,9 +174,11 @@ func syntheticDAG(w donburi.World, n, edges int) []donburi.Entity {
 		}
 		last[a] = i
 	}
+	// Cross parents are recent events (up to 300 back), so they sit a few rows away, as a
+	// force layout keeps linked nodes near each other.
 	for k := prevEdges; k < edges; k++ {
 		i := 1 + rng.IntN(n-1)
-		link(w, es[i], es[rng.IntN(i)], components.EdgeParent)
+		link(w, es[i], es[i-1-rng.IntN(min(i, 300))], components.EdgeParent)
 	}
 	return es
 }
