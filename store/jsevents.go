@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -22,6 +23,9 @@ import (
 // IndexBucket is the key-value bucket mapping event CIDs to stream sequences, so that Get
 // works from a fresh process without reading the stream.
 const IndexBucket = "event-index"
+
+// readStall bounds how long a bounded stream read waits for its next message.
+const readStall = 20 * time.Second
 
 // JetStream API error codes jetdag reacts to.
 const (
@@ -804,31 +808,55 @@ func (s *JetStreamEvents) read(ctx context.Context, filters []string, startSeq u
 		return fmt.Errorf("ordered consumer: %w", err)
 	}
 	defer it.Stop()
+	// A bounded read must end: stop it when ctx ends, or when no message came for
+	// readStall while messages up to last remain (a consumer lost to a server restart).
 	done := make(chan struct{})
 	defer close(done)
+	var progress atomic.Int64
+	progress.Store(time.Now().UnixNano())
+	var stalled atomic.Bool
 	go func() {
-		select {
-		case <-ctx.Done():
-			it.Stop()
-		case <-done:
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				it.Stop()
+				return
+			case <-done:
+				return
+			case <-tick.C:
+				if time.Since(time.Unix(0, progress.Load())) > readStall {
+					stalled.Store(true)
+					it.Stop()
+					return
+				}
+			}
 		}
 	}()
+	var seen uint64
 	for {
 		m, err := it.Next()
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if stalled.Load() {
+				return fmt.Errorf("read stream: no message for %s after seq %d of %d", readStall, seen, last)
+			}
 			return fmt.Errorf("read stream: %w", err)
 		}
+		progress.Store(time.Now().UnixNano())
 		md, err := m.Metadata()
 		if err != nil {
 			return fmt.Errorf("message metadata: %w", err)
 		}
 		seq := md.Sequence.Stream
+		seen = seq
 		if err := fn(m, seq); err != nil {
 			return err
 		}
+		progress.Store(time.Now().UnixNano())
 		if seq >= last || md.NumPending == 0 {
 			return nil
 		}
