@@ -388,7 +388,7 @@ messages with their reason, until interrupted. --until-caught-up stops once it i
 }
 
 func newVerifyCmd(e *env) *cobra.Command {
-	var repair, quiet bool
+	var repair, quiet, objects bool
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Check every invariant of the event stream; exit 0 only when all hold",
@@ -396,8 +396,9 @@ func newVerifyCmd(e *env) *cobra.Command {
 invariants: every body hashes to its Cid header, every block is canonical DAG-CBOR with exactly
 the event keys, each event's previous_cid is its aggregate's head, every parent is an earlier
 event, and headers agree with the block. It prints one JSON line per bad sequence with its
-reason, then a summary line, and exits 1 when anything failed. --repair-index also writes
-missing entries of the CID index.`,
+reason, then a summary line, and exits 1 when anything failed. It then reads every entry of
+the object-store bucket and checks that its bytes hash to its name (and that object blocks and
+link records are canonical). --repair-index also writes missing entries of the CID index.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			es, closeFn, err := e.openEvents(cmd.Context(), 0)
@@ -429,17 +430,39 @@ missing entries of the CID index.`,
 			if err != nil {
 				return err
 			}
-			if err := writeJSON(e.stdout, map[string]any{"ok": st.Rejected == 0, "messages": st.Messages, "events": st.Events,
-				"rejected": st.Rejected, "aggregates": st.Aggregates, "last_seq": st.LastSeq, "index_repaired": st.IndexRepaired}); err != nil {
+			var bucket store.BucketCheck
+			if objects {
+				nc, err := e.connect(cmd.Context())
+				if err != nil {
+					return err
+				}
+				defer nc.Close()
+				objs, err := store.OpenObjectStore(cmd.Context(), nc, store.ObjectStoreConfig{Logger: e.logger})
+				if err != nil {
+					return err
+				}
+				bucket, err = objs.VerifyBucket(cmd.Context(), func(name string, err error) {
+					_ = writeJSON(e.stdout, map[string]any{"bucket_entry": name, "rejected": true, "reason": err.Error()})
+				})
+				if err != nil {
+					return err
+				}
+			}
+			ok := st.Rejected == 0 && bucket.Bad == 0
+			if err := writeJSON(e.stdout, map[string]any{"ok": ok, "messages": st.Messages, "events": st.Events,
+				"rejected": st.Rejected, "aggregates": st.Aggregates, "last_seq": st.LastSeq, "index_repaired": st.IndexRepaired,
+				"bucket_entries": bucket.Entries, "bucket_bad": bucket.Bad}); err != nil {
 				return err
 			}
-			if st.Rejected > 0 {
-				return &ExitError{Code: ExitFailure, Err: fmt.Errorf("%d of %d messages failed verification", st.Rejected, st.Messages)}
+			if !ok {
+				return &ExitError{Code: ExitFailure, Err: fmt.Errorf("%d of %d messages and %d of %d bucket entries failed verification",
+					st.Rejected, st.Messages, bucket.Bad, bucket.Entries)}
 			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&repair, "repair-index", false, "write missing entries of the CID index")
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress bar")
+	cmd.Flags().BoolVar(&objects, "objects", true, "also read and check every block of the object-store bucket")
 	return cmd
 }
