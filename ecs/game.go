@@ -95,7 +95,7 @@ func (g *Game) View() *systems.View { return g.view }
 // Graph returns the live graph the game shows.
 func (g *Game) Graph() *Graph { return g.graph }
 
-// Frames counts the frames drawn so far.
+// Frames counts the frames drawn so far (with GameOptions.Frames, at most that many).
 func (g *Game) Frames() int { return g.frames }
 
 // ScreenshotWritten reports whether the screenshot run's PNG has been written.
@@ -137,6 +137,9 @@ func (g *Game) Draw(screen *ebiten.Image) {
 	e := g.graph.ECS()
 	for _, d := range g.draws {
 		d.Draw(e, screen)
+	}
+	if g.opts.Frames > 0 && g.frames >= g.opts.Frames {
+		return // the run is over; Ebiten may draw again before the next Update ends it
 	}
 	g.frames++
 	if g.view.TakeScreenshotRequest() {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/ipfs/go-cid"
 
 	"github.com/jetdag/jetdag/components"
@@ -73,8 +74,13 @@ func TestGameScreenshotRun(t *testing.T) {
 	defer cancel()
 	shot := filepath.Join(t.TempDir(), "live.png")
 	game, graph, _ := newGame(t, ctx, fixedSource{events: 30}, ecs.GameOptions{Width: 800, Height: 600, Screenshot: shot, Frames: 150})
-	if err := run(t, game, 800, 600, 0, nil); err != nil { // until the game ends itself
+	draws := 0
+	err := run(t, game, 800, 600, 0, func(*ebiten.Image, int) { draws++ }) // until the game ends itself
+	if err != nil {
 		t.Fatal(err)
+	}
+	if draws < 150 {
+		t.Errorf("the loop drew %d frames, fewer than the 150 asked for", draws)
 	}
 	if game.Frames() != 150 || !game.ScreenshotWritten() {
 		t.Errorf("frames %d, written %v; want 150 and true", game.Frames(), game.ScreenshotWritten())
