@@ -460,10 +460,8 @@ func (s *JetStreamEvents) publishOne(ctx context.Context, m *nats.Msg) (uint64, 
 				return 0, werr
 			}
 		}
-		pctx, cancel := context.WithTimeout(ctx, s.cfg.PublishTimeout)
 		var ack *jetstream.PubAck
-		ack, err = s.js.PublishMsg(pctx, m)
-		cancel()
+		ack, err = s.publishAwait(ctx, m)
 		if err == nil {
 			return ack.Sequence, nil
 		}
@@ -472,6 +470,30 @@ func (s *JetStreamEvents) publishOne(ctx context.Context, m *nats.Msg) (uint64, 
 		}
 	}
 	return 0, fmt.Errorf("publish %s: gave up after %d attempts: %w", m.Subject, s.cfg.PublishAttempts, err)
+}
+
+// publishAwait publishes m through the asynchronous publisher and waits for its ack: many
+// concurrent appends then share one reply subscription and coalesced writes instead of a
+// request and a flush each.
+func (s *JetStreamEvents) publishAwait(ctx context.Context, m *nats.Msg) (*jetstream.PubAck, error) {
+	// A message is handed to the async publisher once: it holds it until acked or failed.
+	cp := &nats.Msg{Subject: m.Subject, Header: m.Header, Data: m.Data}
+	f, err := s.js.PublishMsgAsync(cp)
+	if err != nil {
+		return nil, err
+	}
+	t := time.NewTimer(s.cfg.PublishTimeout)
+	defer t.Stop()
+	select {
+	case ack := <-f.Ok():
+		return ack, nil
+	case err := <-f.Err():
+		return nil, err
+	case <-t.C:
+		return nil, context.DeadlineExceeded
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // publishBatch publishes msgs as one JetStream atomic batch.
