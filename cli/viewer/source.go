@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -135,18 +136,45 @@ type storeSource struct {
 	events  *store.JetStreamEvents
 	objects *store.JetStreamObjects
 	log     *slog.Logger
+	// caughtUp is whether the event feed is live, for status messages sent off its goroutine.
+	caughtUp atomic.Bool
 }
 
 // Follow implements ecs.Source: the event feed and the object feed run side by side.
 func (s *storeSource) Follow(ctx context.Context, b *ecs.Bridge) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	done := make(chan error, 1)
+	done := make(chan error, 2)
 	go func() { done <- s.followObjects(ctx, b) }()
+	go func() { done <- s.watchConnection(ctx, b) }()
 	err := s.followEvents(ctx, b)
 	cancel()
 	<-done
+	<-done
 	return err
+}
+
+// watchConnection tells the world when the connection state changes (the status bar shows
+// "reconnecting" while the server is away), keeping the caught-up flag as it was.
+func (s *storeSource) watchConnection(ctx context.Context, b *ecs.Bridge) error {
+	last := connState(s.nc)
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		state := connState(s.nc)
+		if state == last {
+			continue
+		}
+		last = state
+		if err := b.Send(ctx, ecs.Message{Status: &ecs.StatusMsg{Connection: state, CaughtUp: s.caughtUp.Load()}}); err != nil {
+			return nil
+		}
+	}
 }
 
 // followObjects sends every object and link (existing, then live); it restarts the feed
@@ -201,6 +229,7 @@ func (s *storeSource) followEvents(ctx context.Context, b *ecs.Bridge) error {
 	var next uint64 = 1
 	backoff := 250 * time.Millisecond
 	status := func(state string, caughtUp bool) error {
+		s.caughtUp.Store(caughtUp)
 		return b.Send(ctx, ecs.Message{Status: &ecs.StatusMsg{Connection: state, CaughtUp: caughtUp}})
 	}
 	for {
