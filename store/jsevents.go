@@ -834,12 +834,12 @@ func (s *JetStreamEvents) read(ctx context.Context, filters []string, startSeq u
 	// readStall while messages up to last remain (a consumer lost to a server restart).
 	done := make(chan struct{})
 	defer close(done)
-	var progress atomic.Int64
-	progress.Store(time.Now().UnixNano())
+	var progress atomic.Uint64 // messages handled; the watchdog looks for change
 	var stalled atomic.Bool
 	go func() {
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
+		seen, since := progress.Load(), time.Now()
 		for {
 			select {
 			case <-ctx.Done():
@@ -847,8 +847,10 @@ func (s *JetStreamEvents) read(ctx context.Context, filters []string, startSeq u
 				return
 			case <-done:
 				return
-			case <-tick.C:
-				if time.Since(time.Unix(0, progress.Load())) > readStall {
+			case now := <-tick.C:
+				if p := progress.Load(); p != seen {
+					seen, since = p, now
+				} else if now.Sub(since) > readStall {
 					stalled.Store(true)
 					it.Stop()
 					return
@@ -868,7 +870,7 @@ func (s *JetStreamEvents) read(ctx context.Context, filters []string, startSeq u
 			}
 			return fmt.Errorf("read stream: %w", err)
 		}
-		progress.Store(time.Now().UnixNano())
+		progress.Add(1)
 		md, err := m.Metadata()
 		if err != nil {
 			return fmt.Errorf("message metadata: %w", err)
@@ -878,7 +880,7 @@ func (s *JetStreamEvents) read(ctx context.Context, filters []string, startSeq u
 		if err := fn(m, seq); err != nil {
 			return err
 		}
-		progress.Store(time.Now().UnixNano())
+		progress.Add(1)
 		if seq >= last || md.NumPending == 0 {
 			return nil
 		}

@@ -74,3 +74,16 @@ func FuzzEscape(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendCIDString(t *testing.T) {
+	for i := range 50 {
+		c := cidOfKey(digestKey{byte(i), byte(i * 7), 0xff})
+		if got := string(appendCIDString(nil, c)); got != c.String() || len(got) != cidStringLen {
+			t.Fatalf("appendCIDString = %q, want %q", got, c.String())
+		}
+	}
+	if !subjectIs("event.store.a.b", "a", "b") || subjectIs("event.store.a.bc", "a", "b") ||
+		subjectIs("event.store.ab", "a", "b") || !subjectIs(SubjectFor("a.b", "c d"), "a.b", "c d") {
+		t.Fatal("subjectIs")
+	}
+}

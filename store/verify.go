@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"strconv"
@@ -126,7 +127,8 @@ func (v *Verifier) check(subject string, hdr nats.Header, data []byte) (*block.E
 		return nil, cid.Undef, errors.New("no Cid header")
 	}
 	c := block.Sum(data)
-	if cs := c.String(); cs != claimed {
+	var buf [cidStringLen]byte
+	if cs := appendCIDString(buf[:0], c); string(cs) != claimed {
 		return nil, cid.Undef, fmt.Errorf("body hashes to %s, not to its Cid header %s", cs, claimed)
 	}
 	ev, err := block.DecodeEvent(data)
@@ -139,8 +141,8 @@ func (v *Verifier) check(subject string, hdr nats.Header, data []byte) (*block.E
 	if err := ValidateName("event type", ev.EventType); err != nil {
 		return nil, cid.Undef, err
 	}
-	if want := SubjectFor(ev.AggregateID, ev.EventType); subject != want {
-		return nil, cid.Undef, fmt.Errorf("subject %s disagrees with the block (want %s)", subject, want)
+	if !subjectIs(subject, ev.AggregateID, ev.EventType) {
+		return nil, cid.Undef, fmt.Errorf("subject %s disagrees with the block (want %s)", subject, SubjectFor(ev.AggregateID, ev.EventType))
 	}
 	if err := checkHeaders(hdr, ev, claimed); err != nil {
 		return nil, cid.Undef, err
@@ -254,4 +256,39 @@ func cidOfKey(k digestKey) cid.Cid {
 		return cid.Undef // unreachable: the prefix above is a valid CIDv1 header
 	}
 	return c
+}
+
+// cidStringLen is the length of a CIDv1 dag-cbor sha2-256 CID in base32: "b" + 58 characters.
+const cidStringLen = 59
+
+// base32Lower is the multibase "b" alphabet (RFC 4648 base32, lower case, no padding).
+var base32Lower = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// appendCIDString appends c's canonical string form without go-cid's multibase machinery
+// (the replay's hot path compares it with every Cid header).
+func appendCIDString(dst []byte, c cid.Cid) []byte {
+	dst = append(dst, 'b')
+	return base32Lower.AppendEncode(dst, c.Bytes())
+}
+
+// subjectIs reports whether subject is SubjectFor(aggregateID, eventType), without building it
+// when both names are plain tokens.
+func subjectIs(subject, aggregateID, eventType string) bool {
+	if !isPlain(aggregateID) || !isPlain(eventType) {
+		return subject == SubjectFor(aggregateID, eventType)
+	}
+	return len(subject) == len(SubjectPrefix)+len(aggregateID)+1+len(eventType) &&
+		strings.HasPrefix(subject, SubjectPrefix) &&
+		subject[len(SubjectPrefix):len(SubjectPrefix)+len(aggregateID)] == aggregateID &&
+		subject[len(SubjectPrefix)+len(aggregateID)] == '.' &&
+		subject[len(SubjectPrefix)+len(aggregateID)+1:] == eventType
+}
+
+func isPlain(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if !plainByte(v[i]) {
+			return false
+		}
+	}
+	return true
 }
