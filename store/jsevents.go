@@ -47,6 +47,10 @@ type EventStoreConfig struct {
 	// PublishAttempts is how many times a publish that timed out or found no responders is
 	// sent (0 = 5).
 	PublishAttempts int
+	// FeedMemory bounds how many events a Subscribe feed remembers for its checks (0 = all):
+	// a feed that runs for weeks then keeps flat memory, and looks up older parents in the
+	// CID index instead.
+	FeedMemory int
 }
 
 // JetStreamEvents is the EventStore on a JetStream stream. It is safe for concurrent use;

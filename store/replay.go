@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ipfs/go-cid"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetdag/jetdag/store/block"
@@ -168,6 +169,17 @@ func (s *JetStreamEvents) Subscribe(ctx context.Context, fromSeq uint64) (<-chan
 			return
 		}
 		v := NewVerifier()
+		if s.cfg.FeedMemory > 0 {
+			v = NewBoundedVerifier(s.cfg.FeedMemory, func(c cid.Cid) (uint64, bool) {
+				lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				defer cancel()
+				ev, err := s.Get(lctx, c)
+				if err != nil {
+					return 0, false
+				}
+				return ev.Seq, true
+			})
+		}
 		for {
 			m, err := it.Next()
 			if err != nil {

@@ -2,7 +2,10 @@ package store
 
 import (
 	"errors"
+	"strconv"
 	"testing"
+
+	"github.com/ipfs/go-cid"
 )
 
 func TestEscapeRoundTrip(t *testing.T) {
@@ -85,5 +88,42 @@ func TestAppendCIDString(t *testing.T) {
 	if !subjectIs("event.store.a.b", "a", "b") || subjectIs("event.store.a.bc", "a", "b") ||
 		subjectIs("event.store.ab", "a", "b") || !subjectIs(SubjectFor("a.b", "c d"), "a.b", "c d") {
 		t.Fatal("subjectIs")
+	}
+}
+
+// A bounded verifier forgets old events but still checks parents through its lookup.
+func TestBoundedVerifier(t *testing.T) {
+	ms := NewMemoryEvents()
+	ctx := t.Context()
+	var evs []*StoredEvent
+	for i := range 10 {
+		var parents []cid.Cid
+		if i > 0 {
+			parents = []cid.Cid{evs[0].CID}
+		}
+		ev, err := ms.Append(ctx, "agg-"+strconv.Itoa(i), "E", nil, parents...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+	}
+	lookups := 0
+	v := NewBoundedVerifier(3, func(c cid.Cid) (uint64, bool) {
+		lookups++
+		if c.Equals(evs[0].CID) {
+			return 1, true
+		}
+		return 0, false
+	})
+	for i, msg := range ms.msgs {
+		if _, err := v.Check(uint64(i+1), msg.Subject, msg.Header, msg.Data); err != nil {
+			t.Fatalf("seq %d: %v", i+1, err)
+		}
+		if len(v.seqs) > 3 {
+			t.Fatalf("remembers %d events, bound 3", len(v.seqs))
+		}
+	}
+	if lookups == 0 {
+		t.Fatal("the forgotten parent was never looked up")
 	}
 }

@@ -96,11 +96,50 @@ type Verifier struct {
 	seqs    map[digestKey]uint64
 	heads   map[string]headRef
 	lastSeq uint64 // the highest sequence checked
+
+	// A bounded Verifier remembers at most len(ring) events (oldest forgotten first) and
+	// asks lookup about the ones it forgot.
+	ring   []digestKey
+	next   int
+	lookup func(cid.Cid) (uint64, bool)
 }
 
 // NewVerifier returns a Verifier for a stream read from its first message.
 func NewVerifier() *Verifier {
 	return &Verifier{seqs: make(map[digestKey]uint64), heads: make(map[string]headRef)}
+}
+
+// NewBoundedVerifier returns a Verifier whose memory stays flat however long the stream: it
+// remembers the last max events, and for a parent it has forgotten it asks lookup (the CID
+// index) for its sequence. Heads are kept for every aggregate. A long-running feed (the
+// kiosk) uses it; a full verification uses NewVerifier.
+func NewBoundedVerifier(max int, lookup func(cid.Cid) (uint64, bool)) *Verifier {
+	v := NewVerifier()
+	v.ring = make([]digestKey, max)
+	v.lookup = lookup
+	return v
+}
+
+func (v *Verifier) remember(k digestKey, seq uint64) {
+	if v.ring != nil {
+		if len(v.seqs) >= len(v.ring) {
+			delete(v.seqs, v.ring[v.next])
+		}
+		v.ring[v.next] = k
+		v.next = (v.next + 1) % len(v.ring)
+	}
+	v.seqs[k] = seq
+}
+
+// known reports an earlier event's sequence, asking the lookup when it was forgotten.
+func (v *Verifier) known(k digestKey) (uint64, bool) {
+	if s, ok := v.seqs[k]; ok {
+		return s, true
+	}
+	if v.lookup != nil {
+		return v.lookup(cidOfKey(k))
+	}
+	return 0, false
 }
 
 // ErrRejected wraps every reason a message fails verification.
@@ -116,7 +155,7 @@ func (v *Verifier) Check(seq uint64, subject string, hdr nats.Header, data []byt
 		return nil, fmt.Errorf("%w: %w", ErrRejected, err)
 	}
 	k, _ := keyOf(c)
-	v.seqs[k] = seq
+	v.remember(k, seq)
 	v.heads[ev.AggregateID] = headRef{cid: c, seq: seq}
 	return &StoredEvent{Event: *ev, CID: c, Seq: seq}, nil
 }
@@ -170,7 +209,7 @@ func (v *Verifier) check(subject string, hdr nats.Header, data []byte) (*block.E
 		if !ok {
 			return nil, cid.Undef, fmt.Errorf("parent %d (%s) is not a dag-cbor sha2-256 CID", i, p)
 		}
-		if _, known := v.seqs[pk]; !known {
+		if ps, known := v.known(pk); !known || ps >= v.lastSeq {
 			return nil, cid.Undef, fmt.Errorf("parent %d (%s) names no earlier event", i, p)
 		}
 	}

@@ -49,6 +49,10 @@ func defaultStoreDir() (string, error) {
 	return "", errors.New("cannot find a data directory: give --store DIR")
 }
 
+// feedMemory is how many recent events the window's feed remembers for its checks; older
+// parents are looked up in the CID index, so a kiosk's memory stays flat.
+const feedMemory = 100_000
+
 // openSource connects the visualizer to its data: the server named by --nats, or an
 // embedded one on 127.0.0.1:4222 storing in --store (default: the user's data directory).
 // With --demo it also starts the demo workload. The close function stops all of it.
@@ -93,7 +97,7 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 		return nil, nil, err
 	}
 	closers = append(closers, nc.Close)
-	events, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: log})
+	events, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: log, FeedMemory: feedMemory})
 	if err != nil {
 		closeAll()
 		return nil, nil, err

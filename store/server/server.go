@@ -38,6 +38,9 @@ type Config struct {
 	ReadyTimeout time.Duration
 	// Logger receives the server's log lines at debug level; nil discards them.
 	Logger *slog.Logger
+	// Configure, when set, adjusts the nats-server options just before the server starts
+	// (authentication, TLS, permissions); tests and embedding programs use it.
+	Configure func(*natsserver.Options)
 }
 
 // Server is a running embedded NATS server.
@@ -81,6 +84,9 @@ func Start(cfg Config) (*Server, error) {
 		if len(cfg.Routes) > 0 {
 			opts.Routes = natsserver.RoutesFromStr(joinComma(cfg.Routes))
 		}
+	}
+	if cfg.Configure != nil {
+		cfg.Configure(opts)
 	}
 	ns, err := natsserver.NewServer(opts)
 	if err != nil {

@@ -1,0 +1,271 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/storetest"
+)
+
+// clusterStore connects to urls and opens the R3 event store; both close with the test.
+func clusterStore(t *testing.T, urls ...string) (*store.JetStreamEvents, *nats.Conn) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	nc, err := store.Connect(ctx, store.ConnConfig{Servers: urls, ReconnectWait: 100 * time.Millisecond, MaxReconnects: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Replicas: 3})
+	if err != nil {
+		t.Fatalf("open R3 event store: %v", err)
+	}
+	return es, nc
+}
+
+// streamLeader names the server leading the event stream's replica group.
+func streamLeader(t *testing.T, nc *nats.Conn) string {
+	t.Helper()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		s, err := js.Stream(ctx, store.StreamName)
+		var info *jetstream.StreamInfo
+		if err == nil {
+			info, err = s.Info(ctx)
+		}
+		cancel()
+		if err == nil && info.Cluster != nil && info.Cluster.Leader != "" {
+			return info.Cluster.Leader
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no stream leader after 15s (last error %v)", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// appendLog collects what concurrent writers were told.
+type appendLog struct {
+	mu     sync.Mutex
+	ok     []cid.Cid
+	failed []error
+	total  atomic.Int64
+}
+
+// write runs one writer appending to agg until stop is closed or it has made n attempts.
+func (l *appendLog) write(es *store.JetStreamEvents, agg string, w, n int, stop <-chan struct{}) {
+	for i := range n {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+		ev, err := es.AppendEvent(ctx, store.NewEvent{
+			AggregateID: agg, EventType: "Tick", Payload: fmt.Appendf(nil, `{"w":%d,"i":%d}`, w, i),
+		}, store.WithRetries(100))
+		cancel()
+		l.mu.Lock()
+		if err != nil {
+			l.failed = append(l.failed, err)
+		} else {
+			l.ok = append(l.ok, ev.CID)
+			l.total.Add(1)
+		}
+		l.mu.Unlock()
+	}
+}
+
+// waitTotal waits until the writers have reported n successes.
+func (l *appendLog) waitTotal(t *testing.T, n int64, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for l.total.Load() < n {
+		if time.Now().After(deadline) {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			t.Fatalf("only %d of %d appends succeeded within %s; failures: %v", l.total.Load(), n, limit, l.failed)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// checkChain asserts that every acknowledged append is in the aggregate's chain and that the
+// stream holds one unforked chain: replay rejects nothing and every stored event is in it.
+func checkChain(t *testing.T, urls []string, agg string, acked []cid.Cid) {
+	t.Helper()
+	es, _ := clusterStore(t, urls...)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	hist, err := es.History(ctx, agg)
+	if err != nil {
+		t.Fatalf("history: %v", err)
+	}
+	in := make(map[cid.Cid]bool, len(hist))
+	for _, ev := range hist {
+		in[ev.CID] = true
+	}
+	lost := 0
+	for _, c := range acked {
+		if !in[c] {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d of %d acknowledged appends are missing from the chain", lost, len(acked))
+	}
+	_, st, err := es.Replay(ctx, store.ReplayOptions{}, func(store.Record) error { return nil })
+	if err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	if st.Rejected != 0 {
+		t.Errorf("replay rejected %d messages", st.Rejected)
+	}
+	if st.Events != uint64(len(hist)) {
+		t.Errorf("stream holds %d events, the chain %d: a fork or orphan", st.Events, len(hist))
+	}
+	t.Logf("acknowledged %d, chain %d, stream %d", len(acked), len(hist), st.Events)
+}
+
+func TestClusterNodeLossDuringAppends(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three-node cluster")
+	}
+	c := storetest.StartCluster(t, 3)
+	entry := c.Nodes[0]
+	w1, nc := clusterStore(t, entry.URL)
+	w2, _ := clusterStore(t, entry.URL)
+	leader := streamLeader(t, nc)
+	var victim *storetest.Node
+	for _, nd := range c.Nodes[1:] {
+		if nd.Name != leader {
+			victim = nd
+			break
+		}
+	}
+	var l appendLog
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, w := range []*store.JetStreamEvents{w1, w2} {
+		wg.Go(func() { l.write(w, "order-1", i, 1000, stop) })
+	}
+	l.waitTotal(t, 30, 20*time.Second)
+	victim.Stop()
+	before := l.total.Load()
+	l.waitTotal(t, before+60, 20*time.Second)
+	close(stop)
+	wg.Wait()
+	t.Logf("stopped %s (leader %s) after %d appends, %d acknowledged in all, %d failed", victim.Name, leader, before, len(l.ok), len(l.failed))
+	busy := 0
+	for _, err := range l.failed {
+		if strings.Contains(err.Error(), "err_code=10164") {
+			busy++
+		}
+	}
+	if busy > 0 {
+		// A clustered stream leader answers 10164 (JSStreamWrongLastSequenceConstantErr) when
+		// another append to the same subject is still in flight in the replica group; that
+		// is a lost race to be retried like 10071, not a failure.
+		t.Errorf("%d appends failed with err_code=10164 (subject busy on a clustered stream) instead of being retried as conflicts", busy)
+	}
+	if len(l.failed) > busy {
+		t.Errorf("%d appends failed although a quorum stayed up: %v", len(l.failed)-busy, l.failed)
+	}
+	checkChain(t, []string{entry.URL}, "order-1", l.ok)
+}
+
+func TestClusterLeaderKilledMidAppend(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three-node cluster")
+	}
+	c := storetest.StartCluster(t, 3)
+	probe, nc := clusterStore(t, c.Nodes[0].URL)
+	_ = probe
+	leader := streamLeader(t, nc)
+	var entry *storetest.Node
+	for _, nd := range c.Nodes {
+		if nd.Name != leader {
+			entry = nd
+			break
+		}
+	}
+	w1, enc := clusterStore(t, entry.URL)
+	w2, _ := clusterStore(t, entry.URL)
+	var l appendLog
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, w := range []*store.JetStreamEvents{w1, w2} {
+		wg.Go(func() { l.write(w, "order-2", i, 1000, stop) })
+	}
+	l.waitTotal(t, 30, 20*time.Second)
+	c.Node(leader).Stop()
+	killedAt := time.Now()
+	before := l.total.Load()
+	l.waitTotal(t, before+40, 25*time.Second)
+	resumed := time.Since(killedAt)
+	close(stop)
+	wg.Wait()
+	t.Logf("writers stopped %s after the leader", time.Since(killedAt).Round(time.Millisecond))
+	next := streamLeader(t, enc)
+	if next == leader {
+		t.Errorf("stream leader is still %s after it was stopped", leader)
+	}
+	t.Logf("leader %s stopped after %d appends; leader now %s; 40 more appends within %s; %d failed",
+		leader, before, next, resumed.Round(time.Millisecond), len(l.failed))
+	checkChain(t, []string{entry.URL}, "order-2", l.ok)
+}
+
+func TestClusterClientsReconnectToSurvivors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three-node cluster")
+	}
+	c := storetest.StartCluster(t, 3)
+	es, nc := clusterStore(t, c.URLs()...)
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if _, err := es.Append(ctx, "cart-1", "Opened", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	first := nc.ConnectedServerName()
+	reconnected := make(chan struct{}, 1)
+	nc.SetReconnectHandler(func(*nats.Conn) {
+		select {
+		case reconnected <- struct{}{}:
+		default:
+		}
+	})
+	c.Node(first).Stop()
+	select {
+	case <-reconnected:
+	case <-ctx.Done():
+		t.Fatalf("client of %s did not reconnect to a survivor", first)
+	}
+	now := nc.ConnectedServerName()
+	if now == first || c.Node(now) == nil || c.Node(now).Server == nil {
+		t.Fatalf("reconnected to %q, want a running node other than %s", now, first)
+	}
+	ev, err := es.AppendEvent(ctx, store.NewEvent{AggregateID: "cart-1", EventType: "Added", Payload: []byte(`{}`)}, store.WithRetries(10))
+	if err != nil {
+		t.Fatalf("append after reconnecting to %s: %v", now, err)
+	}
+	if ev.Seq != 2 {
+		t.Errorf("append after reconnect stored at seq %d, want 2", ev.Seq)
+	}
+	t.Logf("connected to %s, stopped it, reconnected to %s", first, now)
+}
