@@ -221,7 +221,7 @@ func TestClusterLeaderKilledMidAppend(t *testing.T) {
 	resumed := time.Since(killedAt)
 	close(stop)
 	wg.Wait()
-	t.Logf("writers stopped %s after the leader", time.Since(killedAt).Round(time.Millisecond))
+	t.Logf("writers stopped %s after the leader; failures: %v", time.Since(killedAt).Round(time.Millisecond), l.failed)
 	next := streamLeader(t, enc)
 	if next == leader {
 		t.Errorf("stream leader is still %s after it was stopped", leader)
