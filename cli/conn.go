@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -19,6 +20,9 @@ type connFlags struct {
 	TLSCA    string
 	TLSCert  string
 	TLSKey   string
+	// MaxReconnects and ReconnectWait control reconnection after the server goes away.
+	MaxReconnects int
+	ReconnectWait time.Duration
 	// urlSet reports whether --nats or NATS_URL named a server; the visualizer starts an
 	// embedded server when neither did.
 	urlSet bool
@@ -38,6 +42,8 @@ func (c *connFlags) register(root *cobra.Command) {
 	f.StringVar(&c.TLSCA, "tls-ca", os.Getenv("NATS_CA"), "CA certificate file for TLS ($NATS_CA)")
 	f.StringVar(&c.TLSCert, "tls-cert", os.Getenv("NATS_CERT"), "client certificate file for TLS ($NATS_CERT)")
 	f.StringVar(&c.TLSKey, "tls-key", os.Getenv("NATS_KEY"), "client key file for TLS ($NATS_KEY)")
+	f.IntVar(&c.MaxReconnects, "max-reconnects", 60, "reconnect attempts after losing the server (-1: forever)")
+	f.DurationVar(&c.ReconnectWait, "reconnect-wait", 2*time.Second, "pause between reconnect attempts")
 	c.urlSet = os.Getenv("NATS_URL") != ""
 	root.PersistentPreRunE = chainPreRun(root.PersistentPreRunE, func(cmd *cobra.Command, _ []string) error {
 		if cmd.Flags().Changed("nats") {

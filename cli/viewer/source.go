@@ -65,8 +65,7 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 	}
 	o, log := r.Options, r.Logger
 	cfg := r.Conn
-	cfg.MaxReconnects = -1 // a kiosk never gives up
-	cfg.ReconnectWait = time.Second
+	cfg.MaxReconnects = -1 // a window never gives up: it shows that it is reconnecting
 	if !r.NATSGiven {
 		dir := o.Store
 		if dir == "" {
