@@ -106,72 +106,40 @@ with several they run on --workers goroutines and the baseline is raw async publ
 			defer dropBaseline()
 			subj := "jetdag-bench.raw-" + run + ".x"
 
-			var evRate, baseRate float64
+			// The baseline and jetdag run in alternating rounds, so that a busy machine slows
+			// both alike; the rates are totals over the rounds.
+			const rounds = 10
+			var evTime, baseTime time.Duration
 			mode := "sequential"
-			if aggregates == 1 {
-				t0 := time.Now()
-				for range events {
-					if _, err := js.Publish(ctx, subj, rawBody); err != nil {
-						return fmt.Errorf("baseline publish: %w", err)
-					}
-				}
-				baseRate = float64(events) / time.Since(t0).Seconds()
-				agg := "bench-" + run
-				t0 = time.Now()
-				for range events {
-					if _, err := es.Append(ctx, agg, "BenchEvent", payload); err != nil {
-						return err
-					}
-				}
-				evRate = float64(events) / time.Since(t0).Seconds()
-			} else {
+			if aggregates > 1 {
 				mode = "concurrent"
-				t0 := time.Now()
-				for range events {
-					if _, err := js.PublishAsync(subj, rawBody); err != nil {
-						return fmt.Errorf("baseline publish: %w", err)
-					}
-				}
-				select {
-				case <-js.PublishAsyncComplete():
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-				baseRate = float64(events) / time.Since(t0).Seconds()
-				var next atomic.Int64
-				var wg sync.WaitGroup
-				var firstErr error
-				var errOnce sync.Once
-				t0 = time.Now()
-				for w := range workers {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						// Each worker owns the aggregates w, w+workers, …: one writer each, so no races.
-						mine := []string{}
-						for a := w; a < aggregates; a += workers {
-							mine = append(mine, fmt.Sprintf("bench-%s-%04d", run, a))
-						}
-						if len(mine) == 0 {
-							return
-						}
-						for i := 0; ; i++ {
-							if next.Add(1) > int64(events) {
-								return
-							}
-							if _, err := es.Append(ctx, mine[i%len(mine)], "BenchEvent", payload); err != nil {
-								errOnce.Do(func() { firstErr = err })
-								return
-							}
-						}
-					}()
-				}
-				wg.Wait()
-				if firstErr != nil {
-					return firstErr
-				}
-				evRate = float64(events) / time.Since(t0).Seconds()
 			}
+			agg := "bench-" + run
+			aggs := make([]string, aggregates)
+			for a := range aggs {
+				aggs[a] = fmt.Sprintf("bench-%s-%04d", run, a)
+			}
+			for r := range rounds {
+				chunk := events/rounds + boolInt(r < events%rounds)
+				t0 := time.Now()
+				if err := rawPublish(ctx, js, subj, rawBody, chunk, mode == "concurrent"); err != nil {
+					return err
+				}
+				baseTime += time.Since(t0)
+				t0 = time.Now()
+				if mode == "sequential" {
+					for range chunk {
+						if _, err := es.Append(ctx, agg, "BenchEvent", payload); err != nil {
+							return err
+						}
+					}
+				} else if err := concurrentAppends(ctx, es, aggs, workers, chunk, payload); err != nil {
+					return err
+				}
+				evTime += time.Since(t0)
+			}
+			evRate := float64(events) / evTime.Seconds()
+			baseRate := float64(events) / baseTime.Seconds()
 			return writeJSON(e.stdout, map[string]any{
 				"mode": mode, "events": events, "aggregates": aggregates, "size": size, "workers": workers,
 				"events_per_s": round(evRate), "baseline_msgs_per_s": round(baseRate), "ratio": round3(evRate / baseRate),
@@ -252,6 +220,63 @@ prints {"events_per_s", "baseline_msgs_per_s", "ratio", "index_bytes_per_event"}
 	f.IntVar(&events, "events", 100000, "events in the stream")
 	f.IntVar(&size, "size", 256, "payload bytes per generated event")
 	return cmd
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// rawPublish is the baseline: n same-size messages, each waited for (sync) or pipelined.
+func rawPublish(ctx context.Context, js jetstream.JetStream, subj string, body []byte, n int, async bool) error {
+	for range n {
+		var err error
+		if async {
+			_, err = js.PublishAsync(subj, body)
+		} else {
+			_, err = js.Publish(ctx, subj, body)
+		}
+		if err != nil {
+			return fmt.Errorf("baseline publish: %w", err)
+		}
+	}
+	if async {
+		select {
+		case <-js.PublishAsyncComplete():
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// concurrentAppends appends n events over aggs from workers goroutines; each worker owns the
+// aggregates w, w+workers, … so that no two race on one aggregate.
+func concurrentAppends(ctx context.Context, es *store.JetStreamEvents, aggs []string, workers, n int, payload []byte) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var firstErr error
+	var errOnce sync.Once
+	for w := range min(workers, len(aggs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []string
+			for a := w; a < len(aggs); a += workers {
+				mine = append(mine, aggs[a])
+			}
+			for i := 0; next.Add(1) <= int64(n); i++ {
+				if _, err := es.Append(ctx, mine[i%len(mine)], "BenchEvent", payload); err != nil {
+					errOnce.Do(func() { firstErr = err })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
 }
 
 // fillStream appends n valid chained events quickly (async, no expected-sequence checks: a
