@@ -40,16 +40,16 @@ func EventMessage(ev *block.Event) (*nats.Msg, cid.Cid, error) {
 }
 
 func eventMessageFor(ev *block.Event, data []byte, c cid.Cid) *nats.Msg {
-	cs := c.String()
+	cs := cidString(c)
 	h := make(nats.Header, 5+len(ev.ParentCIDs))
 	h[HeaderCID] = []string{cs}
 	h[HeaderAggregateID] = []string{ev.AggregateID}
 	h[HeaderEventType] = []string{ev.EventType}
 	if ev.PreviousCID.Defined() {
-		h[HeaderPreviousCID] = []string{ev.PreviousCID.String()}
+		h[HeaderPreviousCID] = []string{cidString(ev.PreviousCID)}
 	}
 	for i, p := range ev.ParentCIDs {
-		h[HeaderParentPfx+strconv.Itoa(i)] = []string{p.String()}
+		h[HeaderParentPfx+strconv.Itoa(i)] = []string{cidString(p)}
 	}
 	h[HeaderMsgID] = []string{cs}
 	return &nats.Msg{Subject: SubjectFor(ev.AggregateID, ev.EventType), Header: h, Data: data}
@@ -225,7 +225,7 @@ func checkHeaders(hdr nats.Header, ev *block.Event, cs string) error {
 	}
 	prev := hdr.Get(HeaderPreviousCID)
 	switch {
-	case ev.PreviousCID.Defined() && prev != ev.PreviousCID.String():
+	case ev.PreviousCID.Defined() && prev != cidString(ev.PreviousCID):
 		return fmt.Errorf("header Previous-Cid %q disagrees with the block's %s", prev, ev.PreviousCID)
 	case !ev.PreviousCID.Defined() && prev != "":
 		return fmt.Errorf("header Previous-Cid %q but the block's previous_cid is null", prev)
@@ -240,7 +240,7 @@ func checkHeaders(hdr nats.Header, ev *block.Event, cs string) error {
 		return fmt.Errorf("%d Parent-n headers for %d parent_cids", parents, len(ev.ParentCIDs))
 	}
 	for i, p := range ev.ParentCIDs {
-		if got := hdr.Get(HeaderParentPfx + strconv.Itoa(i)); got != p.String() {
+		if got := hdr.Get(HeaderParentPfx + strconv.Itoa(i)); got != cidString(p) {
 			return fmt.Errorf("header Parent-%d %q disagrees with the block's %s", i, got, p)
 		}
 	}
@@ -308,6 +308,15 @@ var base32Lower = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPad
 func appendCIDString(dst []byte, c cid.Cid) []byte {
 	dst = append(dst, 'b')
 	return base32Lower.AppendEncode(dst, c.Bytes())
+}
+
+// cidString is c.String(), fast for the CIDs of events (CIDv1 dag-cbor sha2-256).
+func cidString(c cid.Cid) string {
+	if _, ok := keyOf(c); ok {
+		var buf [cidStringLen]byte
+		return string(appendCIDString(buf[:0], c))
+	}
+	return c.String()
 }
 
 // subjectIs reports whether subject is SubjectFor(aggregateID, eventType), without building it
