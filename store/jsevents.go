@@ -24,12 +24,20 @@ import (
 // works from a fresh process without reading the stream.
 const IndexBucket = "event-index"
 
+// isWrongLastSeq reports the server refusing a publish because the aggregate's last sequence
+// moved: the signal of a lost race.
+func isWrongLastSeq(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == errCodeWrongLastSeq || apiErr.ErrorCode == errCodeWrongLastSeqC)
+}
+
 // readStall bounds how long a bounded stream read waits for its next message.
 const readStall = 20 * time.Second
 
 // JetStream API error codes jetdag reacts to.
 const (
 	errCodeWrongLastSeq  = 10071 // expected last subject sequence did not match
+	errCodeWrongLastSeqC = 10164 // the same, as a clustered stream's leader words it
 	errCodeBatchDupMsgID = 10201 // atomic batch repeats a stored Nats-Msg-Id
 )
 
@@ -426,8 +434,7 @@ func (s *JetStreamEvents) publishChainN(ctx context.Context, aggregateID string,
 		lastSeq, err = s.publishBatch(ctx, msgs, stored)
 	}
 	if err != nil {
-		var apiErr *jetstream.APIError
-		if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeWrongLastSeq {
+		if isWrongLastSeq(err) {
 			h, herr := s.head(ctx, aggregateID, true)
 			if herr != nil {
 				return nil, fmt.Errorf("%w (and %w)", ErrConflict, herr)
@@ -936,8 +943,7 @@ func (s *JetStreamEvents) AppendBlock(ctx context.Context, data []byte) (*Stored
 	m.Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", AggregateFilter(ev.AggregateID))
 	seq, err := s.publishOne(ctx, m)
 	if err != nil {
-		var apiErr *jetstream.APIError
-		if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeWrongLastSeq {
+		if isWrongLastSeq(err) {
 			h, _ := s.head(ctx, ev.AggregateID, true)
 			return nil, &ConflictError{AggregateID: ev.AggregateID, Head: h.cid, HeadSeq: h.seq, Expected: ev.PreviousCID}
 		}
