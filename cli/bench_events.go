@@ -48,6 +48,20 @@ func (e *env) benchConn(ctx context.Context) (*nats.Conn, func(), error) {
 	return nc, func() { nc.Close(); srv.Shutdown(); os.RemoveAll(dir) }, nil
 }
 
+// benchStore opens the event store on benchConn's connection.
+func (e *env) benchStore(ctx context.Context) (*nats.Conn, *store.JetStreamEvents, func(), error) {
+	nc, cleanup, err := e.benchConn(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: e.logger})
+	if err != nil {
+		cleanup()
+		return nil, nil, nil, err
+	}
+	return nc, es, cleanup, nil
+}
+
 // rawBaselineStream makes a scratch stream with the event stream's storage settings for the
 // raw JetStream baselines.
 func rawBaselineStream(ctx context.Context, js jetstream.JetStream, name string) (func(), error) {
@@ -77,15 +91,11 @@ with several they run on --workers goroutines and the baseline is raw async publ
 				return badInputf("--aggregates and --events must be positive, --size not negative")
 			}
 			ctx := cmd.Context()
-			nc, cleanup, err := e.benchConn(ctx)
+			nc, es, cleanup, err := e.benchStore(ctx)
 			if err != nil {
 				return err
 			}
 			defer cleanup()
-			es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: e.logger})
-			if err != nil {
-				return err
-			}
 			js, _ := jetstream.New(nc)
 			payload := make([]byte, size)
 			for i := range payload {
@@ -168,15 +178,11 @@ prints {"events_per_s", "baseline_msgs_per_s", "ratio", "index_bytes_per_event"}
 				return badInputf("--aggregates and --events must be positive, --size not negative")
 			}
 			ctx := cmd.Context()
-			nc, cleanup, err := e.benchConn(ctx)
+			nc, es, cleanup, err := e.benchStore(ctx)
 			if err != nil {
 				return err
 			}
 			defer cleanup()
-			es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: e.logger})
-			if err != nil {
-				return err
-			}
 			last, err := es.LastSeq(ctx)
 			if err != nil {
 				return err
