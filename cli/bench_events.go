@@ -129,6 +129,18 @@ with several they run on --workers goroutines and the baseline is raw async publ
 			for a := range aggs {
 				aggs[a] = fmt.Sprintf("bench-%s-%04d", run, a)
 			}
+			// Warm up untimed: one event per aggregate, so every head is cached as in a
+			// long-running producer, and as many raw messages.
+			if err := rawPublish(ctx, js, subj, rawBody, aggregates, mode == "concurrent"); err != nil {
+				return err
+			}
+			if mode == "sequential" {
+				if _, err := es.Append(ctx, agg, "BenchEvent", payload); err != nil {
+					return err
+				}
+			} else if err := concurrentAppends(ctx, es, aggs, aggregates, aggregates, payload); err != nil {
+				return err
+			}
 			for r := range rounds {
 				chunk := events/rounds + boolInt(r < events%rounds)
 				t0 := time.Now()
