@@ -103,12 +103,22 @@ with several they run on --workers goroutines and the baseline is raw async publ
 			}
 			run := "r" + strconv.FormatInt(time.Now().UnixNano(), 36)
 			// Message size of the baseline: the same as an event message, headers included.
-			probe := block.Event{AggregateID: "agg-0000", EventType: "BenchEvent", Payload: payload, Timestamp: 1}
+			// A chained event (it has a previous CID) with the expected-sequence headers an
+			// append adds: the raw messages carry as many bytes, as body.
+			first := block.Event{AggregateID: "bench-" + run, EventType: "BenchEvent", Payload: payload, Timestamp: 1}
+			_, firstCID, err := first.Block()
+			if err != nil {
+				return err
+			}
+			probe := first
+			probe.PreviousCID, probe.Timestamp = firstCID, 2
 			pm, _, err := store.EventMessage(&probe)
 			if err != nil {
 				return err
 			}
-			rawBody := make([]byte, len(pm.Data)+200)
+			pm.Header.Set("Nats-Expected-Last-Subject-Sequence", "1000000")
+			pm.Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", store.AggregateFilter(probe.AggregateID))
+			rawBody := make([]byte, store.MessageSize(pm))
 			dropBaseline, err := rawBaselineStream(ctx, js, "raw-"+run)
 			if err != nil {
 				return err

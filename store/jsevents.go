@@ -416,7 +416,7 @@ func (s *JetStreamEvents) publishChainN(ctx context.Context, aggregateID string,
 		if err != nil {
 			return nil, err
 		}
-		if n := msgSize(m); n > s.maxPayload {
+		if n := MessageSize(m); n > s.maxPayload {
 			return nil, fmt.Errorf("%w: event %d is %d bytes with headers, the server accepts %d", ErrPayloadTooLarge, i, n, s.maxPayload)
 		}
 		msgs[i] = m
@@ -929,7 +929,7 @@ func (s *JetStreamEvents) AppendBlock(ctx context.Context, data []byte) (*Stored
 	if err := s.checkParents(ctx, []NewEvent{{Parents: ev.ParentCIDs}}); err != nil {
 		return nil, err
 	}
-	if n := msgSize(m); n > s.maxPayload {
+	if n := MessageSize(m); n > s.maxPayload {
 		return nil, fmt.Errorf("%w: %d bytes with headers, the server accepts %d", ErrPayloadTooLarge, n, s.maxPayload)
 	}
 	head, err := s.head(ctx, ev.AggregateID, true)

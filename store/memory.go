@@ -87,7 +87,7 @@ func (m *MemoryEvents) AppendBatch(ctx context.Context, aggregateID string, evs 
 		if err != nil {
 			return nil, err
 		}
-		if n := msgSize(msg); n > m.MaxPayload {
+		if n := MessageSize(msg); n > m.MaxPayload {
 			return nil, fmt.Errorf("%w: event %d is %d bytes with headers, the limit is %d", ErrPayloadTooLarge, i, n, m.MaxPayload)
 		}
 		built[i] = msg

@@ -55,8 +55,8 @@ func eventMessageFor(ev *block.Event, data []byte, c cid.Cid) *nats.Msg {
 	return &nats.Msg{Subject: SubjectFor(ev.AggregateID, ev.EventType), Header: h, Data: data}
 }
 
-// msgSize is the size the server counts against its max payload: headers plus body.
-func msgSize(m *nats.Msg) int {
+// MessageSize is the size the server counts against its max payload: headers plus body.
+func MessageSize(m *nats.Msg) int {
 	n := len(m.Data) + len("NATS/1.0\r\n\r\n")
 	for k, vs := range m.Header {
 		for _, v := range vs {

@@ -6,6 +6,7 @@ package storetest
 import (
 	"testing"
 
+	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
 	"github.com/jetdag/jetdag/store/server"
@@ -15,9 +16,10 @@ import (
 type Server struct {
 	*server.Server
 	// Dir is the JetStream store directory; restart a server on it with Restart.
-	Dir    string
-	listen string
-	t      testing.TB
+	Dir       string
+	listen    string
+	configure func(*natsserver.Options)
+	t         testing.TB
 }
 
 // Start starts an embedded server on a free loopback port with a fresh store directory and
@@ -30,11 +32,23 @@ func Start(t testing.TB) *Server {
 // StartIn starts an embedded server on dir listening on listen ("" = a free port).
 func StartIn(t testing.TB, dir, listen string) *Server {
 	t.Helper()
-	s, err := server.Start(server.Config{StoreDir: dir, Listen: listen})
+	return startWith(t, dir, listen, nil)
+}
+
+// StartConfigured starts an embedded server whose nats-server options configure adjusts
+// (users, permissions, TLS, …), with a fresh store directory; Restart keeps the options.
+func StartConfigured(t testing.TB, configure func(*natsserver.Options)) *Server {
+	t.Helper()
+	return startWith(t, t.TempDir(), "", configure)
+}
+
+func startWith(t testing.TB, dir, listen string, configure func(*natsserver.Options)) *Server {
+	t.Helper()
+	s, err := server.Start(server.Config{StoreDir: dir, Listen: listen, Configure: configure})
 	if err != nil {
 		t.Fatalf("start embedded server: %v", err)
 	}
-	ts := &Server{Server: s, Dir: dir, t: t}
+	ts := &Server{Server: s, Dir: dir, configure: configure, t: t}
 	ts.listen = hostPort(s.ClientURL())
 	t.Cleanup(func() { ts.Server.Shutdown() })
 	return ts
@@ -44,7 +58,7 @@ func StartIn(t testing.TB, dir, listen string) *Server {
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Server.Shutdown()
-	ns, err := server.Start(server.Config{StoreDir: s.Dir, Listen: s.listen})
+	ns, err := server.Start(server.Config{StoreDir: s.Dir, Listen: s.listen, Configure: s.configure})
 	if err != nil {
 		s.t.Fatalf("restart embedded server: %v", err)
 	}
@@ -63,9 +77,10 @@ func (s *Server) Connect(t testing.TB, opts ...nats.Option) *nats.Conn {
 }
 
 func hostPort(url string) string {
-	const p = "nats://"
-	if len(url) > len(p) && url[:len(p)] == p {
-		return url[len(p):]
+	for _, p := range []string{"nats://", "tls://"} {
+		if len(url) > len(p) && url[:len(p)] == p {
+			return url[len(p):]
+		}
 	}
 	return url
 }
