@@ -22,6 +22,7 @@ import (
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/block"
 	"github.com/jetdag/jetdag/store/server"
+	"github.com/jetdag/jetdag/store/storemetrics"
 )
 
 // openEvents connects and opens the event store; the returned close drains the connection
@@ -120,7 +121,7 @@ func isTerminal(f any) bool {
 }
 
 func newServeCmd(e *env) *cobra.Command {
-	var dir, listen, cluster, routes, name string
+	var dir, listen, cluster, routes, name, metrics string
 	var replicas int
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -153,11 +154,24 @@ JetStream cluster. It prints one JSON line {"url": ...} once clients can connect
 					return err
 				}
 			}
-			if err := writeJSON(e.stdout, map[string]string{"url": srv.ClientURL(), "store": dir}); err != nil {
-				return err
-			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			report := map[string]string{"url": srv.ClientURL(), "store": dir}
+			if metrics != "" {
+				mnc, err := nats.Connect(srv.ClientURL())
+				if err != nil {
+					return err
+				}
+				defer mnc.Close()
+				addr, err := storemetrics.Serve(ctx, metrics, mnc, e.logger)
+				if err != nil {
+					return badInput(err)
+				}
+				report["metrics"] = "http://" + addr + "/metrics"
+			}
+			if err := writeJSON(e.stdout, report); err != nil {
+				return err
+			}
 			<-ctx.Done()
 			return nil
 		},
@@ -168,6 +182,7 @@ JetStream cluster. It prints one JSON line {"url": ...} once clients can connect
 	cmd.Flags().StringVar(&routes, "routes", "", "comma-separated nats-route:// URLs of the other cluster members")
 	cmd.Flags().StringVar(&name, "name", "", "server name (required in a cluster)")
 	cmd.Flags().IntVar(&replicas, "replicas", 1, "replicas of the event stream when serve creates it")
+	cmd.Flags().StringVar(&metrics, "metrics", "", "serve Prometheus metrics on HOST:PORT (/metrics)")
 	return cmd
 }
 

@@ -28,6 +28,7 @@ type ViewOptions struct {
 	Width      int
 	Height     int
 	ColorBy    string // kind, aggregate or type
+	Metrics    string // serve Prometheus metrics on this address
 }
 
 // ViewRequest is everything the window needs from the command line.
@@ -86,6 +87,7 @@ prints {"screenshot":FILE,"frames":N} and exits: for CI under Xvfb and for bug r
 	f.IntVar(&o.Width, "width", 1280, "window width in pixels")
 	f.IntVar(&o.Height, "height", 800, "window height in pixels")
 	f.StringVar(&o.ColorBy, "color-by", "kind", "colour events by kind, aggregate or type (the c key cycles)")
+	f.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics (the store's and the window's bridge lag) on HOST:PORT")
 	return cmd
 }
 

@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/jetdag/jetdag/cli"
 	"github.com/jetdag/jetdag/ecs"
 	"github.com/jetdag/jetdag/store/block"
+	"github.com/jetdag/jetdag/store/storemetrics"
 	"github.com/jetdag/jetdag/systems"
 )
 
@@ -31,6 +33,16 @@ func Run(ctx context.Context, r cli.ViewRequest) error {
 	defer closeSrc()
 
 	bridge := ecs.NewBridge(0)
+	if o.Metrics != "" {
+		lag := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "jetdag_view_bridge_lag", Help: "Messages waiting in the window's bridge channel.",
+		}, func() float64 { return float64(bridge.Lag()) })
+		addr, err := storemetrics.Serve(ctx, o.Metrics, src.nc, r.Logger, lag)
+		if err != nil {
+			return &cli.ExitError{Code: cli.ExitBadInput, Err: err}
+		}
+		r.Logger.Info("metrics", "url", "http://"+addr+"/metrics")
+	}
 	graph := ecs.NewGraph(ecs.Config{MaxNodes: o.MaxNodes}, bridge)
 	graph.Start(ctx)
 	game, err := ecs.NewGame(ctx, graph, ecs.GameOptions{

@@ -1,0 +1,48 @@
+package storemetrics_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/storemetrics"
+	"github.com/jetdag/jetdag/store/storetest"
+)
+
+func TestServeMetrics(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := storetest.Start(t)
+	nc := srv.Connect(t)
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := es.Append(ctx, "m", "E", []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lag := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "jetdag_test_extra", Help: "an extra gauge"}, func() float64 { return 7 })
+	addr, err := storemetrics.Serve(ctx, "127.0.0.1:0", nc, slog.New(slog.DiscardHandler), lag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{"jetdag_up 1", "jetdag_stream_messages 3", "jetdag_stream_last_seq 3", "jetdag_stream_subjects 1", "jetdag_test_extra 7"} {
+		if !strings.Contains(string(body), want+"\n") {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
+	}
+}
