@@ -124,8 +124,12 @@ func classifyConnErr(servers []string, err error) error {
 	for i, s := range servers {
 		redacted[i] = redactURL(s)
 	}
+	msg := strings.ToLower(err.Error())
 	if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) ||
-		strings.Contains(strings.ToLower(err.Error()), "authorization") {
+		strings.Contains(msg, "authorization") ||
+		// The server refused the TLS client certificate (missing, unknown CA, revoked).
+		strings.Contains(msg, "tls: certificate required") || strings.Contains(msg, "tls: bad certificate") ||
+		strings.Contains(msg, "tls: unknown certificate authority") {
 		return fmt.Errorf("connect to %s: %w: %v", strings.Join(redacted, ","), ErrAuthorization, err)
 	}
 	return fmt.Errorf("connect to %s: %w", strings.Join(redacted, ","), err)
