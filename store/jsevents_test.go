@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -260,5 +261,40 @@ func TestSubscribeLiveAfterEmpty(t *testing.T) {
 	r = <-ch
 	if r.Event == nil || !r.Event.CID.Equals(ev.CID) {
 		t.Fatalf("live record %+v", r)
+	}
+}
+
+// A producer that dies in the middle of an atomic batch (its commit never sent) leaves
+// nothing behind: the stream stores a batch only on its commit.
+func TestUncommittedBatchStoresNothing(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	s := openJS(t, srv)
+	nc := srv.Connect(t)
+	var prev cid.Cid
+	for i := range 2 {
+		ev := block.Event{AggregateID: "half", EventType: "Part", Payload: []byte{byte(i)}, PreviousCID: prev, Timestamp: int64(i + 1)}
+		m, c, err := store.EventMessage(&ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Header.Set("Nats-Batch-Id", "dying-producer")
+		m.Header.Set("Nats-Batch-Sequence", strconv.Itoa(i+1))
+		if err := nc.PublishMsg(m); err != nil {
+			t.Fatal(err)
+		}
+		prev = c
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	nc.Close() // the producer is gone before its commit
+	time.Sleep(300 * time.Millisecond)
+	if last, err := s.LastSeq(ctx); err != nil || last != 0 {
+		t.Fatalf("stream last seq %d (%v) after an uncommitted batch", last, err)
+	}
+	evs, err := s.AppendBatch(ctx, "half", []store.NewEvent{{EventType: "Part"}, {EventType: "Part"}})
+	if err != nil || evs[0].PreviousCID.Defined() || evs[1].Seq != 2 {
+		t.Fatalf("a complete batch afterwards: %v, %v", evs, err)
 	}
 }
