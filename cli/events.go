@@ -52,13 +52,15 @@ func parseCIDArg(what, s string) (cid.Cid, error) {
 	return c, nil
 }
 
-// storeErr maps store errors to exit codes: bad input 2, conflict 3, else 1.
+// storeErr maps store errors to exit codes: bad input 2, conflict 3, refused 4, else 1.
 func storeErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, store.ErrConflict):
 		return &ExitError{Code: ExitConflict, Err: err}
+	case errors.Is(err, store.ErrAuthorization):
+		return &ExitError{Code: ExitAuth, Err: err}
 	case errors.Is(err, store.ErrInvalidInput), errors.Is(err, store.ErrPayloadTooLarge), errors.Is(err, store.ErrUnknownParent):
 		return badInput(err)
 	}

@@ -15,6 +15,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/jetdag/jetdag/store"
 )
 
 // Exit codes, documented in README.md.
@@ -23,6 +25,7 @@ const (
 	ExitFailure  = 1 // the command ran and failed (server error, verification failure, …)
 	ExitBadInput = 2 // the arguments or the input were malformed
 	ExitConflict = 3 // an append lost an optimistic-concurrency race
+	ExitAuth     = 4 // the server refused the credentials, the client certificate or a permission
 )
 
 // ExitError carries an exit code together with the error that caused it.
@@ -92,6 +95,9 @@ func RunWithViewer(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	if errors.As(err, &ee) {
 		return ee.Code
 	}
+	if errors.Is(err, store.ErrAuthorization) {
+		return ExitAuth
+	}
 	if isUsageError(err) {
 		return ExitBadInput
 	}
@@ -124,7 +130,7 @@ func newRootCmd(e *env) *cobra.Command {
 		Long: `jetdag stores every event and every object as a content-addressed IPLD block
 (CIDv1, DAG-CBOR, sha2-256) on NATS JetStream, and shows the resulting Merkle DAG live.
 
-Exit codes: 0 ok, 1 failure, 2 bad input, 3 append conflict.`,
+Exit codes: 0 ok, 1 failure, 2 bad input, 3 append conflict, 4 refused by the server.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {

@@ -1,0 +1,48 @@
+package cli_test
+
+import (
+	"strings"
+	"testing"
+
+	natsserver "github.com/nats-io/nats-server/v2/server"
+
+	"github.com/jetdag/jetdag/cli"
+	"github.com/jetdag/jetdag/store/storetest"
+)
+
+// A client the server refuses exits with code 4 and a message that says authorization failed
+// without repeating the secret.
+func TestRefusedClientExitCode(t *testing.T) {
+	srv := storetest.StartConfigured(t, func(o *natsserver.Options) {
+		o.Users = []*natsserver.User{{Username: "alice", Password: "right-pw-5521"}}
+	})
+	url := srv.ClientURL()
+	hostport := strings.TrimPrefix(url, "nats://")
+	cases := []struct {
+		name   string
+		url    string
+		args   []string
+		code   int
+		secret string
+	}{
+		{"right password", url, []string{"--user", "alice", "--password", "right-pw-5521", "init"}, cli.ExitOK, ""},
+		{"wrong password", url, []string{"--user", "alice", "--password", "wrong-pw-7730", "init"}, cli.ExitAuth, "wrong-pw-7730"},
+		{"no credentials", url, []string{"history", "customer-1"}, cli.ExitAuth, ""},
+		{"wrong token", url, []string{"--token", "tok-guess-1234", "get", "bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"}, cli.ExitAuth, "tok-guess-1234"},
+		{"wrong password in the URL", "nats://alice:url-pw-0042@" + hostport, []string{"init"}, cli.ExitAuth, "url-pw-0042"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs, code := objRun(t, tc.url, nil, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s", code, tc.code, errs)
+			}
+			if tc.code == cli.ExitAuth && !strings.Contains(errs, "authorization") {
+				t.Errorf("stderr %q does not say authorization failed", errs)
+			}
+			if tc.secret != "" && strings.Contains(errs, tc.secret) {
+				t.Errorf("stderr %q reveals the secret", errs)
+			}
+		})
+	}
+}
