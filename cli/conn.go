@@ -21,8 +21,9 @@ type connFlags struct {
 	TLSCert  string
 	TLSKey   string
 	// MaxReconnects and ReconnectWait control reconnection after the server goes away.
-	MaxReconnects int
-	ReconnectWait time.Duration
+	MaxReconnects  int
+	ReconnectWait  time.Duration
+	ConnectTimeout time.Duration
 	// urlSet reports whether --nats or NATS_URL named a server; the visualizer starts an
 	// embedded server when neither did.
 	urlSet bool
@@ -44,6 +45,7 @@ func (c *connFlags) register(root *cobra.Command) {
 	f.StringVar(&c.TLSKey, "tls-key", os.Getenv("NATS_KEY"), "client key file for TLS ($NATS_KEY)")
 	f.IntVar(&c.MaxReconnects, "max-reconnects", 60, "reconnect attempts after losing the server (-1: forever)")
 	f.DurationVar(&c.ReconnectWait, "reconnect-wait", 2*time.Second, "pause between reconnect attempts")
+	f.DurationVar(&c.ConnectTimeout, "connect-timeout", 5*time.Second, "how long to keep retrying a server that does not answer at start")
 	c.urlSet = os.Getenv("NATS_URL") != ""
 	root.PersistentPreRunE = chainPreRun(root.PersistentPreRunE, func(cmd *cobra.Command, _ []string) error {
 		if cmd.Flags().Changed("nats") {

@@ -21,7 +21,7 @@ func (e *env) connConfig() store.ConnConfig {
 		Servers: servers, User: e.conn.User, Password: e.conn.Password, Token: e.conn.Token,
 		NKeySeedFile: e.conn.NKey, CredsFile: e.conn.Creds,
 		TLSCA: e.conn.TLSCA, TLSCert: e.conn.TLSCert, TLSKey: e.conn.TLSKey,
-		MaxReconnects: e.conn.MaxReconnects, ReconnectWait: e.conn.ReconnectWait,
+		MaxReconnects: e.conn.MaxReconnects, ReconnectWait: e.conn.ReconnectWait, ConnectTimeout: e.conn.ConnectTimeout,
 		Logger: e.logger,
 	}
 }

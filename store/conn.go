@@ -14,6 +14,9 @@ import (
 	"github.com/nats-io/nats.go"
 )
 
+// ErrUnreachable means no NATS server answered within the connect timeout.
+var ErrUnreachable = errors.New("nats server unreachable")
+
 // ErrAuthorization means the server refused the client's credentials or permissions.
 var ErrAuthorization = errors.New("nats authorization failed")
 
@@ -38,6 +41,9 @@ type ConnConfig struct {
 	ReconnectWait time.Duration
 	// Name is the connection name the server shows.
 	Name string
+	// ConnectTimeout is how long Connect keeps retrying, with backoff, while no server
+	// answers (0: one attempt).
+	ConnectTimeout time.Duration
 	// Logger receives connection state changes; nil discards them.
 	Logger *slog.Logger
 }
@@ -94,6 +100,35 @@ func Connect(ctx context.Context, cfg ConnConfig) (*nats.Conn, error) {
 		}
 		opts = append(opts, nats.Secure(tc))
 	}
+	// A server that is not up yet is waited for, with backoff, up to ConnectTimeout.
+	start := time.Now()
+	wait := 250 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		nc, err := connectOnce(ctx, servers, opts)
+		if err == nil {
+			return nc, nil
+		}
+		if !errors.Is(err, nats.ErrNoServers) || ctx.Err() != nil {
+			return nil, classifyConnErr(servers, err)
+		}
+		if time.Since(start)+wait > cfg.ConnectTimeout {
+			return nil, fmt.Errorf("%w: no NATS server answered at %s (%d attempts over %s); start one with `jetdag serve --store DIR` or name another with --nats",
+				ErrUnreachable, redactAll(servers), attempt, time.Since(start).Round(time.Millisecond))
+		}
+		log.Warn("NATS server not reachable yet; retrying", "servers", redactAll(servers), "attempt", attempt, "wait", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		wait = min(wait*2, 2*time.Second)
+	}
+}
+
+// connectOnce makes one connection attempt, abandoned when ctx ends.
+func connectOnce(ctx context.Context, servers []string, opts []nats.Option) (*nats.Conn, error) {
 	type result struct {
 		nc  *nats.Conn
 		err error
@@ -112,11 +147,16 @@ func Connect(ctx context.Context, cfg ConnConfig) (*nats.Conn, error) {
 		}()
 		return nil, ctx.Err()
 	case r := <-done:
-		if r.err != nil {
-			return nil, classifyConnErr(servers, r.err)
-		}
-		return r.nc, nil
+		return r.nc, r.err
 	}
+}
+
+func redactAll(servers []string) string {
+	out := make([]string, len(servers))
+	for i, s := range servers {
+		out[i] = redactURL(s)
+	}
+	return strings.Join(out, ",")
 }
 
 func classifyConnErr(servers []string, err error) error {

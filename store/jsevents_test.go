@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/block"
+	"github.com/jetdag/jetdag/store/server"
 	"github.com/jetdag/jetdag/store/storetest"
 )
 
@@ -297,4 +299,40 @@ func TestUncommittedBatchStoresNothing(t *testing.T) {
 	if err != nil || evs[0].PreviousCID.Defined() || evs[1].Seq != 2 {
 		t.Fatalf("a complete batch afterwards: %v, %v", evs, err)
 	}
+}
+
+// A server that comes up a moment after the client starts is waited for; none at all gives a
+// clear ErrUnreachable once the connect timeout has passed.
+func TestConnectWaitsForServer(t *testing.T) {
+	ctx := context.Background()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err = store.Connect(ctx, store.ConnConfig{Servers: []string{"nats://" + addr}, ConnectTimeout: 600 * time.Millisecond})
+	if !errors.Is(err, store.ErrUnreachable) || !strings.Contains(err.Error(), addr) {
+		t.Fatalf("no server: %v", err)
+	}
+	dir := t.TempDir()
+	started := make(chan *server.Server, 1)
+	go func() {
+		time.Sleep(700 * time.Millisecond)
+		srv, err := server.Start(server.Config{StoreDir: dir, Listen: addr})
+		if err != nil {
+			t.Error(err)
+		}
+		started <- srv
+	}()
+	t.Cleanup(func() {
+		if srv := <-started; srv != nil {
+			srv.Shutdown()
+		}
+	})
+	nc, err := store.Connect(ctx, store.ConnConfig{Servers: []string{"nats://" + addr}, ConnectTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatalf("server starting late: %v", err)
+	}
+	nc.Close()
 }

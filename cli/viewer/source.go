@@ -66,6 +66,7 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 	o, log := r.Options, r.Logger
 	cfg := r.Conn
 	cfg.MaxReconnects = -1 // a window never gives up: it shows that it is reconnecting
+	cfg.ConnectTimeout = max(cfg.ConnectTimeout, time.Minute)
 	if !r.NATSGiven {
 		dir := o.Store
 		if dir == "" {

@@ -27,7 +27,7 @@ type Collector struct {
 	extra []prometheus.Collector
 
 	messages, bytes, firstSeq, lastSeq, subjects, consumers *prometheus.Desc
-	consumerPending, bucketBytes, up                           *prometheus.Desc
+	consumerPending, bucketBytes, up                        *prometheus.Desc
 }
 
 // NewCollector returns a collector for the store behind nc.
