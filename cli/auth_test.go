@@ -3,6 +3,7 @@ package cli_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
 
@@ -45,4 +46,30 @@ func TestRefusedClientExitCode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A producer appending outside its permissions is told that permission was denied (exit 4),
+// although the server only drops the message and the append first times out.
+func TestForbiddenAppendExitCode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the publish timeout")
+	}
+	srv := storetest.StartConfigured(t, func(o *natsserver.Options) {
+		o.Users = []*natsserver.User{
+			{Username: "admin", Password: "admin-pw"},
+			{Username: "producer", Password: "producer-pw", Permissions: &natsserver.Permissions{
+				Publish:   &natsserver.SubjectPermission{Allow: []string{"event.store.customer-1.>", "$JS.API.>", "_INBOX.>", "$KV.event-index.>"}},
+				Subscribe: &natsserver.SubjectPermission{Allow: []string{"_INBOX.>"}},
+			}},
+		}
+	})
+	url := srv.ClientURL()
+	objRunOK(t, url, nil, nil, "--user", "admin", "--password", "admin-pw", "init")
+	objRunOK(t, url, nil, nil, "--user", "producer", "--password", "producer-pw", "append", "--aggregate", "customer-1", "--type", "Created")
+	start := time.Now()
+	_, errs, code := objRun(t, url, nil, "--user", "producer", "--password", "producer-pw", "append", "--aggregate", "customer-2", "--type", "Created")
+	if code != cli.ExitAuth || !strings.Contains(errs, "permission denied") || !strings.Contains(errs, "event.store.customer-2.Created") {
+		t.Fatalf("forbidden append: exit %d, want %d with a permission error naming the subject\n%s", code, cli.ExitAuth, errs)
+	}
+	t.Logf("refused after %s: %s", time.Since(start).Round(time.Millisecond), strings.TrimSpace(errs))
 }

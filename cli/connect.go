@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/nats-io/nats.go"
@@ -26,7 +28,24 @@ func (e *env) connConfig() store.ConnConfig {
 	}
 }
 
-// connect opens a NATS connection with the global connection flags.
+// connect opens a NATS connection with the global connection flags and remembers it, so
+// that a failure can be explained by a permission the server refused on it.
 func (e *env) connect(ctx context.Context) (*nats.Conn, error) {
-	return store.Connect(ctx, e.connConfig())
+	nc, err := store.Connect(ctx, e.connConfig())
+	if err == nil {
+		e.conns = append(e.conns, nc)
+	}
+	return nc, err
+}
+
+// permissionDenied returns the permissions violation the server reported on one of the
+// invocation's connections, or nil. The server drops a forbidden publish and says so only
+// asynchronously, so the command itself fails with a timeout.
+func (e *env) permissionDenied() error {
+	for _, nc := range e.conns {
+		if err := nc.LastError(); errors.Is(err, nats.ErrPermissionViolation) {
+			return fmt.Errorf("%w: %w", store.ErrPermissionDenied, err)
+		}
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
@@ -38,10 +39,19 @@ func (e *env) openEvents(ctx context.Context, replicas int) (*store.JetStreamEve
 		return nil, nil, err
 	}
 	return es, func() {
-		_ = es.Flush(ctx)
+		// Bounded: a publish the server dropped (a permission it refused) is never
+		// acknowledged, and an unbounded flush would wait for it forever.
+		fctx, cancel := context.WithTimeout(ctx, flushTimeout)
+		defer cancel()
+		if err := es.Flush(fctx); err != nil {
+			e.logger.Warn("publishes not all acknowledged when the command ended (a missing index entry is repaired by the next reader)", "err", err)
+		}
 		_ = nc.Drain()
 	}, nil
 }
+
+// flushTimeout bounds the wait for pending index writes when a command ends.
+const flushTimeout = 5 * time.Second
 
 // parseCIDArg parses a CID given by the user (exit 2 when malformed).
 func parseCIDArg(what, s string) (cid.Cid, error) {

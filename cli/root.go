@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
 	"github.com/jetdag/jetdag/store"
@@ -55,6 +56,8 @@ type env struct {
 	args []string
 	// viewer opens the window in-process; nil in the jetdag binary.
 	viewer Viewer
+	// conns are the NATS connections the command opened (see permissionDenied).
+	conns []*nats.Conn
 }
 
 // Main runs the jetdag command line with args and returns the process exit code.
@@ -86,6 +89,9 @@ func RunWithViewer(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	if perr := e.permissionDenied(); perr != nil && !errors.Is(err, store.ErrAuthorization) {
+		err = &ExitError{Code: ExitAuth, Err: fmt.Errorf("%w (%w)", err, perr)}
 	}
 	var quiet silentError
 	if !errors.As(err, &quiet) {
