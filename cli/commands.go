@@ -23,5 +23,6 @@ func commandSet() []func(*env) *cobra.Command {
 		newBenchCmd,  // bench.go
 		newViewCmd,   // view.go
 		newBlockCmd,  // block.go
+		newStatsCmd,  // stats.go
 	}
 }

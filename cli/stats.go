@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
+
+	"github.com/jetdag/jetdag/store"
+)
+
+// statsJSON is the line `jetdag stats` prints.
+type statsJSON struct {
+	// Events is the number of messages in the event stream (rejected ones included).
+	Events uint64 `json:"events"`
+	// Aggregates is the number of distinct aggregate IDs among the stream's subjects.
+	Aggregates int `json:"aggregates"`
+	// StreamBytes is the event stream's size on the server, headers included.
+	StreamBytes uint64 `json:"stream_bytes"`
+	// FirstSeq and LastSeq bound the stream's sequences.
+	FirstSeq uint64 `json:"first_seq"`
+	LastSeq  uint64 `json:"last_seq"`
+	// Objects is the number of entries in the object bucket (blocks: an object is one, a
+	// file one or more); ObjectBytes the bucket's size (chunks and metadata).
+	Objects     int    `json:"objects"`
+	ObjectBytes uint64 `json:"object_bytes"`
+	// Replicas of the event stream.
+	Replicas int `json:"replicas"`
+}
+
+func newStatsCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "stats",
+		Short: "Print the store's size: events, aggregates, objects and bytes, as one JSON line",
+		Long: `stats reads the event stream's and the object bucket's state from the server (no replay,
+nothing is created) and prints one JSON line:
+{"events", "aggregates", "stream_bytes", "first_seq", "last_seq", "objects", "object_bytes",
+"replicas"}. A store that does not exist yet counts as empty.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			nc, err := e.connect(cmd.Context())
+			if err != nil {
+				return storeErr(err)
+			}
+			defer nc.Close()
+			js, err := jetstream.New(nc)
+			if err != nil {
+				return err
+			}
+			st, err := collectStats(cmd.Context(), js)
+			if err != nil {
+				return storeErr(err)
+			}
+			return writeJSON(e.stdout, st)
+		},
+	}
+}
+
+// collectStats reads the counts from stream and bucket info.
+func collectStats(ctx context.Context, js jetstream.JetStream) (statsJSON, error) {
+	var st statsJSON
+	s, err := js.Stream(ctx, store.StreamName)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+	case err != nil:
+		return st, fmt.Errorf("event stream %s: %w", store.StreamName, err)
+	default:
+		// The subject filter makes the server list every subject with its count (paged).
+		info, err := s.Info(ctx, jetstream.WithSubjectFilter(store.StreamSubjects))
+		if err != nil {
+			return st, fmt.Errorf("event stream %s info: %w", store.StreamName, err)
+		}
+		st.Events, st.StreamBytes = info.State.Msgs, info.State.Bytes
+		st.FirstSeq, st.LastSeq = info.State.FirstSeq, info.State.LastSeq
+		st.Replicas = info.Config.Replicas
+		aggs := make(map[string]struct{})
+		for subj := range info.State.Subjects {
+			if agg, _, err := store.ParseSubject(subj); err == nil {
+				aggs[agg] = struct{}{}
+			}
+		}
+		st.Aggregates = len(aggs)
+	}
+	obs, err := js.ObjectStore(ctx, store.ObjectBucket)
+	switch {
+	case errors.Is(err, jetstream.ErrBucketNotFound):
+	case err != nil:
+		return st, fmt.Errorf("object bucket %s: %w", store.ObjectBucket, err)
+	default:
+		status, err := obs.Status(ctx)
+		if err != nil {
+			return st, fmt.Errorf("object bucket %s status: %w", store.ObjectBucket, err)
+		}
+		st.ObjectBytes = status.Size()
+		// Each object has one metadata message, on its own subject.
+		meta := "$O." + store.ObjectBucket + ".M.>"
+		ms, err := js.Stream(ctx, "OBJ_"+store.ObjectBucket)
+		if err != nil {
+			return st, fmt.Errorf("object bucket stream: %w", err)
+		}
+		info, err := ms.Info(ctx, jetstream.WithSubjectFilter(meta))
+		if err != nil {
+			return st, fmt.Errorf("object bucket stream info: %w", err)
+		}
+		st.Objects = len(info.State.Subjects)
+	}
+	return st, nil
+}
