@@ -383,7 +383,7 @@ func TestLeastPrivilege(t *testing.T) {
 			t.Fatalf("%s connects: %v", user, err)
 		}
 		t.Cleanup(nc.Close)
-		es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{PublishTimeout: time.Second, PublishAttempts: 1})
+		es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{PublishTimeout: time.Second, PublishAttempts: 3})
 		if err != nil {
 			t.Fatalf("%s opens the store: %v", user, err)
 		}
