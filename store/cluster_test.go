@@ -118,8 +118,16 @@ func checkChain(t *testing.T, urls []string, agg string, acked []cid.Cid) {
 		t.Fatalf("history: %v", err)
 	}
 	in := make(map[cid.Cid]bool, len(hist))
+	payloads := make(map[string]int, len(hist))
 	for _, ev := range hist {
 		in[ev.CID] = true
+		payloads[string(ev.Payload)]++
+	}
+	// Every append has its own payload: one stored twice was resent as a new event.
+	for p, n := range payloads {
+		if n > 1 {
+			t.Errorf("payload %s is stored %d times", p, n)
+		}
 	}
 	lost := 0
 	for _, c := range acked {
