@@ -403,12 +403,12 @@ func TestLeastPrivilege(t *testing.T) {
 		t.Fatalf("allowed publish reported as denied: %v", err)
 	}
 	_, err = producer.Append(ctx, "customer-2", "CustomerRenamed", []byte(`{}`))
-	if err == nil {
-		t.Fatal("producer appended to another aggregate")
-	}
-	// The server drops a forbidden publish and says so asynchronously: the append times out,
-	// and PermissionDenied tells why.
+	// The server drops a forbidden publish and says so asynchronously on the connection: the
+	// append notices, fails with ErrPermissionDenied naming the subject, and is not resent.
 	const forbidden = "event.store.customer-2.CustomerRenamed"
+	if !errors.Is(err, store.ErrPermissionDenied) || !strings.Contains(err.Error(), forbidden) {
+		t.Fatalf("producer's append to another aggregate: %v, want ErrPermissionDenied naming %s", err, forbidden)
+	}
 	perr := store.PermissionDenied(pnc, forbidden)
 	if !errors.Is(perr, store.ErrPermissionDenied) || !errors.Is(perr, store.ErrAuthorization) ||
 		!strings.Contains(perr.Error(), forbidden) || !strings.Contains(perr.Error(), "permission denied") {
@@ -416,6 +416,10 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 	if err := store.PermissionDenied(pnc, "event.store.customer-3.CustomerRenamed"); err != nil {
 		t.Errorf("a subject never published reported as denied: %v", err)
+	}
+	_, err = producer.AppendBatch(ctx, "customer-2", []store.NewEvent{{EventType: "A"}, {EventType: "B"}})
+	if !errors.Is(err, store.ErrPermissionDenied) {
+		t.Fatalf("producer's batch to another aggregate: %v, want ErrPermissionDenied", err)
 	}
 	hist, herr := admin.History(ctx, "customer-2")
 	if herr != nil || len(hist) != 1 || !hist[0].CID.Equals(other.CID) {
@@ -429,8 +433,8 @@ func TestLeastPrivilege(t *testing.T) {
 	if _, st, err := viewer.Replay(ctx, store.ReplayOptions{}, func(store.Record) error { return nil }); err != nil || st.Events != 2 {
 		t.Fatalf("viewer replay: %+v %v", st, err)
 	}
-	if _, err := viewer.Append(ctx, "customer-1", "X", []byte(`{}`)); err == nil {
-		t.Fatal("read-only viewer appended")
+	if _, err := viewer.Append(ctx, "customer-1", "X", []byte(`{}`)); !errors.Is(err, store.ErrPermissionDenied) {
+		t.Fatalf("read-only viewer's append: %v, want ErrPermissionDenied", err)
 	}
 	if err := store.PermissionDenied(vnc, "event.store.customer-1.X"); !errors.Is(err, store.ErrPermissionDenied) {
 		t.Errorf("viewer's append: PermissionDenied = %v", err)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"sync"
@@ -102,10 +103,6 @@ func StreamConfig(replicas int) jetstream.StreamConfig {
 // missing. An existing stream is updated only when a setting jetdag needs is off, and refused
 // with ErrIncompatibleStream when it cannot be used (other subjects, retention or storage).
 func OpenEvents(ctx context.Context, nc *nats.Conn, cfg EventStoreConfig) (*JetStreamEvents, error) {
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return nil, fmt.Errorf("jetstream: %w", err)
-	}
 	if cfg.Now == nil {
 		cfg.Now = func() int64 { return time.Now().UnixNano() }
 	}
@@ -114,6 +111,12 @@ func OpenEvents(ctx context.Context, nc *nats.Conn, cfg EventStoreConfig) (*JetS
 	}
 	if cfg.PublishAttempts == 0 {
 		cfg.PublishAttempts = 5
+	}
+	// An abandoned asynchronous publish (timed out, or dropped by the server for a
+	// permission) is forgotten by the publisher too, so it never holds memory for good.
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(cfg.PublishTimeout+time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -226,7 +229,14 @@ func (s *JetStreamEvents) AppendBatch(ctx context.Context, aggregateID string, e
 		attempts += max(o.retries, 0)
 	}
 	var lastErr error
-	for range attempts {
+	for attempt := range attempts {
+		if attempt > 0 {
+			// Writers that lost a race back off for a random while, growing with each loss,
+			// so that several writers on one aggregate take turns instead of colliding again.
+			if err := sleepCtx(ctx, conflictBackoff(attempt)); err != nil {
+				return nil, fmt.Errorf("%w (retrying: %w)", lastErr, err)
+			}
+		}
 		head, err := s.head(ctx, aggregateID, false)
 		if err != nil {
 			return nil, err
@@ -250,6 +260,13 @@ func (s *JetStreamEvents) AppendBatch(ctx context.Context, aggregateID string, e
 		}
 	}
 	return nil, lastErr
+}
+
+// conflictBackoff is the random wait before retry n (n >= 1) after a lost race: uniform in
+// [0, 2^n ms), at most 256 ms.
+func conflictBackoff(n int) time.Duration {
+	ceiling := time.Millisecond << min(n, 8)
+	return rand.N(ceiling)
 }
 
 func validateBatch(aggregateID string, evs []NewEvent) error {
@@ -323,7 +340,9 @@ func (s *JetStreamEvents) head(ctx context.Context, aggregateID string, fresh bo
 	if ok && !fresh {
 		return cached, nil
 	}
-	msg, err := s.stream.GetLastMsgForSubject(ctx, AggregateFilter(aggregateID))
+	actx, cancel := context.WithTimeout(ctx, s.cfg.PublishTimeout)
+	msg, err := s.stream.GetLastMsgForSubject(actx, AggregateFilter(aggregateID))
+	cancel()
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		h := headRef{}
 		s.setHead(aggregateID, h)
@@ -343,15 +362,51 @@ func (s *JetStreamEvents) head(ctx context.Context, aggregateID string, fresh bo
 			return h, nil
 		}
 	}
+	var h headRef
+	if ok {
+		// Several messages since the known head (another writer's run, or junk): read only
+		// those, extending the known valid chain, never the whole chain again.
+		h, err = s.extend(ctx, aggregateID, cached)
+	} else {
+		h, err = s.chainHead(ctx, aggregateID)
+	}
+	if err != nil {
+		return headRef{}, err
+	}
+	h.last = max(h.last, msg.Sequence)
+	s.setHead(aggregateID, h)
+	return h, nil
+}
+
+// chainHead reads the aggregate's whole chain and returns its head.
+func (s *JetStreamEvents) chainHead(ctx context.Context, aggregateID string) (headRef, error) {
 	chain, err := s.chain(ctx, aggregateID)
 	if err != nil {
 		return headRef{}, err
 	}
-	h := headRef{last: msg.Sequence}
+	var h headRef
 	if n := len(chain); n > 0 {
-		h.cid, h.seq = chain[n-1].CID, chain[n-1].Seq
+		h.cid, h.seq, h.last = chain[n-1].CID, chain[n-1].Seq, chain[n-1].Seq
 	}
-	s.setHead(aggregateID, h)
+	return h, nil
+}
+
+// extend follows the aggregate's chain from a head known to be valid through the messages
+// stored after from.last, and returns the new head; last is the highest sequence read.
+func (s *JetStreamEvents) extend(ctx context.Context, aggregateID string, from headRef) (headRef, error) {
+	h := from
+	err := s.read(ctx, []string{AggregateFilter(aggregateID)}, from.last+1, func(m jetstream.Msg, seq uint64) error {
+		h.last = max(h.last, seq)
+		ev, c, err := verifyStandalone(m.Subject(), m.Headers(), m.Data())
+		if err != nil || ev.AggregateID != aggregateID || !ev.PreviousCID.Equals(h.cid) || !s.parentsBefore(ctx, ev, seq) {
+			return nil // not part of the chain
+		}
+		h.cid, h.seq = c, seq
+		return nil
+	})
+	if err != nil {
+		return headRef{}, fmt.Errorf("read the new events of %q: %w", aggregateID, err)
+	}
 	return h, nil
 }
 
@@ -495,17 +550,34 @@ func (s *JetStreamEvents) publishAwait(ctx context.Context, m *nats.Msg) (*jetst
 	}
 	t := time.NewTimer(s.cfg.PublishTimeout)
 	defer t.Stop()
-	select {
-	case ack := <-f.Ok():
-		return ack, nil
-	case err := <-f.Err():
-		return nil, err
-	case <-t.C:
-		return nil, context.DeadlineExceeded
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	// The server drops a forbidden publish and only says so on the connection: look for
+	// that while the ack is late, so a forbidden append fails at once and is not resent.
+	probe := time.NewTimer(permissionProbe)
+	defer probe.Stop()
+	for {
+		select {
+		case ack := <-f.Ok():
+			return ack, nil
+		case err := <-f.Err():
+			return nil, err
+		case <-probe.C:
+			if err := PermissionDenied(s.nc, m.Subject); err != nil {
+				return nil, err
+			}
+			probe.Reset(permissionProbe)
+		case <-t.C:
+			if err := PermissionDenied(s.nc, m.Subject); err != nil {
+				return nil, err
+			}
+			return nil, context.DeadlineExceeded
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 }
+
+// permissionProbe is how often a publish whose ack is late checks for a permissions violation.
+const permissionProbe = 100 * time.Millisecond
 
 // publishBatch publishes msgs as one JetStream atomic batch.
 func (s *JetStreamEvents) publishBatch(ctx context.Context, msgs []*nats.Msg, stored []*StoredEvent) (uint64, error) {
@@ -550,8 +622,36 @@ func (s *JetStreamEvents) sendBatch(ctx context.Context, msgs []*nats.Msg) (uint
 	}
 	pctx, cancel := context.WithTimeout(ctx, s.cfg.PublishTimeout)
 	defer cancel()
+	denied := func() error {
+		for _, m := range msgs {
+			if err := PermissionDenied(s.nc, m.Subject); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// As in publishAwait: a forbidden batch is dropped without an answer, so stop waiting
+	// as soon as the connection reports the violation.
+	go func() {
+		t := time.NewTicker(permissionProbe)
+		defer t.Stop()
+		for {
+			select {
+			case <-pctx.Done():
+				return
+			case <-t.C:
+				if denied() != nil {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
 	resp, err := s.nc.RequestMsgWithContext(pctx, msgs[len(msgs)-1])
 	if err != nil {
+		if perr := denied(); perr != nil {
+			return 0, perr
+		}
 		return 0, err
 	}
 	var ack struct {

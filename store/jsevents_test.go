@@ -336,3 +336,53 @@ func TestConnectWaitsForServer(t *testing.T) {
 	}
 	nc.Close()
 }
+
+// A writer whose cached head is several events old (another process appended a run, with
+// junk and a fork among it) loses the race once, catches up from the new messages alone, and
+// chains its event on the real head.
+func TestStaleWriterCatchesUp(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	a, b := openJS(t, srv), openJS(t, srv)
+	first, err := a.Append(ctx, "acct", "Opened", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := jetstream.New(srv.Connect(t))
+	var last *store.StoredEvent
+	for i := range 5 {
+		if last, err = b.Append(ctx, "acct", "Credited", []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+		// A fork on the first event, and junk, between B's events.
+		fork := block.Event{AggregateID: "acct", EventType: "Debited", PreviousCID: first.CID, Timestamp: int64(i + 1)}
+		m, _, err := store.EventMessage(&fork)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := js.PublishMsg(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := js.Publish(ctx, "event.store.acct.Junk", []byte{0xff}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Without retries the stale writer is told of the conflict and the real head.
+	_, err = a.Append(ctx, "acct", "Closed", nil)
+	var ce *store.ConflictError
+	if !errors.As(err, &ce) || !ce.Head.Equals(last.CID) {
+		t.Fatalf("stale append: %v, want a conflict naming head %s", err, last.CID)
+	}
+	// Its next append, and a retried one from another stale state, continue the chain.
+	got, err := a.AppendEvent(ctx, store.NewEvent{AggregateID: "acct", EventType: "Closed"}, store.WithRetries(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.PreviousCID.Equals(last.CID) {
+		t.Fatalf("chained on %s, want %s", got.PreviousCID, last.CID)
+	}
+	hist, err := b.History(ctx, "acct")
+	if err != nil || len(hist) != 7 || !hist[6].CID.Equals(got.CID) {
+		t.Fatalf("history: %d events, %v", len(hist), err)
+	}
+}
