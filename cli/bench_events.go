@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -129,7 +130,8 @@ with several they run on --workers goroutines and the baseline is raw async publ
 			// The baseline and jetdag run in alternating rounds, so that a busy machine slows
 			// both alike; the rates are totals over the rounds.
 			const rounds = 10
-			var evTime, baseTime time.Duration
+			var evTime, baseTime, checkedTime time.Duration
+			checked := newCheckedPublisher(js, "jetdag-bench.raw-"+run+".chk", aggregates, workers)
 			mode := "sequential"
 			if aggregates > 1 {
 				mode = "concurrent"
@@ -151,6 +153,9 @@ with several they run on --workers goroutines and the baseline is raw async publ
 			} else if err := concurrentAppends(ctx, es, aggs, aggregates, aggregates, payload); err != nil {
 				return err
 			}
+			if err := checked.run(ctx, rawBody, aggregates); err != nil {
+				return err
+			}
 			for r := range rounds {
 				chunk := events/rounds + boolInt(r < events%rounds)
 				t0 := time.Now()
@@ -169,12 +174,19 @@ with several they run on --workers goroutines and the baseline is raw async publ
 					return err
 				}
 				evTime += time.Since(t0)
+				t0 = time.Now()
+				if err := checked.run(ctx, rawBody, chunk); err != nil {
+					return err
+				}
+				checkedTime += time.Since(t0)
 			}
 			evRate := float64(events) / evTime.Seconds()
 			baseRate := float64(events) / baseTime.Seconds()
+			checkedRate := float64(events) / checkedTime.Seconds()
 			return writeJSON(e.stdout, map[string]any{
 				"mode": mode, "events": events, "aggregates": aggregates, "size": size, "workers": workers,
 				"events_per_s": round(evRate), "baseline_msgs_per_s": round(baseRate), "ratio": round3(evRate / baseRate),
+				"checked_baseline_msgs_per_s": round(checkedRate), "checked_ratio": round3(evRate / checkedRate),
 			})
 		},
 	}
@@ -278,6 +290,59 @@ func rawPublish(ctx context.Context, js jetstream.JetStream, subj string, body [
 		}
 	}
 	return nil
+}
+
+// checkedPublisher is the second baseline: raw JetStream messages of the same size that ask
+// the server for what an append asks (a Nats-Msg-Id for the duplicate window, and the
+// expected last sequence of a per-aggregate wildcard filter), each waited for because the
+// next one on its aggregate must name its sequence. It shows how much of the gap to plain
+// publishing is the server's checking rather than jetdag's client.
+type checkedPublisher struct {
+	js      jetstream.JetStream
+	prefix  string
+	workers int
+	last    []uint64 // per aggregate; a worker owns aggregates w, w+workers, …
+	sent    atomic.Int64
+}
+
+func newCheckedPublisher(js jetstream.JetStream, prefix string, aggregates, workers int) *checkedPublisher {
+	if aggregates == 1 {
+		workers = 1
+	}
+	return &checkedPublisher{js: js, prefix: prefix, workers: min(workers, aggregates), last: make([]uint64, aggregates)}
+}
+
+// run publishes n messages spread over the aggregates.
+func (c *checkedPublisher) run(ctx context.Context, body []byte, n int) error {
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	errs := make([]error, c.workers)
+	for w := range c.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []int
+			for a := w; a < len(c.last); a += c.workers {
+				mine = append(mine, a)
+			}
+			for i := 0; next.Add(1) <= int64(n); i++ {
+				a := mine[i%len(mine)]
+				agg := c.prefix + "." + strconv.Itoa(a)
+				m := &nats.Msg{Subject: agg + ".BenchEvent", Data: body, Header: nats.Header{}}
+				m.Header.Set(jetstream.MsgIDHeader, c.prefix+"-"+strconv.FormatInt(c.sent.Add(1), 10))
+				m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(c.last[a], 10))
+				m.Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", agg+".*")
+				ack, err := c.js.PublishMsg(ctx, m)
+				if err != nil {
+					errs[w] = fmt.Errorf("checked baseline publish: %w", err)
+					return
+				}
+				c.last[a] = ack.Sequence
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // concurrentAppends appends n events over aggs from workers goroutines; each worker owns the

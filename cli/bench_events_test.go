@@ -1,0 +1,64 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+
+	"github.com/jetdag/jetdag/cli"
+)
+
+// bench append and bench replay run on their own embedded server and print every figure
+// with its baselines; the ratios are the quotients of the figures they print.
+func TestBenchAppendAndReplay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts servers and appends thousands of events")
+	}
+	for _, args := range [][]string{
+		{"append", "--events", "200"},
+		{"append", "--aggregates", "20", "--workers", "8", "--events", "400"},
+	} {
+		out, errs, code := runBench(t, args...)
+		if code != cli.ExitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		var r struct {
+			Mode                    string
+			Events                  int
+			EventsPerS              float64 `json:"events_per_s"`
+			BaselineMsgsPerS        float64 `json:"baseline_msgs_per_s"`
+			Ratio                   float64
+			CheckedBaselineMsgsPerS float64 `json:"checked_baseline_msgs_per_s"`
+			CheckedRatio            float64 `json:"checked_ratio"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("%v printed %q: %v", args, out, err)
+		}
+		if r.Events == 0 || r.EventsPerS <= 0 || r.BaselineMsgsPerS <= 0 || r.CheckedBaselineMsgsPerS <= 0 {
+			t.Fatalf("%v: %+v", args, r)
+		}
+		if math.Abs(r.Ratio-r.EventsPerS/r.BaselineMsgsPerS) > 0.01 || math.Abs(r.CheckedRatio-r.EventsPerS/r.CheckedBaselineMsgsPerS) > 0.01 {
+			t.Errorf("%v: ratios do not match the figures: %+v", args, r)
+		}
+		want := map[bool]string{true: "sequential", false: "concurrent"}[len(args) == 3]
+		if r.Mode != want {
+			t.Errorf("%v: mode %q, want %q", args, r.Mode, want)
+		}
+	}
+	out, errs, code := runBench(t, "replay", "--events", "3000", "--aggregates", "30")
+	if code != cli.ExitOK {
+		t.Fatalf("replay: exit %d: %s", code, errs)
+	}
+	var r struct {
+		Events, Rejected, Aggregates int
+		EventsPerS                   float64 `json:"events_per_s"`
+		BaselineMsgsPerS             float64 `json:"baseline_msgs_per_s"`
+		IndexBytesPerEvent           float64 `json:"index_bytes_per_event"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("replay printed %q: %v", out, err)
+	}
+	if r.Events != 3000 || r.Rejected != 0 || r.Aggregates != 30 || r.EventsPerS <= 0 || r.BaselineMsgsPerS <= 0 || r.IndexBytesPerEvent <= 0 {
+		t.Fatalf("replay: %+v", r)
+	}
+}
