@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -155,6 +156,51 @@ func (c *Cluster) WaitJetStream(limit time.Duration) {
 		}
 		nc.Close()
 	}
+	// Placement needs the meta leader to see every running peer as current; until it does
+	// an R3 stream is refused with "no suitable peers for placement".
+	running := 0
+	for _, nd := range c.Nodes {
+		if nd.Server != nil {
+			running++
+		}
+	}
+	for {
+		ready, why := c.metaReady(running)
+		if ready {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("JetStream meta group not ready after %s: %s", limit, why)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// metaReady reports whether some running node knows a meta leader that sees running-1 other
+// peers, all current and online.
+func (c *Cluster) metaReady(running int) (bool, string) {
+	why := "no running node"
+	for _, nd := range c.Nodes {
+		if nd.Server == nil {
+			continue
+		}
+		info, err := nd.Server.NATS().Jsz(&natsserver.JSzOptions{})
+		if err != nil || info.Meta == nil || info.Meta.Leader != nd.Name {
+			why = "no meta leader yet"
+			continue // ask the leader: only it tracks its followers' state
+		}
+		current := 0
+		for _, p := range info.Meta.Replicas {
+			if p.Current && !p.Offline {
+				current++
+			}
+		}
+		if current >= running-1 {
+			return true, ""
+		}
+		return false, fmt.Sprintf("meta leader %s sees %d of %d peers current", nd.Name, current, running-1)
+	}
+	return false, why
 }
 
 // FreePorts returns n distinct free loopback TCP ports, found by listening on port 0.
