@@ -126,6 +126,9 @@ func toEventJSON(ev *store.StoredEvent) eventJSON {
 }
 
 func isTerminal(f any) bool {
+	if lw, ok := f.(*lockedWriter); ok {
+		f = lw.w
+	}
 	if file, ok := f.(*os.File); ok {
 		return term.IsTerminal(int(file.Fd()))
 	}

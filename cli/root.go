@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/nats-io/nats.go"
@@ -80,6 +81,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // RunWithViewer is MainWithViewer with an explicit context.
 func RunWithViewer(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, v Viewer) int {
+	// Logs come from NATS callbacks and progress bars on other goroutines: writes to the
+	// streams are serialised, so a caller's plain buffer is safe.
+	stdout, stderr = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, args: args, viewer: v}
 	root := newRootCmd(e)
 	root.SetArgs(args)
@@ -173,4 +177,16 @@ func wrapArgs(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		wrapArgs(sub)
 	}
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

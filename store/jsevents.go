@@ -66,7 +66,8 @@ type EventStoreConfig struct {
 // any number of processes may append to the same stream.
 type JetStreamEvents struct {
 	nc         *nats.Conn
-	js         jetstream.JetStream
+	js         jetstream.JetStream // reads, index writes
+	pub        jetstream.JetStream // appends
 	stream     jetstream.Stream
 	index      jetstream.KeyValue
 	cfg        EventStoreConfig
@@ -112,9 +113,14 @@ func OpenEvents(ctx context.Context, nc *nats.Conn, cfg EventStoreConfig) (*JetS
 	if cfg.PublishAttempts == 0 {
 		cfg.PublishAttempts = 5
 	}
-	// An abandoned asynchronous publish (timed out, or dropped by the server for a
-	// permission) is forgotten by the publisher too, so it never holds memory for good.
-	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(cfg.PublishTimeout+time.Second))
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	// Appends have a publisher of their own, so that Flush waits for index writes only and
+	// not for an append abandoned after a timeout or a permission refusal; such a publish
+	// is forgotten by the publisher too, so it never holds memory for good.
+	pub, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(cfg.PublishTimeout+time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
@@ -141,7 +147,7 @@ func OpenEvents(ctx context.Context, nc *nats.Conn, cfg EventStoreConfig) (*JetS
 		mp = 1 << 20
 	}
 	return &JetStreamEvents{
-		nc: nc, js: js, stream: stream, index: index, cfg: cfg, log: log, maxPayload: mp,
+		nc: nc, js: js, pub: pub, stream: stream, index: index, cfg: cfg, log: log, maxPayload: mp,
 		heads: make(map[string]headRef), known: make(map[digestKey]uint64),
 	}, nil
 }
@@ -531,6 +537,9 @@ func (s *JetStreamEvents) publishOne(ctx context.Context, m *nats.Msg) (uint64, 
 		if err == nil {
 			return ack.Sequence, nil
 		}
+		if errors.Is(err, ErrPermissionDenied) {
+			return 0, err // it names the subject already
+		}
 		if !retryable(ctx, err) {
 			return 0, fmt.Errorf("publish %s: %w", m.Subject, err)
 		}
@@ -544,7 +553,7 @@ func (s *JetStreamEvents) publishOne(ctx context.Context, m *nats.Msg) (uint64, 
 func (s *JetStreamEvents) publishAwait(ctx context.Context, m *nats.Msg) (*jetstream.PubAck, error) {
 	// A message is handed to the async publisher once: it holds it until acked or failed.
 	cp := &nats.Msg{Subject: m.Subject, Header: m.Header, Data: m.Data}
-	f, err := s.js.PublishMsgAsync(cp)
+	f, err := s.pub.PublishMsgAsync(cp)
 	if err != nil {
 		return nil, err
 	}
@@ -605,6 +614,9 @@ func (s *JetStreamEvents) publishBatch(ctx context.Context, msgs []*nats.Msg, st
 			if last, gerr := s.Get(ctx, stored[len(stored)-1].CID); gerr == nil {
 				return last.Seq, nil
 			}
+			return 0, fmt.Errorf("atomic batch: %w", err)
+		}
+		if errors.Is(err, ErrPermissionDenied) {
 			return 0, fmt.Errorf("atomic batch: %w", err)
 		}
 		if !retryable(ctx, err) {
