@@ -3,8 +3,10 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ipfs/go-cid"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Sentinel errors; test for them with errors.Is.
@@ -26,6 +28,9 @@ var (
 	ErrIncompatibleStream = errors.New("incompatible existing stream")
 	// ErrInvalidInput means an argument breaks the format's rules (empty aggregate ID, …).
 	ErrInvalidInput = errors.New("invalid input")
+	// ErrStorageFull means the server refused to store: JetStream's storage limits (server,
+	// account or stream) are reached. Nothing of the refused append or put was kept.
+	ErrStorageFull = errors.New("server storage full")
 	// ErrNotFile means an object holds a structured value where file content was asked for.
 	ErrNotFile = errors.New("not file content")
 )
@@ -52,3 +57,30 @@ func (e *ConflictError) Error() string {
 
 // Is makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// JetStream error codes that mean the server has no room left.
+const (
+	errCodeAccountResources = 10002 // resource limits exceeded for account
+	errCodeInsufficient     = 10023 // insufficient resources
+	errCodeNoStorage        = 10047 // insufficient storage resources available
+	errCodeNoMemory         = 10028 // insufficient memory resources available
+	errCodeStoreFailed      = 10077 // storing failed; the description says why
+)
+
+// storageFull wraps err with ErrStorageFull when the server refused it for lack of room.
+func storageFull(err error) error {
+	var apiErr *jetstream.APIError
+	if err == nil || !errors.As(err, &apiErr) {
+		return err
+	}
+	switch apiErr.ErrorCode {
+	case errCodeAccountResources, errCodeInsufficient, errCodeNoStorage, errCodeNoMemory:
+		return fmt.Errorf("%w: %w", ErrStorageFull, err)
+	case errCodeStoreFailed:
+		d := strings.ToLower(apiErr.Description)
+		if strings.Contains(d, "maximum bytes") || strings.Contains(d, "maximum messages") || strings.Contains(d, "no space") {
+			return fmt.Errorf("%w: %w", ErrStorageFull, err)
+		}
+	}
+	return err
+}

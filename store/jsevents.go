@@ -541,7 +541,7 @@ func (s *JetStreamEvents) publishOne(ctx context.Context, m *nats.Msg) (uint64, 
 			return 0, err // it names the subject already
 		}
 		if !retryable(ctx, err) {
-			return 0, fmt.Errorf("publish %s: %w", m.Subject, err)
+			return 0, fmt.Errorf("publish %s: %w", m.Subject, storageFull(err))
 		}
 	}
 	return 0, fmt.Errorf("publish %s: gave up after %d attempts: %w", m.Subject, s.cfg.PublishAttempts, err)
@@ -620,7 +620,7 @@ func (s *JetStreamEvents) publishBatch(ctx context.Context, msgs []*nats.Msg, st
 			return 0, fmt.Errorf("atomic batch: %w", err)
 		}
 		if !retryable(ctx, err) {
-			return 0, fmt.Errorf("atomic batch: %w", err)
+			return 0, fmt.Errorf("atomic batch: %w", storageFull(err))
 		}
 	}
 	return 0, fmt.Errorf("atomic batch: gave up after %d attempts: %w", s.cfg.PublishAttempts, err)

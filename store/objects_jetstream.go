@@ -377,7 +377,7 @@ func (s *JetStreamObjects) putBlock(ctx context.Context, c cid.Cid, data []byte,
 		md[k] = v
 	}
 	if _, err := s.bucket.Put(ctx, jetstream.ObjectMeta{Name: name, Metadata: md}, bytes.NewReader(data)); err != nil {
-		return fmt.Errorf("store block %s: %w", name, err)
+		return fmt.Errorf("store block %s: %w", name, storageFull(err))
 	}
 	return nil
 }
