@@ -29,6 +29,7 @@ type ViewOptions struct {
 	Height     int
 	ColorBy    string // kind, aggregate or type
 	Metrics    string // serve Prometheus metrics on this address
+	Replicas   int    // replicas of the stream, index and bucket when the viewer creates them
 }
 
 // ViewRequest is everything the window needs from the command line.
@@ -88,6 +89,7 @@ prints {"screenshot":FILE,"frames":N} and exits: for CI under Xvfb and for bug r
 	f.IntVar(&o.Height, "height", 800, "window height in pixels")
 	f.StringVar(&o.ColorBy, "color-by", "kind", "colour events by kind, aggregate or type (the c key cycles)")
 	f.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics (the store's and the window's bridge lag) on HOST:PORT")
+	f.IntVar(&o.Replicas, "replicas", 1, "replicas of the event stream, index and object bucket when the viewer creates them (on a cluster: 3)")
 	return cmd
 }
 
@@ -108,6 +110,8 @@ func (o ViewOptions) check() error {
 		return badInputf("--color-by %q: want kind, aggregate or type", o.ColorBy)
 	}
 	switch {
+	case o.Replicas < 1 || o.Replicas > 5:
+		return badInputf("--replicas %d: want 1 to 5", o.Replicas)
 	case o.MaxNodes < 0:
 		return badInputf("--max-nodes %d: want 0 (unbounded) or more", o.MaxNodes)
 	case o.Frames < 0:

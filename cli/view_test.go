@@ -31,6 +31,7 @@ func TestViewRejectsBadFlags(t *testing.T) {
 		want string
 	}{
 		{"unknown colour mode", []string{"--color-by", "rainbow"}, "--color-by"},
+		{"replicas out of range", []string{"--replicas", "7"}, "--replicas"},
 		{"negative max nodes", []string{"--max-nodes", "-1"}, "--max-nodes"},
 		{"negative frames", []string{"--frames", "-3"}, "--frames"},
 		{"tiny window", []string{"--width", "10"}, "--width"},
@@ -52,7 +53,7 @@ func TestRootRunsView(t *testing.T) {
 	var out, errOut bytes.Buffer
 	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}
 	root := newRootCmd(e) // it makes the bare command run the view
-	for _, flag := range []string{"demo", "kiosk", "max-nodes", "screenshot", "frames", "color-by", "store"} {
+	for _, flag := range []string{"demo", "kiosk", "max-nodes", "screenshot", "frames", "color-by", "store", "replicas"} {
 		if root.Flags().Lookup(flag) == nil {
 			t.Errorf("bare jetdag lacks --%s", flag)
 		}

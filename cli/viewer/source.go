@@ -97,12 +97,12 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 		return nil, nil, err
 	}
 	closers = append(closers, nc.Close)
-	events, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: log, FeedMemory: feedMemory})
+	events, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: log, FeedMemory: feedMemory, Replicas: o.Replicas})
 	if err != nil {
 		closeAll()
 		return nil, nil, err
 	}
-	objects, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{Logger: log, EventExists: events.Exists})
+	objects, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{Logger: log, EventExists: events.Exists, Replicas: o.Replicas})
 	if err != nil {
 		closeAll()
 		return nil, nil, err
