@@ -120,6 +120,12 @@ func TestServeThreeNodeCluster(t *testing.T) {
 	if info, err := st.Info(ctx); err != nil || info.Config.Replicas != 3 || info.Cluster == nil || len(info.Cluster.Replicas) != 2 {
 		t.Fatalf("stream after init --replicas 3: %+v %v", info, err)
 	}
+	for _, name := range store.StoreStreams[1:] { // the index and the object bucket too
+		s, err := js.Stream(ctx, name)
+		if err != nil || s.CachedInfo().Config.Replicas != 3 {
+			t.Fatalf("%s after init --replicas 3: %v", name, err)
+		}
+	}
 	var a, b appended
 	objRunOK(t, all, nil, &a, "append", "--aggregate", "acct-1", "--type", "Opened")
 	objRunOK(t, urls[2], nil, &b, "append", "--aggregate", "acct-1", "--type", "Credited", "--expect-head", a.CID)

@@ -205,19 +205,32 @@ func newInitCmd(e *env) *cobra.Command {
 	var replicas int
 	cmd := &cobra.Command{
 		Use:   "init",
-		Short: "Create (or bring up to date) the event stream and its index bucket",
-		Args:  cobra.NoArgs,
+		Short: "Create the event stream, its CID index and the object bucket, or set their replicas",
+		Long: `init creates what a jetdag store needs on the server (the event stream, the CID index
+bucket and the object bucket) with --replicas replicas, and brings an existing store to that
+many replicas (JetStream copies the data; on a cluster the peers must be up). It prints
+{"stream", "index", "bucket", "replicas", "before"}, before holding each stream's replicas as
+init found them (the requested number for what it created).`,
+		Example: `  jetdag init
+  jetdag --nats nats://n1:4222,nats://n2:4222,nats://n3:4222 init --replicas 3`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if replicas < 1 || replicas > 5 {
 				return badInputf("--replicas %d: want 1 to 5", replicas)
 			}
-			es, closeFn, err := e.openEvents(cmd.Context(), replicas)
+			nc, err := e.connect(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer closeFn()
-			_ = es
-			return writeJSON(e.stdout, map[string]any{"stream": store.StreamName, "index": store.IndexBucket, "replicas": replicas})
+			defer nc.Close()
+			before, err := store.ScaleReplicas(cmd.Context(), nc, replicas)
+			if err != nil {
+				return err
+			}
+			return writeJSON(e.stdout, map[string]any{
+				"stream": store.StreamName, "index": store.IndexBucket, "bucket": store.ObjectBucket,
+				"replicas": replicas, "before": before,
+			})
 		},
 	}
 	cmd.Flags().IntVar(&replicas, "replicas", 1, "number of replicas (1, 3 or 5 on a cluster)")

@@ -274,3 +274,59 @@ func TestClusterClientsReconnectToSurvivors(t *testing.T) {
 	}
 	t.Logf("connected to %s, stopped it, reconnected to %s", first, now)
 }
+
+// ScaleReplicas (jetdag init --replicas) brings a single-replica store on a cluster to three
+// replicas, keeping its events, and is a no-op when run again.
+func TestScaleReplicas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three-node cluster")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c := storetest.StartCluster(t, 3)
+	nc, err := store.Connect(ctx, store.ConnConfig{Servers: c.URLs()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	before, err := store.ScaleReplicas(ctx, nc, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range store.StoreStreams {
+		if before[name] != 1 {
+			t.Fatalf("created %s with %d replicas, want 1", name, before[name])
+		}
+	}
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := es.Append(ctx, "scaled", "Opened", []byte("kept"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before, err = store.ScaleReplicas(ctx, nc, 3); err != nil {
+		t.Fatal(err)
+	}
+	if before[store.StreamName] != 1 {
+		t.Fatalf("before scaling: %v", before)
+	}
+	js, _ := jetstream.New(nc)
+	for _, name := range store.StoreStreams {
+		s, err := js.Stream(ctx, name)
+		if err != nil || s.CachedInfo().Config.Replicas != 3 {
+			t.Fatalf("%s after scaling: %v", name, err)
+		}
+	}
+	if before, err = store.ScaleReplicas(ctx, nc, 3); err != nil || before[store.StreamName] != 3 {
+		t.Fatalf("second scale to 3: %v %v", before, err)
+	}
+	got, err := es.Get(ctx, ev.CID)
+	if err != nil || string(got.Payload) != "kept" {
+		t.Fatalf("event after scaling: %v %v", got, err)
+	}
+	if _, err := store.ScaleReplicas(ctx, nc, 7); !errors.Is(err, store.ErrInvalidInput) {
+		t.Fatalf("7 replicas: %v", err)
+	}
+}
