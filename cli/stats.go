@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
@@ -28,6 +30,23 @@ type statsJSON struct {
 	ObjectBytes uint64 `json:"object_bytes"`
 	// Replicas of the event stream.
 	Replicas int `json:"replicas"`
+	// Consumers are the durable consumers reading the event stream (your projections and
+	// services), each with its lag. jetdag's own readers are ordered consumers that leave
+	// nothing behind, so they are not listed.
+	Consumers []consumerJSON `json:"consumers"`
+}
+
+// consumerJSON is one durable consumer's lag.
+type consumerJSON struct {
+	Name string `json:"name"`
+	// Pending is how many stream messages the consumer has yet to receive (its lag).
+	Pending uint64 `json:"num_pending"`
+	// AckPending is how many it received and has not acknowledged.
+	AckPending int `json:"num_ack_pending"`
+	// Redelivered is how many messages are being delivered again.
+	Redelivered int `json:"num_redelivered"`
+	// Delivered is the last stream sequence delivered to it.
+	Delivered uint64 `json:"delivered_seq"`
 }
 
 func newStatsCmd(e *env) *cobra.Command {
@@ -37,7 +56,9 @@ func newStatsCmd(e *env) *cobra.Command {
 		Long: `stats reads the event stream's and the object bucket's state from the server (no replay,
 nothing is created) and prints one JSON line:
 {"events", "aggregates", "stream_bytes", "first_seq", "last_seq", "objects", "object_bytes",
-"replicas"}. A store that does not exist yet counts as empty.`,
+"replicas", "consumers"}. consumers lists every durable consumer of the event stream with its
+lag: {"name", "num_pending" (messages it has yet to receive), "num_ack_pending",
+"num_redelivered", "delivered_seq"}. A store that does not exist yet counts as empty.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			nc, err := e.connect(cmd.Context())
@@ -82,6 +103,23 @@ func collectStats(ctx context.Context, js jetstream.JetStream) (statsJSON, error
 			}
 		}
 		st.Aggregates = len(aggs)
+		consumers := s.ListConsumers(ctx)
+		for ci := range consumers.Info() {
+			if ci.Config.Durable == "" {
+				continue
+			}
+			st.Consumers = append(st.Consumers, consumerJSON{
+				Name: ci.Name, Pending: ci.NumPending, AckPending: ci.NumAckPending,
+				Redelivered: ci.NumRedelivered, Delivered: ci.Delivered.Stream,
+			})
+		}
+		if err := consumers.Err(); err != nil {
+			return st, fmt.Errorf("list consumers of %s: %w", store.StreamName, err)
+		}
+		slices.SortFunc(st.Consumers, func(a, b consumerJSON) int { return strings.Compare(a.Name, b.Name) })
+	}
+	if st.Consumers == nil {
+		st.Consumers = []consumerJSON{}
 	}
 	obs, err := js.ObjectStore(ctx, store.ObjectBucket)
 	switch {

@@ -27,7 +27,7 @@ type Collector struct {
 	extra []prometheus.Collector
 
 	messages, bytes, firstSeq, lastSeq, subjects, consumers *prometheus.Desc
-	consumerPending, bucketBytes, up                        *prometheus.Desc
+	consumerPending, consumerAckPending, bucketBytes, up    *prometheus.Desc
 }
 
 // NewCollector returns a collector for the store behind nc.
@@ -40,22 +40,23 @@ func NewCollector(nc *nats.Conn) (*Collector, error) {
 		return prometheus.NewDesc("jetdag_"+name, help, labels, nil)
 	}
 	return &Collector{
-		js:              js,
-		messages:        d("stream_messages", "Messages in the event-store stream (events and rejected messages)."),
-		bytes:           d("stream_bytes", "Bytes stored by the event-store stream."),
-		firstSeq:        d("stream_first_seq", "First sequence of the event-store stream."),
-		lastSeq:         d("stream_last_seq", "Last sequence of the event-store stream."),
-		subjects:        d("stream_subjects", "Distinct subjects (aggregate and event type pairs) in the stream."),
-		consumers:       d("stream_consumers", "Consumers reading the event-store stream."),
-		consumerPending: d("consumer_pending", "Messages a durable consumer of the stream has yet to receive.", "consumer"),
-		bucketBytes:     d("object_bucket_bytes", "Bytes stored by the object-store bucket."),
-		up:              d("up", "1 when JetStream answered this scrape."),
+		js:                 js,
+		messages:           d("stream_messages", "Messages in the event-store stream (events and rejected messages)."),
+		bytes:              d("stream_bytes", "Bytes stored by the event-store stream."),
+		firstSeq:           d("stream_first_seq", "First sequence of the event-store stream."),
+		lastSeq:            d("stream_last_seq", "Last sequence of the event-store stream."),
+		subjects:           d("stream_subjects", "Distinct subjects (aggregate and event type pairs) in the stream."),
+		consumers:          d("stream_consumers", "Consumers reading the event-store stream."),
+		consumerPending:    d("consumer_pending", "Messages a durable consumer of the stream has yet to receive.", "consumer"),
+		consumerAckPending: d("consumer_ack_pending", "Messages a durable consumer received and has not acknowledged.", "consumer"),
+		bucketBytes:        d("object_bucket_bytes", "Bytes stored by the object-store bucket."),
+		up:                 d("up", "1 when JetStream answered this scrape."),
 	}, nil
 }
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.messages, c.bytes, c.firstSeq, c.lastSeq, c.subjects, c.consumers, c.consumerPending, c.bucketBytes, c.up} {
+	for _, d := range []*prometheus.Desc{c.messages, c.bytes, c.firstSeq, c.lastSeq, c.subjects, c.consumers, c.consumerPending, c.consumerAckPending, c.bucketBytes, c.up} {
 		ch <- d
 	}
 }
@@ -88,6 +89,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for ci := range s.ListConsumers(ctx).Info() {
 		if ci.Config.Durable != "" {
 			gauge(c.consumerPending, float64(ci.NumPending), ci.Name)
+			gauge(c.consumerAckPending, float64(ci.NumAckPending), ci.Name)
 		}
 	}
 	if os, err := c.js.ObjectStore(ctx, store.ObjectBucket); err == nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/jetdag/jetdag/store"
@@ -29,6 +30,21 @@ func TestServeMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A durable consumer that received one event and has not acknowledged it.
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons, err := js.CreateConsumer(ctx, store.StreamName, jetstream.ConsumerConfig{Durable: "proj", AckPolicy: jetstream.AckExplicitPolicy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := cons.Fetch(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range batch.Messages() {
+	}
 	lag := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "jetdag_test_extra", Help: "an extra gauge"}, func() float64 { return 7 })
 	addr, err := storemetrics.Serve(ctx, "127.0.0.1:0", nc, slog.New(slog.DiscardHandler), lag)
 	if err != nil {
@@ -40,7 +56,8 @@ func TestServeMetrics(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	for _, want := range []string{"jetdag_up 1", "jetdag_stream_messages 3", "jetdag_stream_last_seq 3", "jetdag_stream_subjects 1", "jetdag_test_extra 7"} {
+	for _, want := range []string{"jetdag_up 1", "jetdag_stream_messages 3", "jetdag_stream_last_seq 3", "jetdag_stream_subjects 1", "jetdag_test_extra 7",
+		`jetdag_consumer_pending{consumer="proj"} 2`, `jetdag_consumer_ack_pending{consumer="proj"} 1`, "jetdag_stream_consumers 1"} {
 		if !strings.Contains(string(body), want+"\n") {
 			t.Errorf("metrics lack %q:\n%s", want, body)
 		}
