@@ -3,17 +3,9 @@ package store_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"log/slog"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -250,71 +242,17 @@ func TestCredsFilePermissionWarning(t *testing.T) {
 	}
 }
 
-// pki is a throwaway certificate authority with a server and a client certificate.
-type pki struct {
-	CA, ServerCert, ServerKey, ClientCert, ClientKey string
-	pool                                             *x509.CertPool
-	server                                           tls.Certificate
-}
-
-func newPKI(t *testing.T) *pki {
-	t.Helper()
-	dir := t.TempDir()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(err)
-	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "jetdag test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	must(err)
-	caCert, err := x509.ParseCertificate(caDER)
-	must(err)
-	p := &pki{pool: x509.NewCertPool()}
-	p.pool.AddCert(caCert)
-	p.CA = writeFile(t, dir, "ca.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}))
-	leaf := func(serial int64, name string, usage x509.ExtKeyUsage) (string, string) {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		must(err)
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
-			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-			IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
-		must(err)
-		kder, err := x509.MarshalECPrivateKey(key)
-		must(err)
-		return writeFile(t, dir, name+".pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-			writeFile(t, dir, name+"-key.pem", pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}))
-	}
-	p.ServerCert, p.ServerKey = leaf(2, "server", x509.ExtKeyUsageServerAuth)
-	p.ClientCert, p.ClientKey = leaf(3, "client", x509.ExtKeyUsageClientAuth)
-	p.server, err = tls.LoadX509KeyPair(p.ServerCert, p.ServerKey)
-	must(err)
-	return p
-}
-
 func TestConnectTLS(t *testing.T) {
-	p := newPKI(t)
+	p := storetest.NewPKI(t)
 	tlsOnly := storetest.StartConfigured(t, func(o *natsserver.Options) {
 		o.TLS = true
-		o.TLSConfig = &tls.Config{Certificates: []tls.Certificate{p.server}, MinVersion: tls.VersionTLS12}
+		o.TLSConfig = &tls.Config{Certificates: []tls.Certificate{p.Server}, MinVersion: tls.VersionTLS12}
 	})
 	mutual := storetest.StartConfigured(t, func(o *natsserver.Options) {
 		o.TLS, o.TLSVerify = true, true
 		o.TLSConfig = &tls.Config{
-			Certificates: []tls.Certificate{p.server}, MinVersion: tls.VersionTLS12,
-			ClientCAs: p.pool, ClientAuth: tls.RequireAndVerifyClientCert,
+			Certificates: []tls.Certificate{p.Server}, MinVersion: tls.VersionTLS12,
+			ClientCAs: p.Pool, ClientAuth: tls.RequireAndVerifyClientCert,
 		}
 	})
 	cases := []struct {

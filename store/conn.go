@@ -46,6 +46,9 @@ type ConnConfig struct {
 	ConnectTimeout time.Duration
 	// Logger receives connection state changes; nil discards them.
 	Logger *slog.Logger
+	// InProcess, when set, connects to this server inside the process (an embedded
+	// server's own clients) instead of over the network; Servers is then ignored.
+	InProcess nats.InProcessConnProvider
 }
 
 // Connect opens a NATS connection. Secrets never appear in the returned errors.
@@ -68,6 +71,9 @@ func Connect(ctx context.Context, cfg ConnConfig) (*nats.Conn, error) {
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted()) }),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { log.Warn("nats async error", "err", err) }),
+	}
+	if cfg.InProcess != nil {
+		opts = append(opts, nats.InProcessServer(cfg.InProcess))
 	}
 	if cfg.MaxReconnects != 0 {
 		opts = append(opts, nats.MaxReconnects(cfg.MaxReconnects))
@@ -109,7 +115,7 @@ func Connect(ctx context.Context, cfg ConnConfig) (*nats.Conn, error) {
 			return nc, nil
 		}
 		if !errors.Is(err, nats.ErrNoServers) || ctx.Err() != nil {
-			return nil, classifyConnErr(servers, err)
+			return nil, classifyConnErr(servers, err, cfg.TLSCert != "")
 		}
 		if time.Since(start)+wait > cfg.ConnectTimeout {
 			return nil, fmt.Errorf("%w: no NATS server answered at %s (%d attempts over %s); start one with `jetdag serve --store DIR` or name another with --nats",
@@ -159,7 +165,7 @@ func redactAll(servers []string) string {
 	return strings.Join(out, ",")
 }
 
-func classifyConnErr(servers []string, err error) error {
+func classifyConnErr(servers []string, err error, clientCert bool) error {
 	redacted := make([]string, len(servers))
 	for i, s := range servers {
 		redacted[i] = redactURL(s)
@@ -171,6 +177,12 @@ func classifyConnErr(servers []string, err error) error {
 		strings.Contains(msg, "tls: certificate required") || strings.Contains(msg, "tls: bad certificate") ||
 		strings.Contains(msg, "tls: unknown certificate authority") {
 		return fmt.Errorf("connect to %s: %w: %v", strings.Join(redacted, ","), ErrAuthorization, err)
+	}
+	// With TLS 1.3 a client without a certificate finishes its handshake before the server
+	// checks for one; the server's refusal then shows as the connection closing at once.
+	if !clientCert && strings.Contains(msg, "closed by remote after tls handshake") {
+		return fmt.Errorf("connect to %s: %w: the server closed the connection right after the TLS handshake: it requires a client certificate (--tls-cert and --tls-key): %v",
+			strings.Join(redacted, ","), ErrAuthorization, err)
 	}
 	return fmt.Errorf("connect to %s: %w", strings.Join(redacted, ","), err)
 }

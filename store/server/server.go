@@ -38,6 +38,15 @@ type Config struct {
 	ReadyTimeout time.Duration
 	// Logger receives the server's log lines at debug level; nil discards them.
 	Logger *slog.Logger
+	// ConfigFile is a nats-server configuration file (authorization, accounts, users and
+	// their permissions, TLS, limits); the other fields override what it sets.
+	ConfigFile string
+	// Token, or User and Password, make the server require that one credential of every
+	// client.
+	Token, User, Password string
+	// TLSCert and TLSKey make the server require TLS with this certificate; with TLSClientCA
+	// clients must also present a certificate signed by that CA (mutual TLS).
+	TLSCert, TLSKey, TLSClientCA string
 	// Configure, when set, adjusts the nats-server options just before the server starts
 	// (authentication, TLS, permissions); tests and embedding programs use it.
 	Configure func(*natsserver.Options)
@@ -61,15 +70,28 @@ func Start(cfg Config) (*Server, error) {
 		}
 		host, port = h, p
 	}
-	opts := &natsserver.Options{
-		ServerName: cfg.Name,
-		Host:       host,
-		Port:       port,
-		JetStream:  true,
-		StoreDir:   cfg.StoreDir,
-		MaxPayload: cfg.MaxPayload,
-		NoSigs:     true,
-		NoLog:      cfg.Logger == nil,
+	opts := &natsserver.Options{}
+	if cfg.ConfigFile != "" {
+		fo, err := natsserver.ProcessConfigFile(cfg.ConfigFile)
+		if err != nil {
+			return nil, fmt.Errorf("embedded server: config file %s: %w", cfg.ConfigFile, err)
+		}
+		opts = fo
+		if cfg.Listen == "" && opts.Port != 0 {
+			host, port = opts.Host, opts.Port // the file's listen address, unless one is given
+		}
+	}
+	if cfg.Name != "" || opts.ServerName == "" {
+		opts.ServerName = cfg.Name
+	}
+	opts.Host, opts.Port = host, port
+	opts.JetStream, opts.StoreDir = true, cfg.StoreDir
+	if cfg.MaxPayload != 0 {
+		opts.MaxPayload = cfg.MaxPayload
+	}
+	opts.NoSigs, opts.NoLog = true, cfg.Logger == nil
+	if err := applyAuth(opts, cfg); err != nil {
+		return nil, err
 	}
 	if cfg.Cluster != "" {
 		h, p, err := splitHostPort(cfg.Cluster)
@@ -105,6 +127,40 @@ func Start(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("%w within %s (listen %s:%d, store %s)", ErrNotReady, wait, host, port, cfg.StoreDir)
 	}
 	return &Server{ns: ns}, nil
+}
+
+// applyAuth sets the credential and TLS requirements of cfg on opts.
+func applyAuth(opts *natsserver.Options, cfg Config) error {
+	switch {
+	case cfg.Token != "" && cfg.User != "":
+		return errors.New("embedded server: a token and a user name exclude each other")
+	case cfg.Token != "":
+		opts.Authorization = cfg.Token
+	case cfg.User != "":
+		if cfg.Password == "" {
+			return fmt.Errorf("embedded server: user %q needs a password", cfg.User)
+		}
+		opts.Username, opts.Password = cfg.User, cfg.Password
+	case cfg.Password != "":
+		return errors.New("embedded server: a password needs a user name")
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return errors.New("embedded server: TLS needs both a certificate and its key")
+	}
+	if cfg.TLSClientCA != "" && cfg.TLSCert == "" {
+		return errors.New("embedded server: client certificates (a client CA) need TLS: give the server a certificate and key")
+	}
+	if cfg.TLSCert != "" {
+		tc, err := natsserver.GenTLSConfig(&natsserver.TLSConfigOpts{
+			CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey, CaFile: cfg.TLSClientCA, Verify: cfg.TLSClientCA != "",
+		})
+		if err != nil {
+			return fmt.Errorf("embedded server: TLS: %w", err)
+		}
+		opts.TLSConfig, opts.TLS, opts.TLSVerify = tc, true, cfg.TLSClientCA != ""
+		opts.TLSTimeout = 2
+	}
+	return nil
 }
 
 // ClientURL is the nats:// URL clients connect to.
