@@ -77,7 +77,7 @@ func rawBaselineStream(ctx context.Context, js jetstream.JetStream, name string)
 }
 
 func newBenchAppendCmd(e *env) *cobra.Command {
-	var aggregates, events, size, workers int
+	var aggregates, events, size, workers, batch int
 	cmd := &cobra.Command{
 		Use:   "append",
 		Short: "Measure appends/s beside raw JetStream publishing on the same server",
@@ -90,6 +90,9 @@ with several they run on --workers goroutines and the baseline is raw async publ
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if aggregates < 1 || events < 1 || size < 0 {
 				return badInputf("--aggregates and --events must be positive, --size not negative")
+			}
+			if batch < 1 || batch > 1000 || batch > 1 && aggregates > 1 {
+				return badInputf("--batch %d: want 1 to 1000, and only with one aggregate", batch)
 			}
 			ctx := cmd.Context()
 			nc, es, cleanup, err := e.benchStore(ctx)
@@ -165,10 +168,8 @@ with several they run on --workers goroutines and the baseline is raw async publ
 				baseTime += time.Since(t0)
 				t0 = time.Now()
 				if mode == "sequential" {
-					for range chunk {
-						if _, err := es.Append(ctx, agg, "BenchEvent", payload); err != nil {
-							return err
-						}
+					if err := sequentialAppends(ctx, es, agg, chunk, batch, payload); err != nil {
+						return err
 					}
 				} else if err := concurrentAppends(ctx, es, aggs, workers, chunk, payload); err != nil {
 					return err
@@ -187,6 +188,7 @@ with several they run on --workers goroutines and the baseline is raw async publ
 				"mode": mode, "events": events, "aggregates": aggregates, "size": size, "workers": workers,
 				"events_per_s": round(evRate), "baseline_msgs_per_s": round(baseRate), "ratio": round3(evRate / baseRate),
 				"checked_baseline_msgs_per_s": round(checkedRate), "checked_ratio": round3(evRate / checkedRate),
+				"batch": batch,
 			})
 		},
 	}
@@ -195,6 +197,7 @@ with several they run on --workers goroutines and the baseline is raw async publ
 	f.IntVar(&events, "events", 10000, "events to append")
 	f.IntVar(&size, "size", 256, "payload bytes per event")
 	f.IntVar(&workers, "workers", 256, "concurrent appenders when --aggregates > 1")
+	f.IntVar(&batch, "batch", 1, "with one aggregate: events per AppendBatch call (atomic batches; 1 = Append)")
 	return cmd
 }
 
@@ -343,6 +346,29 @@ func (c *checkedPublisher) run(ctx context.Context, body []byte, n int) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// sequentialAppends appends n events to agg one after the other, batch at a time.
+func sequentialAppends(ctx context.Context, es *store.JetStreamEvents, agg string, n, batch int, payload []byte) error {
+	evs := make([]store.NewEvent, 0, batch)
+	for n > 0 {
+		k := min(batch, n)
+		if k == 1 {
+			if _, err := es.Append(ctx, agg, "BenchEvent", payload); err != nil {
+				return err
+			}
+		} else {
+			evs = evs[:0]
+			for range k {
+				evs = append(evs, store.NewEvent{EventType: "BenchEvent", Payload: payload})
+			}
+			if _, err := es.AppendBatch(ctx, agg, evs); err != nil {
+				return err
+			}
+		}
+		n -= k
+	}
+	return nil
 }
 
 // concurrentAppends appends n events over aggs from workers goroutines; each worker owns the

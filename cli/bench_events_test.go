@@ -18,6 +18,7 @@ func TestBenchAppendAndReplay(t *testing.T) {
 	for _, args := range [][]string{
 		{"append", "--events", "200"},
 		{"append", "--aggregates", "20", "--workers", "8", "--events", "400"},
+		{"append", "--events", "300", "--batch", "50"},
 	} {
 		out, errs, code := runBench(t, args...)
 		if code != cli.ExitOK {
@@ -41,9 +42,14 @@ func TestBenchAppendAndReplay(t *testing.T) {
 		if math.Abs(r.Ratio-r.EventsPerS/r.BaselineMsgsPerS) > 0.01 || math.Abs(r.CheckedRatio-r.EventsPerS/r.CheckedBaselineMsgsPerS) > 0.01 {
 			t.Errorf("%v: ratios do not match the figures: %+v", args, r)
 		}
-		want := map[bool]string{true: "sequential", false: "concurrent"}[len(args) == 3]
+		want := map[bool]string{true: "sequential", false: "concurrent"}[args[1] != "--aggregates"]
 		if r.Mode != want {
 			t.Errorf("%v: mode %q, want %q", args, r.Mode, want)
+		}
+	}
+	for _, bad := range [][]string{{"append", "--batch", "0"}, {"append", "--batch", "1001"}, {"append", "--aggregates", "5", "--batch", "10"}} {
+		if _, errs, code := runBench(t, bad...); code != cli.ExitBadInput || !strings.Contains(errs, "--batch") {
+			t.Errorf("%v: exit %d, want %d naming --batch\n%s", bad, code, cli.ExitBadInput, errs)
 		}
 	}
 	out, errs, code := runBench(t, "replay", "--events", "3000", "--aggregates", "30")
