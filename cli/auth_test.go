@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -69,4 +70,51 @@ func TestForbiddenAppendExitCode(t *testing.T) {
 		t.Fatalf("forbidden append: exit %d, want %d with a permission error naming the subject\n%s", code, cli.ExitAuth, errs)
 	}
 	t.Logf("refused after %s: %q", time.Since(start).Round(time.Millisecond), errs)
+}
+
+// The read-only viewer permissions of docs/operations.md are enough for stats (stream and
+// bucket state, and the consumers' lag).
+func TestViewerRunsStats(t *testing.T) {
+	viewerPub := []string{"$JS.API.INFO", "$JS.API.STREAM.INFO.>", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST",
+		"$JS.API.CONSUMER.CREATE.>", "$JS.API.CONSUMER.DELETE.>", "$JS.API.CONSUMER.INFO.>", "$JS.API.CONSUMER.LIST.>",
+		"$JS.API.CONSUMER.MSG.NEXT.>", "$JS.API.DIRECT.GET.>", "$JS.API.STREAM.MSG.GET.>", "$JS.FC.>"}
+	srv := storetest.StartConfigured(t, func(o *natsserver.Options) {
+		o.Users = []*natsserver.User{
+			{Username: "admin", Password: "admin-pw"},
+			{Username: "viewer", Password: "viewer-pw", Permissions: &natsserver.Permissions{
+				Publish:   &natsserver.SubjectPermission{Allow: viewerPub},
+				Subscribe: &natsserver.SubjectPermission{Allow: []string{"_INBOX.>"}},
+			}},
+		}
+	})
+	url := srv.ClientURL()
+	objRunOK(t, url, nil, nil, "--user", "admin", "--password", "admin-pw", "init")
+	objRunOK(t, url, nil, nil, "--user", "admin", "--password", "admin-pw", "append", "--aggregate", "a", "--type", "T")
+	var st statsOut
+	objRunOK(t, url, nil, &st, "--user", "viewer", "--password", "viewer-pw", "stats")
+	if st.Events != 1 || st.Consumers == nil {
+		t.Fatalf("viewer's stats: %+v", st)
+	}
+	// Without $JS.API.CONSUMER.LIST the rest is still reported, the lag left out with a
+	// warning, at once rather than after a request timeout.
+	srv2 := storetest.StartConfigured(t, func(o *natsserver.Options) {
+		o.Users = []*natsserver.User{
+			{Username: "admin", Password: "admin-pw"},
+			{Username: "viewer", Password: "viewer-pw", Permissions: &natsserver.Permissions{
+				Publish:   &natsserver.SubjectPermission{Allow: viewerPub, Deny: []string{"$JS.API.CONSUMER.LIST.>"}},
+				Subscribe: &natsserver.SubjectPermission{Allow: []string{"_INBOX.>"}},
+			}},
+		}
+	})
+	url = srv2.ClientURL()
+	objRunOK(t, url, nil, nil, "--user", "admin", "--password", "admin-pw", "append", "--aggregate", "a", "--type", "T")
+	start := time.Now()
+	out, errs, code := objRun(t, url, nil, "--user", "viewer", "--password", "viewer-pw", "stats")
+	took := time.Since(start)
+	st = statsOut{}
+	if code != cli.ExitOK || json.Unmarshal([]byte(out), &st) != nil || st.Events != 1 || st.Consumers != nil ||
+		!strings.Contains(errs, "may not list the stream's consumers") {
+		t.Fatalf("viewer without CONSUMER.LIST: exit %d, %q\n%s", code, out, errs)
+	}
+	t.Logf("stats without CONSUMER.LIST took %s", took.Round(time.Millisecond))
 }

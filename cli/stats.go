@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
@@ -33,6 +36,7 @@ type statsJSON struct {
 	// Consumers are the durable consumers reading the event stream (your projections and
 	// services), each with its lag. jetdag's own readers are ordered consumers that leave
 	// nothing behind, so they are not listed.
+	// Null when the user may not list consumers.
 	Consumers []consumerJSON `json:"consumers"`
 }
 
@@ -70,7 +74,7 @@ lag: {"name", "num_pending" (messages it has yet to receive), "num_ack_pending",
 			if err != nil {
 				return err
 			}
-			st, err := collectStats(cmd.Context(), js)
+			st, err := collectStats(cmd.Context(), nc, js, e.logger)
 			if err != nil {
 				return storeErr(err)
 			}
@@ -80,11 +84,12 @@ lag: {"name", "num_pending" (messages it has yet to receive), "num_ack_pending",
 }
 
 // collectStats reads the counts from stream and bucket info.
-func collectStats(ctx context.Context, js jetstream.JetStream) (statsJSON, error) {
+func collectStats(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, log *slog.Logger) (statsJSON, error) {
 	var st statsJSON
 	s, err := js.Stream(ctx, store.StreamName)
 	switch {
 	case errors.Is(err, jetstream.ErrStreamNotFound):
+		st.Consumers = []consumerJSON{}
 	case err != nil:
 		return st, fmt.Errorf("event stream %s: %w", store.StreamName, err)
 	default:
@@ -103,23 +108,15 @@ func collectStats(ctx context.Context, js jetstream.JetStream) (statsJSON, error
 			}
 		}
 		st.Aggregates = len(aggs)
-		consumers := s.ListConsumers(ctx)
-		for ci := range consumers.Info() {
-			if ci.Config.Durable == "" {
-				continue
-			}
-			st.Consumers = append(st.Consumers, consumerJSON{
-				Name: ci.Name, Pending: ci.NumPending, AckPending: ci.NumAckPending,
-				Redelivered: ci.NumRedelivered, Delivered: ci.Delivered.Stream,
-			})
+		cs, err := listConsumers(ctx, nc, s)
+		switch {
+		case errors.Is(err, store.ErrPermissionDenied):
+			log.Warn("this user may not list the stream's consumers; their lag is left out", "err", err)
+		case err != nil:
+			return st, err
+		default:
+			st.Consumers = cs
 		}
-		if err := consumers.Err(); err != nil {
-			return st, fmt.Errorf("list consumers of %s: %w", store.StreamName, err)
-		}
-		slices.SortFunc(st.Consumers, func(a, b consumerJSON) int { return strings.Compare(a.Name, b.Name) })
-	}
-	if st.Consumers == nil {
-		st.Consumers = []consumerJSON{}
 	}
 	obs, err := js.ObjectStore(ctx, store.ObjectBucket)
 	switch {
@@ -145,4 +142,46 @@ func collectStats(ctx context.Context, js jetstream.JetStream) (statsJSON, error
 		st.Objects = len(info.State.Subjects)
 	}
 	return st, nil
+}
+
+// listConsumers returns the stream's durable consumers with their lag, sorted by name. A user
+// without permission to list them gets ErrPermissionDenied at once, not after a timeout.
+func listConsumers(ctx context.Context, nc *nats.Conn, s jetstream.Stream) ([]consumerJSON, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	subject := "$JS.API.CONSUMER.LIST." + store.StreamName
+	go func() { // the server answers a forbidden request with silence and an async error
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if store.PermissionDenied(nc, subject) != nil {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	out := []consumerJSON{}
+	consumers := s.ListConsumers(ctx)
+	for ci := range consumers.Info() {
+		if ci.Config.Durable == "" {
+			continue
+		}
+		out = append(out, consumerJSON{
+			Name: ci.Name, Pending: ci.NumPending, AckPending: ci.NumAckPending,
+			Redelivered: ci.NumRedelivered, Delivered: ci.Delivered.Stream,
+		})
+	}
+	if err := consumers.Err(); err != nil {
+		if perr := store.PermissionDenied(nc, subject); perr != nil {
+			return nil, perr
+		}
+		return nil, fmt.Errorf("list consumers of %s: %w", store.StreamName, err)
+	}
+	slices.SortFunc(out, func(a, b consumerJSON) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
 }
