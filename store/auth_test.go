@@ -308,7 +308,7 @@ func TestLeastPrivilege(t *testing.T) {
 				"event.store.customer-1.>", "$JS.API.>", "_INBOX.>", "$KV.event-index.>")},
 			{Username: "viewer", Password: "viewer-pw", Permissions: perms(
 				"$JS.API.INFO", "$JS.API.STREAM.INFO.>", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST",
-				"$JS.API.CONSUMER.CREATE.>", "$JS.API.CONSUMER.DELETE.>", "$JS.API.CONSUMER.INFO.>",
+				"$JS.API.CONSUMER.CREATE.>", "$JS.API.CONSUMER.DELETE.>", "$JS.API.CONSUMER.INFO.>", "$JS.API.CONSUMER.LIST.>",
 				"$JS.API.CONSUMER.MSG.NEXT.>", "$JS.API.DIRECT.GET.>", "$JS.API.STREAM.MSG.GET.>", "$JS.FC.>")},
 		}
 	})
