@@ -23,6 +23,7 @@ import (
 
 // Collector reads the store's figures on every scrape.
 type Collector struct {
+	nc    *nats.Conn
 	js    jetstream.JetStream
 	extra []prometheus.Collector
 
@@ -40,6 +41,7 @@ func NewCollector(nc *nats.Conn) (*Collector, error) {
 		return prometheus.NewDesc("jetdag_"+name, help, labels, nil)
 	}
 	return &Collector{
+		nc:                 nc,
 		js:                 js,
 		messages:           d("stream_messages", "Messages in the event-store stream (events and rejected messages)."),
 		bytes:              d("stream_bytes", "Bytes stored by the event-store stream."),
@@ -86,11 +88,35 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.lastSeq, float64(st.LastSeq))
 	gauge(c.subjects, float64(st.NumSubjects))
 	gauge(c.consumers, float64(st.Consumers))
-	for ci := range s.ListConsumers(ctx).Info() {
-		if ci.Config.Durable != "" {
-			gauge(c.consumerPending, float64(ci.NumPending), ci.Name)
-			gauge(c.consumerAckPending, float64(ci.NumAckPending), ci.Name)
+	// A user who may not list consumers (a read-only viewer without CONSUMER.LIST) gets no
+	// lag gauges; the server drops the request silently, so do not wait out the timeout.
+	list := "$JS.API.CONSUMER.LIST." + store.StreamName
+	if store.PermissionDenied(c.nc, list) == nil {
+		lctx, lcancel := context.WithCancel(ctx)
+		stop := make(chan struct{})
+		go func() {
+			t := time.NewTicker(50 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					if store.PermissionDenied(c.nc, list) != nil {
+						lcancel()
+						return
+					}
+				}
+			}
+		}()
+		for ci := range s.ListConsumers(lctx).Info() {
+			if ci.Config.Durable != "" {
+				gauge(c.consumerPending, float64(ci.NumPending), ci.Name)
+				gauge(c.consumerAckPending, float64(ci.NumAckPending), ci.Name)
+			}
 		}
+		close(stop)
+		lcancel()
 	}
 	if os, err := c.js.ObjectStore(ctx, store.ObjectBucket); err == nil {
 		if bs, err := os.Status(ctx); err == nil {
