@@ -128,11 +128,11 @@ func OpenEvents(ctx context.Context, nc *nats.Conn, cfg EventStoreConfig) (*JetS
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	stream, err := ensureStream(ctx, js, StreamConfig(cfg.Replicas))
+	stream, err := ensureStream(ctx, nc, js, StreamConfig(cfg.Replicas))
 	if err != nil {
 		return nil, err
 	}
-	index, err := ensureKV(ctx, js, jetstream.KeyValueConfig{
+	index, err := ensureKV(ctx, nc, js, jetstream.KeyValueConfig{
 		Bucket:      IndexBucket,
 		Description: "jetdag: event CID -> event-store stream sequence",
 		Storage:     jetstream.FileStorage,
@@ -152,12 +152,15 @@ func OpenEvents(ctx context.Context, nc *nats.Conn, cfg EventStoreConfig) (*JetS
 	}, nil
 }
 
-func ensureStream(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig) (jetstream.Stream, error) {
+func ensureStream(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, want jetstream.StreamConfig) (jetstream.Stream, error) {
 	s, err := js.Stream(ctx, want.Name)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		s, err = js.CreateStream(ctx, want)
+		subj := "$JS.API.STREAM.CREATE." + want.Name
+		cctx, cancel := CancelOnDenied(ctx, nc, subj)
+		defer cancel()
+		s, err = js.CreateStream(cctx, want)
 		if err != nil {
-			return nil, fmt.Errorf("create stream %s: %w", want.Name, err)
+			return nil, fmt.Errorf("create stream %s: %w", want.Name, deniedOr(nc, subj, err))
 		}
 		return s, nil
 	}
@@ -184,19 +187,25 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, want jetstream.St
 	upd.DenyDelete, upd.DenyPurge, upd.AllowAtomicPublish = true, true, true
 	upd.Duplicates = max(have.Duplicates, want.Duplicates)
 	upd.MaxAge = want.MaxAge
-	s, err = js.UpdateStream(ctx, upd)
+	subj := "$JS.API.STREAM.UPDATE." + want.Name
+	uctx, cancel := CancelOnDenied(ctx, nc, subj)
+	defer cancel()
+	s, err = js.UpdateStream(uctx, upd)
 	if err != nil {
-		return nil, fmt.Errorf("update stream %s to jetdag's settings: %w", want.Name, err)
+		return nil, fmt.Errorf("update stream %s to jetdag's settings: %w", want.Name, deniedOr(nc, subj, err))
 	}
 	return s, nil
 }
 
-func ensureKV(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+func ensureKV(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
 	kv, err := js.KeyValue(ctx, cfg.Bucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, cfg)
+		subj := "$JS.API.STREAM.CREATE.KV_" + cfg.Bucket
+		cctx, cancel := CancelOnDenied(ctx, nc, subj)
+		defer cancel()
+		kv, err = js.CreateKeyValue(cctx, cfg)
 		if err != nil {
-			return nil, fmt.Errorf("create bucket %s: %w", cfg.Bucket, err)
+			return nil, fmt.Errorf("create bucket %s: %w", cfg.Bucket, deniedOr(nc, subj, err))
 		}
 		return kv, nil
 	}

@@ -69,7 +69,10 @@ func OpenObjectStore(ctx context.Context, nc *nats.Conn, cfg ObjectStoreConfig) 
 	bucket, err := js.ObjectStore(ctx, ObjectBucket)
 	switch {
 	case errors.Is(err, jetstream.ErrBucketNotFound):
-		bucket, err = js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		subj := "$JS.API.STREAM.CREATE.OBJ_" + ObjectBucket
+		cctx, cancel := CancelOnDenied(ctx, nc, subj)
+		defer cancel()
+		bucket, err = js.CreateObjectStore(cctx, jetstream.ObjectStoreConfig{
 			Bucket:      ObjectBucket,
 			Description: "jetdag: content-addressed blocks (objects, UnixFS files, link records), each named by its CID",
 			Storage:     jetstream.FileStorage,
@@ -79,7 +82,7 @@ func OpenObjectStore(ctx context.Context, nc *nats.Conn, cfg ObjectStoreConfig) 
 			bucket, err = js.ObjectStore(ctx, ObjectBucket) // another process created it first
 		}
 		if err != nil {
-			return nil, fmt.Errorf("create bucket %s: %w", ObjectBucket, err)
+			return nil, fmt.Errorf("create bucket %s: %w", ObjectBucket, deniedOr(nc, subj, err))
 		}
 	case err != nil:
 		return nil, fmt.Errorf("open bucket %s: %w", ObjectBucket, err)

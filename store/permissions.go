@@ -1,9 +1,11 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 )
@@ -32,4 +34,40 @@ func PermissionDenied(nc *nats.Conn, subject string) error {
 		return nil
 	}
 	return fmt.Errorf("publish to %s: %w: the server's permissions for this user do not allow the subject", subject, ErrPermissionDenied)
+}
+
+// CancelOnDenied returns a context derived from ctx that is cancelled as soon as the server
+// reports a permissions violation for subject on nc (it polls every 50 ms until the context
+// ends): a request the user may not make then fails at once instead of waiting for its
+// timeout. Call PermissionDenied afterwards to tell the refusal from other failures, and
+// always call the cancel function.
+func CancelOnDenied(ctx context.Context, nc *nats.Conn, subject string) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if PermissionDenied(nc, subject) != nil {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return ctx, cancel
+}
+
+// deniedOr returns the permission refusal for subject on nc if there was one, else err.
+func deniedOr(nc *nats.Conn, subject string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if perr := PermissionDenied(nc, subject); perr != nil {
+		return perr
+	}
+	return err
 }

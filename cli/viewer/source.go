@@ -102,12 +102,19 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 		closeAll()
 		return nil, nil, err
 	}
-	objects, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{Logger: log, EventExists: events.Exists, Replicas: o.Replicas})
+	objCfg := store.ObjectStoreConfig{Logger: log, EventExists: events.Exists, Replicas: o.Replicas}
+	objects, err := store.OpenObjectStore(ctx, nc, objCfg)
+	if errors.Is(err, store.ErrPermissionDenied) && !o.Demo {
+		// A read-only user on a store whose bucket nobody has created yet: show the events,
+		// and the objects once the bucket exists.
+		log.Warn("the object bucket does not exist and this user may not create it; objects appear once it does (jetdag init)", "err", err)
+		objects, err = nil, nil
+	}
 	if err != nil {
 		closeAll()
 		return nil, nil, err
 	}
-	src := &storeSource{nc: nc, events: events, objects: objects, log: log}
+	src := &storeSource{nc: nc, events: events, objects: objects, objCfg: objCfg, log: log}
 	if o.Demo {
 		dctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
@@ -138,7 +145,8 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 type storeSource struct {
 	nc      *nats.Conn
 	events  *store.JetStreamEvents
-	objects *store.JetStreamObjects
+	objects *store.JetStreamObjects // nil until the bucket exists (see followObjects)
+	objCfg  store.ObjectStoreConfig
 	log     *slog.Logger
 	// caughtUp is whether the event feed is live, for status messages sent off its goroutine.
 	caughtUp atomic.Bool
@@ -186,6 +194,16 @@ func (s *storeSource) watchConnection(ctx context.Context, b *ecs.Bridge) error 
 func (s *storeSource) followObjects(ctx context.Context, b *ecs.Bridge) error {
 	seen := map[cid.Cid]bool{} // a restarted feed replays what was sent before
 	for {
+		if s.objects == nil {
+			objects, err := store.OpenObjectStore(ctx, s.nc, s.objCfg)
+			if err != nil {
+				if err := sleepCtx(ctx, 5*time.Second); err != nil {
+					return err
+				}
+				continue
+			}
+			s.objects = objects
+		}
 		feed, err := s.objects.Follow(ctx)
 		if err == nil {
 			for r := range feed {

@@ -1,0 +1,98 @@
+package viewer
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	natsserver "github.com/nats-io/nats-server/v2/server"
+
+	"github.com/jetdag/jetdag/cli"
+	"github.com/jetdag/jetdag/ecs"
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/storetest"
+)
+
+// The window works for a read-only user (the viewer permissions of docs/operations.md), also
+// on a store whose object bucket nobody has created yet.
+func TestViewerReadOnly(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	viewerPub := []string{"$JS.API.INFO", "$JS.API.STREAM.INFO.>", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST",
+		"$JS.API.CONSUMER.CREATE.>", "$JS.API.CONSUMER.DELETE.>", "$JS.API.CONSUMER.INFO.>", "$JS.API.CONSUMER.LIST.>",
+		"$JS.API.CONSUMER.MSG.NEXT.>", "$JS.API.DIRECT.GET.>", "$JS.API.STREAM.MSG.GET.>", "$JS.FC.>"}
+	srv := storetest.StartConfigured(t, func(o *natsserver.Options) {
+		o.Users = []*natsserver.User{
+			{Username: "admin", Password: "admin-pw"},
+			{Username: "viewer", Password: "viewer-pw", Permissions: &natsserver.Permissions{
+				Publish:   &natsserver.SubjectPermission{Allow: viewerPub},
+				Subscribe: &natsserver.SubjectPermission{Allow: []string{"_INBOX.>"}},
+			}},
+		}
+	})
+	admin, err := store.Connect(ctx, store.ConnConfig{Servers: []string{srv.ClientURL()}, User: "admin", Password: "admin-pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	es, err := store.OpenEvents(ctx, admin, store.EventStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, err := es.Append(ctx, "ro", "Tick", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	src, closeSrc, err := openSource(ctx, cli.ViewRequest{
+		Conn:      store.ConnConfig{Servers: []string{srv.ClientURL()}, User: "viewer", Password: "viewer-pw"},
+		NATSGiven: true,
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatalf("read-only viewer: %v", err)
+	}
+	defer closeSrc()
+	t.Logf("opened in %s", time.Since(start).Round(time.Millisecond))
+	bridge := ecs.NewBridge(64)
+	graph := ecs.NewGraph(ecs.Config{}, bridge)
+	graph.Start(ctx)
+	go func() { _ = bridge.Run(ctx, src) }()
+	for graph.Stats().Events < 5 {
+		if ctx.Err() != nil {
+			t.Fatalf("world holds %d events, want 5", graph.Stats().Events)
+		}
+		graph.Update()
+		time.Sleep(5 * time.Millisecond)
+	}
+	// A live append reaches the read-only window too.
+	if _, err := es.Append(ctx, "ro", "Tick", nil); err != nil {
+		t.Fatal(err)
+	}
+	for graph.Stats().Events < 6 {
+		if ctx.Err() != nil {
+			t.Fatalf("live event never arrived")
+		}
+		graph.Update()
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Once an administrator creates the bucket and stores an object, the window shows it.
+	objs, err := store.OpenObjectStore(ctx, admin, store.ObjectStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := objs.Store(ctx, map[string]any{"invoice": 1}, cid.Undef); err != nil {
+		t.Fatal(err)
+	}
+	for graph.Stats().Objects < 1 {
+		if ctx.Err() != nil {
+			t.Fatalf("the object stored after the window opened never arrived")
+		}
+		graph.Update()
+		time.Sleep(10 * time.Millisecond)
+	}
+}
