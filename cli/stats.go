@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -147,24 +146,9 @@ func collectStats(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, lo
 // listConsumers returns the stream's durable consumers with their lag, sorted by name. A user
 // without permission to list them gets ErrPermissionDenied at once, not after a timeout.
 func listConsumers(ctx context.Context, nc *nats.Conn, s jetstream.Stream) ([]consumerJSON, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	subject := "$JS.API.CONSUMER.LIST." + store.StreamName
-	go func() { // the server answers a forbidden request with silence and an async error
-		t := time.NewTicker(50 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if store.PermissionDenied(nc, subject) != nil {
-					cancel()
-					return
-				}
-			}
-		}
-	}()
+	ctx, cancel := store.CancelOnDenied(ctx, nc, subject)
+	defer cancel()
 	out := []consumerJSON{}
 	consumers := s.ListConsumers(ctx)
 	for ci := range consumers.Info() {

@@ -92,30 +92,13 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	// lag gauges; the server drops the request silently, so do not wait out the timeout.
 	list := "$JS.API.CONSUMER.LIST." + store.StreamName
 	if store.PermissionDenied(c.nc, list) == nil {
-		lctx, lcancel := context.WithCancel(ctx)
-		stop := make(chan struct{})
-		go func() {
-			t := time.NewTicker(50 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-t.C:
-					if store.PermissionDenied(c.nc, list) != nil {
-						lcancel()
-						return
-					}
-				}
-			}
-		}()
+		lctx, lcancel := store.CancelOnDenied(ctx, c.nc, list)
 		for ci := range s.ListConsumers(lctx).Info() {
 			if ci.Config.Durable != "" {
 				gauge(c.consumerPending, float64(ci.NumPending), ci.Name)
 				gauge(c.consumerAckPending, float64(ci.NumAckPending), ci.Name)
 			}
 		}
-		close(stop)
 		lcancel()
 	}
 	if os, err := c.js.ObjectStore(ctx, store.ObjectBucket); err == nil {
