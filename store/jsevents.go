@@ -566,28 +566,27 @@ func (s *JetStreamEvents) publishAwait(ctx context.Context, m *nats.Msg) (*jetst
 	if err != nil {
 		return nil, err
 	}
-	t := time.NewTimer(s.cfg.PublishTimeout)
+	// One timer serves both waits: the server drops a forbidden publish and only says so on
+	// the connection, so while the ack is late look for that every permissionProbe (a
+	// forbidden append then fails at once and is not resent), until the publish timeout.
+	deadline := time.Now().Add(s.cfg.PublishTimeout)
+	t := time.NewTimer(min(permissionProbe, s.cfg.PublishTimeout))
 	defer t.Stop()
-	// The server drops a forbidden publish and only says so on the connection: look for
-	// that while the ack is late, so a forbidden append fails at once and is not resent.
-	probe := time.NewTimer(permissionProbe)
-	defer probe.Stop()
 	for {
 		select {
 		case ack := <-f.Ok():
 			return ack, nil
 		case err := <-f.Err():
 			return nil, err
-		case <-probe.C:
-			if err := PermissionDenied(s.nc, m.Subject); err != nil {
-				return nil, err
-			}
-			probe.Reset(permissionProbe)
 		case <-t.C:
 			if err := PermissionDenied(s.nc, m.Subject); err != nil {
 				return nil, err
 			}
-			return nil, context.DeadlineExceeded
+			left := time.Until(deadline)
+			if left <= 0 {
+				return nil, context.DeadlineExceeded
+			}
+			t.Reset(min(permissionProbe, left))
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
