@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"fmt"
+	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -34,8 +37,31 @@ scripts can compare runs. Each subcommand documents the reference it is measured
 			return badInputf("bench needs a subcommand: %s", strings.Join(names, ", "))
 		},
 	}
+	var profile string
+	cmd.PersistentFlags().StringVar(&profile, "cpuprofile", "", "write a Go CPU profile of the run (client and embedded server) to this file")
 	for _, add := range benchSet() {
-		cmd.AddCommand(add(e))
+		sub := add(e)
+		sub.RunE = profiled(&profile, sub.RunE)
+		cmd.AddCommand(sub)
 	}
 	return cmd
+}
+
+// profiled wraps a benchmark's RunE so that a --cpuprofile run writes a CPU profile of it.
+func profiled(path *string, run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if *path == "" {
+			return run(cmd, args)
+		}
+		f, err := os.Create(*path)
+		if err != nil {
+			return badInputf("--cpuprofile: %v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+		return run(cmd, args)
+	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -76,12 +77,16 @@ func storeErr(err error) error {
 	return err
 }
 
+// writeJSON writes v as one JSON line, with <, > and & as they are (aggregate IDs and
+// payloads are not HTML).
 func writeJSON(w io.Writer, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
+	_, err := w.Write(buf.Bytes())
 	return err
 }
 
@@ -458,7 +463,7 @@ messages with their reason, until interrupted. --until-caught-up stops once it i
 			}
 			defer closeFn()
 			start := from
-			if !cmd.Flags().Changed("from") {
+			if from == 0 {
 				last, err := es.LastSeq(ctx)
 				if err != nil {
 					return err
@@ -480,7 +485,7 @@ messages with their reason, until interrupted. --until-caught-up stops once it i
 			return nil
 		},
 	}
-	cmd.Flags().Uint64Var(&from, "from", 1, "first stream sequence to print (default: only new events)")
+	cmd.Flags().Uint64Var(&from, "from", 0, "first stream sequence to print (0 or unset: only events that arrive from now on)")
 	cmd.Flags().BoolVar(&stopAtLive, "until-caught-up", false, "exit once every stored event has been printed")
 	return cmd
 }

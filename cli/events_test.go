@@ -1,8 +1,11 @@
 package cli_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +107,66 @@ func TestEventCommands(t *testing.T) {
 	}
 	if n := strings.Count(tout.String(), "\n"); n != 4 || !strings.Contains(tout.String(), `"rejected":true`) {
 		t.Fatalf("tail printed %d lines:\n%s", n, tout.String())
+	}
+}
+
+// tail without --from prints only what arrives after it starts, and JSON output keeps
+// characters such as > and & as they are.
+func TestTailFollowsNewEvents(t *testing.T) {
+	srv := storetest.Start(t)
+	url := srv.ClientURL()
+	var old appended
+	objRunOK(t, url, nil, &old, "append", "--aggregate", "a>b&c", "--type", "Old")
+	if hist := objRunOK(t, url, nil, nil, "history", "a>b&c"); !strings.Contains(hist, `"aggregate_id":"a>b&c"`) {
+		t.Fatalf("history escapes the aggregate ID: %s", hist)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		var terr strings.Builder
+		code := cli.Run(ctx, []string{"--nats", url, "tail"}, strings.NewReader(""), pw, &terr)
+		pw.CloseWithError(fmt.Errorf("tail ended with exit %d: %s", code, terr.String()))
+		done <- code
+	}()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	// tail reads the stream's end before it subscribes, so append until a line arrives.
+	var first string
+	for first == "" {
+		var a appended
+		objRunOK(t, url, nil, &a, "append", "--aggregate", "a>b&c", "--type", "New")
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatal("tail ended before printing")
+			}
+			first = l
+		case <-time.After(200 * time.Millisecond):
+		case <-ctx.Done():
+			t.Fatal("tail printed nothing")
+		}
+	}
+	var got struct {
+		Seq       uint64 `json:"seq"`
+		EventType string `json:"event_type"`
+	}
+	if err := json.Unmarshal([]byte(first), &got); err != nil {
+		t.Fatalf("%v: %q", err, first)
+	}
+	if got.Seq <= old.Seq || got.EventType != "New" {
+		t.Fatalf("tail printed an event stored before it started: %s", first)
+	}
+	cancel()
+	if code := <-done; code != 0 && code != cli.ExitFailure {
+		t.Fatalf("tail exit %d after cancel", code)
 	}
 }
