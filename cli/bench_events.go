@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -83,13 +85,19 @@ func newBenchAppendCmd(e *env) *cobra.Command {
 		Short: "Measure appends/s beside raw JetStream publishing on the same server",
 		Long: `bench append appends --events events of --size payload bytes, spread over --aggregates
 aggregates, and prints {"events_per_s", "baseline_msgs_per_s", "ratio", ...}. With one aggregate
-the appends are sequential and the baseline is raw synchronous publishing of same-size messages;
-with several they run on --workers goroutines and the baseline is raw async publishing. Without
---nats it starts an embedded server in a temporary directory.`,
+the appends are sequential (Append, or AppendBatch with --batch) and the baseline is raw
+synchronous publishing of same-size messages. With several, one goroutine keeps them all in
+flight with AppendAsync (or --workers goroutines call Append) and the baseline is raw async
+publishing. checked_baseline_msgs_per_s is raw messages that ask the server for the same
+duplicate and expected-sequence checks, sent the same way. Without --nats it starts an
+embedded server in a temporary directory.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if aggregates < 1 || events < 1 || size < 0 {
 				return badInputf("--aggregates and --events must be positive, --size not negative")
+			}
+			if workers < 0 {
+				return badInputf("--workers %d: want 0 (AppendAsync) or more goroutines", workers)
 			}
 			if batch < 1 || batch > 1000 || batch > 1 && aggregates > 1 {
 				return badInputf("--batch %d: want 1 to 1000, and only with one aggregate", batch)
@@ -134,10 +142,16 @@ with several they run on --workers goroutines and the baseline is raw async publ
 			// both alike; the rates are totals over the rounds.
 			const rounds = 10
 			var evTime, baseTime, checkedTime time.Duration
-			checked := newCheckedPublisher(js, "jetdag-bench.raw-"+run+".chk", aggregates, workers)
-			mode := "sequential"
+			checked := newCheckedPublisher(nc, js, "jetdag-bench.raw-"+run+".chk", aggregates, workers)
+			mode, api := "sequential", "Append"
+			if batch > 1 {
+				api = "AppendBatch"
+			}
 			if aggregates > 1 {
 				mode = "concurrent"
+				if workers == 0 {
+					api = "AppendAsync"
+				}
 			}
 			agg := "bench-" + run
 			aggs := make([]string, aggregates)
@@ -153,7 +167,7 @@ with several they run on --workers goroutines and the baseline is raw async publ
 				if _, err := es.Append(ctx, agg, "BenchEvent", payload); err != nil {
 					return err
 				}
-			} else if err := concurrentAppends(ctx, es, aggs, aggregates, aggregates, payload); err != nil {
+			} else if err := asyncAppends(ctx, es, aggs, aggregates, payload); err != nil {
 				return err
 			}
 			if err := checked.run(ctx, rawBody, aggregates); err != nil {
@@ -169,6 +183,10 @@ with several they run on --workers goroutines and the baseline is raw async publ
 				t0 = time.Now()
 				if mode == "sequential" {
 					if err := sequentialAppends(ctx, es, agg, chunk, batch, payload); err != nil {
+						return err
+					}
+				} else if workers == 0 {
+					if err := asyncAppends(ctx, es, aggs, chunk, payload); err != nil {
 						return err
 					}
 				} else if err := concurrentAppends(ctx, es, aggs, workers, chunk, payload); err != nil {
@@ -188,7 +206,7 @@ with several they run on --workers goroutines and the baseline is raw async publ
 				"mode": mode, "events": events, "aggregates": aggregates, "size": size, "workers": workers,
 				"events_per_s": round(evRate), "baseline_msgs_per_s": round(baseRate), "ratio": round3(evRate / baseRate),
 				"checked_baseline_msgs_per_s": round(checkedRate), "checked_ratio": round3(evRate / checkedRate),
-				"batch": batch,
+				"batch": batch, "api": api,
 			})
 		},
 	}
@@ -196,7 +214,7 @@ with several they run on --workers goroutines and the baseline is raw async publ
 	f.IntVar(&aggregates, "aggregates", 1, "aggregates to spread the events over (1: sequential appends)")
 	f.IntVar(&events, "events", 10000, "events to append")
 	f.IntVar(&size, "size", 256, "payload bytes per event")
-	f.IntVar(&workers, "workers", 256, "concurrent appenders when --aggregates > 1")
+	f.IntVar(&workers, "workers", 0, "with --aggregates > 1: 0 = AppendAsync from one goroutine, N = N goroutines calling Append")
 	f.IntVar(&batch, "batch", 1, "with one aggregate: events per AppendBatch call (atomic batches; 1 = Append)")
 	return cmd
 }
@@ -297,26 +315,51 @@ func rawPublish(ctx context.Context, js jetstream.JetStream, subj string, body [
 
 // checkedPublisher is the second baseline: raw JetStream messages of the same size that ask
 // the server for what an append asks (a Nats-Msg-Id for the duplicate window, and the
-// expected last sequence of a per-aggregate wildcard filter), each waited for because the
-// next one on its aggregate must name its sequence. It shows how much of the gap to plain
-// publishing is the server's checking rather than jetdag's client.
+// expected last sequence of a per-aggregate wildcard filter), so the next one on an aggregate
+// waits for the ack of the one before. It shows how much of the gap to plain publishing is the
+// server's checking rather than jetdag's client. With workers > 0 that many goroutines each
+// wait for every ack (as Append does); with 0 one message per aggregate is in flight and the
+// ack handler sends the next (as AppendAsync does, with no event to build).
 type checkedPublisher struct {
+	nc      *nats.Conn
 	js      jetstream.JetStream
 	prefix  string
 	workers int
-	last    []uint64 // per aggregate; a worker owns aggregates w, w+workers, …
+	mu      sync.Mutex
+	last    []uint64 // per aggregate
 	sent    atomic.Int64
 }
 
-func newCheckedPublisher(js jetstream.JetStream, prefix string, aggregates, workers int) *checkedPublisher {
+func newCheckedPublisher(nc *nats.Conn, js jetstream.JetStream, prefix string, aggregates, workers int) *checkedPublisher {
 	if aggregates == 1 {
 		workers = 1
 	}
-	return &checkedPublisher{js: js, prefix: prefix, workers: min(workers, aggregates), last: make([]uint64, aggregates)}
+	return &checkedPublisher{nc: nc, js: js, prefix: prefix, workers: min(workers, aggregates), last: make([]uint64, aggregates)}
+}
+
+// message is the checked message for aggregate a.
+func (c *checkedPublisher) message(a int, body []byte) *nats.Msg {
+	agg := c.prefix + "." + strconv.Itoa(a)
+	m := &nats.Msg{Subject: agg + ".BenchEvent", Data: body, Header: nats.Header{}}
+	m.Header.Set(jetstream.MsgIDHeader, c.prefix+"-"+strconv.FormatInt(c.sent.Add(1), 10))
+	c.mu.Lock()
+	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(c.last[a], 10))
+	c.mu.Unlock()
+	m.Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", agg+".*")
+	return m
+}
+
+func (c *checkedPublisher) stored(a int, seq uint64) {
+	c.mu.Lock()
+	c.last[a] = seq
+	c.mu.Unlock()
 }
 
 // run publishes n messages spread over the aggregates.
 func (c *checkedPublisher) run(ctx context.Context, body []byte, n int) error {
+	if c.workers == 0 {
+		return c.runPipelined(ctx, body, n)
+	}
 	var wg sync.WaitGroup
 	var next atomic.Int64
 	errs := make([]error, c.workers)
@@ -330,22 +373,76 @@ func (c *checkedPublisher) run(ctx context.Context, body []byte, n int) error {
 			}
 			for i := 0; next.Add(1) <= int64(n); i++ {
 				a := mine[i%len(mine)]
-				agg := c.prefix + "." + strconv.Itoa(a)
-				m := &nats.Msg{Subject: agg + ".BenchEvent", Data: body, Header: nats.Header{}}
-				m.Header.Set(jetstream.MsgIDHeader, c.prefix+"-"+strconv.FormatInt(c.sent.Add(1), 10))
-				m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(c.last[a], 10))
-				m.Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", agg+".*")
-				ack, err := c.js.PublishMsg(ctx, m)
+				ack, err := c.js.PublishMsg(ctx, c.message(a, body))
 				if err != nil {
 					errs[w] = fmt.Errorf("checked baseline publish: %w", err)
 					return
 				}
-				c.last[a] = ack.Sequence
+				c.stored(a, ack.Sequence)
 			}
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// runPipelined keeps one message per aggregate in flight; each ack sends the next.
+func (c *checkedPublisher) runPipelined(ctx context.Context, body []byte, n int) error {
+	inbox := c.nc.NewInbox()
+	done := make(chan error, 1)
+	finish := func(err error) {
+		select {
+		case done <- err:
+		default:
+		}
+	}
+	var sent, acked atomic.Int64
+	send := func(a int) {
+		m := c.message(a, body)
+		m.Reply = inbox + "." + strconv.Itoa(a)
+		if err := c.nc.PublishMsg(m); err != nil {
+			finish(fmt.Errorf("checked baseline publish: %w", err))
+		}
+	}
+	sub, err := c.nc.Subscribe(inbox+".*", func(m *nats.Msg) {
+		a, _ := strconv.Atoi(m.Subject[strings.LastIndexByte(m.Subject, '.')+1:])
+		var ack struct {
+			Seq   uint64              `json:"seq"`
+			Error *jetstream.APIError `json:"error"`
+		}
+		if err := json.Unmarshal(m.Data, &ack); err != nil || ack.Error != nil {
+			finish(fmt.Errorf("checked baseline ack %q: %w", m.Data, errors.Join(err, ack.Error)))
+			return
+		}
+		c.stored(a, ack.Seq)
+		if acked.Add(1) == int64(n) {
+			finish(nil)
+			return
+		}
+		if sent.Add(1) <= int64(n) {
+			send(a)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("checked baseline: %w", err)
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	// The first message of each aggregate, then the handler sends on; both draw on one count,
+	// so exactly n are sent and all are acked before run returns.
+	for a := range len(c.last) {
+		if sent.Add(1) > int64(n) {
+			break
+		}
+		send(a)
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Minute):
+		return fmt.Errorf("checked baseline: %d of %d acks after a minute", acked.Load(), n)
+	}
 }
 
 // sequentialAppends appends n events to agg one after the other, batch at a time.
@@ -367,6 +464,22 @@ func sequentialAppends(ctx context.Context, es *store.JetStreamEvents, agg strin
 			}
 		}
 		n -= k
+	}
+	return nil
+}
+
+// asyncAppends appends n events round robin over aggs from this one goroutine with
+// AppendAsync, all of them started before any is waited for (as the raw async baseline
+// publishes).
+func asyncAppends(ctx context.Context, es *store.JetStreamEvents, aggs []string, n int, payload []byte) error {
+	ps := make([]*store.PendingAppend, n)
+	for i := range ps {
+		ps[i] = es.AppendAsync(ctx, store.NewEvent{AggregateID: aggs[i%len(aggs)], EventType: "BenchEvent", Payload: payload})
+	}
+	for _, p := range ps {
+		if _, err := p.Result(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ func TestBenchAppendAndReplay(t *testing.T) {
 	for _, args := range [][]string{
 		{"append", "--events", "200"},
 		{"append", "--aggregates", "20", "--workers", "8", "--events", "400"},
+		{"append", "--aggregates", "20", "--events", "400"},
 		{"append", "--events", "300", "--batch", "50"},
 	} {
 		out, errs, code := runBench(t, args...)
@@ -26,6 +27,7 @@ func TestBenchAppendAndReplay(t *testing.T) {
 		}
 		var r struct {
 			Mode                    string
+			API                     string
 			Events                  int
 			EventsPerS              float64 `json:"events_per_s"`
 			BaselineMsgsPerS        float64 `json:"baseline_msgs_per_s"`
@@ -45,6 +47,16 @@ func TestBenchAppendAndReplay(t *testing.T) {
 		want := map[bool]string{true: "sequential", false: "concurrent"}[args[1] != "--aggregates"]
 		if r.Mode != want {
 			t.Errorf("%v: mode %q, want %q", args, r.Mode, want)
+		}
+		wantAPI := "Append"
+		switch {
+		case strings.Contains(strings.Join(args, " "), "--batch"):
+			wantAPI = "AppendBatch"
+		case want == "concurrent" && !strings.Contains(strings.Join(args, " "), "--workers"):
+			wantAPI = "AppendAsync"
+		}
+		if r.API != wantAPI {
+			t.Errorf("%v: api %q, want %q", args, r.API, wantAPI)
 		}
 	}
 	for _, bad := range [][]string{{"append", "--batch", "0"}, {"append", "--batch", "1001"}, {"append", "--aggregates", "5", "--batch", "10"}} {

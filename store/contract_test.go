@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -198,6 +199,55 @@ func contract(t *testing.T, open func(t *testing.T) store.EventStore) {
 		}
 		if !caught || len(got) != 3 || got[0] != 2 || got[2] != 4 {
 			t.Fatalf("caught up %v, seqs %v", caught, got)
+		}
+	})
+	t.Run("async", func(t *testing.T) {
+		// Many appends in flight from one goroutine over several aggregates: each aggregate's
+		// events are chained in call order, and every result is what History holds.
+		s := open(t)
+		first, err := s.Append(ctx, "async-0", "Opened", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const aggs, per = 7, 20
+		pending := make([][]*store.PendingAppend, aggs)
+		for i := range per {
+			for a := range aggs {
+				ne := store.NewEvent{AggregateID: fmt.Sprintf("async-%d", a), EventType: "Step", Payload: []byte{byte(i)}}
+				if a == 1 && i == 0 {
+					ne.Parents = []cid.Cid{first.CID}
+				}
+				pending[a] = append(pending[a], s.AppendAsync(ctx, ne))
+			}
+		}
+		for a := range aggs {
+			for _, p := range pending[a] {
+				<-p.Done()
+			}
+			hist, err := s.History(ctx, fmt.Sprintf("async-%d", a))
+			if err != nil || len(hist) < per {
+				t.Fatalf("history of async-%d: %d events, %v", a, len(hist), err)
+			}
+			hist = hist[len(hist)-per:]
+			for i, p := range pending[a] {
+				ev, err := p.Result()
+				if err != nil {
+					t.Fatalf("aggregate %d append %d: %v", a, i, err)
+				}
+				if !ev.CID.Equals(hist[i].CID) || ev.Seq != hist[i].Seq || !bytes.Equal(hist[i].Payload, []byte{byte(i)}) {
+					t.Fatalf("aggregate %d append %d: got %s seq %d, history has %s seq %d", a, i, ev.CID, ev.Seq, hist[i].CID, hist[i].Seq)
+				}
+			}
+		}
+		// Bad input and unknown parents fail before anything is sent; expectations apply.
+		if _, err := s.AppendAsync(ctx, store.NewEvent{AggregateID: "", EventType: "X"}).Result(); !errors.Is(err, store.ErrInvalidInput) {
+			t.Fatalf("empty aggregate: %v", err)
+		}
+		if _, err := s.AppendAsync(ctx, store.NewEvent{AggregateID: "async-x", EventType: "X", Parents: []cid.Cid{someCID(t, "nowhere")}}).Result(); !errors.Is(err, store.ErrUnknownParent) {
+			t.Fatalf("unknown parent: %v", err)
+		}
+		if _, err := s.AppendAsync(ctx, store.NewEvent{AggregateID: "async-0", EventType: "X"}, store.ExpectNew()).Result(); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("expect new on an existing aggregate: %v", err)
 		}
 	})
 }

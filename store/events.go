@@ -19,6 +19,10 @@ type EventStore interface {
 	// AppendBatch appends several events to one aggregate atomically: all are stored, chained
 	// in order, or none is.
 	AppendBatch(ctx context.Context, aggregateID string, evs []NewEvent, opts ...AppendOption) ([]*StoredEvent, error)
+	// AppendAsync is AppendEvent without waiting: appends to one aggregate are stored in call
+	// order, appends to different aggregates travel together. The PendingAppend ends as the
+	// same AppendEvent call would have.
+	AppendAsync(ctx context.Context, ev NewEvent, opts ...AppendOption) *PendingAppend
 	// Get returns the verified event with this CID, or ErrNotFound.
 	Get(ctx context.Context, c cid.Cid) (*StoredEvent, error)
 	// Head returns the aggregate's latest event, or ErrNotFound when it has none.

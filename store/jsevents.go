@@ -77,6 +77,8 @@ type JetStreamEvents struct {
 	mu    sync.Mutex
 	heads map[string]headRef // a cache; the server's expected-sequence check makes it safe
 	known map[digestKey]uint64
+
+	async asyncAppender // AppendAsync's state
 }
 
 var _ EventStore = (*JetStreamEvents)(nil)
@@ -355,9 +357,7 @@ func (s *JetStreamEvents) head(ctx context.Context, aggregateID string, fresh bo
 	if ok && !fresh {
 		return cached, nil
 	}
-	actx, cancel := context.WithTimeout(ctx, s.cfg.PublishTimeout)
-	msg, err := s.stream.GetLastMsgForSubject(actx, AggregateFilter(aggregateID))
-	cancel()
+	msg, err := s.lastMsg(ctx, aggregateID)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		h := headRef{}
 		s.setHead(aggregateID, h)
@@ -391,6 +391,28 @@ func (s *JetStreamEvents) head(ctx context.Context, aggregateID string, fresh bo
 	h.last = max(h.last, msg.Sequence)
 	s.setHead(aggregateID, h)
 	return h, nil
+}
+
+// lastMsg reads the last message on the aggregate's subjects, each try bounded by the publish
+// timeout and retried as a publish is while the server does not answer (a restart, an
+// election).
+func (s *JetStreamEvents) lastMsg(ctx context.Context, aggregateID string) (*jetstream.RawStreamMsg, error) {
+	var err error
+	for attempt := range s.cfg.PublishAttempts {
+		if attempt > 0 {
+			if werr := sleepCtx(ctx, time.Duration(attempt)*100*time.Millisecond); werr != nil {
+				return nil, fmt.Errorf("%w (retrying: %w)", err, werr)
+			}
+		}
+		actx, cancel := context.WithTimeout(ctx, s.cfg.PublishTimeout)
+		var msg *jetstream.RawStreamMsg
+		msg, err = s.stream.GetLastMsgForSubject(actx, AggregateFilter(aggregateID))
+		cancel()
+		if err == nil || !retryable(ctx, err) {
+			return msg, err
+		}
+	}
+	return nil, err
 }
 
 // chainHead reads the aggregate's whole chain and returns its head.
@@ -468,10 +490,18 @@ func (s *JetStreamEvents) publishChain(ctx context.Context, aggregateID string, 
 	return s.publishChainN(ctx, aggregateID, head, evs, 3)
 }
 
-func (s *JetStreamEvents) publishChainN(ctx context.Context, aggregateID string, head headRef, evs []NewEvent, junkRetries int) ([]*StoredEvent, error) {
+// builtChain is a run of events built on a head, ready to publish.
+type builtChain struct {
+	msgs   []*nats.Msg
+	stored []*StoredEvent // without sequences
+}
+
+// buildChain builds evs as messages chained after head; the first carries the aggregate's
+// expected-sequence check. A message over the server's max payload is ErrPayloadTooLarge. The
+// names must have passed validateBatch.
+func (s *JetStreamEvents) buildChain(aggregateID string, head headRef, evs []NewEvent) (builtChain, error) {
 	now := s.cfg.Now()
-	msgs := make([]*nats.Msg, len(evs))
-	stored := make([]*StoredEvent, len(evs))
+	b := builtChain{msgs: make([]*nats.Msg, len(evs)), stored: make([]*StoredEvent, len(evs))}
 	prev := head.cid
 	for i, ne := range evs {
 		ts := ne.Timestamp
@@ -482,22 +512,30 @@ func (s *JetStreamEvents) publishChainN(ctx context.Context, aggregateID string,
 			AggregateID: aggregateID, EventType: ne.EventType, ParentCIDs: ne.Parents,
 			Payload: ne.Payload, PreviousCID: prev, Timestamp: ts,
 		}
-		m, c, err := EventMessage(&ev)
+		m, c, err := eventMessage(&ev)
 		if err != nil {
-			return nil, err
+			return builtChain{}, err
 		}
 		if n := MessageSize(m); n > s.maxPayload {
-			return nil, fmt.Errorf("%w: event %d is %d bytes with headers, the server accepts %d", ErrPayloadTooLarge, i, n, s.maxPayload)
+			return builtChain{}, fmt.Errorf("%w: event %d is %d bytes with headers, the server accepts %d", ErrPayloadTooLarge, i, n, s.maxPayload)
 		}
-		msgs[i] = m
-		stored[i] = &StoredEvent{Event: ev, CID: c}
+		b.msgs[i] = m
+		b.stored[i] = &StoredEvent{Event: ev, CID: c}
 		prev = c
 	}
-	msgs[0].Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(head.last, 10))
-	msgs[0].Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", AggregateFilter(aggregateID))
+	b.msgs[0].Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(head.last, 10))
+	b.msgs[0].Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", AggregateFilter(aggregateID))
+	return b, nil
+}
+
+func (s *JetStreamEvents) publishChainN(ctx context.Context, aggregateID string, head headRef, evs []NewEvent, junkRetries int) ([]*StoredEvent, error) {
+	b, err := s.buildChain(aggregateID, head, evs)
+	if err != nil {
+		return nil, err
+	}
+	msgs, stored := b.msgs, b.stored
 
 	var lastSeq uint64
-	var err error
 	if len(msgs) == 1 {
 		lastSeq, err = s.publishOne(ctx, msgs[0])
 	} else {

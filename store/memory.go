@@ -50,6 +50,13 @@ func (m *MemoryEvents) AppendEvent(ctx context.Context, ne NewEvent, opts ...App
 	return evs[0], nil
 }
 
+// AppendAsync appends at once (there is no round trip to hide in memory) and returns the
+// finished PendingAppend.
+func (m *MemoryEvents) AppendAsync(ctx context.Context, ne NewEvent, opts ...AppendOption) *PendingAppend {
+	ev, err := m.AppendEvent(ctx, ne, opts...)
+	return resolvedAppend(ev, err)
+}
+
 // AppendBatch appends evs atomically after the aggregate's head.
 func (m *MemoryEvents) AppendBatch(ctx context.Context, aggregateID string, evs []NewEvent, opts ...AppendOption) ([]*StoredEvent, error) {
 	if err := ctx.Err(); err != nil {

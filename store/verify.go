@@ -32,6 +32,11 @@ func EventMessage(ev *block.Event) (*nats.Msg, cid.Cid, error) {
 	if err := ValidateName("event type", ev.EventType); err != nil {
 		return nil, cid.Undef, err
 	}
+	return eventMessage(ev)
+}
+
+// eventMessage is EventMessage for names already validated.
+func eventMessage(ev *block.Event) (*nats.Msg, cid.Cid, error) {
 	data, c, err := ev.Block()
 	if err != nil {
 		return nil, cid.Undef, fmt.Errorf("%w: %w", ErrInvalidInput, err)

@@ -1,0 +1,369 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// PendingAppend is an append started by AppendAsync. Its result is ready once Done is closed.
+type PendingAppend struct {
+	done chan struct{}
+	ev   *StoredEvent
+	err  error
+}
+
+func newPendingAppend() *PendingAppend { return &PendingAppend{done: make(chan struct{})} }
+
+// resolvedAppend is a PendingAppend that is already over.
+func resolvedAppend(ev *StoredEvent, err error) *PendingAppend {
+	p := newPendingAppend()
+	p.finish(ev, err)
+	return p
+}
+
+func (p *PendingAppend) finish(ev *StoredEvent, err error) {
+	p.ev, p.err = ev, err
+	close(p.done)
+}
+
+// Done is closed once the append has been stored or has failed.
+func (p *PendingAppend) Done() <-chan struct{} { return p.done }
+
+// Result waits for the append and returns what Append would have: the stored event, or an
+// error such as *ConflictError.
+func (p *PendingAppend) Result() (*StoredEvent, error) {
+	<-p.done
+	return p.ev, p.err
+}
+
+// Wait is Result, giving up when ctx ends (the append itself goes on under the context it was
+// started with).
+func (p *PendingAppend) Wait(ctx context.Context) (*StoredEvent, error) {
+	select {
+	case <-p.done:
+		return p.ev, p.err
+	default:
+	}
+	select {
+	case <-p.done:
+		return p.ev, p.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// AppendAsync starts appending one event and returns without waiting for the server, so that
+// one goroutine can keep appends to many aggregates in flight at once (as JetStream's
+// PublishAsync does for plain messages). Appends to one aggregate are sent one after the
+// other in call order, each chained on the one before and carrying the same expected-sequence
+// check and message ID as Append; appends to different aggregates travel together. Each
+// PendingAppend ends exactly as the same Append call would have: stored, or with the same
+// errors (ErrConflict on a lost race, ErrUnknownParent, ErrPermissionDenied, …).
+//
+// Invalid input and unknown parents fail before anything is sent (the parents are looked up
+// first, which can take a round trip for a parent this process has not seen).
+func (s *JetStreamEvents) AppendAsync(ctx context.Context, ne NewEvent, opts ...AppendOption) *PendingAppend {
+	if err := validateBatch(ne.AggregateID, []NewEvent{ne}); err != nil {
+		return resolvedAppend(nil, err)
+	}
+	if err := s.checkParents(ctx, []NewEvent{ne}); err != nil {
+		return resolvedAppend(nil, err)
+	}
+	op := &asyncOp{ctx: ctx, ne: ne, opts: opts, p: newPendingAppend()}
+	a := &s.async
+	a.mu.Lock()
+	if err := a.subscribeLocked(s); err != nil {
+		a.mu.Unlock()
+		return resolvedAppend(nil, err)
+	}
+	if q, busy := a.aggs[ne.AggregateID]; busy {
+		q.ops = append(q.ops, op) // sent when the ones before it are over
+		a.mu.Unlock()
+		return op.p
+	}
+	a.aggs[ne.AggregateID] = &aggQueue{ops: []*asyncOp{op}}
+	a.mu.Unlock()
+	s.startAsync(op)
+	return op.p
+}
+
+// asyncAppender holds the appends in flight: one reply subscription for all of them, a
+// queue per aggregate (its first entry is the one in progress), and the published messages
+// awaiting their acks by reply token.
+type asyncAppender struct {
+	mu       sync.Mutex
+	sub      *nats.Subscription
+	inbox    string
+	token    uint64
+	inflight map[string]*asyncOp
+	aggs     map[string]*aggQueue
+	sweeping bool
+}
+
+type aggQueue struct{ ops []*asyncOp }
+
+// asyncOp is one AppendAsync call.
+type asyncOp struct {
+	ctx  context.Context
+	ne   NewEvent
+	opts []AppendOption
+	p    *PendingAppend
+
+	// Set when it is published on the fast path.
+	msg    *nats.Msg
+	head   headRef
+	stored *StoredEvent
+	sent   time.Time
+}
+
+func (a *asyncAppender) subscribeLocked(s *JetStreamEvents) error {
+	if a.sub != nil {
+		return nil
+	}
+	a.inbox = s.nc.NewInbox()
+	sub, err := s.nc.Subscribe(a.inbox+".*", s.asyncAck)
+	if err != nil {
+		return fmt.Errorf("subscribe to append acks: %w", err)
+	}
+	a.sub = sub
+	a.inflight = make(map[string]*asyncOp)
+	a.aggs = make(map[string]*aggQueue)
+	return nil
+}
+
+// startAsync sends op on the fast path (the head is cached, no options), or hands it to a
+// goroutine that runs the ordinary Append.
+func (s *JetStreamEvents) startAsync(op *asyncOp) {
+	agg := op.ne.AggregateID
+	s.mu.Lock()
+	head, cached := s.heads[agg]
+	s.mu.Unlock()
+	if err := op.ctx.Err(); err != nil {
+		go s.asyncDone(op, nil, err)
+		return
+	}
+	if !cached || len(op.opts) > 0 {
+		go func() {
+			ev, err := s.AppendEvent(op.ctx, op.ne, op.opts...)
+			s.asyncDone(op, ev, err)
+		}()
+		return
+	}
+	ts := op.ne.Timestamp
+	if ts == 0 {
+		ts = s.cfg.Now()
+	}
+	evs, err := s.buildChain(agg, head, []NewEvent{{EventType: op.ne.EventType, Payload: op.ne.Payload, Parents: op.ne.Parents, Timestamp: ts}})
+	if err != nil {
+		go s.asyncDone(op, nil, err)
+		return
+	}
+	op.msg, op.stored, op.head = evs.msgs[0], evs.stored[0], head
+
+	a := &s.async
+	a.mu.Lock()
+	a.token++
+	tok := strconv.FormatUint(a.token, 36)
+	op.sent = time.Now()
+	a.inflight[tok] = op
+	if !a.sweeping {
+		a.sweeping = true
+		go s.sweepAsync()
+	}
+	a.mu.Unlock()
+	m := &nats.Msg{Subject: op.msg.Subject, Reply: a.inbox + "." + tok, Header: op.msg.Header, Data: op.msg.Data}
+	if err := s.nc.PublishMsg(m); err != nil {
+		if a.take(tok) != nil {
+			go s.asyncResend(op)
+		}
+	}
+}
+
+// take removes the op in flight under tok, nil when it is no longer there (already answered
+// or timed out).
+func (a *asyncAppender) take(tok string) *asyncOp {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	op := a.inflight[tok]
+	delete(a.inflight, tok)
+	return op
+}
+
+// asyncAck handles the server's answer to a fast-path publish. It runs on the subscription's
+// goroutine and never waits on the network: anything but a plain ack goes to a goroutine.
+func (s *JetStreamEvents) asyncAck(m *nats.Msg) {
+	op := s.async.take(m.Subject[strings.LastIndexByte(m.Subject, '.')+1:])
+	if op == nil {
+		return // answered already, or timed out and resent
+	}
+	if len(m.Data) == 0 && m.Header.Get("Status") == "503" {
+		go s.asyncResend(op) // no responders: the stream is moving or restarting
+		return
+	}
+	if seq, ok := plainAckSeq(m.Data); ok {
+		s.asyncStored(op, seq)
+		return
+	}
+	var ack struct {
+		Seq   uint64              `json:"seq"`
+		Error *jetstream.APIError `json:"error"`
+	}
+	if err := json.Unmarshal(m.Data, &ack); err != nil {
+		s.asyncDone(op, nil, fmt.Errorf("publish %s: unreadable ack %q: %w", op.msg.Subject, m.Data, err))
+		return
+	}
+	switch {
+	case ack.Error != nil && isWrongLastSeq(ack.Error):
+		go s.asyncConflict(op)
+	case ack.Error != nil:
+		s.asyncDone(op, nil, fmt.Errorf("publish %s: %w", op.msg.Subject, storageFull(ack.Error)))
+	default:
+		s.asyncStored(op, ack.Seq)
+	}
+}
+
+// plainAckSeq reads the sequence of the common ack, {"stream":"<name>","seq":<n>} exactly
+// (no error, no duplicate flag, no domain), without the JSON decoder; anything else is left to
+// encoding/json.
+func plainAckSeq(data []byte) (uint64, bool) {
+	const head, mid = `{"stream":"`, `","seq":`
+	if len(data) < len(head)+len(mid)+2 || string(data[:len(head)]) != head || data[len(data)-1] != '}' {
+		return 0, false
+	}
+	rest := data[len(head) : len(data)-1]
+	i := 0
+	for i < len(rest) && rest[i] != '"' && rest[i] != '\\' {
+		i++
+	}
+	if len(rest)-i <= len(mid) || string(rest[i:i+len(mid)]) != mid {
+		return 0, false
+	}
+	digits := rest[i+len(mid):]
+	if len(digits) == 0 || len(digits) > 19 {
+		return 0, false
+	}
+	var seq uint64
+	for _, d := range digits {
+		if d < '0' || d > '9' {
+			return 0, false
+		}
+		seq = seq*10 + uint64(d-'0')
+	}
+	return seq, seq > 0
+}
+
+// asyncStored records a stored fast-path event, as publishChainN does.
+func (s *JetStreamEvents) asyncStored(op *asyncOp, seq uint64) {
+	st := op.stored
+	st.Seq = seq
+	s.setHead(op.ne.AggregateID, headRef{cid: st.CID, seq: seq, last: seq})
+	k, _ := keyOf(st.CID)
+	s.remember(k, seq)
+	s.asyncDone(op, st, nil)
+}
+
+// asyncResend sends the same message again (same CID, so the same Nats-Msg-Id: stored at
+// most once) the way Append does after a timeout, permission checks included.
+func (s *JetStreamEvents) asyncResend(op *asyncOp) {
+	seq, err := s.publishOne(op.ctx, op.msg)
+	switch {
+	case err == nil:
+		s.asyncStored(op, seq)
+	case isWrongLastSeq(err):
+		s.asyncConflict(op)
+	default:
+		s.asyncDone(op, nil, err)
+	}
+}
+
+// asyncConflict handles a fast-path publish the server refused because the aggregate moved:
+// as in Append, junk that arrived after the head is stepped over, and another writer's event
+// is an *ConflictError holding the new head.
+func (s *JetStreamEvents) asyncConflict(op *asyncOp) {
+	agg := op.ne.AggregateID
+	h, err := s.head(op.ctx, agg, true)
+	if err != nil {
+		s.asyncDone(op, nil, fmt.Errorf("%w (and %w)", ErrConflict, err))
+		return
+	}
+	if h.cid.Equals(op.head.cid) && h.last != op.head.last {
+		stored, err := s.publishChainN(op.ctx, agg, h, []NewEvent{op.ne}, 2)
+		if err != nil {
+			s.asyncDone(op, nil, err)
+			return
+		}
+		s.asyncDone(op, stored[0], nil)
+		return
+	}
+	s.asyncDone(op, nil, &ConflictError{AggregateID: agg, Head: h.cid, HeadSeq: h.seq})
+}
+
+// asyncDone ends op and starts the next append queued on its aggregate.
+func (s *JetStreamEvents) asyncDone(op *asyncOp, ev *StoredEvent, err error) {
+	op.p.finish(ev, err)
+	a := &s.async
+	a.mu.Lock()
+	q := a.aggs[op.ne.AggregateID]
+	q.ops = q.ops[1:]
+	if len(q.ops) == 0 {
+		delete(a.aggs, op.ne.AggregateID)
+		a.mu.Unlock()
+		return
+	}
+	next := q.ops[0]
+	a.mu.Unlock()
+	s.startAsync(next)
+}
+
+// sweepAsync looks at the appends in flight every permissionProbe while there are any: a
+// publish the server refused for permissions fails at once, one whose context ended fails
+// with that, and one unanswered for the publish timeout is resent.
+func (s *JetStreamEvents) sweepAsync() {
+	a := &s.async
+	for {
+		time.Sleep(permissionProbe)
+		a.mu.Lock()
+		if len(a.inflight) == 0 {
+			a.sweeping = false
+			a.mu.Unlock()
+			return
+		}
+		now := time.Now()
+		type late struct {
+			op  *asyncOp
+			err error
+		}
+		var lates []late
+		for tok, op := range a.inflight {
+			var err error
+			switch age := now.Sub(op.sent); {
+			case op.ctx.Err() != nil:
+				err = op.ctx.Err()
+			case age >= permissionProbe:
+				if err = PermissionDenied(s.nc, op.msg.Subject); err == nil && age < s.cfg.PublishTimeout {
+					continue
+				}
+			default:
+				continue
+			}
+			delete(a.inflight, tok)
+			lates = append(lates, late{op, err})
+		}
+		a.mu.Unlock()
+		for _, l := range lates {
+			if l.err != nil {
+				go s.asyncDone(l.op, nil, l.err)
+			} else {
+				go s.asyncResend(l.op)
+			}
+		}
+	}
+}
