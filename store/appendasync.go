@@ -69,7 +69,10 @@ func (p *PendingAppend) Wait(ctx context.Context) (*StoredEvent, error) {
 // errors (ErrConflict on a lost race, ErrUnknownParent, ErrPermissionDenied, …).
 //
 // Invalid input and unknown parents fail before anything is sent (the parents are looked up
-// first, which can take a round trip for a parent this process has not seen).
+// first, which can take a round trip for a parent this process has not seen). The appends are
+// independent, as separate Append calls are: one that fails does not stop those queued after
+// it on the same aggregate, which then chain on the head as it is. Where order across a failure
+// matters, wait for each result before starting the next append of that aggregate.
 func (s *JetStreamEvents) AppendAsync(ctx context.Context, ne NewEvent, opts ...AppendOption) *PendingAppend {
 	if err := validateBatch(ne.AggregateID, []NewEvent{ne}); err != nil {
 		return resolvedAppend(nil, err)

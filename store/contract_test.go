@@ -246,8 +246,18 @@ func contract(t *testing.T, open func(t *testing.T) store.EventStore) {
 		if _, err := s.AppendAsync(ctx, store.NewEvent{AggregateID: "async-x", EventType: "X", Parents: []cid.Cid{someCID(t, "nowhere")}}).Result(); !errors.Is(err, store.ErrUnknownParent) {
 			t.Fatalf("unknown parent: %v", err)
 		}
-		if _, err := s.AppendAsync(ctx, store.NewEvent{AggregateID: "async-0", EventType: "X"}, store.ExpectNew()).Result(); !errors.Is(err, store.ErrConflict) {
+		// A failed append does not stop the one queued after it, which chains on the head.
+		head, err := s.Head(ctx, "async-0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := s.AppendAsync(ctx, store.NewEvent{AggregateID: "async-0", EventType: "X"}, store.ExpectNew())
+		after := s.AppendAsync(ctx, store.NewEvent{AggregateID: "async-0", EventType: "After"})
+		if _, err := bad.Result(); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("expect new on an existing aggregate: %v", err)
+		}
+		if ev, err := after.Result(); err != nil || !ev.PreviousCID.Equals(head.CID) {
+			t.Fatalf("append queued after a failed one: %v, %v; want it chained on %s", ev, err, head.CID)
 		}
 	})
 }
