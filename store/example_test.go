@@ -62,3 +62,49 @@ func ExampleJetStreamEvents() {
 	// stored at seq 1 first in chain: true
 	// event: order-17 OrderCreated true
 }
+
+// Many aggregates from one goroutine: every append is in flight before the first is waited
+// for, each aggregate's events are chained in call order, and each result is what Append
+// would have returned.
+func ExampleJetStreamEvents_AppendAsync() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "jetdag-example-")
+	defer os.RemoveAll(dir)
+	srv, err := server.Start(server.Config{StoreDir: dir})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Shutdown()
+	nc, err := store.Connect(ctx, store.ConnConfig{Servers: []string{srv.ClientURL()}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer nc.Close()
+	events, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	var pending []*store.PendingAppend
+	for _, step := range []string{"OrderCreated", "OrderPaid", "OrderShipped"} {
+		for _, order := range []string{"order-1", "order-2", "order-3"} {
+			pending = append(pending, events.AppendAsync(ctx, store.NewEvent{AggregateID: order, EventType: step}))
+		}
+	}
+	for _, p := range pending {
+		if _, err := p.Result(); err != nil {
+			log.Fatal(err)
+		}
+	}
+	hist, err := events.History(ctx, "order-2")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, ev := range hist {
+		fmt.Println(ev.AggregateID, ev.EventType)
+	}
+	// Output:
+	// order-2 OrderCreated
+	// order-2 OrderPaid
+	// order-2 OrderShipped
+}
