@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -98,20 +99,33 @@ func (s *JetStreamEvents) AppendAsync(ctx context.Context, ne NewEvent, opts ...
 	return op.p
 }
 
-// asyncAppender holds the appends in flight: one reply subscription for all of them, a
-// queue per aggregate (its first entry is the one in progress), and the published messages
-// awaiting their acks by reply token.
+// asyncAppender holds the appends in flight: one reply subscription for all of them (Append's
+// publishes wait on it too), a queue per aggregate (its first entry is the one in progress),
+// and the published messages awaiting their acks by reply token.
 type asyncAppender struct {
 	mu       sync.Mutex
 	sub      *nats.Subscription
 	inbox    string
 	token    uint64
 	inflight map[string]*asyncOp
+	waiters  map[string]*waiter // publishAwait calls
 	aggs     map[string]*aggQueue
 	sweeping bool
 }
 
 type aggQueue struct{ ops []*asyncOp }
+
+// waiter is a publishAwait call waiting for its ack (or for the sweeper to give up on it).
+type waiter struct {
+	ch      chan ackResult // buffered: whoever removes the waiter from the map sends once
+	subject string
+	sent    time.Time
+}
+
+type ackResult struct {
+	m   *nats.Msg
+	err error
+}
 
 // asyncOp is one AppendAsync call.
 type asyncOp struct {
@@ -138,6 +152,7 @@ func (a *asyncAppender) subscribeLocked(s *JetStreamEvents) error {
 	}
 	a.sub = sub
 	a.inflight = make(map[string]*asyncOp)
+	a.waiters = make(map[string]*waiter)
 	a.aggs = make(map[string]*aggQueue)
 	return nil
 }
@@ -177,10 +192,7 @@ func (s *JetStreamEvents) startAsync(op *asyncOp) {
 	tok := strconv.FormatUint(a.token, 36)
 	op.sent = time.Now()
 	a.inflight[tok] = op
-	if !a.sweeping {
-		a.sweeping = true
-		go s.sweepAsync()
-	}
+	s.sweepLocked()
 	a.mu.Unlock()
 	m := &nats.Msg{Subject: op.msg.Subject, Reply: a.inbox + "." + tok, Header: op.msg.Header, Data: op.msg.Data}
 	if err := s.nc.PublishMsg(m); err != nil {
@@ -200,36 +212,98 @@ func (a *asyncAppender) take(tok string) *asyncOp {
 	return op
 }
 
-// asyncAck handles the server's answer to a fast-path publish. It runs on the subscription's
-// goroutine and never waits on the network: anything but a plain ack goes to a goroutine.
+// asyncAck handles the server's answer to a publish: it hands it to the publishAwait call
+// waiting for it, or finishes an AppendAsync. It runs on the subscription's goroutine and
+// never waits on the network: anything but a plain ack goes to a goroutine.
 func (s *JetStreamEvents) asyncAck(m *nats.Msg) {
-	op := s.async.take(m.Subject[strings.LastIndexByte(m.Subject, '.')+1:])
+	tok := m.Subject[strings.LastIndexByte(m.Subject, '.')+1:]
+	a := &s.async
+	a.mu.Lock()
+	if w, ok := a.waiters[tok]; ok {
+		delete(a.waiters, tok)
+		a.mu.Unlock()
+		w.ch <- ackResult{m: m}
+		return
+	}
+	op := a.inflight[tok]
+	delete(a.inflight, tok)
+	a.mu.Unlock()
 	if op == nil {
 		return // answered already, or timed out and resent
 	}
-	if len(m.Data) == 0 && m.Header.Get("Status") == "503" {
-		go s.asyncResend(op) // no responders: the stream is moving or restarting
-		return
-	}
-	if seq, ok := plainAckSeq(m.Data); ok {
+	seq, err := readAck(m)
+	switch {
+	case err == nil:
 		s.asyncStored(op, seq)
-		return
+	case errors.Is(err, nats.ErrNoResponders):
+		go s.asyncResend(op) // the stream is moving or restarting
+	case isWrongLastSeq(err):
+		go s.asyncConflict(op)
+	default:
+		s.asyncDone(op, nil, fmt.Errorf("publish %s: %w", op.msg.Subject, storageFull(err)))
+	}
+}
+
+// readAck reads a publish's answer: the stored sequence, the server's *jetstream.APIError, or
+// nats.ErrNoResponders when no stream took the subject.
+func readAck(m *nats.Msg) (uint64, error) {
+	if seq, ok := plainAckSeq(m.Data); ok {
+		return seq, nil
+	}
+	if len(m.Data) == 0 && m.Header.Get("Status") == "503" {
+		return 0, nats.ErrNoResponders
 	}
 	var ack struct {
 		Seq   uint64              `json:"seq"`
 		Error *jetstream.APIError `json:"error"`
 	}
 	if err := json.Unmarshal(m.Data, &ack); err != nil {
-		s.asyncDone(op, nil, fmt.Errorf("publish %s: unreadable ack %q: %w", op.msg.Subject, m.Data, err))
-		return
+		return 0, fmt.Errorf("unreadable ack %q: %w", m.Data, err)
 	}
-	switch {
-	case ack.Error != nil && isWrongLastSeq(ack.Error):
-		go s.asyncConflict(op)
-	case ack.Error != nil:
-		s.asyncDone(op, nil, fmt.Errorf("publish %s: %w", op.msg.Subject, storageFull(ack.Error)))
-	default:
-		s.asyncStored(op, ack.Seq)
+	if ack.Error != nil {
+		return 0, ack.Error
+	}
+	if ack.Seq == 0 {
+		return 0, fmt.Errorf("ack %q names no sequence", m.Data)
+	}
+	return ack.Seq, nil
+}
+
+// publishAwait publishes m with its reply on the store's ack subscription and waits for the
+// answer. The server drops a forbidden publish and only says so on the connection, so while
+// the ack is late the sweeper looks for that every permissionProbe (a forbidden append then
+// fails at once and is not resent), until the publish timeout (context.DeadlineExceeded,
+// which publishOne resends).
+func (s *JetStreamEvents) publishAwait(ctx context.Context, m *nats.Msg) (uint64, error) {
+	a := &s.async
+	w := &waiter{ch: make(chan ackResult, 1), subject: m.Subject, sent: time.Now()}
+	a.mu.Lock()
+	if err := a.subscribeLocked(s); err != nil {
+		a.mu.Unlock()
+		return 0, err
+	}
+	a.token++
+	tok := strconv.FormatUint(a.token, 36)
+	a.waiters[tok] = w
+	s.sweepLocked()
+	a.mu.Unlock()
+	if err := s.nc.PublishMsg(&nats.Msg{Subject: m.Subject, Reply: a.inbox + "." + tok, Header: m.Header, Data: m.Data}); err != nil {
+		a.mu.Lock()
+		delete(a.waiters, tok)
+		a.mu.Unlock()
+		return 0, err
+	}
+	select {
+	case r := <-w.ch:
+		if r.err != nil {
+			return 0, r.err
+		}
+		return readAck(r.m)
+	case <-ctx.Done():
+		a.mu.Lock()
+		delete(a.waiters, tok)
+		a.mu.Unlock()
+		return 0, ctx.Err()
 	}
 }
 
@@ -326,20 +400,44 @@ func (s *JetStreamEvents) asyncDone(op *asyncOp, ev *StoredEvent, err error) {
 	s.startAsync(next)
 }
 
-// sweepAsync looks at the appends in flight every permissionProbe while there are any: a
-// publish the server refused for permissions fails at once, one whose context ended fails
-// with that, and one unanswered for the publish timeout is resent.
+// sweepLocked starts the sweeper unless it runs; s.async.mu is held.
+func (s *JetStreamEvents) sweepLocked() {
+	if !s.async.sweeping {
+		s.async.sweeping = true
+		go s.sweepAsync()
+	}
+}
+
+// sweepAsync looks at the publishes awaiting acks every permissionProbe while there are any:
+// a publish the server refused for permissions fails at once, an AppendAsync whose context
+// ended fails with that, and one unanswered for the publish timeout is resent (AppendAsync)
+// or reported as timed out to its publishAwait, which resends it.
 func (s *JetStreamEvents) sweepAsync() {
 	a := &s.async
+	tick := min(permissionProbe, s.cfg.PublishTimeout)
 	for {
-		time.Sleep(permissionProbe)
+		time.Sleep(tick)
 		a.mu.Lock()
-		if len(a.inflight) == 0 {
+		if len(a.inflight) == 0 && len(a.waiters) == 0 {
 			a.sweeping = false
 			a.mu.Unlock()
 			return
 		}
 		now := time.Now()
+		for tok, w := range a.waiters {
+			age := now.Sub(w.sent)
+			if age < tick {
+				continue
+			}
+			err := PermissionDenied(s.nc, w.subject)
+			if err == nil && age >= s.cfg.PublishTimeout {
+				err = context.DeadlineExceeded
+			}
+			if err != nil {
+				delete(a.waiters, tok)
+				w.ch <- ackResult{err: err}
+			}
+		}
 		type late struct {
 			op  *asyncOp
 			err error
@@ -350,7 +448,7 @@ func (s *JetStreamEvents) sweepAsync() {
 			switch age := now.Sub(op.sent); {
 			case op.ctx.Err() != nil:
 				err = op.ctx.Err()
-			case age >= permissionProbe:
+			case age >= tick:
 				if err = PermissionDenied(s.nc, op.msg.Subject); err == nil && age < s.cfg.PublishTimeout {
 					continue
 				}

@@ -67,7 +67,6 @@ type EventStoreConfig struct {
 type JetStreamEvents struct {
 	nc         *nats.Conn
 	js         jetstream.JetStream // reads, index writes
-	pub        jetstream.JetStream // appends
 	stream     jetstream.Stream
 	index      jetstream.KeyValue
 	cfg        EventStoreConfig
@@ -119,13 +118,6 @@ func OpenEvents(ctx context.Context, nc *nats.Conn, cfg EventStoreConfig) (*JetS
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	// Appends have a publisher of their own, so that Flush waits for index writes only and
-	// not for an append abandoned after a timeout or a permission refusal; such a publish
-	// is forgotten by the publisher too, so it never holds memory for good.
-	pub, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(cfg.PublishTimeout+time.Second))
-	if err != nil {
-		return nil, fmt.Errorf("jetstream: %w", err)
-	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -149,7 +141,7 @@ func OpenEvents(ctx context.Context, nc *nats.Conn, cfg EventStoreConfig) (*JetS
 		mp = 1 << 20
 	}
 	return &JetStreamEvents{
-		nc: nc, js: js, pub: pub, stream: stream, index: index, cfg: cfg, log: log, maxPayload: mp,
+		nc: nc, js: js, stream: stream, index: index, cfg: cfg, log: log, maxPayload: mp,
 		heads: make(map[string]headRef), known: make(map[digestKey]uint64),
 	}, nil
 }
@@ -579,10 +571,10 @@ func (s *JetStreamEvents) publishOne(ctx context.Context, m *nats.Msg) (uint64, 
 				return 0, werr
 			}
 		}
-		var ack *jetstream.PubAck
-		ack, err = s.publishAwait(ctx, m)
+		var seq uint64
+		seq, err = s.publishAwait(ctx, m)
 		if err == nil {
-			return ack.Sequence, nil
+			return seq, nil
 		}
 		if errors.Is(err, ErrPermissionDenied) {
 			return 0, err // it names the subject already
@@ -592,43 +584,6 @@ func (s *JetStreamEvents) publishOne(ctx context.Context, m *nats.Msg) (uint64, 
 		}
 	}
 	return 0, fmt.Errorf("publish %s: gave up after %d attempts: %w", m.Subject, s.cfg.PublishAttempts, err)
-}
-
-// publishAwait publishes m through the asynchronous publisher and waits for its ack: many
-// concurrent appends then share one reply subscription and coalesced writes instead of a
-// request and a flush each.
-func (s *JetStreamEvents) publishAwait(ctx context.Context, m *nats.Msg) (*jetstream.PubAck, error) {
-	// A message is handed to the async publisher once: it holds it until acked or failed.
-	cp := &nats.Msg{Subject: m.Subject, Header: m.Header, Data: m.Data}
-	f, err := s.pub.PublishMsgAsync(cp)
-	if err != nil {
-		return nil, err
-	}
-	// One timer serves both waits: the server drops a forbidden publish and only says so on
-	// the connection, so while the ack is late look for that every permissionProbe (a
-	// forbidden append then fails at once and is not resent), until the publish timeout.
-	deadline := time.Now().Add(s.cfg.PublishTimeout)
-	t := time.NewTimer(min(permissionProbe, s.cfg.PublishTimeout))
-	defer t.Stop()
-	for {
-		select {
-		case ack := <-f.Ok():
-			return ack, nil
-		case err := <-f.Err():
-			return nil, err
-		case <-t.C:
-			if err := PermissionDenied(s.nc, m.Subject); err != nil {
-				return nil, err
-			}
-			left := time.Until(deadline)
-			if left <= 0 {
-				return nil, context.DeadlineExceeded
-			}
-			t.Reset(min(permissionProbe, left))
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
 }
 
 // permissionProbe is how often a publish whose ack is late checks for a permissions violation.
