@@ -330,3 +330,80 @@ func TestScaleReplicas(t *testing.T) {
 		t.Fatalf("7 replicas: %v", err)
 	}
 }
+
+// The stream leader is stopped while one goroutine keeps appends to 20 aggregates in flight
+// with AppendAsync: the appends caught in the election are resent with their message IDs
+// until the new leader answers, every acknowledged event is in its chain exactly once, and
+// the stream holds nothing else.
+func TestClusterLeaderKilledDuringAsyncAppends(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three-node cluster")
+	}
+	c := storetest.StartCluster(t, 3)
+	_, nc := clusterStore(t, c.Nodes[0].URL)
+	leader := streamLeader(t, nc)
+	var entry *storetest.Node
+	for _, nd := range c.Nodes {
+		if nd.Name != leader {
+			entry = nd
+			break
+		}
+	}
+	w, _ := clusterStore(t, entry.URL)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	const aggs = 20
+	acked := map[string][]cid.Cid{}
+	var failed []error
+	killed := false
+	for round := 0; round < 30; round++ {
+		if round == 10 {
+			c.Node(leader).Stop()
+			killed = true
+		}
+		var pending []*store.PendingAppend
+		for a := range aggs {
+			pending = append(pending, w.AppendAsync(ctx, store.NewEvent{
+				AggregateID: fmt.Sprintf("acct-%d", a), EventType: "Tick", Payload: fmt.Appendf(nil, `{"a":%d,"r":%d}`, a, round),
+			}))
+		}
+		for a, p := range pending {
+			ev, err := p.Result()
+			if err != nil {
+				failed = append(failed, err)
+				continue
+			}
+			agg := fmt.Sprintf("acct-%d", a)
+			acked[agg] = append(acked[agg], ev.CID)
+		}
+	}
+	if !killed || len(failed) > 0 {
+		t.Fatalf("%d async appends failed although a quorum stayed up: %v", len(failed), failed)
+	}
+	es, enc := clusterStore(t, entry.URL)
+	total := 0
+	for agg, cids := range acked {
+		hist, err := es.History(ctx, agg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := map[cid.Cid]bool{}
+		for _, ev := range hist {
+			in[ev.CID] = true
+		}
+		for _, c := range cids {
+			if !in[c] {
+				t.Fatalf("%s: acknowledged %s missing", agg, c)
+			}
+		}
+		if len(hist) != len(cids) {
+			t.Fatalf("%s: chain has %d events, %d acknowledged (stored twice or lost)", agg, len(hist), len(cids))
+		}
+		total += len(hist)
+	}
+	_, st, err := es.Replay(ctx, store.ReplayOptions{}, func(store.Record) error { return nil })
+	if err != nil || st.Rejected != 0 || st.Events != uint64(total) {
+		t.Fatalf("replay %+v, %v; want %d events and nothing rejected", st, err, total)
+	}
+	t.Logf("leader %s stopped after 200 appends; %d acknowledged, now led by %s", leader, total, streamLeader(t, enc))
+}
