@@ -339,12 +339,8 @@ func plainAckSeq(data []byte) (uint64, bool) {
 
 // asyncStored records a stored fast-path event, as publishChainN does.
 func (s *JetStreamEvents) asyncStored(op *asyncOp, seq uint64) {
-	st := op.stored
-	st.Seq = seq
-	s.setHead(op.ne.AggregateID, headRef{cid: st.CID, seq: seq, last: seq})
-	k, _ := keyOf(st.CID)
-	s.remember(k, seq)
-	s.asyncDone(op, st, nil)
+	s.recordStored(op.ne.AggregateID, []*StoredEvent{op.stored}, seq)
+	s.asyncDone(op, op.stored, nil)
 }
 
 // asyncResend sends the same message again (same CID, so the same Nats-Msg-Id: stored at
@@ -361,26 +357,15 @@ func (s *JetStreamEvents) asyncResend(op *asyncOp) {
 	}
 }
 
-// asyncConflict handles a fast-path publish the server refused because the aggregate moved:
-// as in Append, junk that arrived after the head is stepped over, and another writer's event
-// is an *ConflictError holding the new head.
+// asyncConflict handles a fast-path publish the server refused because the aggregate moved,
+// as Append does (lostRace).
 func (s *JetStreamEvents) asyncConflict(op *asyncOp) {
-	agg := op.ne.AggregateID
-	h, err := s.head(op.ctx, agg, true)
+	stored, err := s.lostRace(op.ctx, op.ne.AggregateID, op.head, []NewEvent{op.ne}, 3)
 	if err != nil {
-		s.asyncDone(op, nil, fmt.Errorf("%w (and %w)", ErrConflict, err))
+		s.asyncDone(op, nil, err)
 		return
 	}
-	if h.cid.Equals(op.head.cid) && h.last != op.head.last {
-		stored, err := s.publishChainN(op.ctx, agg, h, []NewEvent{op.ne}, 2)
-		if err != nil {
-			s.asyncDone(op, nil, err)
-			return
-		}
-		s.asyncDone(op, stored[0], nil)
-		return
-	}
-	s.asyncDone(op, nil, &ConflictError{AggregateID: agg, Head: h.cid, HeadSeq: h.seq})
+	s.asyncDone(op, stored[0], nil)
 }
 
 // asyncDone ends op and starts the next append queued on its aggregate.

@@ -34,6 +34,16 @@ func clusterStore(t *testing.T, urls ...string) (*store.JetStreamEvents, *nats.C
 	return es, nc
 }
 
+// follower is the first of nodes that does not lead the event stream.
+func follower(nodes []*storetest.Node, leader string) *storetest.Node {
+	for _, nd := range nodes {
+		if nd.Name != leader {
+			return nd
+		}
+	}
+	return nil
+}
+
 // streamLeader names the server leading the event stream's replica group.
 func streamLeader(t *testing.T, nc *nats.Conn) string {
 	t.Helper()
@@ -160,13 +170,7 @@ func TestClusterNodeLossDuringAppends(t *testing.T) {
 	w1, nc := clusterStore(t, entry.URL)
 	w2, _ := clusterStore(t, entry.URL)
 	leader := streamLeader(t, nc)
-	var victim *storetest.Node
-	for _, nd := range c.Nodes[1:] {
-		if nd.Name != leader {
-			victim = nd
-			break
-		}
-	}
+	victim := follower(c.Nodes[1:], leader)
 	var l appendLog
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -203,13 +207,7 @@ func TestClusterLeaderKilledMidAppend(t *testing.T) {
 	probe, nc := clusterStore(t, c.Nodes[0].URL)
 	_ = probe
 	leader := streamLeader(t, nc)
-	var entry *storetest.Node
-	for _, nd := range c.Nodes {
-		if nd.Name != leader {
-			entry = nd
-			break
-		}
-	}
+	entry := follower(c.Nodes, leader)
 	w1, enc := clusterStore(t, entry.URL)
 	w2, _ := clusterStore(t, entry.URL)
 	var l appendLog
@@ -342,13 +340,7 @@ func TestClusterLeaderKilledDuringAsyncAppends(t *testing.T) {
 	c := storetest.StartCluster(t, 3)
 	_, nc := clusterStore(t, c.Nodes[0].URL)
 	leader := streamLeader(t, nc)
-	var entry *storetest.Node
-	for _, nd := range c.Nodes {
-		if nd.Name != leader {
-			entry = nd
-			break
-		}
-	}
+	entry := follower(c.Nodes, leader)
 	w, _ := clusterStore(t, entry.URL)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -381,29 +373,6 @@ func TestClusterLeaderKilledDuringAsyncAppends(t *testing.T) {
 		t.Fatalf("%d async appends failed although a quorum stayed up: %v", len(failed), failed)
 	}
 	es, enc := clusterStore(t, entry.URL)
-	total := 0
-	for agg, cids := range acked {
-		hist, err := es.History(ctx, agg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		in := map[cid.Cid]bool{}
-		for _, ev := range hist {
-			in[ev.CID] = true
-		}
-		for _, c := range cids {
-			if !in[c] {
-				t.Fatalf("%s: acknowledged %s missing", agg, c)
-			}
-		}
-		if len(hist) != len(cids) {
-			t.Fatalf("%s: chain has %d events, %d acknowledged (stored twice or lost)", agg, len(hist), len(cids))
-		}
-		total += len(hist)
-	}
-	_, st, err := es.Replay(ctx, store.ReplayOptions{}, func(store.Record) error { return nil })
-	if err != nil || st.Rejected != 0 || st.Events != uint64(total) {
-		t.Fatalf("replay %+v, %v; want %d events and nothing rejected", st, err, total)
-	}
-	t.Logf("leader %s stopped after 200 appends; %d acknowledged, now led by %s", leader, total, streamLeader(t, enc))
+	checkChains(t, es, acked, 0)
+	t.Logf("leader %s stopped after 200 appends; %d aggregates, now led by %s", leader, len(acked), streamLeader(t, enc))
 }

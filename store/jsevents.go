@@ -386,25 +386,16 @@ func (s *JetStreamEvents) head(ctx context.Context, aggregateID string, fresh bo
 }
 
 // lastMsg reads the last message on the aggregate's subjects, each try bounded by the publish
-// timeout and retried as a publish is while the server does not answer (a restart, an
-// election).
+// timeout and retried as a publish is while the server does not answer.
 func (s *JetStreamEvents) lastMsg(ctx context.Context, aggregateID string) (*jetstream.RawStreamMsg, error) {
-	var err error
-	for attempt := range s.cfg.PublishAttempts {
-		if attempt > 0 {
-			if werr := sleepCtx(ctx, time.Duration(attempt)*100*time.Millisecond); werr != nil {
-				return nil, fmt.Errorf("%w (retrying: %w)", err, werr)
-			}
-		}
+	var msg *jetstream.RawStreamMsg
+	err := s.retrying(ctx, func() (err error) {
 		actx, cancel := context.WithTimeout(ctx, s.cfg.PublishTimeout)
-		var msg *jetstream.RawStreamMsg
+		defer cancel()
 		msg, err = s.stream.GetLastMsgForSubject(actx, AggregateFilter(aggregateID))
-		cancel()
-		if err == nil || !retryable(ctx, err) {
-			return msg, err
-		}
-	}
-	return nil, err
+		return err
+	})
+	return msg, err
 }
 
 // chainHead reads the aggregate's whole chain and returns its head.
@@ -535,55 +526,77 @@ func (s *JetStreamEvents) publishChainN(ctx context.Context, aggregateID string,
 	}
 	if err != nil {
 		if isWrongLastSeq(err) {
-			h, herr := s.head(ctx, aggregateID, true)
-			if herr != nil {
-				return nil, fmt.Errorf("%w (and %w)", ErrConflict, herr)
-			}
-			if h.cid.Equals(head.cid) && h.last != head.last && junkRetries > 0 {
-				// Only messages that are not part of the chain arrived (junk, forgeries):
-				// the head is unchanged, so the same events go again on the new sequence.
-				return s.publishChainN(ctx, aggregateID, h, evs, junkRetries-1)
-			}
-			return nil, &ConflictError{AggregateID: aggregateID, Head: h.cid, HeadSeq: h.seq}
+			return s.lostRace(ctx, aggregateID, head, evs, junkRetries)
 		}
 		return nil, err
 	}
-	first := lastSeq - uint64(len(msgs)) + 1
+	s.recordStored(aggregateID, stored, lastSeq)
+	return stored, nil
+}
+
+// lostRace handles evs refused because the aggregate moved past head: junk that arrived after
+// the head (the valid head is unchanged) is stepped over by publishing the same events on the
+// new sequence, up to junkRetries times; another writer's event is a *ConflictError holding
+// the new head.
+func (s *JetStreamEvents) lostRace(ctx context.Context, aggregateID string, head headRef, evs []NewEvent, junkRetries int) ([]*StoredEvent, error) {
+	h, err := s.head(ctx, aggregateID, true)
+	if err != nil {
+		return nil, fmt.Errorf("%w (and %w)", ErrConflict, err)
+	}
+	if h.cid.Equals(head.cid) && h.last != head.last && junkRetries > 0 {
+		return s.publishChainN(ctx, aggregateID, h, evs, junkRetries-1)
+	}
+	return nil, &ConflictError{AggregateID: aggregateID, Head: h.cid, HeadSeq: h.seq}
+}
+
+// recordStored gives stored (published together, the last at lastSeq) their sequences and
+// makes the last one the aggregate's cached head.
+func (s *JetStreamEvents) recordStored(aggregateID string, stored []*StoredEvent, lastSeq uint64) {
+	first := lastSeq - uint64(len(stored)) + 1
 	for i, st := range stored {
 		st.Seq = first + uint64(i)
-	}
-	last := stored[len(stored)-1]
-	s.setHead(aggregateID, headRef{cid: last.CID, seq: last.Seq, last: last.Seq})
-	for _, st := range stored {
 		k, _ := keyOf(st.CID)
 		s.remember(k, st.Seq)
 	}
-	return stored, nil
+	last := stored[len(stored)-1]
+	s.setHead(aggregateID, headRef{cid: last.CID, seq: last.Seq, last: last.Seq})
 }
 
 // publishOne publishes one message, resending it (same Nats-Msg-Id, so stored at most once)
 // when the server did not answer.
 func (s *JetStreamEvents) publishOne(ctx context.Context, m *nats.Msg) (uint64, error) {
+	var seq uint64
+	err := s.retrying(ctx, func() (err error) {
+		seq, err = s.publishAwait(ctx, m)
+		return err
+	})
+	switch {
+	case err == nil:
+		return seq, nil
+	case errors.Is(err, ErrPermissionDenied):
+		return 0, err // it names the subject already
+	case retryable(ctx, err):
+		return 0, fmt.Errorf("publish %s: gave up after %d attempts: %w", m.Subject, s.cfg.PublishAttempts, err)
+	default:
+		return 0, fmt.Errorf("publish %s: %w", m.Subject, storageFull(err))
+	}
+}
+
+// retrying runs try up to PublishAttempts times while it fails with a retryable error (the
+// server did not answer: a restart, an election), pausing 100 ms more before each new try.
+func (s *JetStreamEvents) retrying(ctx context.Context, try func() error) error {
 	var err error
 	for attempt := range s.cfg.PublishAttempts {
 		if attempt > 0 {
 			if werr := sleepCtx(ctx, time.Duration(attempt)*100*time.Millisecond); werr != nil {
-				return 0, werr
+				return fmt.Errorf("%w (retrying: %w)", err, werr)
 			}
 		}
-		var seq uint64
-		seq, err = s.publishAwait(ctx, m)
-		if err == nil {
-			return seq, nil
-		}
-		if errors.Is(err, ErrPermissionDenied) {
-			return 0, err // it names the subject already
-		}
-		if !retryable(ctx, err) {
-			return 0, fmt.Errorf("publish %s: %w", m.Subject, storageFull(err))
+		if err = try(); err == nil || !retryable(ctx, err) {
+			return err
 		}
 	}
-	return 0, fmt.Errorf("publish %s: gave up after %d attempts: %w", m.Subject, s.cfg.PublishAttempts, err)
+	return err
 }
 
 // permissionProbe is how often a publish whose ack is late checks for a permissions violation.
