@@ -58,8 +58,13 @@ func (e *ConflictError) Error() string {
 // Is makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
-// JetStream error codes that mean the server has no room left.
+// JetStream API error codes jetdag reacts to, all in one place.
 const (
+	errCodeWrongLastSeq  = 10071 // expected last subject sequence did not match
+	errCodeWrongLastSeqC = 10164 // the same, as a clustered stream's leader words it
+	errCodeBatchDupMsgID = 10201 // atomic batch repeats a stored Nats-Msg-Id
+
+	// The server has no room left.
 	errCodeAccountResources = 10002 // resource limits exceeded for account
 	errCodeInsufficient     = 10023 // insufficient resources
 	errCodeNoStorage        = 10047 // insufficient storage resources available
@@ -83,4 +88,11 @@ func storageFull(err error) error {
 		}
 	}
 	return err
+}
+
+// isWrongLastSeq reports the server refusing a publish because the aggregate's last sequence
+// moved: the signal of a lost race.
+func isWrongLastSeq(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == errCodeWrongLastSeq || apiErr.ErrorCode == errCodeWrongLastSeqC)
 }
