@@ -1,30 +1,20 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"strings"
-	"syscall"
 	"time"
-	"unicode/utf8"
 
-	"github.com/ipfs/go-cid"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/jetdag/jetdag/store"
-	"github.com/jetdag/jetdag/store/block"
-	"github.com/jetdag/jetdag/store/server"
-	"github.com/jetdag/jetdag/store/storemetrics"
 )
+
+// flushTimeout bounds the wait for pending index writes when a command ends.
+const flushTimeout = 5 * time.Second
 
 // openEvents connects and opens the event store; the returned close drains the connection
 // (so pending index writes land).
@@ -48,217 +38,6 @@ func (e *env) openEvents(ctx context.Context, replicas int) (*store.JetStreamEve
 		}
 		_ = nc.Drain()
 	}, nil
-}
-
-// flushTimeout bounds the wait for pending index writes when a command ends.
-const flushTimeout = 5 * time.Second
-
-// parseCIDArg parses a CID given by the user (exit 2 when malformed).
-func parseCIDArg(what, s string) (cid.Cid, error) {
-	c, err := block.ParseCID(s)
-	if err != nil {
-		return cid.Undef, badInputf("%s %q: %w", what, s, err)
-	}
-	return c, nil
-}
-
-// storeErr maps store errors to exit codes: bad input 2, conflict 3, refused 4, else 1.
-func storeErr(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, store.ErrConflict):
-		return &ExitError{Code: ExitConflict, Err: err}
-	case errors.Is(err, store.ErrAuthorization):
-		return &ExitError{Code: ExitAuth, Err: err}
-	case errors.Is(err, store.ErrInvalidInput), errors.Is(err, store.ErrPayloadTooLarge), errors.Is(err, store.ErrUnknownParent):
-		return badInput(err)
-	}
-	return err
-}
-
-// writeJSON writes v as one JSON line, with <, > and & as they are (aggregate IDs and
-// payloads are not HTML).
-func writeJSON(w io.Writer, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	_, err := w.Write(buf.Bytes())
-	return err
-}
-
-func cidString(c cid.Cid) *string {
-	if !c.Defined() {
-		return nil
-	}
-	s := c.String()
-	return &s
-}
-
-// eventJSON is how the CLI prints a stored event.
-type eventJSON struct {
-	CID         string   `json:"cid"`
-	Seq         uint64   `json:"seq"`
-	AggregateID string   `json:"aggregate_id"`
-	EventType   string   `json:"event_type"`
-	PreviousCID *string  `json:"previous_cid"`
-	ParentCIDs  []string `json:"parent_cids"`
-	Timestamp   int64    `json:"timestamp"`
-	// Payload is the payload as text when it is valid UTF-8, else null.
-	Payload *string `json:"payload"`
-	// PayloadBase64 is the payload in standard base64, always present.
-	PayloadBase64 string `json:"payload_base64"`
-}
-
-func toEventJSON(ev *store.StoredEvent) eventJSON {
-	j := eventJSON{
-		CID: ev.CID.String(), Seq: ev.Seq, AggregateID: ev.AggregateID, EventType: ev.EventType,
-		PreviousCID: cidString(ev.PreviousCID), ParentCIDs: []string{}, Timestamp: ev.Timestamp,
-		PayloadBase64: base64.StdEncoding.EncodeToString(ev.Payload),
-	}
-	for _, p := range ev.ParentCIDs {
-		j.ParentCIDs = append(j.ParentCIDs, p.String())
-	}
-	if utf8.Valid(ev.Payload) {
-		s := string(ev.Payload)
-		j.Payload = &s
-	}
-	return j
-}
-
-func isTerminal(f any) bool {
-	if lw, ok := f.(*lockedWriter); ok {
-		f = lw.w
-	}
-	if file, ok := f.(*os.File); ok {
-		return term.IsTerminal(int(file.Fd()))
-	}
-	return false
-}
-
-func newServeCmd(e *env) *cobra.Command {
-	var dir, listen, cluster, routes, name, metrics, configFile string
-	var authUser, tlsCert, tlsKey, tlsClientCA string
-	var replicas int
-	cmd := &cobra.Command{
-		Use:   "serve",
-		Short: "Run an embedded NATS server with JetStream (and create jetdag's stream)",
-		Long: `serve runs a NATS server with JetStream inside jetdag, storing its data in --store, until
-interrupted. With --cluster, --routes and --name several jetdag serve processes form a
-JetStream cluster. It prints one JSON line {"url": ...} once clients can connect.
-
-Securing it: --auth-token (or $JETDAG_AUTH_TOKEN) makes every client present that token;
---auth-user with $JETDAG_AUTH_PASSWORD (or --auth-password) a user name and password;
---tls-server-cert and --tls-server-key require TLS, and --tls-client-ca also a client
-certificate signed by that CA. For several users with their own permissions, accounts, nkeys
-or JWTs, give a nats-server configuration file with --config (docs/operations.md has one);
-the flags override what it sets. Secrets are never logged.
-
-serve creates jetdag's stream through an in-process connection with the token or user it was
-given, or else with the global client flags (--user, --creds, ...); when those may not create
-streams it says so and keeps serving: run "jetdag init" as an administrator.`,
-		Example: `  jetdag serve --store ./data
-  JETDAG_AUTH_TOKEN=s3cret jetdag serve --store ./data --listen 0.0.0.0:4222 \
-      --tls-server-cert server.pem --tls-server-key server-key.pem
-  jetdag serve --store ./data --config nats-server.conf --user admin --password "$ADMIN_PW"`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dir == "" {
-				return badInputf("--store DIR is required")
-			}
-			var rts []string
-			if routes != "" {
-				rts = strings.Split(routes, ",")
-			}
-			token := firstNonEmpty(cmd.Flag("auth-token").Value.String(), os.Getenv("JETDAG_AUTH_TOKEN"))
-			password := firstNonEmpty(cmd.Flag("auth-password").Value.String(), os.Getenv("JETDAG_AUTH_PASSWORD"))
-			if !cmd.Flags().Changed("listen") && configFile != "" {
-				listen = "" // the configuration file's address, if it has one
-			}
-			srv, err := server.Start(server.Config{
-				StoreDir: dir, Listen: listen, Name: name, Cluster: cluster, Routes: rts, Logger: e.logger,
-				ConfigFile: configFile, Token: token, User: authUser, Password: password,
-				TLSCert: tlsCert, TLSKey: tlsKey, TLSClientCA: tlsClientCA,
-			})
-			if errors.Is(err, server.ErrNotReady) {
-				return err
-			}
-			if err != nil {
-				return badInput(err) // a configuration file, credential or certificate that does not work
-			}
-			defer srv.Shutdown()
-			// serve's own clients connect in-process, with the credential the server requires.
-			own := e.connConfig()
-			own.InProcess, own.ConnectTimeout = srv.NATS(), 0
-			if token != "" && own.Token == "" && own.User == "" && own.CredsFile == "" && own.NKeySeedFile == "" {
-				own.Token = token
-			}
-			if authUser != "" && own.User == "" && own.Token == "" && own.CredsFile == "" && own.NKeySeedFile == "" {
-				own.User, own.Password = authUser, password
-			}
-			if cluster == "" {
-				nc, err := store.Connect(cmd.Context(), own)
-				if err == nil {
-					_, err = store.OpenEvents(cmd.Context(), nc, store.EventStoreConfig{Replicas: replicas, Logger: e.logger})
-					nc.Close()
-				}
-				switch {
-				case errors.Is(err, store.ErrAuthorization):
-					e.logger.Warn("serve could not create jetdag's stream with the credentials it has; run `jetdag init` as a user who may", "err", err)
-				case err != nil:
-					return err
-				}
-			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			report := map[string]string{"url": srv.ClientURL(), "store": dir}
-			if metrics != "" {
-				mnc, err := store.Connect(ctx, own)
-				if err != nil {
-					return fmt.Errorf("metrics connection: %w", err)
-				}
-				defer mnc.Close()
-				addr, err := storemetrics.Serve(ctx, metrics, mnc, e.logger)
-				if err != nil {
-					return badInput(err)
-				}
-				report["metrics"] = "http://" + addr + "/metrics"
-			}
-			if err := writeJSON(e.stdout, report); err != nil {
-				return err
-			}
-			<-ctx.Done()
-			return nil
-		},
-	}
-	f := cmd.Flags()
-	f.StringVar(&dir, "store", "", "JetStream store directory (required)")
-	f.StringVar(&listen, "listen", "127.0.0.1:4222", "client listen address HOST:PORT")
-	f.StringVar(&cluster, "cluster", "", "cluster listen address HOST:PORT (enables clustering)")
-	f.StringVar(&routes, "routes", "", "comma-separated nats-route:// URLs of the other cluster members")
-	f.StringVar(&name, "name", "", "server name (required in a cluster)")
-	f.IntVar(&replicas, "replicas", 1, "replicas of the event stream when serve creates it")
-	f.StringVar(&metrics, "metrics", "", "serve Prometheus metrics on HOST:PORT (/metrics)")
-	f.StringVar(&configFile, "config", "", "a nats-server configuration file (users, permissions, accounts, TLS, limits)")
-	f.String("auth-token", "", "require this token of every client (better: $JETDAG_AUTH_TOKEN, which ps does not show)")
-	f.StringVar(&authUser, "auth-user", "", "require this user name and the password of $JETDAG_AUTH_PASSWORD (or --auth-password)")
-	f.String("auth-password", "", "the password for --auth-user (better: $JETDAG_AUTH_PASSWORD)")
-	f.StringVar(&tlsCert, "tls-server-cert", "", "require TLS, with this server certificate (PEM)")
-	f.StringVar(&tlsKey, "tls-server-key", "", "the server certificate's private key (PEM)")
-	f.StringVar(&tlsClientCA, "tls-client-ca", "", "also require client certificates signed by this CA (mutual TLS)")
-	return cmd
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func newInitCmd(e *env) *cobra.Command {
@@ -431,18 +210,6 @@ func newHistoryCmd(e *env) *cobra.Command {
 			return nil
 		},
 	}
-}
-
-// recordJSON prints a Subscribe record: an event, or a rejection with its reason.
-func writeRecord(w io.Writer, r store.Record) error {
-	switch {
-	case r.Event != nil:
-		return writeJSON(w, toEventJSON(r.Event))
-	case r.Rejected != nil:
-		return writeJSON(w, map[string]any{"seq": r.Rejected.Seq, "rejected": true, "subject": r.Rejected.Subject,
-			"aggregate_id": r.Rejected.AggregateID, "claimed_cid": r.Rejected.ClaimedCID, "reason": r.Rejected.Reason})
-	}
-	return nil
 }
 
 func newTailCmd(e *env) *cobra.Command {
