@@ -31,8 +31,14 @@ type Config struct {
 	MaxEvents int
 	// Seed makes the workload repeatable.
 	Seed uint64
-	// Prefix is put before every aggregate ID, so runs do not collide (default: a time stamp).
+	// Prefix, when set, is put before every aggregate ID with a dash (tests use it to keep runs apart).
+	// By default IDs are what a person types: customer-7, order-23, payment-23, shipment-23.
+	// A run against a store that already holds demo aggregates numbers its new customers and
+	// orders after theirs, so runs never append to each other's aggregates.
 	Prefix string
+	// Run tags every payload ("run": tag) so that events of one run can be told apart
+	// (default: the start time, UTC, as 20060102T150405Z).
+	Run string
 }
 
 // Stats counts what a run produced.
@@ -42,6 +48,7 @@ type Stats struct {
 
 type order struct {
 	id       string
+	num      int // the N of order-N, shared by payment-N and shipment-N
 	customer int
 	placed   cid.Cid
 	paid     cid.Cid
@@ -62,12 +69,19 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	if rate <= 0 {
 		rate = 20
 	}
-	prefix := cfg.Prefix
-	if prefix == "" {
-		prefix = time.Now().UTC().Format("150405")
+	run := cfg.Run
+	if run == "" {
+		run = time.Now().UTC().Format("20060102T150405Z")
 	}
 	r := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
-	w := &workload{cfg: cfg, r: r, prefix: prefix, customerHeads: map[int]cid.Cid{}}
+	w := &workload{cfg: cfg, r: r, prefix: cfg.Prefix, run: run, customerHeads: map[int]cid.Cid{}}
+	var err error
+	if w.nextCustomer, err = w.firstFree(ctx, "customer-"); err == nil {
+		w.nextOrder, err = w.firstFree(ctx, "order-")
+	}
+	if err != nil {
+		return w.stats, err
+	}
 	tick := time.NewTicker(time.Duration(float64(time.Second) / rate))
 	defer tick.Stop()
 	for cfg.MaxEvents == 0 || w.stats.Events < cfg.MaxEvents {
@@ -89,20 +103,26 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 type workload struct {
 	cfg           Config
 	r             *rand.Rand
-	prefix        string
+	prefix, run   string
 	stats         Stats
-	customers     int
+	nextCustomer  int
+	customers     []string // IDs of this run's customers
 	customerHeads map[int]cid.Cid
 	orders        []*order
 	nextOrder     int
 }
 
 func (w *workload) append(ctx context.Context, agg, typ string, body map[string]any, parents ...cid.Cid) (cid.Cid, error) {
+	return w.appendWith(ctx, agg, typ, body, parents, store.WithRetries(5))
+}
+
+func (w *workload) appendWith(ctx context.Context, agg, typ string, body map[string]any, parents []cid.Cid, opts ...store.AppendOption) (cid.Cid, error) {
+	body["run"] = w.run
 	payload, err := json.Marshal(body)
 	if err != nil {
 		return cid.Undef, err
 	}
-	ev, err := w.cfg.Events.AppendEvent(ctx, store.NewEvent{AggregateID: agg, EventType: typ, Payload: payload, Parents: parents}, store.WithRetries(5))
+	ev, err := w.cfg.Events.AppendEvent(ctx, store.NewEvent{AggregateID: agg, EventType: typ, Payload: payload, Parents: parents}, opts...)
 	if err != nil {
 		return cid.Undef, fmt.Errorf("demo: append %s to %s: %w", typ, agg, err)
 	}
@@ -110,25 +130,85 @@ func (w *workload) append(ctx context.Context, agg, typ string, body map[string]
 	return ev.CID, nil
 }
 
-func (w *workload) customerID(n int) string { return fmt.Sprintf("%s-customer-%d", w.prefix, n) }
+// create appends the first event of a new aggregate named kind-N, N from *next on: a number
+// some other producer took meanwhile is skipped. It returns the aggregate's ID.
+func (w *workload) create(ctx context.Context, kind string, next *int, typ string, body map[string]any, parents ...cid.Cid) (string, cid.Cid, error) {
+	for range 100 {
+		id := w.id(kind, *next)
+		c, err := w.appendWith(ctx, id, typ, body, parents, store.ExpectNew())
+		if !errors.Is(err, store.ErrConflict) {
+			return id, c, err
+		}
+		*next++
+	}
+	return "", cid.Undef, fmt.Errorf("demo: no free %s number after %d tries", kind, 100)
+}
+
+// firstFree returns the first number N from which kind-N is unused, assuming earlier runs
+// numbered from 0 without gaps: an exponential then a binary search over Head, so that a store
+// of many runs costs a few dozen look-ups at start.
+func (w *workload) firstFree(ctx context.Context, kind string) (int, error) {
+	var lookErr error
+	used := func(n int) bool {
+		if lookErr != nil {
+			return false
+		}
+		_, err := w.cfg.Events.Head(ctx, w.id(kind, n))
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			lookErr = fmt.Errorf("demo: look up %s: %w", w.id(kind, n), err)
+		}
+		return err == nil
+	}
+	if !used(0) {
+		return 0, lookErr
+	}
+	lo, hi := 0, 1 // kind-lo is used; hi is probed until it is free
+	for used(hi) {
+		lo, hi = hi, hi*2
+	}
+	for hi-lo > 1 {
+		if mid := (lo + hi) / 2; used(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi, lookErr
+}
+
+func (w *workload) id(kind string, n int) string {
+	if w.prefix != "" {
+		return fmt.Sprintf("%s-%s%d", w.prefix, kind, n)
+	}
+	return fmt.Sprintf("%s%d", kind, n)
+}
+
+func (w *workload) customerID(n int) string { return w.customers[n] }
 
 // step performs one event's worth of the workload.
 func (w *workload) step(ctx context.Context) error {
 	// Keep a handful of customers and a rolling set of open orders.
-	if w.customers < 3 || (w.customers < 12 && w.r.IntN(10) == 0) {
-		n := w.customers
-		w.customers++
-		c, err := w.append(ctx, w.customerID(n), "CustomerRegistered", map[string]any{"name": fmt.Sprintf("Customer %d", n), "tier": []string{"basic", "gold"}[w.r.IntN(2)]})
-		w.customerHeads[n] = c
-		return err
+	if len(w.customers) < 3 || (len(w.customers) < 12 && w.r.IntN(10) == 0) {
+		tier := []string{"basic", "gold"}[w.r.IntN(2)]
+		id, c, err := w.create(ctx, "customer-", &w.nextCustomer, "CustomerRegistered", map[string]any{"name": fmt.Sprintf("Customer %d", w.nextCustomer), "tier": tier})
+		if err != nil {
+			return err
+		}
+		w.nextCustomer++
+		w.customerHeads[len(w.customers)] = c
+		w.customers = append(w.customers, id)
+		return nil
 	}
 	if len(w.orders) < 4 || w.r.IntN(4) == 0 {
-		cust := w.r.IntN(w.customers)
-		o := &order{id: fmt.Sprintf("%s-order-%d", w.prefix, w.nextOrder), customer: cust}
+		cust := w.r.IntN(len(w.customers))
+		id, _, err := w.create(ctx, "order-", &w.nextOrder, "OrderCreated", map[string]any{"customer": w.customerID(cust)}, w.customerHeads[cust])
+		if err != nil {
+			return err
+		}
+		o := &order{id: id, num: w.nextOrder, customer: cust}
 		w.nextOrder++
-		_, err := w.append(ctx, o.id, "OrderCreated", map[string]any{"customer": w.customerID(cust)}, w.customerHeads[cust])
 		w.orders = append(w.orders, o)
-		return err
+		return nil
 	}
 	i := w.r.IntN(len(w.orders))
 	o := w.orders[i]
@@ -149,12 +229,11 @@ func (w *workload) step(ctx context.Context) error {
 		return err
 	case o.stage == 1:
 		o.stage = 2
-		pay := o.id + "-payment"
-		_, err := w.append(ctx, pay, "PaymentAuthorized", map[string]any{"amount": o.total}, o.placed)
+		_, err := w.append(ctx, w.id("payment-", o.num), "PaymentAuthorized", map[string]any{"amount": o.total}, o.placed)
 		return err
 	case o.stage == 2:
 		o.stage = 3
-		c, err := w.append(ctx, o.id+"-payment", "PaymentCaptured", map[string]any{"amount": o.total})
+		c, err := w.append(ctx, w.id("payment-", o.num), "PaymentCaptured", map[string]any{"amount": o.total})
 		o.paid = c
 		if err == nil {
 			err = w.invoice(ctx, o, "paid")
@@ -162,7 +241,7 @@ func (w *workload) step(ctx context.Context) error {
 		return err
 	case o.stage == 3:
 		o.stage = 4
-		o.shipment = o.id + "-shipment"
+		o.shipment = w.id("shipment-", o.num)
 		_, err := w.append(ctx, o.shipment, "ShipmentCreated", map[string]any{"carrier": []string{"DHL", "UPS", "PostNL"}[w.r.IntN(3)]}, o.placed, o.paid)
 		return err
 	case o.stage == 4:

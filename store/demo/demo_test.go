@@ -2,6 +2,8 @@ package demo_test
 
 import (
 	"context"
+	"encoding/json"
+	"regexp"
 	"testing"
 
 	"github.com/ipfs/go-cid"
@@ -34,26 +36,78 @@ func TestWorkload(t *testing.T) {
 	if st.Events < 300 || st.Objects == 0 || links != st.Links || len(objects) != st.Objects {
 		t.Fatalf("stats %+v, %d objects, %d links", st, len(objects), links)
 	}
-	ch, err := events.Subscribe(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	withParents, aggs := 0, map[string]bool{}
-	for r := range ch {
-		if r.Rejected != nil {
-			t.Fatalf("rejected %+v", r.Rejected)
-		}
-		if r.Event != nil {
-			aggs[r.Event.AggregateID] = true
-			if len(r.Event.ParentCIDs) > 0 {
-				withParents++
-			}
-		}
-		if r.CaughtUp {
-			break
+	for _, ev := range readAll(t, events) {
+		aggs[ev.AggregateID] = true
+		if len(ev.ParentCIDs) > 0 {
+			withParents++
 		}
 	}
 	if withParents < 20 || len(aggs) < 10 {
 		t.Fatalf("%d events with parents over %d aggregates", withParents, len(aggs))
 	}
+}
+
+// Aggregate IDs are what a person types (order-23, customer-7); the run tag is in every
+// payload; a second run on the same store numbers its aggregates after the first run's, so
+// every aggregate holds the events of one run only.
+func TestWorkloadIDs(t *testing.T) {
+	ctx := context.Background()
+	events := store.NewMemoryEvents()
+	for _, run := range []string{"first", "second"} {
+		if _, err := demo.Run(ctx, demo.Config{Events: events, Rate: 1e6, MaxEvents: 200, Seed: 3, Run: run}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plain := regexp.MustCompile(`^(customer|order|payment|shipment)-[0-9]+$`)
+	runOf := map[string]string{}
+	runs := map[string]int{}
+	for _, ev := range readAll(t, events) {
+		if !plain.MatchString(ev.AggregateID) {
+			t.Fatalf("aggregate ID %q is not kind-N", ev.AggregateID)
+		}
+		var body struct{ Run string }
+		if err := json.Unmarshal(ev.Payload, &body); err != nil || body.Run == "" {
+			t.Fatalf("payload %s of %s has no run tag (%v)", ev.Payload, ev.AggregateID, err)
+		}
+		if prev, ok := runOf[ev.AggregateID]; ok && prev != body.Run {
+			t.Fatalf("%s holds events of runs %q and %q", ev.AggregateID, prev, body.Run)
+		}
+		runOf[ev.AggregateID] = body.Run
+		runs[body.Run]++
+	}
+	if runs["first"] < 200 || runs["second"] < 200 {
+		t.Fatalf("events per run %v", runs)
+	}
+	for _, id := range []string{"customer-0", "order-0", "payment-0"} {
+		if runOf[id] != "first" {
+			t.Fatalf("%s is from run %q, want first", id, runOf[id])
+		}
+	}
+	if _, ok := runOf["customer-3"]; !ok {
+		t.Fatalf("no customer-3: the second run did not continue the numbering (%d aggregates)", len(runOf))
+	}
+}
+
+func readAll(t *testing.T, events store.EventStore) []*store.StoredEvent {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch, err := events.Subscribe(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*store.StoredEvent
+	for r := range ch {
+		if r.Rejected != nil {
+			t.Fatalf("rejected %+v", r.Rejected)
+		}
+		if r.Event != nil {
+			out = append(out, r.Event)
+		}
+		if r.CaughtUp {
+			break
+		}
+	}
+	return out
 }
