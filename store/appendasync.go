@@ -231,8 +231,10 @@ func (s *JetStreamEvents) asyncAck(m *nats.Msg) {
 	if op == nil {
 		return // answered already, or timed out and resent
 	}
-	seq, err := readAck(m)
+	seq, dup, err := readAck(m)
 	switch {
+	case err == nil && dup:
+		go s.asyncDuplicate(op, seq) // reads the stream: not on this goroutine
 	case err == nil:
 		s.asyncStored(op, seq)
 	case errors.Is(err, nats.ErrNoResponders):
@@ -244,29 +246,32 @@ func (s *JetStreamEvents) asyncAck(m *nats.Msg) {
 	}
 }
 
-// readAck reads a publish's answer: the stored sequence, the server's *jetstream.APIError, or
+// readAck reads a publish's answer: the stored sequence and whether the server called the
+// message a duplicate (its Nats-Msg-Id was seen within the duplicate window, and seq is the
+// sequence of the message stored under that ID), the server's *jetstream.APIError, or
 // nats.ErrNoResponders when no stream took the subject.
-func readAck(m *nats.Msg) (uint64, error) {
+func readAck(m *nats.Msg) (seq uint64, dup bool, err error) {
 	if seq, ok := plainAckSeq(m.Data); ok {
-		return seq, nil
+		return seq, false, nil
 	}
 	if len(m.Data) == 0 && m.Header.Get("Status") == "503" {
-		return 0, nats.ErrNoResponders
+		return 0, false, nats.ErrNoResponders
 	}
 	var ack struct {
-		Seq   uint64              `json:"seq"`
-		Error *jetstream.APIError `json:"error"`
+		Seq       uint64              `json:"seq"`
+		Duplicate bool                `json:"duplicate"`
+		Error     *jetstream.APIError `json:"error"`
 	}
 	if err := json.Unmarshal(m.Data, &ack); err != nil {
-		return 0, fmt.Errorf("unreadable ack %q: %w", m.Data, err)
+		return 0, false, fmt.Errorf("unreadable ack %q: %w", m.Data, err)
 	}
 	if ack.Error != nil {
-		return 0, ack.Error
+		return 0, false, ack.Error
 	}
 	if ack.Seq == 0 {
-		return 0, fmt.Errorf("ack %q names no sequence", m.Data)
+		return 0, false, fmt.Errorf("ack %q names no sequence", m.Data)
 	}
-	return ack.Seq, nil
+	return ack.Seq, ack.Duplicate, nil
 }
 
 // publishAwait publishes m with its reply on the store's ack subscription and waits for the
@@ -274,13 +279,13 @@ func readAck(m *nats.Msg) (uint64, error) {
 // the ack is late the sweeper looks for that every permissionProbe (a forbidden append then
 // fails at once and is not resent), until the publish timeout (context.DeadlineExceeded,
 // which publishOne resends).
-func (s *JetStreamEvents) publishAwait(ctx context.Context, m *nats.Msg) (uint64, error) {
+func (s *JetStreamEvents) publishAwait(ctx context.Context, m *nats.Msg) (pubAck, error) {
 	a := &s.async
 	w := &waiter{ch: make(chan ackResult, 1), subject: m.Subject, sent: time.Now()}
 	a.mu.Lock()
 	if err := a.subscribeLocked(s); err != nil {
 		a.mu.Unlock()
-		return 0, err
+		return pubAck{}, err
 	}
 	a.token++
 	tok := strconv.FormatUint(a.token, 36)
@@ -291,20 +296,27 @@ func (s *JetStreamEvents) publishAwait(ctx context.Context, m *nats.Msg) (uint64
 		a.mu.Lock()
 		delete(a.waiters, tok)
 		a.mu.Unlock()
-		return 0, err
+		return pubAck{}, err
 	}
 	select {
 	case r := <-w.ch:
 		if r.err != nil {
-			return 0, r.err
+			return pubAck{}, r.err
 		}
-		return readAck(r.m)
+		seq, dup, err := readAck(r.m)
+		return pubAck{seq: seq, dup: dup}, err
 	case <-ctx.Done():
 		a.mu.Lock()
 		delete(a.waiters, tok)
 		a.mu.Unlock()
-		return 0, ctx.Err()
+		return pubAck{}, ctx.Err()
 	}
+}
+
+// pubAck is a publish's answer: the sequence, and whether the server called it a duplicate.
+type pubAck struct {
+	seq uint64
+	dup bool
 }
 
 // plainAckSeq reads the sequence of the common ack, {"stream":"<name>","seq":<n>} exactly
@@ -341,6 +353,16 @@ func plainAckSeq(data []byte) (uint64, bool) {
 func (s *JetStreamEvents) asyncStored(op *asyncOp, seq uint64) {
 	s.recordStored(op.ne.AggregateID, []*StoredEvent{op.stored}, seq)
 	s.asyncDone(op, op.stored, nil)
+}
+
+// asyncDuplicate finishes a fast-path publish the server answered as a duplicate: stored only
+// when the message under its ID really is this event (confirmDuplicate).
+func (s *JetStreamEvents) asyncDuplicate(op *asyncOp, seq uint64) {
+	if err := s.confirmDuplicate(op.ctx, op.msg, seq); err != nil {
+		s.asyncDone(op, nil, err)
+		return
+	}
+	s.asyncStored(op, seq)
 }
 
 // asyncResend sends the same message again (same CID, so the same Nats-Msg-Id: stored at

@@ -31,6 +31,11 @@ var (
 	// ErrStorageFull means the server refused to store: JetStream's storage limits (server,
 	// account or stream) are reached. Nothing of the refused append or put was kept.
 	ErrStorageFull = errors.New("server storage full")
+	// ErrDuplicateMsgID means the server answered a publish as a duplicate (its Nats-Msg-Id,
+	// the event's CID, was used within the stream's duplicate window) but the message stored
+	// under that ID is not this event in its place: another client squatted the ID. Nothing
+	// was stored; the same event can be stored once the window (2 minutes) has passed.
+	ErrDuplicateMsgID = errors.New("message ID held by another message")
 	// ErrNotFile means an object holds a structured value where file content was asked for.
 	ErrNotFile = errors.New("not file content")
 )

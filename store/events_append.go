@@ -375,14 +375,19 @@ func (s *JetStreamEvents) recordStored(aggregateID string, stored []*StoredEvent
 // publishOne publishes one message, resending it (same Nats-Msg-Id, so stored at most once)
 // when the server did not answer.
 func (s *JetStreamEvents) publishOne(ctx context.Context, m *nats.Msg) (uint64, error) {
-	var seq uint64
+	var ack pubAck
 	err := s.retrying(ctx, func() (err error) {
-		seq, err = s.publishAwait(ctx, m)
+		ack, err = s.publishAwait(ctx, m)
 		return err
 	})
 	switch {
+	case err == nil && ack.dup:
+		if err := s.confirmDuplicate(ctx, m, ack.seq); err != nil {
+			return 0, err
+		}
+		return ack.seq, nil
 	case err == nil:
-		return seq, nil
+		return ack.seq, nil
 	case errors.Is(err, ErrPermissionDenied):
 		return 0, err // it names the subject already
 	case retryable(ctx, err):
@@ -434,11 +439,13 @@ func (s *JetStreamEvents) publishBatch(ctx context.Context, msgs []*nats.Msg, st
 		}
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeBatchDupMsgID {
-			// A resent batch whose first attempt was stored: find it.
-			if last, gerr := s.Get(ctx, stored[len(stored)-1].CID); gerr == nil {
-				return last.Seq, nil
+			// A resent batch whose first attempt was stored, or a message ID squatted by
+			// another message: only the first is a success.
+			last, cerr := s.confirmBatchDuplicate(ctx, msgs, stored)
+			if cerr != nil {
+				return 0, fmt.Errorf("atomic batch: %w (server: %w)", cerr, err)
 			}
-			return 0, fmt.Errorf("atomic batch: %w", err)
+			return last, nil
 		}
 		if errors.Is(err, ErrPermissionDenied) {
 			return 0, fmt.Errorf("atomic batch: %w", err)
@@ -543,7 +550,8 @@ func (s *JetStreamEvents) AppendBlock(ctx context.Context, data []byte) (*Stored
 	if !bytesEqual(m.Data, data) {
 		return nil, fmt.Errorf("%w: block does not re-encode to the same bytes", ErrInvalidInput)
 	}
-	if existing, err := s.Get(ctx, c); err == nil {
+	existing, gerr := s.Get(ctx, c)
+	if gerr == nil && s.inChain(ctx, existing) {
 		return existing, nil
 	}
 	if err := s.checkParents(ctx, []NewEvent{{Parents: ev.ParentCIDs}}); err != nil {
@@ -559,6 +567,9 @@ func (s *JetStreamEvents) AppendBlock(ctx context.Context, data []byte) (*Stored
 	if !head.cid.Equals(ev.PreviousCID) {
 		return nil, &ConflictError{AggregateID: ev.AggregateID, Head: head.cid, HeadSeq: head.seq, Expected: ev.PreviousCID}
 	}
+	// A copy found by CID but out of the chain (published by a raw client out of order) does
+	// not count as stored: publish the block in its place. Within the duplicate window the
+	// server answers that copy's sequence, which confirmDuplicate refuses.
 	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(head.last, 10))
 	m.Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", AggregateFilter(ev.AggregateID))
 	seq, err := s.publishOne(ctx, m)
@@ -574,6 +585,29 @@ func (s *JetStreamEvents) AppendBlock(ctx context.Context, data []byte) (*Stored
 	k, _ := keyOf(c)
 	s.remember(k, seq)
 	return st, nil
+}
+
+// inChain reports whether a stored event (found by CID) is part of its aggregate's chain:
+// it is the head, or the head's chain reaches it. Only the previous links from the head back
+// to ev's sequence are read.
+func (s *JetStreamEvents) inChain(ctx context.Context, ev *StoredEvent) bool {
+	head, err := s.head(ctx, ev.AggregateID, true)
+	if err != nil || !head.cid.Defined() || head.seq < ev.Seq {
+		return false
+	}
+	c, seq := head.cid, head.seq
+	for seq > ev.Seq {
+		cur, err := s.getSeq(ctx, c, seq)
+		if err != nil || !cur.PreviousCID.Defined() {
+			return false
+		}
+		prev, err := s.Get(ctx, cur.PreviousCID)
+		if err != nil {
+			return false
+		}
+		c, seq = prev.CID, prev.Seq
+	}
+	return c.Equals(ev.CID)
 }
 
 func bytesEqual(a, b []byte) bool { return string(a) == string(b) }
