@@ -428,14 +428,12 @@ func checkCARBlock(c cid.Cid, data []byte) (*block.Event, bool, error) {
 		return nil, false, fmt.Errorf("%w: CAR block %s: %w", ErrCorrupt, c, err)
 	}
 	ev, err := block.DecodeEvent(data)
+	if errors.Is(err, block.ErrInvalidName) {
+		// An event in every other respect whose name the stream could not carry.
+		return nil, false, fmt.Errorf("%w: CAR event %s: %w", ErrInvalidInput, c, err)
+	}
 	if err != nil {
 		return nil, false, nil // an object, a link record or another DAG-CBOR block
-	}
-	if err := ValidateName("aggregate ID", ev.AggregateID); err != nil {
-		return nil, false, fmt.Errorf("%w: CAR event %s: %w", ErrCorrupt, c, err)
-	}
-	if err := ValidateName("event type", ev.EventType); err != nil {
-		return nil, false, fmt.Errorf("%w: CAR event %s: %w", ErrCorrupt, c, err)
 	}
 	return ev, true, nil
 }

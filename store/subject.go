@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/jetdag/jetdag/store/block"
 )
 
 // Subject layout of the event stream (FORMAT.md).
@@ -127,18 +128,16 @@ func ParseSubject(subject string) (aggregateID, eventType string, err error) {
 	return aggregateID, eventType, nil
 }
 
-// ValidateName checks an aggregate ID or event type: non-empty UTF-8 of at most 256 bytes,
-// without CR, LF or NUL (which NATS headers, where the raw value also travels, cannot carry).
+// ErrInvalidName is block.ErrInvalidName: an aggregate ID or event type breaks the naming
+// rule. ValidateName's errors wrap it and ErrInvalidInput.
+var ErrInvalidName = block.ErrInvalidName
+
+// ValidateName checks an aggregate ID or event type with block.CheckName: non-empty UTF-8 of
+// at most 256 bytes, without CR, LF or NUL, and without a space or tab at either end (values
+// NATS headers, where the raw value also travels, would not carry unchanged).
 func ValidateName(what, v string) error {
-	switch {
-	case v == "":
-		return fmt.Errorf("%w: %s is empty", ErrInvalidInput, what)
-	case len(v) > MaxNameBytes:
-		return fmt.Errorf("%w: %s is %d bytes, more than %d", ErrInvalidInput, what, len(v), MaxNameBytes)
-	case !utf8.ValidString(v):
-		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalidInput, what)
-	case strings.ContainsAny(v, "\r\n\x00"):
-		return fmt.Errorf("%w: %s contains CR, LF or NUL, which NATS headers cannot carry", ErrInvalidInput, what)
+	if err := block.CheckName(what, v); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}
 	return nil
 }

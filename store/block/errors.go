@@ -21,6 +21,10 @@ var (
 	// aggregate ID or event type, an undefined parent, or a block with missing or extra keys or
 	// values of the wrong kind.
 	ErrInvalidEvent = errors.New("invalid event")
+	// ErrInvalidName means an aggregate ID or event type breaks the naming rule (CheckName):
+	// a value NATS headers, where it also travels, would not carry unchanged. Every such error
+	// from an event also wraps ErrInvalidEvent.
+	ErrInvalidName = errors.New("invalid name")
 	// ErrInvalidObject means an object breaks FORMAT.md: data outside the data model, or a
 	// block with missing or extra keys or values of the wrong kind.
 	ErrInvalidObject = errors.New("invalid object")

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"slices"
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
@@ -59,15 +60,42 @@ func (e *Event) Validate() error {
 }
 
 func checkID(field, s string) error {
-	switch {
-	case s == "":
-		return fmt.Errorf("%w: %s is empty", ErrInvalidEvent, field)
-	case len(s) > MaxIDLen:
-		return fmt.Errorf("%w: %s is %d bytes, more than %d", ErrInvalidEvent, field, len(s), MaxIDLen)
-	case !utf8.ValidString(s):
-		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalidEvent, field)
+	if err := CheckName(field, s); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidEvent, err)
 	}
 	return nil
+}
+
+// CheckName checks an aggregate ID or event type (what names it in the error) against
+// FORMAT.md's rule: non-empty UTF-8 of at most MaxIDLen bytes, no CR, LF or NUL anywhere, and
+// no space or tab at either end. The value also travels in a NATS header, and NATS does not
+// carry those unchanged: nats.go writes a header value through textproto.TrimString (which
+// drops spaces, tabs, CR and LF at both ends) and turns CR and LF inside it into spaces, and
+// both nats.go's and the server's header readers skip the spaces after the colon. Errors wrap
+// ErrInvalidName and say which part of the rule was broken.
+func CheckName(what, s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("%w: %s is empty", ErrInvalidName, what)
+	case len(s) > MaxIDLen:
+		return fmt.Errorf("%w: %s is %d bytes, more than %d", ErrInvalidName, what, len(s), MaxIDLen)
+	case !utf8.ValidString(s):
+		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalidName, what)
+	case strings.ContainsAny(s, "\r\n\x00"):
+		return fmt.Errorf("%w: %s contains CR, LF or NUL, which NATS headers cannot carry", ErrInvalidName, what)
+	case edgeSpace(s[0]) || edgeSpace(s[len(s)-1]):
+		return fmt.Errorf("%w: %s %s with a space or tab, which NATS trims from header values (names may not begin or end with one)", ErrInvalidName, what, whichEnd(s))
+	}
+	return nil
+}
+
+func edgeSpace(b byte) bool { return b == ' ' || b == '\t' }
+
+func whichEnd(s string) string {
+	if edgeSpace(s[0]) {
+		return "begins"
+	}
+	return "ends"
 }
 
 // EncodedLen returns the exact size of the event's block in bytes.
