@@ -24,5 +24,6 @@ func commandSet() []func(*env) *cobra.Command {
 		newViewCmd,   // view.go
 		newBlockCmd,  // block.go
 		newStatsCmd,  // stats.go
+		newLoadCmd,   // load.go
 	}
 }

@@ -259,8 +259,9 @@ messages with their reason, until interrupted. --until-caught-up stops once it i
 
 func newVerifyCmd(e *env) *cobra.Command {
 	var repair, quiet, objects bool
+	var ackedFiles []string
 	cmd := &cobra.Command{
-		Use:   "verify",
+		Use:   "verify [--acked FILE...]",
 		Short: "Check every invariant of the event stream; exit 0 only when all hold",
 		Long: `verify replays the whole stream through an ordered consumer and checks FORMAT.md's
 invariants: every body hashes to its Cid header, every block is canonical DAG-CBOR with exactly
@@ -268,9 +269,26 @@ the event keys, each event's previous_cid is its aggregate's head, every parent 
 event, and headers agree with the block. It prints one JSON line per bad sequence with its
 reason, then a summary line, and exits 1 when anything failed. It then reads every entry of
 the object-store bucket and checks that its bytes hash to its name (and that object blocks and
-link records are canonical). --repair-index also writes missing entries of the CID index.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+link records are canonical). --repair-index also writes missing entries of the CID index.
+--acked FILE... (the files of "jetdag load") also checks that every acknowledged event is in
+the stream exactly once, verified, at its acknowledged sequence, that every batch is whole and
+that no load payload is stored twice; it prints a problem line for each failure and a line
+{"acked_ok", "acked", "found", "lost", ...} before the summary.`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 && len(ackedFiles) == 0 {
+				return badInputf("verify takes no arguments (did you mean --acked %s?)", args[0])
+			}
+			ackedFiles = append(ackedFiles, args...) // --acked a.jsonl b.jsonl, as a shell glob gives them
+			var acked *store.AckedChecker
+			var torn int
+			if len(ackedFiles) > 0 {
+				evs, n, err := readAckedFiles(ackedFiles)
+				if err != nil {
+					return err
+				}
+				acked, torn = store.NewAckedChecker(evs), n
+			}
 			es, closeFn, err := e.openEvents(cmd.Context(), 0)
 			if err != nil {
 				return err
@@ -289,6 +307,9 @@ link records are canonical). --repair-index also writes missing entries of the C
 				}
 			}
 			_, st, err := es.Replay(cmd.Context(), opts, func(r store.Record) error {
+				if acked != nil {
+					acked.Observe(r)
+				}
 				if r.Rejected != nil {
 					return writeRecord(e.stdout, r)
 				}
@@ -318,19 +339,30 @@ link records are canonical). --repair-index also writes missing entries of the C
 					return err
 				}
 			}
-			ok := st.Rejected == 0 && bucket.Bad == 0
+			ackedOK := true
+			if acked != nil {
+				if ackedOK, err = writeAckedReport(e, acked, len(ackedFiles), torn); err != nil {
+					return err
+				}
+			}
+			ok := st.Rejected == 0 && bucket.Bad == 0 && ackedOK
 			if err := writeJSON(e.stdout, map[string]any{"ok": ok, "messages": st.Messages, "events": st.Events,
 				"rejected": st.Rejected, "aggregates": st.Aggregates, "last_seq": st.LastSeq, "index_repaired": st.IndexRepaired,
 				"bucket_entries": bucket.Entries, "bucket_bad": bucket.Bad}); err != nil {
 				return err
 			}
 			if !ok {
+				if !ackedOK {
+					return &ExitError{Code: ExitFailure, Err: fmt.Errorf("acknowledged events lost, moved or stored twice, or batches stored in part (see acked_problem lines); %d of %d messages failed verification",
+						st.Rejected, st.Messages)}
+				}
 				return &ExitError{Code: ExitFailure, Err: fmt.Errorf("%d of %d messages and %d of %d bucket entries failed verification",
 					st.Rejected, st.Messages, bucket.Bad, bucket.Entries)}
 			}
 			return nil
 		},
 	}
+	cmd.Flags().StringSliceVar(&ackedFiles, "acked", nil, "acknowledgement files of jetdag load to check against the stream")
 	cmd.Flags().BoolVar(&repair, "repair-index", false, "write missing entries of the CID index")
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress bar")
 	cmd.Flags().BoolVar(&objects, "objects", true, "also read and check every block of the object-store bucket")
