@@ -1,0 +1,105 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/ipfs/boxo/blockservice"
+	"github.com/ipfs/boxo/blockstore"
+	boxogw "github.com/ipfs/boxo/gateway"
+	"github.com/ipfs/boxo/path"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Prefix is the path under which NewHandler answers: /ipfs/{cid}[/path][?format=...].
+const Prefix = "/ipfs/"
+
+// Config configures NewHandler. The zero value serves trustless responses (raw blocks and
+// CAR files) and deserialized files, with boxo's defaults for timeouts and limits.
+type Config struct {
+	// TrustlessOnly refuses deserialized responses (plain GET of a file): only
+	// application/vnd.ipld.raw and application/vnd.ipld.car are served, as a trustless
+	// gateway does.
+	TrustlessOnly bool
+	// RetrievalTimeout ends a response that makes no progress for this long (504 before the
+	// first byte). Zero means 30 s; a negative value disables it.
+	RetrievalTimeout time.Duration
+	// MaxConcurrentRequests bounds requests in flight (429 beyond it); zero means 64.
+	MaxConcurrentRequests int
+	// MetricsRegistry receives boxo's gateway metrics; nil keeps them in a private registry
+	// (so that several handlers in one process never collide on the default one).
+	MetricsRegistry prometheus.Registerer
+}
+
+// NewHandler returns boxo's IPFS gateway handler over bs, to be mounted at Prefix. Every
+// block it sends was verified against its CID by bs; nothing can be written through it.
+func NewHandler(bs blockstore.Blockstore, cfg Config) (http.Handler, error) {
+	// No exchange: a block the store lacks is not looked for elsewhere.
+	backend, err := boxogw.NewBlocksBackend(blockservice.New(bs, nil))
+	if err != nil {
+		return nil, fmt.Errorf("gateway backend: %w", err)
+	}
+	reg := cfg.MetricsRegistry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	timeout := cfg.RetrievalTimeout
+	switch {
+	case timeout == 0:
+		timeout = boxogw.DefaultRetrievalTimeout
+	case timeout < 0:
+		timeout = 0
+	}
+	limit := cfg.MaxConcurrentRequests
+	if limit <= 0 {
+		limit = 64
+	}
+	h := boxogw.NewHandler(boxogw.Config{
+		DeserializedResponses: !cfg.TrustlessOnly,
+		NoDNSLink:             true, // no DNS lookups for Host headers: this gateway serves /ipfs/ only
+		DisableHTMLErrors:     true,
+		RetrievalTimeout:      timeout,
+		MaxConcurrentRequests: limit,
+		MetricsRegistry:       reg,
+	}, backend)
+	return readOnly(rootFirst(bs, h)), nil
+}
+
+// rootFirst answers 404 when the root block of an /ipfs/ path is not in bs, before h starts
+// a response. The trustless gateway spec requires 404 for a missing root whatever the format;
+// boxo v0.43 answers a CAR request for one with 200 and a CAR holding no blocks. Paths that
+// do not parse are left to h, which answers 400.
+func rootFirst(bs blockstore.Blockstore, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := path.NewPath(r.URL.Path)
+		if err == nil && p.Namespace() == path.IPFSNamespace {
+			if ip, err := path.NewImmutablePath(p); err == nil {
+				ok, err := bs.Has(r.Context(), ip.RootCid())
+				switch {
+				case err != nil:
+					http.Error(w, fmt.Sprintf("look up %s: %v", ip.RootCid(), err), http.StatusInternalServerError)
+					return
+				case !ok:
+					http.Error(w, fmt.Sprintf("block %s is not in this store", ip.RootCid()), http.StatusNotFound)
+					return
+				}
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// readOnly answers GET, HEAD and OPTIONS through h and refuses every other method with 405,
+// before boxo sees the request.
+func readOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			h.ServeHTTP(w, r)
+		default:
+			w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+			http.Error(w, "jetdag gateway is read-only", http.StatusMethodNotAllowed)
+		}
+	})
+}
