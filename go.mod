@@ -3,6 +3,7 @@ module github.com/jetdag/jetdag
 go 1.26.0
 
 require (
+	filippo.io/torchwood v0.6.1
 	github.com/fxamacker/cbor/v2 v2.10.0
 	github.com/hajimehoshi/ebiten/v2 v2.8.8
 	github.com/ipfs/boxo v0.43.0
@@ -22,6 +23,7 @@ require (
 	github.com/yohamta/donburi v1.15.7
 	golang.org/x/crypto v0.58.0
 	golang.org/x/image v0.48.0
+	golang.org/x/mod v0.43.0
 	golang.org/x/term v0.47.0
 )
 

@@ -1,0 +1,100 @@
+// This file lets a verification continue from a known point instead of the stream's start:
+// the transparency log (store/translog) writes every aggregate's head into a signed
+// checkpoint's state block, and a reader that trusts that checkpoint resumes from it.
+
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetdag/jetdag/store/block"
+)
+
+// Head is an aggregate's latest verified event at some point of the stream.
+type Head struct {
+	AggregateID string
+	CID         cid.Cid
+	Seq         uint64
+}
+
+// Heads returns every aggregate's head, sorted by aggregate ID.
+func (v *Verifier) Heads() []Head {
+	out := make([]Head, 0, len(v.heads))
+	for a, h := range v.heads {
+		if h.cid.Defined() {
+			out = append(out, Head{AggregateID: a, CID: h.cid, Seq: h.seq})
+		}
+	}
+	slices.SortFunc(out, func(a, b Head) int { return strings.Compare(a.AggregateID, b.AggregateID) })
+	return out
+}
+
+// LastSeq is the highest stream sequence the Verifier has checked.
+func (v *Verifier) LastSeq() uint64 { return v.lastSeq }
+
+// NewVerifierAt returns a bounded Verifier (see NewBoundedVerifier) that continues a
+// verification which reached lastSeq with these aggregate heads: the next message it checks
+// must come after lastSeq, and parents it has not seen are asked of lookup.
+func NewVerifierAt(lastSeq uint64, heads []Head, max int, lookup func(cid.Cid) (uint64, bool)) *Verifier {
+	v := NewBoundedVerifier(max, lookup)
+	v.lastSeq = lastSeq
+	for _, h := range heads {
+		v.heads[h.AggregateID] = headRef{cid: h.CID, seq: h.Seq}
+	}
+	return v
+}
+
+// Lookup returns a function that finds a stored event's sequence through the CID index, as a
+// bounded Verifier asks for parents it has forgotten. Each look-up is bounded by 30 s.
+func (s *JetStreamEvents) Lookup(ctx context.Context) func(cid.Cid) (uint64, bool) {
+	return func(c cid.Cid) (uint64, bool) {
+		lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		ev, err := s.Get(lctx, c)
+		if err != nil {
+			return 0, false
+		}
+		return ev.Seq, true
+	}
+}
+
+// Scan verifies the stream's messages from fromSeq up to its last sequence at the time of the
+// call with v (which holds the state before fromSeq) and calls fn with a Record for each.
+// It returns the last sequence it read (fromSeq-1 when there was nothing to read).
+func (s *JetStreamEvents) Scan(ctx context.Context, v *Verifier, fromSeq uint64, fn func(Record) error) (uint64, error) {
+	last := fromSeq - 1
+	if fromSeq == 0 {
+		fromSeq, last = 1, 0
+	}
+	err := s.read(ctx, []string{StreamSubjects}, fromSeq, func(m jetstream.Msg, seq uint64) error {
+		last = seq
+		rec := s.verifyMsg(v, m, seq)
+		if fn != nil {
+			return fn(rec)
+		}
+		return nil
+	})
+	return last, err
+}
+
+// CIDAt returns the CID that the body of the message at seq hashes to (ErrNotFound when the
+// stream has no such message): a cheap check that the stream still holds what a log
+// recorded there.
+func (s *JetStreamEvents) CIDAt(ctx context.Context, seq uint64) (cid.Cid, error) {
+	msg, err := s.stream.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return cid.Undef, fmt.Errorf("%w: no message at seq %d", ErrNotFound, seq)
+	}
+	if err != nil {
+		return cid.Undef, fmt.Errorf("read seq %d: %w", seq, err)
+	}
+	return block.Sum(msg.Data), nil
+}

@@ -1,0 +1,278 @@
+package translog_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/ipfs/go-cid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/storetest"
+	"github.com/jetdag/jetdag/store/translog"
+)
+
+// fixture is one store with its log.
+type fixture struct {
+	nc   *nats.Conn
+	es   *store.JetStreamEvents
+	objs *store.JetStreamObjects
+	skey string
+	vkey string
+	log  *translog.Log
+}
+
+func newFixture(t *testing.T, srv *storetest.Server, skey string) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &fixture{nc: srv.Connect(t), skey: skey}
+	var err error
+	if f.skey == "" {
+		if f.skey, f.vkey, err = translog.GenerateKey(nil, "test.example/log"); err != nil {
+			t.Fatal(err)
+		}
+	} else if f.vkey, err = translog.VerifierKey(skey); err != nil {
+		t.Fatal(err)
+	}
+	if f.es, err = store.OpenEvents(ctx, f.nc, store.EventStoreConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	if f.objs, err = store.OpenObjectStore(ctx, f.nc, store.ObjectStoreConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	f.log = f.open(t, true)
+	return f
+}
+
+// open opens another Log on the fixture's store, with the signer or as a reader.
+func (f *fixture) open(t *testing.T, signer bool) *translog.Log {
+	t.Helper()
+	cfg := translog.Config{}
+	if signer {
+		s, err := translog.NewSigner(f.skey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Signer = s
+	} else {
+		v, err := translog.NewVerifier(f.vkey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Verifier = v
+	}
+	l, err := translog.Open(context.Background(), f.nc, f.es, f.objs, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// appendN appends n events over aggs aggregates, each with a parent from another aggregate
+// now and then, and returns their CIDs in stream order.
+func (f *fixture) appendN(t *testing.T, n, aggs int, tag string) []cid.Cid {
+	t.Helper()
+	ctx := context.Background()
+	var out []cid.Cid
+	pending := make([]*store.PendingAppend, 0, n)
+	for i := range n {
+		pending = append(pending, f.es.AppendAsync(ctx, store.NewEvent{
+			AggregateID: fmt.Sprintf("%s-%d", tag, i%aggs), EventType: "Tick", Payload: []byte(fmt.Sprint(i)),
+		}))
+	}
+	for _, p := range pending {
+		ev, err := p.Wait(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ev.CID)
+	}
+	// AppendAsync keeps per-aggregate order, not global order: sort by sequence.
+	seqs := map[cid.Cid]uint64{}
+	for _, p := range pending {
+		ev, _ := p.Wait(ctx)
+		seqs[ev.CID] = ev.Seq
+	}
+	sortBySeq(out, seqs)
+	return out
+}
+
+func sortBySeq(cs []cid.Cid, seqs map[cid.Cid]uint64) {
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && seqs[cs[j]] < seqs[cs[j-1]]; j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
+}
+
+// refRoot computes the RFC 9162 root of leaves with x/mod/tlog alone.
+func refRoot(t *testing.T, leaves []cid.Cid) tlog.Hash {
+	t.Helper()
+	var hs memHashes
+	for i, c := range leaves {
+		h, err := tlog.StoredHashes(int64(i), c.Bytes(), hs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs = append(hs, h...)
+	}
+	r, err := tlog.TreeHash(int64(len(leaves)), hs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+type memHashes []tlog.Hash
+
+func (m memHashes) ReadHashes(ix []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(ix))
+	for i, x := range ix {
+		out[i] = m[x]
+	}
+	return out, nil
+}
+
+// The log's leaves are the accepted events in stream order: a junk message in the stream is
+// no leaf, the root equals x/mod/tlog's over the CIDs, every event's inclusion proof checks,
+// a second checkpoint is consistent with the first, and the state block lists the heads.
+func TestCheckpointProveConsistency(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	f := newFixture(t, srv, "")
+	leaves := f.appendN(t, 300, 7, "a")
+	// A forged message: its body does not hash to its Cid header.
+	junk := nats.NewMsg("event.store.a-1.Tick")
+	junk.Header.Set("Cid", leaves[0].String())
+	junk.Data = []byte("junk")
+	js, err := jetstream.New(f.nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.PublishMsg(ctx, junk); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.log.Checkpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Published || res.N != 300 || res.Rejected != 1 {
+		t.Fatalf("checkpoint: published %v size %d rejected %d", res.Published, res.N, res.Rejected)
+	}
+	if res.Hash != refRoot(t, leaves) {
+		t.Fatal("root differs from x/mod/tlog's over the events' CIDs")
+	}
+	first := res.Checkpoint
+	// Nothing new: nothing published.
+	again, err := f.log.Checkpoint(ctx)
+	if err != nil || again.Published || again.N != 300 {
+		t.Fatalf("second checkpoint without new events: %+v %v", again, err)
+	}
+	leaves = append(leaves, f.appendN(t, 333, 5, "b")...)
+	res, err = f.log.Checkpoint(ctx)
+	if err != nil || res.N != 633 {
+		t.Fatalf("third checkpoint: %v %v", res, err)
+	}
+	if res.Hash != refRoot(t, leaves) {
+		t.Fatal("root after the second batch differs from the reference")
+	}
+	// A reader with only the verifier key proves what the writer logged.
+	r := f.open(t, false)
+	latest, err := r.Latest(ctx)
+	if err != nil || latest.N != 633 {
+		t.Fatalf("latest: %v %v", latest, err)
+	}
+	for _, i := range []int{0, 1, 255, 256, 299, 632} {
+		idx, p, err := r.Prove(ctx, latest, leaves[i])
+		if err != nil || idx != int64(i) {
+			t.Fatalf("prove leaf %d: index %d, %v", i, idx, err)
+		}
+		if err := tlog.CheckRecord(p, latest.N, latest.Hash, idx, tlog.RecordHash(leaves[i].Bytes())); err != nil {
+			t.Fatalf("leaf %d: %v", i, err)
+		}
+	}
+	if _, _, err := r.Prove(ctx, latest, cid.MustParse("bafyreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku")); !errors.Is(err, translog.ErrNotLeaf) {
+		t.Fatalf("a CID that is no event: %v, want ErrNotLeaf", err)
+	}
+	old, err := r.BySize(ctx, 300)
+	if err != nil || old.Hash != first.Hash {
+		t.Fatalf("by size 300: %v %v", old, err)
+	}
+	proof, oldRoot, err := r.Consistency(ctx, latest, 300)
+	if err != nil || oldRoot != first.Hash {
+		t.Fatalf("consistency: %v", err)
+	}
+	if err := tlog.CheckTree(proof, latest.N, latest.Hash, 300, first.Hash); err != nil {
+		t.Fatal(err)
+	}
+	st, err := translog.LoadState(ctx, f.objs, latest.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Heads) != 12 || st.Seq != latest.Seq || st.Size != 633 {
+		t.Fatalf("state: %d heads, seq %d, size %d", len(st.Heads), st.Seq, st.Size)
+	}
+	for _, h := range st.Heads {
+		head, err := f.es.Head(ctx, h.AggregateID)
+		if err != nil || !head.CID.Equals(h.CID) || head.Seq != h.Seq {
+			t.Fatalf("state head of %s: %v, store says %v (%v)", h.AggregateID, h.CID, head, err)
+		}
+	}
+	// A fresh writer (another process) continues from the stored checkpoint.
+	leaves = append(leaves, f.appendN(t, 10, 3, "c")...)
+	res, err = f.open(t, true).Checkpoint(ctx)
+	if err != nil || res.N != 643 || res.Hash != refRoot(t, leaves) {
+		t.Fatalf("fresh writer: %v %v", res, err)
+	}
+}
+
+// Two checkpointers racing store one checkpoint per tree size, sizes increasing.
+func TestRacingCheckpointers(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	f := newFixture(t, srv, "")
+	logs := []*translog.Log{f.log, f.open(t, true), f.open(t, true)}
+	var wg sync.WaitGroup
+	for round := range 5 {
+		f.appendN(t, 50, 4, fmt.Sprint("r", round))
+		for _, l := range logs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := l.Checkpoint(ctx); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	sizes := map[int64]int{}
+	var last int64 = -1
+	err := f.open(t, false).Checkpoints(ctx, func(cp *translog.Checkpoint, err error) error {
+		if err != nil {
+			return err
+		}
+		sizes[cp.N]++
+		if cp.N <= last {
+			t.Errorf("size %d after %d", cp.N, last)
+		}
+		last = cp.N
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last != 250 {
+		t.Fatalf("latest size %d, want 250", last)
+	}
+	for n, k := range sizes {
+		if k != 1 {
+			t.Errorf("%d checkpoints of size %d", k, n)
+		}
+	}
+}

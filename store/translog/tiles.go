@@ -1,0 +1,170 @@
+package translog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"filippo.io/torchwood"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// TileBucket is the key-value bucket holding the log's tiles and entry bundles. Each is one
+// key named by its C2SP tlog-tiles path without the partial suffix (tile/0/x001/234,
+// tile/entries/000); its value is the widest version written so far: a partial tile only
+// grows (every narrower partial tile is a prefix of it), a full one never changes.
+const TileBucket = "event-log"
+
+// TileHeight is the C2SP tlog-tiles height: 256 hashes (or entries) a tile.
+const TileHeight = torchwood.TileHeight
+
+// tileWidth is the number of hashes or entries in a full tile.
+const tileWidth = 1 << TileHeight
+
+// Errors of the tile store.
+var (
+	// ErrTileMissing: the bucket has no tile of that path and width (yet).
+	ErrTileMissing = errors.New("tile not stored")
+	// ErrTileConflict: a stored tile disagrees with what the log computed from the stream;
+	// the store was rewritten, or two different logs share the bucket.
+	ErrTileConflict = errors.New("stored tile disagrees with the log")
+)
+
+// tileKey is the bucket key of t: its tlog-tiles path at full width.
+func tileKey(t tlog.Tile) string {
+	t.W = tileWidth
+	return torchwood.TilePath(t)
+}
+
+// tileStore reads and writes tiles in the bucket.
+type tileStore struct {
+	kv jetstream.KeyValue
+	// rev remembers the revision this process last wrote under a key, so the next (wider)
+	// write of a partial tile is one compare-and-set instead of a read and a write.
+	rev map[string]uint64
+}
+
+func newTileStore(kv jetstream.KeyValue) *tileStore {
+	return &tileStore{kv: kv, rev: make(map[string]uint64)}
+}
+
+// read returns the data of t (t.W hashes, or t.W entries for an entry bundle, L = -1).
+func (s *tileStore) read(ctx context.Context, t tlog.Tile) ([]byte, error) {
+	e, err := s.kv.Get(ctx, tileKey(t))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, fmt.Errorf("%w: %s", ErrTileMissing, torchwood.TilePath(t))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read tile %s: %w", torchwood.TilePath(t), err)
+	}
+	data, ok := cutTile(t, e.Value())
+	if !ok {
+		return nil, fmt.Errorf("%w: %s (the stored tile is narrower)", ErrTileMissing, torchwood.TilePath(t))
+	}
+	return data, nil
+}
+
+// cutTile returns the first t.W hashes or entries of a stored tile.
+func cutTile(t tlog.Tile, stored []byte) ([]byte, bool) {
+	if t.L >= 0 {
+		n := t.W * tlog.HashSize
+		if len(stored) < n || len(stored)%tlog.HashSize != 0 {
+			return nil, false
+		}
+		return stored[:n], true
+	}
+	rest := stored
+	for range t.W {
+		var err error
+		if _, rest, err = torchwood.ReadTileEntry(rest); err != nil {
+			return nil, false
+		}
+	}
+	return stored[:len(stored)-len(rest)], true
+}
+
+// write stores data as the newest version of t. A stored version that data extends is
+// replaced; one that already extends data is kept; one that disagrees is ErrTileConflict.
+func (s *tileStore) write(ctx context.Context, t tlog.Tile, data []byte) error {
+	key := tileKey(t)
+	if rev, ok := s.rev[key]; ok {
+		if nrev, err := s.kv.Update(ctx, key, data, rev); err == nil {
+			s.remember(t, key, nrev)
+			return nil
+		}
+	}
+	for range 8 {
+		e, err := s.kv.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			rev, err := s.kv.Create(ctx, key, data)
+			if err == nil {
+				s.remember(t, key, rev)
+				return nil
+			}
+			if errors.Is(err, jetstream.ErrKeyExists) {
+				continue // another writer created it: compare with theirs
+			}
+			return fmt.Errorf("write tile %s: %w", key, err)
+		}
+		if err != nil {
+			return fmt.Errorf("read tile %s: %w", key, err)
+		}
+		old := e.Value()
+		if len(old) >= len(data) {
+			if !bytes.HasPrefix(old, data) {
+				return fmt.Errorf("%w: %s", ErrTileConflict, key)
+			}
+			s.remember(t, key, e.Revision())
+			return nil
+		}
+		if !bytes.HasPrefix(data, old) {
+			return fmt.Errorf("%w: %s", ErrTileConflict, key)
+		}
+		rev, err := s.kv.Update(ctx, key, data, e.Revision())
+		if err == nil {
+			s.remember(t, key, rev)
+			return nil
+		}
+		// Lost a race with another writer: look again.
+	}
+	return fmt.Errorf("write tile %s: too many concurrent writers", key)
+}
+
+func (s *tileStore) remember(t tlog.Tile, key string, rev uint64) {
+	if t.W == tileWidth {
+		delete(s.rev, key) // full: never written again
+		return
+	}
+	s.rev[key] = rev
+}
+
+// hashReader is a tlog.TileReader over the bucket for reading a checkpoint's tree: wrapped in
+// tlog.TileHashReader, every tile it returns is checked against the checkpoint's root.
+type hashReader struct {
+	ctx context.Context
+	s   *tileStore
+}
+
+func (r hashReader) Height() int { return TileHeight }
+
+func (r hashReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
+	out := make([][]byte, len(tiles))
+	for i, t := range tiles {
+		d, err := r.s.read(r.ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+func (r hashReader) SaveTiles([]tlog.Tile, [][]byte) {}
+
+// treeReader returns a HashReader over the stored tiles of tree, each tile checked against
+// tree's root.
+func (s *tileStore) treeReader(ctx context.Context, tree tlog.Tree) tlog.HashReader {
+	return tlog.TileHashReader(tree, hashReader{ctx: ctx, s: s})
+}
