@@ -33,8 +33,3 @@ func (s *JetStreamObjects) PutBlock(ctx context.Context, data []byte) (cid.Cid, 
 	return c, nil
 }
 
-// GetBlock returns the bytes of the bucket entry named c after checking that they hash to c
-// (ErrNotFound when missing, ErrCorrupt when they do not match).
-func (s *JetStreamObjects) GetBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
-	return s.readBlock(ctx, c)
-}

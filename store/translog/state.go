@@ -61,7 +61,7 @@ func StateCID(st State) (cid.Cid, error) {
 // blockStore is the part of the object store the log uses.
 type blockStore interface {
 	PutBlock(ctx context.Context, data []byte) (cid.Cid, error)
-	GetBlock(ctx context.Context, c cid.Cid) ([]byte, error)
+	Block(ctx context.Context, c cid.Cid) ([]byte, error)
 }
 
 // putState stores st's blocks (pages first, so the root never names a missing page) and
@@ -91,7 +91,7 @@ func putState(ctx context.Context, bs blockStore, st State, written map[cid.Cid]
 // have exactly the shape encodeState writes (re-encoding gives the same root CID).
 func LoadState(ctx context.Context, bs blockStore, c cid.Cid) (State, error) {
 	var st State
-	data, err := bs.GetBlock(ctx, c)
+	data, err := bs.Block(ctx, c)
 	if err != nil {
 		return st, fmt.Errorf("%w: %s: %w", ErrBadState, c, err)
 	}
@@ -112,7 +112,7 @@ func LoadState(ctx context.Context, bs blockStore, c cid.Cid) (State, error) {
 		if !ok {
 			return st, fmt.Errorf("%w: %s: a page is not a link", ErrBadState, c)
 		}
-		pdata, err := bs.GetBlock(ctx, pc)
+		pdata, err := bs.Block(ctx, pc)
 		if err != nil {
 			return st, fmt.Errorf("%w: page %s: %w", ErrBadState, pc, err)
 		}
