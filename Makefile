@@ -9,14 +9,17 @@ APT_PKGS := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxi-dev libxinerama-
             libxrandr-dev libxxf86vm-dev xvfb xauth libgl1-mesa-dri
 FUZZTIME ?= 20s
 
-.PHONY: all build run test test-short bench fuzz deps check-deps vet windows clean
+.PHONY: all build run test test-short bench fuzz deps check-deps vet windows darwin clean
 
 all: build
 
 # deps installs the system packages Ebiten's cgo build and the Xvfb tests need. As root on a
-# Debian/Ubuntu machine it runs apt-get; otherwise it prints the command to run.
+# Debian/Ubuntu machine it runs apt-get; otherwise it prints the command to run. On macOS it
+# only checks for Xcode's command line tools (the C compiler Ebiten's cgo build needs).
 deps:
-	@missing=""; for p in $(APT_PKGS); do \
+	@if [ "$$(uname)" = Darwin ]; then xcode-select -p >/dev/null 2>&1 && exit 0; \
+	  echo "jetdag-view needs a C compiler on macOS: run xcode-select --install"; exit 1; fi; \
+	missing=""; for p in $(APT_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
@@ -58,6 +61,12 @@ bench: deps
 windows:
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -o bin/jetdag.exe .
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -o bin/jetdag-view.exe ./cmd/jetdag-view
+
+# darwin cross-builds the headless jetdag for macOS (every command but the window, whose Ebiten
+# build needs cgo against Apple's frameworks: build jetdag-view on a Mac with `make build`).
+darwin:
+	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build -o bin/jetdag-darwin-arm64 .
+	CGO_ENABLED=0 GOOS=darwin GOARCH=amd64 $(GO) build -o bin/jetdag-darwin-amd64 .
 
 clean:
 	rm -rf bin
