@@ -25,5 +25,7 @@ func commandSet() []func(*env) *cobra.Command {
 		newBlockCmd,  // block.go
 		newStatsCmd,  // stats.go
 		newLoadCmd,   // load.go
+
+		newGatewayCmd, // gateway.go
 	}
 }

@@ -18,7 +18,7 @@ import (
 )
 
 func newServeCmd(e *env) *cobra.Command {
-	var dir, listen, cluster, routes, name, metrics, configFile string
+	var dir, listen, cluster, routes, name, metrics, configFile, httpAddr string
 	var authUser, tlsCert, tlsKey, tlsClientCA string
 	var replicas int
 	cmd := &cobra.Command{
@@ -105,6 +105,11 @@ streams it says so and keeps serving: run "jetdag init" as an administrator.`,
 				}
 				report["metrics"] = "http://" + addr + "/metrics"
 			}
+			if httpAddr != "" {
+				if err := serveRoutes(ctx, e, own, httpAddr, report); err != nil {
+					return err
+				}
+			}
 			if err := writeJSON(e.stdout, report); err != nil {
 				return err
 			}
@@ -120,6 +125,7 @@ streams it says so and keeps serving: run "jetdag init" as an administrator.`,
 	f.StringVar(&name, "name", "", "server name (required in a cluster)")
 	f.IntVar(&replicas, "replicas", 1, "replicas of the event stream when serve creates it")
 	f.StringVar(&metrics, "metrics", "", "serve Prometheus metrics on HOST:PORT (/metrics)")
+	f.StringVar(&httpAddr, "http", "", "serve HTTP on HOST:PORT: the IPFS gateway at /ipfs/ (docs/objects.md)")
 	f.StringVar(&configFile, "config", "", "a nats-server configuration file (users, permissions, accounts, TLS, limits)")
 	f.String("auth-token", "", "require this token of every client (better: $JETDAG_AUTH_TOKEN, which ps does not show)")
 	f.StringVar(&authUser, "auth-user", "", "require this user name and the password of $JETDAG_AUTH_PASSWORD (or --auth-password)")
