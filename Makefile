@@ -9,7 +9,7 @@ APT_PKGS := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxi-dev libxinerama-
             libxrandr-dev libxxf86vm-dev xvfb xauth libgl1-mesa-dri
 FUZZTIME ?= 20s
 
-.PHONY: all build run test test-short bench fuzz deps check-deps vet windows darwin clean
+.PHONY: all build run test test-short bench fuzz faults deps check-deps vet windows darwin clean
 
 all: build
 
@@ -50,6 +50,13 @@ test: deps
 
 test-short: deps
 	$(XVFB) $(GO) test -short -count=1 ./...
+
+# faults runs the long fault campaign (writers and nodes killed, a partitioned node, a full
+# disk; the network faults need root): about half an hour; figures in docs/operations.md.
+faults:
+	@mkdir -p bin; echo "fault campaign, long form: log in bin/faults.log"; \
+	JETDAG_FAULTS=long $(GO) test -count=1 -timeout 90m -v ./faults/ > bin/faults.log 2>&1; s=$$?; \
+	grep -E 'FAULTS|^(--- |ok|FAIL)' bin/faults.log; exit $$s
 
 # fuzz runs each fuzz target for FUZZTIME.
 fuzz:
