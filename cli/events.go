@@ -269,7 +269,10 @@ the event keys, each event's previous_cid is its aggregate's head, every parent 
 event, and headers agree with the block. It prints one JSON line per bad sequence with its
 reason, then a summary line, and exits 1 when anything failed. It then reads every entry of
 the object-store bucket and checks that its bytes hash to its name (and that object blocks and
-link records are canonical). --repair-index also writes missing entries of the CID index.
+link records are canonical), and checks the CID index against the stream (malformed entries,
+entries naming the wrong sequence or no event, events without an entry, a watermark past the
+stream's end). --repair-index puts the index right: it writes missing and wrong entries, deletes
+stray ones and sets the watermark.
 --acked FILE... (the files of "jetdag load") also checks that every acknowledged event is in
 the stream exactly once, verified, at its acknowledged sequence, that every batch is whole and
 that no load payload is stored twice; it prints a problem line for each failure and a line
@@ -294,7 +297,7 @@ that no load payload is stored twice; it prints a problem line for each failure 
 				return err
 			}
 			defer closeFn()
-			opts := store.ReplayOptions{RepairIndex: repair}
+			opts := store.ReplayOptions{CheckIndex: true, RepairIndex: repair}
 			var bar *progressbar.ProgressBar
 			if !quiet && isTerminal(e.stderr) {
 				opts.Progress = func(seq, last uint64) {
@@ -345,9 +348,11 @@ that no load payload is stored twice; it prints a problem line for each failure 
 					return err
 				}
 			}
-			ok := st.Rejected == 0 && bucket.Bad == 0 && ackedOK
+			indexOK := st.IndexBad == 0 || repair // a repair that did not finish returned an error above
+			ok := st.Rejected == 0 && bucket.Bad == 0 && ackedOK && indexOK
 			if err := writeJSON(e.stdout, map[string]any{"ok": ok, "messages": st.Messages, "events": st.Events,
-				"rejected": st.Rejected, "aggregates": st.Aggregates, "last_seq": st.LastSeq, "index_repaired": st.IndexRepaired,
+				"rejected": st.Rejected, "aggregates": st.Aggregates, "last_seq": st.LastSeq,
+				"index_bad": st.IndexBad, "index_repaired": st.IndexRepaired,
 				"bucket_entries": bucket.Entries, "bucket_bad": bucket.Bad}); err != nil {
 				return err
 			}
@@ -356,14 +361,14 @@ that no load payload is stored twice; it prints a problem line for each failure 
 					return &ExitError{Code: ExitFailure, Err: fmt.Errorf("acknowledged events lost, moved or stored twice, or batches stored in part (see acked_problem lines); %d of %d messages failed verification",
 						st.Rejected, st.Messages)}
 				}
-				return &ExitError{Code: ExitFailure, Err: fmt.Errorf("%d of %d messages and %d of %d bucket entries failed verification",
-					st.Rejected, st.Messages, bucket.Bad, bucket.Entries)}
+				return &ExitError{Code: ExitFailure, Err: fmt.Errorf("%d of %d messages, %d of %d bucket entries and %d CID index entries failed verification (--repair-index rebuilds the index)",
+					st.Rejected, st.Messages, bucket.Bad, bucket.Entries, st.IndexBad)}
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringSliceVar(&ackedFiles, "acked", nil, "acknowledgement files of jetdag load to check against the stream")
-	cmd.Flags().BoolVar(&repair, "repair-index", false, "write missing entries of the CID index")
+	cmd.Flags().BoolVar(&repair, "repair-index", false, "rewrite missing and wrong entries of the CID index and its watermark")
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress bar")
 	cmd.Flags().BoolVar(&objects, "objects", true, "also read and check every block of the object-store bucket")
 	return cmd

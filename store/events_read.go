@@ -50,10 +50,27 @@ func (s *JetStreamEvents) Get(ctx context.Context, c cid.Cid) (*StoredEvent, err
 	if err != nil {
 		return nil, fmt.Errorf("index lookup %s: %w", c, err)
 	}
-	if len(entry.Value()) != 8 {
-		return nil, fmt.Errorf("%w: index entry for %s is %d bytes", ErrCorrupt, c, len(entry.Value()))
+	if len(entry.Value()) == 8 {
+		seq := binary.BigEndian.Uint64(entry.Value())
+		ev, err := s.getSeq(ctx, c, seq)
+		if err == nil || !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrCorrupt) {
+			return ev, err
+		}
+		s.log.Warn("CID index entry names the wrong sequence; reading the stream", "cid", c, "seq", seq, "err", err)
+	} else {
+		s.log.Warn("CID index entry is malformed; reading the stream", "cid", c, "bytes", len(entry.Value()))
 	}
-	return s.getSeq(ctx, c, binary.BigEndian.Uint64(entry.Value()))
+	// The index is a cache: a wrong entry is no reason to fail. Find the event in the stream
+	// and put the entry right.
+	seq, found, err := s.findInStream(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("look for %s in the stream: %w", c, err)
+	}
+	if !found {
+		return nil, fmt.Errorf("%w: event %s", ErrNotFound, c)
+	}
+	s.putIndex(ctx, c, seq)
+	return s.getSeq(ctx, c, seq)
 }
 
 func (s *JetStreamEvents) getSeq(ctx context.Context, c cid.Cid, seq uint64) (*StoredEvent, error) {
@@ -124,6 +141,11 @@ func (s *JetStreamEvents) chain(ctx context.Context, aggregateID string) ([]*Sto
 // read delivers every message matching filters from startSeq up to the stream's last
 // sequence at the time of the call, in order, through an ordered (ephemeral) consumer.
 func (s *JetStreamEvents) read(ctx context.Context, filters []string, startSeq uint64, fn func(jetstream.Msg, uint64) error) error {
+	return s.readWith(ctx, filters, startSeq, false, fn)
+}
+
+// readWith is read, delivering only the messages' headers when headersOnly is set.
+func (s *JetStreamEvents) readWith(ctx context.Context, filters []string, startSeq uint64, headersOnly bool, fn func(jetstream.Msg, uint64) error) error {
 	// Bound the read by the last matching message now, so it ends even when nothing matches.
 	var last uint64
 	if len(filters) == 1 && filters[0] != StreamSubjects {
@@ -152,6 +174,7 @@ func (s *JetStreamEvents) read(ctx context.Context, filters []string, startSeq u
 		FilterSubjects: filters,
 		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:    startSeq,
+		HeadersOnly:    headersOnly,
 	})
 	if err != nil {
 		return fmt.Errorf("ordered consumer: %w", err)

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"time"
 
@@ -21,13 +20,21 @@ type ReplayStats struct {
 	Messages, Events, Rejected uint64
 	// Aggregates seen.
 	Aggregates int
-	// IndexRepaired counts index entries that were missing and have been written.
+	// IndexBad counts what CheckIndex or RepairIndex found wrong in the CID index: entries
+	// that are malformed, name a sequence not holding their CID, or name no event, events at or
+	// below the watermark without an entry, and a watermark that is malformed or past the
+	// stream's end (before any repair).
+	IndexBad int
+	// IndexRepaired counts index entries (and the watermark) written, rewritten or deleted.
 	IndexRepaired int
 }
 
 // ReplayOptions adjusts Replay.
 type ReplayOptions struct {
-	// RepairIndex checks the CID index against the stream and writes missing entries.
+	// CheckIndex checks the CID index against the verified stream (ReplayStats.IndexBad).
+	CheckIndex bool
+	// RepairIndex checks the CID index and puts it right: it writes missing and wrong
+	// entries, deletes those that name no event and sets a wrong watermark.
 	RepairIndex bool
 	// Progress, when set, is called with the last sequence read and the stream's last
 	// sequence, at most a few times a second.
@@ -71,9 +78,9 @@ func (s *JetStreamEvents) Replay(ctx context.Context, opts ReplayOptions, fn fun
 		opts.Progress(st.LastSeq, st.LastSeq)
 	}
 	st.Aggregates = v.Aggregates()
-	if opts.RepairIndex {
-		n, err := s.repairIndex(ctx, v)
-		st.IndexRepaired = n
+	if opts.CheckIndex || opts.RepairIndex {
+		bad, n, err := s.checkIndex(ctx, v, st.LastSeq, opts.RepairIndex)
+		st.IndexBad, st.IndexRepaired = bad, n
 		if err != nil {
 			return v, st, err
 		}
@@ -89,44 +96,103 @@ func (s *JetStreamEvents) verifyMsg(v *Verifier, m jetstream.Msg, seq uint64) Re
 	return Record{Seq: seq, Event: ev}
 }
 
-// repairIndex writes the index entries the verifier knows and the bucket lacks or has wrong.
-// It reads the bucket's keys once (a stream read, not a request per event).
-func (s *JetStreamEvents) repairIndex(ctx context.Context, v *Verifier) (int, error) {
-	present := make(map[digestKey]struct{}, v.Len())
-	lister, err := s.index.ListKeys(ctx)
-	if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
-		return 0, fmt.Errorf("index keys: %w", err)
+// checkIndex compares the CID index with what a verified replay found (v; the stream's last
+// sequence was last when it started) and returns how many entries are wrong and, with repair,
+// how many it wrote, rewrote or deleted. Wrong are: a value that is not 8 bytes, a sequence that
+// does not hold the CID's bytes, a key that is not an event CID, an event at or below the
+// watermark without an entry, and a watermark past the stream's end or malformed. Repair
+// writes every verified event's entry (missing or wrong), deletes the entries of what is no
+// event, and sets the watermark to the last sequence checked. The bucket is read once, as a
+// watch of its current values.
+func (s *JetStreamEvents) checkIndex(ctx context.Context, v *Verifier, last uint64, repair bool) (bad, repaired int, err error) {
+	w, wrev, wok, err := s.watermarkEntry(ctx)
+	if err != nil {
+		return 0, 0, err
 	}
-	if err == nil {
-		for k := range lister.Keys() {
-			c, perr := block.ParseCID(k)
-			if perr != nil {
-				continue
-			}
-			if dk, ok := keyOf(c); ok {
-				present[dk] = struct{}{}
-			}
-		}
+	badMark := !wok || w > last
+	if badMark {
+		bad++
+		w = last // every event the replay saw should be indexed
 	}
-	repaired := 0
-	defer func() {
-		if err := s.advanceWatermark(ctx, v.lastSeq); err != nil {
-			s.log.Warn("index watermark not advanced", "err", err)
+	type fix struct {
+		key string
+		seq uint64 // 0: delete
+	}
+	var fixes []fix
+	seen := make(map[digestKey]struct{}, v.Len())
+	watch, err := s.index.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return 0, 0, fmt.Errorf("index: %w", err)
+	}
+	for e := range watch.Updates() {
+		if e == nil {
+			break // every current value has been delivered
 		}
-	}()
-	for k, seq := range v.seqs {
-		if _, ok := present[k]; ok {
+		key := e.Key()
+		if key == watermarkKey {
 			continue
 		}
-		c := cidOfKey(k)
-		var b [8]byte
-		binary.BigEndian.PutUint64(b[:], seq)
-		if _, err := s.index.Put(ctx, c.String(), b[:]); err != nil {
-			return repaired, fmt.Errorf("index repair %s: %w", c, err)
+		c, perr := block.ParseCID(key)
+		k, ok := keyOf(c)
+		if perr != nil || !ok {
+			fixes = append(fixes, fix{key: key})
+			continue
+		}
+		seen[k] = struct{}{}
+		want, known := v.seqs[k]
+		if val := e.Value(); len(val) == 8 {
+			seq := binary.BigEndian.Uint64(val)
+			if known && seq == want {
+				continue
+			}
+			if _, gerr := s.getSeq(ctx, c, seq); gerr == nil {
+				continue // another copy of the same bytes: Get finds the event
+			}
+		}
+		fixes = append(fixes, fix{key: key, seq: want}) // want is 0 (delete) when no event has the CID
+	}
+	if err := watch.Stop(); err != nil {
+		return 0, 0, fmt.Errorf("index: %w", err)
+	}
+	bad += len(fixes)
+	for k, seq := range v.seqs {
+		if _, ok := seen[k]; ok {
+			continue
+		}
+		if seq <= w {
+			bad++
+			fixes = append(fixes, fix{key: cidOfKey(k).String(), seq: seq})
+		} else if repair {
+			fixes = append(fixes, fix{key: cidOfKey(k).String(), seq: seq})
+		}
+	}
+	if !repair {
+		return bad, 0, nil
+	}
+	for _, f := range fixes {
+		if f.seq == 0 {
+			err = s.index.Delete(ctx, f.key)
+		} else {
+			var b [8]byte
+			binary.BigEndian.PutUint64(b[:], f.seq)
+			_, err = s.index.Put(ctx, f.key, b[:])
+		}
+		if err != nil {
+			return bad, repaired, fmt.Errorf("index repair %s: %w", f.key, err)
 		}
 		repaired++
 	}
-	return repaired, nil
+	if badMark {
+		var b [8]byte
+		binary.BigEndian.PutUint64(b[:], v.lastSeq)
+		if _, err := s.index.Update(ctx, watermarkKey, b[:], wrev); err != nil {
+			return bad, repaired, fmt.Errorf("index repair: watermark: %w", err)
+		}
+		repaired++
+	} else if err := s.advanceWatermark(ctx, v.lastSeq); err != nil {
+		return bad, repaired, err
+	}
+	return bad, repaired, nil
 }
 
 // Subscribe replays the stream with full verification and then follows it live. Records
