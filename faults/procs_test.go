@@ -438,23 +438,27 @@ func percentile(ds []time.Duration, q float64) time.Duration {
 	return s[min(int(q*float64(len(s))), len(s)-1)]
 }
 
-// stallAround is, for one writer's ack times, the gap in its acknowledgements that spans t0:
-// the time from its last ack before t0 to its first ack after it (-1 when it never resumed).
-func stallAround(times []int64, t0 time.Time) time.Duration {
-	ms := t0.UnixMilli()
-	var before, after int64 = 0, -1
+// stallIn is, for one writer's ack times, the longest pause in its acknowledgements between
+// t0 and end: gaps between consecutive acks from the last ack before t0 on (-1 when it
+// acknowledged nothing after t0 before end).
+func stallIn(times []int64, t0, end time.Time) time.Duration {
+	from, to := t0.UnixMilli(), end.UnixMilli()
+	prev := int64(0)
+	var worst int64 = -1
 	for _, a := range times {
-		if a <= ms {
-			before = max(before, a)
-		} else if after < 0 || a < after {
-			after = a
+		switch {
+		case a <= from:
+			prev = max(prev, a)
+		case a <= to:
+			if prev == 0 {
+				prev = from
+			}
+			worst = max(worst, a-prev)
+			prev = a
 		}
 	}
-	if after < 0 {
+	if worst < 0 {
 		return -1
 	}
-	if before == 0 {
-		before = ms
-	}
-	return time.Duration(after-before) * time.Millisecond
+	return time.Duration(worst) * time.Millisecond
 }

@@ -237,7 +237,7 @@ func (s *JetStreamEvents) asyncAck(m *nats.Msg) {
 		go s.asyncDuplicate(op, seq) // reads the stream: not on this goroutine
 	case err == nil:
 		s.asyncStored(op, seq)
-	case errors.Is(err, nats.ErrNoResponders):
+	case errors.Is(err, nats.ErrNoResponders), isDupInProcess(err):
 		go s.asyncResend(op) // the stream is moving or restarting
 	case isWrongLastSeq(err):
 		go s.asyncConflict(op)

@@ -68,6 +68,7 @@ const (
 	errCodeWrongLastSeq  = 10071 // expected last subject sequence did not match
 	errCodeWrongLastSeqC = 10164 // the same, as a clustered stream's leader words it
 	errCodeBatchDupMsgID = 10201 // atomic batch repeats a stored Nats-Msg-Id
+	errCodeDupInProcess  = 10158 // a message with this Nats-Msg-Id is being stored right now
 
 	// The server has no room left.
 	errCodeAccountResources = 10002 // resource limits exceeded for account
@@ -100,4 +101,12 @@ func storageFull(err error) error {
 func isWrongLastSeq(err error) bool {
 	var apiErr *jetstream.APIError
 	return errors.As(err, &apiErr) && (apiErr.ErrorCode == errCodeWrongLastSeq || apiErr.ErrorCode == errCodeWrongLastSeqC)
+}
+
+// isDupInProcess reports the server refusing a resend because the message it repeats (same
+// Nats-Msg-Id) is still being stored, as happens when a publish is resent during a leader
+// change: the resend is to be tried again, when it is answered as a duplicate or stored.
+func isDupInProcess(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeDupInProcess
 }
