@@ -32,4 +32,3 @@ func (s *JetStreamObjects) PutBlock(ctx context.Context, data []byte) (cid.Cid, 
 	}
 	return c, nil
 }
-
