@@ -1,0 +1,519 @@
+package layout
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The lanes layout is the second way the window places nodes, beside the force layout: one
+// horizontal lane per aggregate, x along the stream (or along event time), so that every
+// aggregate's chain is a horizontal line and time reads left to right, as event-sourcing
+// teams draw their systems. It is a pure placement over plain values: Add a node, read its
+// position back; nothing moves unless the lanes' structure changes.
+
+// LaneKind is what a node of the lanes layout is.
+type LaneKind uint8
+
+// The kinds of lanes nodes.
+const (
+	LaneEvent    LaneKind = iota // an event: in its aggregate's lane, at its stream position
+	LaneRejected                 // a message that failed verification: in its aggregate's lane
+	LaneObject                   // an object: beside the event that links it
+)
+
+// NoBeside in LaneNode.Beside places an object without an event that links it.
+const NoBeside = -1
+
+// LaneNode is what the lanes layout needs of a node.
+type LaneNode struct {
+	Kind LaneKind
+	// Aggregate is the lane of an event or rejected message.
+	Aggregate string
+	// Type is the event type; with GroupByTypeFamily a lane joins the family of its first
+	// event's type.
+	Type string
+	// Seq is the stream sequence of an event or rejected message.
+	Seq uint64
+	// Time is the event time in Unix nanoseconds (XByTime). A rejected message or object
+	// with no time takes the latest time added before it.
+	Time int64
+	// Beside is, for an object, the index (as returned by Add) of the event it is drawn
+	// beside, usually the event it links to; NoBeside puts it in the objects row.
+	Beside int
+}
+
+// LaneX chooses what the x axis means.
+type LaneX uint8
+
+// The x modes.
+const (
+	XBySeq  LaneX = iota // x is the stream sequence: every event its own column
+	XByTime              // x is the event time
+)
+
+// LaneGrouping chooses how lanes are grouped (and so which lanes can collapse together).
+type LaneGrouping uint8
+
+// The groupings.
+const (
+	GroupNone         LaneGrouping = iota // every lane alone
+	GroupByPrefix                         // by aggregate-ID prefix: order-23 is in order-*
+	GroupByTypeFamily                     // by the family of the lane's first event type: OrderCreated is in Order*
+)
+
+// LaneOrder chooses the vertical order of lanes (and of groups).
+type LaneOrder uint8
+
+// The orders.
+//
+// OrderFirstSeen never moves a lane once placed: a new aggregate's lane is added below the
+// others (without grouping; with grouping it is added at the end of its group, which moves
+// the lanes of later groups down by one lane). OrderByName sorts lanes by name, digits
+// compared as numbers (order-2 before order-10), so a new lane is inserted among the others
+// and the lanes after it move down; the window animates such moves with a Glide.
+const (
+	OrderFirstSeen LaneOrder = iota
+	OrderByName
+)
+
+// LanesConfig tunes a lanes layout. Its zero value works: stream order, no grouping, lanes in
+// the order their aggregates first appear.
+type LanesConfig struct {
+	X        LaneX
+	Grouping LaneGrouping
+	Order    LaneOrder
+	// Spacing is the x distance between consecutive stream sequences (default 30, the force
+	// layout's link distance).
+	Spacing float64
+	// TimeScale is the x distance of one second of event time in XByTime (default 60).
+	TimeScale float64
+	// LaneHeight is the distance between lanes (default 60).
+	LaneHeight float64
+	// GroupGap is the extra space between groups when grouping (default LaneHeight/2).
+	GroupGap float64
+}
+
+func (c LanesConfig) normalized() LanesConfig {
+	if !(c.Spacing > 0) {
+		c.Spacing = 30
+	}
+	if !(c.TimeScale > 0) {
+		c.TimeScale = 60
+	}
+	if !(c.LaneHeight > 0) {
+		c.LaneHeight = 60
+	}
+	if !(c.GroupGap >= 0) || c.GroupGap == 0 {
+		c.GroupGap = c.LaneHeight / 2
+	}
+	return c
+}
+
+// ObjectsLane is the name of the row that holds objects placed without an event beside them.
+const ObjectsLane = "objects"
+
+// Row is one horizontal row of the lanes layout, as the window labels it at the left edge.
+type Row struct {
+	// Label is the lane's aggregate ID, or for a collapsed group its key (order-*).
+	Label string
+	// Group is the key of the row's group ("" without grouping).
+	Group string
+	// Y is the row's centre line.
+	Y float64
+	// Lanes is the number of lanes in the row (more than one when collapsed).
+	Lanes int
+	// Nodes is the number of nodes drawn in the row.
+	Nodes     int
+	Collapsed bool
+}
+
+type lane struct {
+	name      string
+	firstType string
+	nodes     int
+	row       int32 // index into rows
+}
+
+type placed struct {
+	kind  LaneKind
+	lane  int32
+	seq   uint64
+	time  int64
+	stack int32 // objects: how many objects were placed beside the same node before
+	// beside is the node an object is next to, -1 for none.
+	beside int32
+}
+
+// Lanes is an incremental lanes layout. It is not safe for concurrent use.
+type Lanes struct {
+	cfg       LanesConfig
+	lanes     []lane
+	laneOf    map[string]int32
+	nodes     []placed
+	besides   []int32 // per node: how many objects sit beside it
+	collapsed map[string]bool
+	// x = 0 is the first event's sequence, and its time (the first time seen) in XByTime.
+	seq0                    uint64
+	time0                   int64
+	seqStarted, timeStarted bool
+	lastTime                int64
+
+	dirty bool
+	rows  []Row
+}
+
+// NewLanes returns an empty lanes layout.
+func NewLanes(cfg LanesConfig) *Lanes {
+	return &Lanes{cfg: cfg.normalized(), laneOf: map[string]int32{}, collapsed: map[string]bool{}}
+}
+
+// Config returns the layout's configuration (with defaults filled in).
+func (l *Lanes) Config() LanesConfig { return l.cfg }
+
+// Len is the number of nodes added.
+func (l *Lanes) Len() int { return len(l.nodes) }
+
+// Add places a node and returns its index, from 0 in the order of Add. Nodes already placed
+// keep their positions unless a new lane is inserted above theirs (see LaneOrder).
+func (l *Lanes) Add(n LaneNode) int {
+	i := len(l.nodes)
+	p := placed{kind: n.Kind, seq: n.Seq, time: n.Time, beside: -1}
+	if p.time == 0 {
+		p.time = l.lastTime
+	}
+	if n.Kind == LaneObject && n.Beside >= 0 && n.Beside < i {
+		b := &l.nodes[n.Beside]
+		p.beside = int32(n.Beside)
+		p.lane = b.lane
+		p.seq, p.time = b.seq, b.time
+		p.stack = l.besides[n.Beside]
+		l.besides[n.Beside]++
+	} else {
+		name := n.Aggregate
+		if n.Kind == LaneObject {
+			// An object without an event: in the objects row, at the x of the node before it.
+			name = ObjectsLane
+			if i > 0 {
+				p.seq, p.time = l.nodes[i-1].seq, l.nodes[i-1].time
+			}
+		}
+		p.lane = l.lane(name, n.Type)
+	}
+	if !l.seqStarted && n.Kind != LaneObject {
+		l.seqStarted, l.seq0 = true, n.Seq
+	}
+	if !l.timeStarted && p.time != 0 {
+		l.timeStarted, l.time0 = true, p.time
+	}
+	if p.kind != LaneObject {
+		l.lastTime = max(l.lastTime, p.time)
+	}
+	l.lanes[p.lane].nodes++
+	if !l.dirty && l.rows != nil {
+		l.rows[l.lanes[p.lane].row].Nodes++
+	}
+	l.nodes = append(l.nodes, p)
+	l.besides = append(l.besides, 0)
+	return i
+}
+
+// lane returns the index of the lane called name, creating it.
+func (l *Lanes) lane(name, typ string) int32 {
+	if k, ok := l.laneOf[name]; ok {
+		return k
+	}
+	k := int32(len(l.lanes))
+	l.lanes = append(l.lanes, lane{name: name, firstType: typ})
+	l.laneOf[name] = k
+	l.placeNewLane(k)
+	return k
+}
+
+// placeNewLane gives lane k its row: cheaply, as a new last row, when no other row moves;
+// otherwise the rows are rebuilt on the next read.
+func (l *Lanes) placeNewLane(k int32) {
+	if l.dirty || l.rows == nil || l.cfg.Grouping != GroupNone || l.cfg.Order != OrderFirstSeen {
+		l.dirty = true
+		return
+	}
+	y := 0.0
+	if n := len(l.rows); n > 0 {
+		y = l.rows[n-1].Y + l.cfg.LaneHeight
+	}
+	l.lanes[k].row = int32(len(l.rows))
+	l.rows = append(l.rows, Row{Label: l.lanes[k].name, Y: y, Lanes: 1})
+}
+
+// SetX switches the x axis; every node moves (animate it with a Glide).
+func (l *Lanes) SetX(x LaneX) { l.cfg.X = x }
+
+// SetGrouping switches the grouping; rows are rebuilt.
+func (l *Lanes) SetGrouping(g LaneGrouping) { l.cfg.Grouping, l.dirty = g, true }
+
+// SetOrder switches the lane order; rows are rebuilt.
+func (l *Lanes) SetOrder(o LaneOrder) { l.cfg.Order, l.dirty = o, true }
+
+// SetCollapsed collapses (or expands) the group with the given key (as in Row.Group) to one
+// row. Collapsing takes effect while grouping is on.
+func (l *Lanes) SetCollapsed(group string, on bool) {
+	if on {
+		l.collapsed[group] = true
+	} else {
+		delete(l.collapsed, group)
+	}
+	l.dirty = true
+}
+
+// Collapsed reports whether the group is collapsed.
+func (l *Lanes) Collapsed(group string) bool { return l.collapsed[group] }
+
+// GroupOf returns the group key of a lane (an aggregate ID, or ObjectsLane) under the current
+// grouping, "" without grouping or for an unknown lane.
+func (l *Lanes) GroupOf(laneName string) string {
+	k, ok := l.laneOf[laneName]
+	if !ok {
+		return ""
+	}
+	return l.groupKey(&l.lanes[k])
+}
+
+func (l *Lanes) groupKey(ln *lane) string {
+	if ln.name == ObjectsLane {
+		return ObjectsLane
+	}
+	switch l.cfg.Grouping {
+	case GroupByPrefix:
+		return IDPrefix(ln.name)
+	case GroupByTypeFamily:
+		return TypeFamily(ln.firstType)
+	}
+	return ""
+}
+
+// Rows returns the rows from top to bottom. The slice is the layout's own: do not change it,
+// and do not keep it past the next Add or Set call.
+func (l *Lanes) Rows() []Row {
+	l.build()
+	return l.rows
+}
+
+// RowsBetween returns the rows whose centre lies in [y0, y1], top to bottom, for labelling
+// what the screen shows; it costs a binary search, however many lanes there are.
+func (l *Lanes) RowsBetween(y0, y1 float64) []Row {
+	rows := l.Rows()
+	from, _ := slices.BinarySearchFunc(rows, y0, func(r Row, y float64) int { return cmp.Compare(r.Y, y) })
+	to, found := slices.BinarySearchFunc(rows, y1, func(r Row, y float64) int { return cmp.Compare(r.Y, y) })
+	if found {
+		to++
+	}
+	if to < from {
+		return nil
+	}
+	return rows[from:to]
+}
+
+// RowAt returns the index in Rows of the row nearest to y, and false when there are none.
+func (l *Lanes) RowAt(y float64) (int, bool) {
+	rows := l.Rows()
+	if len(rows) == 0 {
+		return 0, false
+	}
+	i, _ := slices.BinarySearchFunc(rows, y, func(r Row, y float64) int { return cmp.Compare(r.Y, y) })
+	switch {
+	case i == len(rows):
+		i--
+	case i > 0 && y-rows[i-1].Y < rows[i].Y-y:
+		i--
+	}
+	return i, true
+}
+
+// RowOf returns the index in Rows of node i's row.
+func (l *Lanes) RowOf(i int) int {
+	l.build()
+	return int(l.lanes[l.nodes[i].lane].row)
+}
+
+// build recomputes the rows after a change of structure: O(lanes log lanes).
+func (l *Lanes) build() {
+	if !l.dirty && l.rows != nil {
+		return
+	}
+	l.dirty = false
+	order := make([]int32, len(l.lanes))
+	for k := range order {
+		order[k] = int32(k)
+	}
+	keys := make([]string, len(l.lanes))
+	for k := range l.lanes {
+		keys[k] = l.groupKey(&l.lanes[k])
+	}
+	// Groups in the order of their first lane (or by name); lanes within a group likewise.
+	// Sorted by name, the objects row comes last.
+	groupFirst := map[string]int32{}
+	for k := range l.lanes {
+		if _, ok := groupFirst[keys[k]]; !ok {
+			groupFirst[keys[k]] = int32(k)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int32) int {
+		if oa, ob := l.lanes[a].name == ObjectsLane, l.lanes[b].name == ObjectsLane; oa != ob && l.cfg.Order == OrderByName {
+			if oa {
+				return 1
+			}
+			return -1
+		}
+		ga, gb := keys[a], keys[b]
+		if ga != gb {
+			if l.cfg.Order == OrderByName {
+				return NaturalCompare(ga, gb)
+			}
+			return cmp.Compare(groupFirst[ga], groupFirst[gb])
+		}
+		if l.cfg.Order == OrderByName {
+			return NaturalCompare(l.lanes[a].name, l.lanes[b].name)
+		}
+		return cmp.Compare(a, b)
+	})
+	l.rows = l.rows[:0]
+	y, prevGroup := 0.0, ""
+	for n, k := range order {
+		ln := &l.lanes[k]
+		g := keys[k]
+		if n > 0 {
+			if g != prevGroup && l.cfg.Grouping != GroupNone {
+				y += l.cfg.GroupGap
+			}
+			if !(g == prevGroup && l.collapsed[g] && l.cfg.Grouping != GroupNone) {
+				y += l.cfg.LaneHeight
+			}
+		}
+		if n > 0 && g == prevGroup && l.collapsed[g] && l.cfg.Grouping != GroupNone {
+			r := &l.rows[len(l.rows)-1]
+			r.Lanes++
+			r.Nodes += ln.nodes
+		} else {
+			r := Row{Label: ln.name, Group: g, Y: y, Lanes: 1, Nodes: ln.nodes}
+			if l.collapsed[g] && l.cfg.Grouping != GroupNone {
+				r.Label, r.Collapsed = g, true
+			}
+			l.rows = append(l.rows, r)
+		}
+		ln.row = int32(len(l.rows) - 1)
+		prevGroup = g
+	}
+}
+
+// Position returns node i's position.
+func (l *Lanes) Position(i int) Vec2 {
+	l.build()
+	return l.position(i)
+}
+
+func (l *Lanes) position(i int) Vec2 {
+	p := &l.nodes[i]
+	var x float64
+	if l.cfg.X == XByTime {
+		x = float64(p.time-l.time0) / 1e9 * l.cfg.TimeScale
+	} else {
+		x = (float64(p.seq) - float64(l.seq0)) * l.cfg.Spacing
+	}
+	y := l.rows[l.lanes[p.lane].row].Y
+	if p.beside >= 0 {
+		// Objects sit below the event they belong to, a stack of them going down and right.
+		x += l.cfg.Spacing * (0.35 + 0.3*float64(p.stack))
+		y += l.cfg.LaneHeight * (0.35 + 0.1*float64(p.stack%3))
+	}
+	return Vec2{x, y}
+}
+
+// Positions writes every node's position into dst (grown as needed) and returns it.
+func (l *Lanes) Positions(dst []Vec2) []Vec2 {
+	l.build()
+	dst = slices.Grow(dst[:0], len(l.nodes))[:len(l.nodes)]
+	for i := range l.nodes {
+		dst[i] = l.position(i)
+	}
+	return dst
+}
+
+// PlaceLanes places nodes (objects' Beside indexing into nodes) in one go.
+func PlaceLanes(nodes []LaneNode, cfg LanesConfig) []Vec2 {
+	l := NewLanes(cfg)
+	for _, n := range nodes {
+		l.Add(n)
+	}
+	return l.Positions(nil)
+}
+
+// IDPrefix is the group key of an aggregate ID under GroupByPrefix: up to and including the
+// first '-', '_', ':', '.' or '/', then '*' (order-23 and order-23-payment are order-*,
+// user:42 is user:*); an ID without a separator loses its trailing digits (order23 is
+// order*); an ID that would lose everything is its own group.
+func IDPrefix(id string) string {
+	if i := strings.IndexAny(id, "-_:./"); i > 0 {
+		return id[:i+1] + "*"
+	}
+	trimmed := strings.TrimRightFunc(id, unicode.IsDigit)
+	if trimmed == "" || trimmed == id {
+		return id
+	}
+	return trimmed + "*"
+}
+
+// TypeFamily is the group key of an event type under GroupByTypeFamily: its first word then
+// '*'. Words are split at a separator ('-', '_', ':', '.', '/', kept) or, in CamelCase, before
+// an upper-case letter that follows a lower-case one: OrderCreated and OrderPaid are Order*,
+// order.created is order.*, HTTPRequestSent is HTTPRequest*. A one-word type is its own family.
+func TypeFamily(typ string) string {
+	if i := strings.IndexAny(typ, "-_:./"); i > 0 {
+		return typ[:i+1] + "*"
+	}
+	prevLower := false
+	for i, r := range typ {
+		if i > 0 && prevLower && unicode.IsUpper(r) {
+			return typ[:i] + "*"
+		}
+		prevLower = unicode.IsLower(r) || unicode.IsDigit(r)
+	}
+	return typ
+}
+
+// NaturalCompare orders strings with runs of digits compared as numbers: order-2 < order-10.
+func NaturalCompare(a, b string) int {
+	for a != "" && b != "" {
+		da, db := digitRun(a), digitRun(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if c := cmp.Compare(len(na), len(nb)); c != 0 {
+				return c
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(da, db); c != 0 { // fewer leading zeros first
+				return c
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		ra, sa := utf8.DecodeRuneInString(a)
+		rb, sb := utf8.DecodeRuneInString(b)
+		if c := cmp.Compare(ra, rb); c != 0 {
+			return c
+		}
+		a, b = a[sa:], b[sb:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+func digitRun(s string) int {
+	n := 0
+	for n < len(s) && '0' <= s[n] && s[n] <= '9' {
+		n++
+	}
+	return n
+}

@@ -1,0 +1,428 @@
+package layout_test
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jetdag/jetdag/layout"
+)
+
+func ev(agg, typ string, seq uint64) layout.LaneNode {
+	return layout.LaneNode{Kind: layout.LaneEvent, Aggregate: agg, Type: typ, Seq: seq, Time: int64(seq) * 1e9}
+}
+
+// Events of one aggregate share one row and go left to right in stream order; different
+// aggregates get different rows, in the order they first appear.
+func TestLanesOneRowPerAggregate(t *testing.T) {
+	aggs := []string{"order-1", "customer-7", "order-2", "order-1", "payment-1", "order-2", "customer-7", "order-1"}
+	var nodes []layout.LaneNode
+	for i, a := range aggs {
+		nodes = append(nodes, ev(a, "E", uint64(i+10)))
+	}
+	pos := layout.PlaceLanes(nodes, layout.LanesConfig{})
+	rowY := map[string]float64{}
+	lastX := map[string]float64{}
+	for i, a := range aggs {
+		p := pos[i]
+		if want := float64(i) * 30; p.X != want {
+			t.Errorf("node %d (seq %d) at x %v, want %v", i, i+10, p.X, want)
+		}
+		if y, ok := rowY[a]; ok && y != p.Y {
+			t.Errorf("%s has events at y %v and %v", a, y, p.Y)
+		}
+		if x, ok := lastX[a]; ok && p.X <= x {
+			t.Errorf("%s: node %d at x %v is not right of the previous %v", a, i, p.X, x)
+		}
+		rowY[a], lastX[a] = p.Y, p.X
+	}
+	want := map[string]float64{"order-1": 0, "customer-7": 60, "order-2": 120, "payment-1": 180}
+	for a, y := range want {
+		if rowY[a] != y {
+			t.Errorf("lane %s at y %v, want %v (order of first appearance)", a, rowY[a], y)
+		}
+	}
+}
+
+// A new event extends its lane and a new aggregate adds a lane below: nothing placed before
+// moves.
+func TestLanesIncremental(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{})
+	for i := range 200 {
+		l.Add(ev(fmt.Sprintf("order-%d", i%17), "E", uint64(i+1)))
+	}
+	before := l.Positions(nil)
+	rows := len(l.Rows())
+	for i := 200; i < 400; i++ {
+		l.Add(ev(fmt.Sprintf("order-%d", i%41), "E", uint64(i+1)))
+		if i%50 == 0 {
+			l.Positions(nil) // reads in between must not matter
+		}
+	}
+	after := l.Positions(nil)
+	for i := range before {
+		if before[i] != after[i] {
+			t.Fatalf("node %d moved from %v to %v", i, before[i], after[i])
+		}
+	}
+	if got := len(l.Rows()); got != 41 || rows != 17 {
+		t.Fatalf("%d rows, then %d; want 17, then 41", rows, got)
+	}
+}
+
+// With grouping, lanes stay together by group: a new lane in the last group moves nothing, a
+// new lane in an earlier group moves only the rows of later groups, by one lane.
+func TestLanesGroupedIncremental(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{Grouping: layout.GroupByPrefix})
+	for i, a := range []string{"order-1", "customer-1", "order-2", "customer-2"} {
+		l.Add(ev(a, "E", uint64(i+1)))
+	}
+	y := func(i int) float64 { return l.Position(i).Y }
+	// order-* first (it appeared first), then customer-*, a group gap between.
+	if y(0) != 0 || y(2) != 60 || y(1) != 150 || y(3) != 210 {
+		t.Fatalf("rows at %v %v %v %v, want order-1 0, order-2 60, customer-1 150, customer-2 210", y(0), y(2), y(1), y(3))
+	}
+	before := l.Positions(nil)
+	l.Add(ev("customer-3", "E", 5)) // last group: nothing moves
+	for i := range before {
+		if l.Position(i) != before[i] {
+			t.Fatalf("node %d moved after a lane was added to the last group", i)
+		}
+	}
+	l.Add(ev("order-3", "E", 6)) // first group: customers move down one lane
+	if y(0) != 0 || y(2) != 60 || y(5) != 120 || y(1) != 210 || y(3) != 270 || y(4) != 330 {
+		t.Fatalf("rows %v", l.Positions(nil))
+	}
+	labels := []string{}
+	for _, r := range l.Rows() {
+		labels = append(labels, r.Group+" "+r.Label)
+	}
+	if want := []string{"order-* order-1", "order-* order-2", "order-* order-3", "customer-* customer-1", "customer-* customer-2", "customer-* customer-3"}; !slices.Equal(labels, want) {
+		t.Fatalf("rows %q, want %q", labels, want)
+	}
+}
+
+// A collapsed group is one row holding all its lanes' nodes; expanding brings the lanes back.
+func TestLanesCollapse(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{Grouping: layout.GroupByPrefix})
+	aggs := []string{"order-1", "payment-1", "order-2", "payment-2", "order-3", "shipment-1"}
+	for i, a := range aggs {
+		l.Add(ev(a, "E", uint64(i+1)))
+	}
+	expanded := l.Positions(nil)
+	l.SetCollapsed("order-*", true)
+	if !l.Collapsed("order-*") {
+		t.Fatal("not collapsed")
+	}
+	rows := l.Rows()
+	if len(rows) != 4 || rows[0].Label != "order-*" || !rows[0].Collapsed || rows[0].Lanes != 3 || rows[0].Nodes != 3 {
+		t.Fatalf("rows %+v", rows)
+	}
+	p := l.Positions(nil)
+	if p[0].Y != p[2].Y || p[2].Y != p[4].Y {
+		t.Fatalf("collapsed order lanes at y %v %v %v", p[0].Y, p[2].Y, p[4].Y)
+	}
+	if p[1].Y == p[0].Y || p[1].Y != p[3].Y-60 {
+		t.Fatalf("payment lanes at %v and %v beside collapsed orders at %v", p[1].Y, p[3].Y, p[0].Y)
+	}
+	for i := range p {
+		if p[i].X != expanded[i].X {
+			t.Fatalf("collapsing moved node %d along x", i)
+		}
+	}
+	l.SetCollapsed("order-*", false)
+	if got := l.Positions(nil); !slices.Equal(got, expanded) {
+		t.Fatalf("expanded again: %v, want %v", got, expanded)
+	}
+	// Collapsing means nothing without grouping.
+	l.SetGrouping(layout.GroupNone)
+	l.SetCollapsed("order-*", true)
+	if len(l.Rows()) != 6 {
+		t.Fatalf("%d rows without grouping", len(l.Rows()))
+	}
+}
+
+// Grouped by event-type family, a lane joins the family of its first event's type.
+func TestLanesTypeFamily(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{Grouping: layout.GroupByTypeFamily})
+	l.Add(ev("a", "OrderCreated", 1))
+	l.Add(ev("b", "PaymentAuthorized", 2))
+	l.Add(ev("c", "OrderCreated", 3))
+	l.Add(ev("a", "PaymentCaptured", 4)) // a stays in Order*
+	if l.GroupOf("a") != "Order*" || l.GroupOf("b") != "Payment*" || l.GroupOf("nope") != "" {
+		t.Fatalf("groups %q %q", l.GroupOf("a"), l.GroupOf("b"))
+	}
+	l.SetCollapsed("Order*", true)
+	if p := l.Positions(nil); p[0].Y != p[2].Y || p[0].Y != p[3].Y || p[1].Y == p[0].Y {
+		t.Fatalf("positions %v", p)
+	}
+}
+
+// Sorted by name, digits compare as numbers; a new lane is inserted in its place.
+func TestLanesOrderByName(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{Order: layout.OrderByName})
+	for i, a := range []string{"order-10", "order-2", "customer-7"} {
+		l.Add(ev(a, "E", uint64(i+1)))
+	}
+	var labels []string
+	for _, r := range l.Rows() {
+		labels = append(labels, r.Label)
+	}
+	if want := []string{"customer-7", "order-2", "order-10"}; !slices.Equal(labels, want) {
+		t.Fatalf("rows %q, want %q", labels, want)
+	}
+	l.Add(ev("order-9", "E", 4))
+	if y := l.Position(0).Y; y != 180 {
+		t.Fatalf("order-10 at y %v after order-9 arrived, want 180", y)
+	}
+	if y := l.Position(3).Y; y != 120 {
+		t.Fatalf("order-9 at y %v, want 120", y)
+	}
+}
+
+// Rejected messages sit in their aggregate's lane at their own sequence; objects sit beside
+// the event that links them, nearer to its lane than to any other; objects without an event
+// go to the objects row.
+func TestLanesRejectedAndObjects(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{})
+	e1 := l.Add(ev("order-1", "OrderPlaced", 1))
+	e2 := l.Add(ev("customer-1", "CustomerRegistered", 2))
+	r := l.Add(layout.LaneNode{Kind: layout.LaneRejected, Aggregate: "order-1", Seq: 3})
+	o1 := l.Add(layout.LaneNode{Kind: layout.LaneObject, Beside: e1})
+	o2 := l.Add(layout.LaneNode{Kind: layout.LaneObject, Beside: e1})
+	loose := l.Add(layout.LaneNode{Kind: layout.LaneObject, Beside: layout.NoBeside})
+	bad := l.Add(layout.LaneNode{Kind: layout.LaneObject, Beside: 99})
+	p := l.Positions(nil)
+	if p[r].Y != p[e1].Y || p[r].X != 60 {
+		t.Fatalf("rejected at %v, want order-1's row at x 60 (event at %v)", p[r], p[e1])
+	}
+	for _, o := range []int{o1, o2} {
+		dx, dy := p[o].X-p[e1].X, p[o].Y-p[e1].Y
+		if dx <= 0 || dx > 30 || dy <= 0 || dy >= 30 {
+			t.Fatalf("object %d at %v, not just below-right of its event at %v", o, p[o], p[e1])
+		}
+		if math.Abs(p[o].Y-p[e1].Y) >= math.Abs(p[o].Y-p[e2].Y) {
+			t.Fatalf("object %d at %v is nearer the customer lane", o, p[o])
+		}
+	}
+	if p[o1] == p[o2] {
+		t.Fatal("two objects beside one event on top of each other")
+	}
+	rows := l.Rows()
+	if last := rows[len(rows)-1]; last.Label != layout.ObjectsLane || last.Nodes != 2 || p[loose].Y != last.Y || p[bad].Y != last.Y {
+		t.Fatalf("rows %+v; loose objects at %v %v", rows, p[loose], p[bad])
+	}
+	if p[loose].X != p[e1].X {
+		t.Fatalf("a loose object at x %v, want the x of the event before it (%v)", p[loose].X, p[e1].X)
+	}
+	if l.RowOf(r) != 0 || l.RowOf(e2) != 1 || l.RowOf(loose) != 2 {
+		t.Fatalf("RowOf %d %d %d", l.RowOf(r), l.RowOf(e2), l.RowOf(loose))
+	}
+}
+
+// In time mode x is the event time, TimeScale per second from the first event.
+func TestLanesByTime(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{X: layout.XByTime, TimeScale: 10})
+	l.Add(layout.LaneNode{Aggregate: "a", Seq: 1, Time: 100e9})
+	l.Add(layout.LaneNode{Aggregate: "b", Seq: 2, Time: 103e9})
+	l.Add(layout.LaneNode{Kind: layout.LaneRejected, Aggregate: "a", Seq: 3}) // no time: the latest
+	l.Add(layout.LaneNode{Aggregate: "a", Seq: 4, Time: 101.5e9})
+	var xs []float64
+	for _, p := range l.Positions(nil) {
+		xs = append(xs, p.X)
+	}
+	if want := []float64{0, 30, 30, 15}; !slices.Equal(xs, want) {
+		t.Fatalf("x %v, want %v", xs, want)
+	}
+	l.SetX(layout.XBySeq)
+	if x := l.Position(3).X; x != 90 {
+		t.Fatalf("back in stream order, seq 4 at x %v, want 90", x)
+	}
+}
+
+// Thousands of lanes: rows are LaneHeight apart, and the rows on screen are found by binary
+// search.
+func TestLanesManyRows(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{LaneHeight: 20})
+	for i := range 5000 {
+		l.Add(ev(fmt.Sprintf("agg-%d", i), "E", uint64(i+1)))
+	}
+	if y := l.Position(4321).Y; y != 4321*20 {
+		t.Fatalf("lane 4321 at %v", y)
+	}
+	vis := l.RowsBetween(1000, 1400)
+	if len(vis) != 21 || vis[0].Label != "agg-50" || vis[20].Label != "agg-70" {
+		t.Fatalf("rows between 1000 and 1400: %d, %+v..", len(vis), vis[0])
+	}
+	if got := l.RowsBetween(-50, -1); len(got) != 0 {
+		t.Fatalf("rows above the first: %v", got)
+	}
+	if i, ok := l.RowAt(1011); !ok || l.Rows()[i].Label != "agg-51" {
+		t.Fatalf("RowAt(1011) = %d", i)
+	}
+	if i, _ := l.RowAt(1e9); i != 4999 {
+		t.Fatalf("RowAt below the last = %d", i)
+	}
+	if _, ok := layout.NewLanes(layout.LanesConfig{}).RowAt(0); ok {
+		t.Fatal("RowAt with no rows")
+	}
+}
+
+func TestIDPrefixAndTypeFamily(t *testing.T) {
+	for _, tt := range [][2]string{
+		{"order-23", "order-*"}, {"order-23-payment", "order-*"}, {"user:42", "user:*"},
+		{"a_b", "a_*"}, {"order23", "order*"}, {"12345", "12345"}, {"solo", "solo"}, {"-x", "-x"}, {"", ""},
+	} {
+		if got := layout.IDPrefix(tt[0]); got != tt[1] {
+			t.Errorf("IDPrefix(%q) = %q, want %q", tt[0], got, tt[1])
+		}
+	}
+	for _, tt := range [][2]string{
+		{"OrderCreated", "Order*"}, {"OrderPaid", "Order*"}, {"order.created", "order.*"},
+		{"order-created", "order-*"}, {"HTTPRequestSent", "HTTPRequest*"}, {"Created", "Created"},
+		{"V2Upgraded", "V2*"}, {"", ""},
+	} {
+		if got := layout.TypeFamily(tt[0]); got != tt[1] {
+			t.Errorf("TypeFamily(%q) = %q, want %q", tt[0], got, tt[1])
+		}
+	}
+}
+
+func TestNaturalCompare(t *testing.T) {
+	sorted := []string{"", "a", "order-1", "order-01", "order-2", "order-9", "order-10", "order-10-x", "order-100", "order-b", "ordera"}
+	for i := range sorted {
+		for j := range sorted {
+			got := layout.NaturalCompare(sorted[i], sorted[j])
+			want := 0
+			if i < j {
+				want = -1
+			} else if i > j {
+				want = 1
+			}
+			if got != want {
+				t.Errorf("NaturalCompare(%q, %q) = %d, want %d", sorted[i], sorted[j], got, want)
+			}
+		}
+	}
+}
+
+func TestGlide(t *testing.T) {
+	from := []layout.Vec2{{0, 0}, {10, 10}}
+	to := []layout.Vec2{{100, 0}, {10, -10}, {5, 5}}
+	t0 := time.Unix(1000, 0)
+	g := layout.NewGlide(from, to, t0, 0)
+	if got := g.At(t0, nil); !slices.Equal(got, []layout.Vec2{{0, 0}, {10, 10}, {5, 5}}) {
+		t.Fatalf("at the start %v", got)
+	}
+	if got := g.At(t0.Add(250*time.Millisecond), nil); got[0] != (layout.Vec2{50, 0}) || got[1] != (layout.Vec2{10, 0}) {
+		t.Fatalf("half way %v", got)
+	}
+	prev := -1.0
+	for ms := 0; ms <= 600; ms += 25 {
+		x := g.At(t0.Add(time.Duration(ms)*time.Millisecond), nil)[0].X
+		if x < prev {
+			t.Fatalf("x went back from %v to %v at %d ms", prev, x, ms)
+		}
+		prev = x
+	}
+	if g.Done(t0.Add(499*time.Millisecond)) || !g.Done(t0.Add(500*time.Millisecond)) {
+		t.Fatal("Done is not at 0.5 s")
+	}
+	if got := g.At(t0.Add(time.Second), nil); !slices.Equal(got, to) {
+		t.Fatalf("after the end %v", got)
+	}
+	// Retargeting half way: no jump, then on to the new destination.
+	now := t0.Add(250 * time.Millisecond)
+	here := g.At(now, nil)
+	g.Retarget([]layout.Vec2{{0, 100}, {0, 0}, {0, 0}}, now)
+	if got := g.At(now, nil); !slices.Equal(got, here) {
+		t.Fatalf("retarget jumped from %v to %v", here, got)
+	}
+	if got := g.At(now.Add(time.Second), nil); got[0] != (layout.Vec2{0, 100}) {
+		t.Fatalf("after the retarget %v", got)
+	}
+	if layout.Ease(-1) != 0 || layout.Ease(2) != 1 || layout.Ease(0.5) != 0.5 || layout.Ease(0.1) >= 0.1 {
+		t.Fatal("Ease is not a clamped smoothstep")
+	}
+}
+
+func TestVisibleAsOf(t *testing.T) {
+	nodes := []layout.HistoryNode{
+		0: {Seq: 1, Time: 10},
+		1: {Seq: 2, Time: 20},
+		2: {Seq: 0, After: []int{0}},    // invoice linked to event 0
+		3: {Seq: 4, Time: 40},           // a rejected message or an event
+		4: {Seq: 0, After: []int{2, 3}}, // the invoice's next version, linked to seq 4
+		5: {Seq: 0},                     // an object with nothing before it
+		6: {Seq: 0, After: []int{7}},    // listed before what it depends on
+		7: {Seq: 0, After: []int{3}},
+		8: {Seq: 3, Time: 0},
+	}
+	for _, tt := range []struct {
+		asOf uint64
+		want []bool
+	}{
+		{0, []bool{false, false, false, false, false, true, false, false, false}},
+		{1, []bool{true, false, true, false, false, true, false, false, false}},
+		{3, []bool{true, true, true, false, false, true, false, false, true}},
+		{4, []bool{true, true, true, true, true, true, true, true, true}},
+	} {
+		if got := layout.VisibleAsOf(nodes, tt.asOf, nil); !slices.Equal(got, tt.want) {
+			t.Errorf("as of %d: %v, want %v", tt.asOf, got, tt.want)
+		}
+	}
+	if s, ok := layout.SeqAtTime(nodes, 25); !ok || s != 2 {
+		t.Errorf("SeqAtTime(25) = %d %v, want 2", s, ok)
+	}
+	if _, ok := layout.SeqAtTime(nodes, 5); ok {
+		t.Error("SeqAtTime before the first event found one")
+	}
+	if tm, ok := layout.TimeAsOf(nodes, 3); !ok || tm != 20 {
+		t.Errorf("TimeAsOf(3) = %d %v, want 20 (seq 3 has no time)", tm, ok)
+	}
+	for _, tt := range [][3]int{{2, 1, 3}, {2, -1, 1}, {4, 1, 4}, {1, -1, 1}, {0, 1, 1}, {100, -1, 4}} {
+		if got := layout.StepSeq(nodes, uint64(tt[0]), tt[1]); got != uint64(tt[2]) {
+			t.Errorf("StepSeq(%d, %d) = %d, want %d", tt[0], tt[1], got, tt[2])
+		}
+	}
+}
+
+// BenchmarkLanes100k places 100,000 events in 1,000 lanes and reads every position, the work
+// of switching the window to the lanes view; the baseline beside it is one tick of the force
+// layout on the same graph.
+func BenchmarkLanes100k(b *testing.B) {
+	g := layout.Synthetic(100_000, 1)
+	nodes := make([]layout.LaneNode, g.Nodes)
+	for i := range nodes {
+		nodes[i] = ev(fmt.Sprintf("agg-%d", g.Groups[i]%1000), "E", uint64(i+1))
+	}
+	b.Run("lanes", func(b *testing.B) {
+		var pos []layout.Vec2
+		for b.Loop() {
+			l := layout.NewLanes(layout.LanesConfig{})
+			for _, n := range nodes {
+				l.Add(n)
+			}
+			pos = l.Positions(pos)
+		}
+	})
+	b.Run("positions", func(b *testing.B) {
+		l := layout.NewLanes(layout.LanesConfig{Grouping: layout.GroupByPrefix})
+		for _, n := range nodes {
+			l.Add(n)
+		}
+		var pos []layout.Vec2
+		for b.Loop() {
+			pos = l.Positions(pos)
+		}
+	})
+	b.Run("baseline-force-tick", func(b *testing.B) {
+		s := layout.New(layout.DefaultParams())
+		g.Load(s, true)
+		for b.Loop() {
+			s.Tick()
+		}
+	})
+}
