@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 
 	"github.com/ipfs/go-cid"
@@ -318,51 +319,37 @@ type carEvent struct {
 	deps []cid.Cid
 }
 
-// ImportCAR loads a CAR file (v1 or v2) into the stores. A first pass verifies every block
-// (its bytes hash to its CID; event blocks decode as canonical events) and checks that every
-// event's previous event and parents are in the file or already in the stream; nothing is
-// loaded unless the whole file passes. The second pass loads bucket blocks into the bucket
-// and appends events in an order where each event's previous event and parents come first.
-// Blocks and events already stored are left as they are, so an import can be repeated.
+// ImportCAR loads a CAR file (v1 or v2) into the stores, all or nothing. A first pass checks
+// the whole file before anything is written: every block hashes to its CID and is at most
+// MaxBlockSize; event blocks are canonical events with valid names whose messages fit the
+// server's max payload; every event's previous event and parents are in the file or already
+// in the stream; each aggregate's new events extend its current head in one line (no second
+// first event, no fork, no previous event of another aggregate); and link records decode, name
+// endpoints that are in the file or stored, and close no cycle (checkLinkCycles). The second
+// pass loads bucket blocks into the bucket and appends events in an order where each event's
+// previous event and parents come first. Blocks and events already stored are left as they
+// are, so an import can be repeated. Only what changes between the passes (another writer
+// appending to the same aggregate, a raw client squatting a message ID) can stop the second
+// pass part way; the error then says which event.
 func ImportCAR(ctx context.Context, r io.ReadSeeker, events *JetStreamEvents, objects *JetStreamObjects) (ImportStats, error) {
 	var st ImportStats
 	have, _, err := events.Replay(ctx, ReplayOptions{}, nil)
 	if err != nil {
 		return st, fmt.Errorf("read events: %w", err)
 	}
-	inFile := make(map[digestKey]struct{})
-	var pending []carEvent // events of the first pass, for the dependency check
-	roots, err := readCAR(r, func(c cid.Cid, data []byte) error {
-		ev, isEvent, err := checkCARBlock(c, data)
-		if err != nil {
-			return err
-		}
-		if isEvent {
-			k, _ := keyOf(c)
-			inFile[k] = struct{}{}
-			pending = append(pending, carEvent{c: c, deps: eventDeps(ev)})
-		}
-		return nil
-	})
+	plan := &importPlan{events: events, have: have, fileEvents: make(map[digestKey]carEventInfo), inFile: make(map[string]struct{})}
+	roots, err := readCAR(r, plan.check)
 	if err != nil {
 		return st, err
 	}
 	st.Roots = roots
-	for _, e := range pending {
-		for _, d := range e.deps {
-			k, ok := keyOf(d)
-			if !ok {
-				return st, fmt.Errorf("%w: event %s names %s, which is not an event CID", ErrUnknownParent, e.c, d)
-			}
-			if _, ok := inFile[k]; ok {
-				continue
-			}
-			if _, ok := have.Seq(d); !ok {
-				return st, fmt.Errorf("%w: event %s needs %s, which is neither in the file nor in the stream", ErrUnknownParent, e.c, d)
-			}
-		}
+	if err := plan.checkEvents(); err != nil {
+		return st, err
 	}
-	pending = nil
+	if err := plan.checkLinks(ctx, objects); err != nil {
+		return st, err
+	}
+	plan = nil
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return st, fmt.Errorf("rewind CAR: %w", err)
 	}
@@ -387,6 +374,148 @@ func ImportCAR(ctx context.Context, r io.ReadSeeker, events *JetStreamEvents, ob
 		return st, err
 	}
 	return st, nil
+}
+
+// carEventInfo is what the first pass keeps of an event block: no payload.
+type carEventInfo struct {
+	c       cid.Cid
+	agg     string
+	prev    cid.Cid
+	parents []cid.Cid
+}
+
+// importPlan is the first pass of ImportCAR: what the file holds, checked block by block and
+// then as a whole, before anything is written.
+type importPlan struct {
+	events     *JetStreamEvents
+	have       *Verifier
+	fileEvents map[digestKey]carEventInfo
+	order      []digestKey // file order
+	inFile     map[string]struct{}
+	links      []Link
+}
+
+// check is the per-block part of the first pass.
+func (p *importPlan) check(c cid.Cid, data []byte) error {
+	ev, isEvent, err := checkCARBlock(c, data)
+	if err != nil {
+		return err
+	}
+	p.inFile[c.KeyString()] = struct{}{}
+	if !isEvent {
+		if classify(c, data) == KindLink {
+			l, err := decodeLinkRecord(c, data)
+			if err != nil {
+				return err
+			}
+			p.links = append(p.links, l)
+		}
+		return nil
+	}
+	m, _, err := EventMessage(ev)
+	if err != nil {
+		return fmt.Errorf("CAR event %s: %w", c, err)
+	}
+	if !bytesEqual(m.Data, data) {
+		return fmt.Errorf("%w: CAR event %s does not re-encode to the same bytes", ErrInvalidInput, c)
+	}
+	setExpectHeaders(m, ev.AggregateID, math.MaxUint64) // as AppendBlock sends it, at its largest
+	if n := MessageSize(m); n > p.events.maxPayload {
+		return fmt.Errorf("%w: CAR event %s is %d bytes with headers, the server accepts %d", ErrPayloadTooLarge, c, n, p.events.maxPayload)
+	}
+	k, _ := keyOf(c)
+	if _, dup := p.fileEvents[k]; !dup {
+		p.order = append(p.order, k)
+	}
+	p.fileEvents[k] = carEventInfo{c: c, agg: ev.AggregateID, prev: ev.PreviousCID, parents: ev.ParentCIDs}
+	return nil
+}
+
+// checkEvents checks the file's events as a whole: dependencies present, and each aggregate's
+// new events one line on its current head.
+func (p *importPlan) checkEvents() error {
+	next := make(map[string]cid.Cid) // what follows each previous (or the aggregate's start)
+	for _, k := range p.order {
+		e := p.fileEvents[k]
+		for _, d := range append([]cid.Cid{e.prev}, e.parents...) {
+			if !d.Defined() {
+				continue
+			}
+			dk, ok := keyOf(d)
+			if !ok {
+				return fmt.Errorf("%w: event %s names %s, which is not an event CID", ErrUnknownParent, e.c, d)
+			}
+			if _, ok := p.fileEvents[dk]; ok {
+				continue
+			}
+			if _, ok := p.have.Seq(d); !ok {
+				return fmt.Errorf("%w: event %s needs %s, which is neither in the file nor in the stream", ErrUnknownParent, e.c, d)
+			}
+		}
+		if _, stored := p.have.Seq(e.c); stored {
+			continue
+		}
+		key := "start:" + e.agg
+		if e.prev.Defined() {
+			key = e.prev.KeyString()
+		}
+		if other, fork := next[key]; fork {
+			return fmt.Errorf("%w: events %s and %s of the file both follow %s of aggregate %q: a fork", ErrInvalidInput, other, e.c, describePrev(e.prev), e.agg)
+		}
+		next[key] = e.c
+		pk, _ := keyOf(e.prev)
+		prevInFile, inFile := p.fileEvents[pk]
+		_, prevStored := p.have.Seq(e.prev)
+		switch {
+		case e.prev.Defined() && inFile && !prevStored:
+			if prevInFile.agg != e.agg {
+				return fmt.Errorf("%w: event %s of aggregate %q names as previous %s, an event of %q", ErrInvalidInput, e.c, e.agg, e.prev, prevInFile.agg)
+			}
+		default:
+			// It goes right on the aggregate's current head.
+			head, seq, ok := p.have.Head(e.agg)
+			if !ok {
+				head = cid.Undef
+			}
+			if !head.Equals(e.prev) {
+				return &ConflictError{AggregateID: e.agg, Head: head, HeadSeq: seq, Expected: e.prev}
+			}
+		}
+	}
+	return nil
+}
+
+func describePrev(c cid.Cid) string {
+	if !c.Defined() {
+		return "nothing (both are a first event)"
+	}
+	return c.String()
+}
+
+// checkLinks checks the file's link records: each endpoint is in the file or stored, no link
+// points at itself, and together with the stored links none closes a cycle.
+func (p *importPlan) checkLinks(ctx context.Context, objects *JetStreamObjects) error {
+	for _, l := range p.links {
+		if l.From.Equals(l.To) {
+			return fmt.Errorf("%w: link record %s links %s to itself", ErrInvalidInput, l.CID, l.From)
+		}
+		for _, c := range []cid.Cid{l.From, l.To} {
+			if _, ok := p.inFile[c.KeyString()]; ok {
+				continue
+			}
+			if _, ok := p.have.Seq(c); ok {
+				continue
+			}
+			ok, err := objects.Exists(ctx, c)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("%w: link record %s names %s, which is neither in the file nor stored", ErrInvalidInput, l.CID, c)
+			}
+		}
+	}
+	return nil
 }
 
 // readCAR calls fn for every block of a CAR file and returns the header's roots.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -79,6 +80,13 @@ func (s *JetStreamEvents) AppendBatch(ctx context.Context, aggregateID string, e
 		}
 	}
 	return nil, lastErr
+}
+
+// setExpectHeaders makes m stored only if the aggregate's last message is still at sequence
+// last: the server's optimistic-concurrency check.
+func setExpectHeaders(m *nats.Msg, aggregateID string, last uint64) {
+	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(last, 10))
+	m.Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", AggregateFilter(aggregateID))
 }
 
 // conflictBackoff is the random wait before retry n (n >= 1) after a lost race: uniform in
@@ -316,8 +324,7 @@ func (s *JetStreamEvents) buildChain(aggregateID string, head headRef, evs []New
 		b.stored[i] = &StoredEvent{Event: ev, CID: c}
 		prev = c
 	}
-	b.msgs[0].Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(head.last, 10))
-	b.msgs[0].Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", AggregateFilter(aggregateID))
+	setExpectHeaders(b.msgs[0], aggregateID, head.last)
 	return b, nil
 }
 
@@ -558,6 +565,7 @@ func (s *JetStreamEvents) AppendBlock(ctx context.Context, data []byte) (*Stored
 	if err := s.checkParents(ctx, []NewEvent{{Parents: ev.ParentCIDs}}); err != nil {
 		return nil, err
 	}
+	setExpectHeaders(m, ev.AggregateID, math.MaxUint64) // counted at their largest
 	if n := MessageSize(m); n > s.maxPayload {
 		return nil, fmt.Errorf("%w: %d bytes with headers, the server accepts %d", ErrPayloadTooLarge, n, s.maxPayload)
 	}
@@ -571,8 +579,7 @@ func (s *JetStreamEvents) AppendBlock(ctx context.Context, data []byte) (*Stored
 	// A copy found by CID but out of the chain (published by a raw client out of order) does
 	// not count as stored: publish the block in its place. Within the duplicate window the
 	// server answers that copy's sequence, which confirmDuplicate refuses.
-	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(head.last, 10))
-	m.Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", AggregateFilter(ev.AggregateID))
+	setExpectHeaders(m, ev.AggregateID, head.last)
 	seq, err := s.publishOne(ctx, m)
 	if err != nil {
 		if isWrongLastSeq(err) {
