@@ -24,6 +24,7 @@ func commandSet() []func(*env) *cobra.Command {
 		newViewCmd,   // view.go
 		newBlockCmd,  // block.go
 		newStatsCmd,  // stats.go
+		newLogCmd,    // log.go
 		newLoadCmd,   // load.go
 
 		newGatewayCmd, // gateway.go

@@ -260,6 +260,7 @@ messages with their reason, until interrupted. --until-caught-up stops once it i
 func newVerifyCmd(e *env) *cobra.Command {
 	var repair, quiet, objects bool
 	var ackedFiles []string
+	var logFlags logVerifyFlags
 	cmd := &cobra.Command{
 		Use:   "verify [--acked FILE...]",
 		Short: "Check every invariant of the event stream; exit 0 only when all hold",
@@ -276,7 +277,12 @@ stray ones and sets the watermark.
 --acked FILE... (the files of "jetdag load") also checks that every acknowledged event is in
 the stream exactly once, verified, at its acknowledged sequence, that every batch is whole and
 that no load payload is stored twice; it prints a problem line for each failure and a line
-{"acked_ok", "acked", "found", "lost", ...} before the summary.`,
+{"acked_ok", "acked", "found", "lost", ...} before the summary.
+--vkey KEY also checks the transparency log (docs/log.md, invariants 7-9): every stored
+checkpoint's signature, and that the stream still gives each checkpoint's root, last-leaf
+sequence and state block, and so does every --checkpoint FILE the user kept; a truncated,
+rewritten or forked store prints {"log_problem"} lines and exits 1. --witness-vkey V requires
+the newest checkpoint to be cosigned by that witness.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 && len(ackedFiles) == 0 {
@@ -291,6 +297,10 @@ that no load payload is stored twice; it prints a problem line for each failure 
 					return err
 				}
 				acked, torn = store.NewAckedChecker(evs), n
+			}
+			logAudit, err := logFlags.prepare()
+			if err != nil {
+				return err
 			}
 			es, closeFn, err := e.openEvents(cmd.Context(), 0)
 			if err != nil {
@@ -348,15 +358,27 @@ that no load payload is stored twice; it prints a problem line for each failure 
 					return err
 				}
 			}
+			logOK, logSummary, err := logAudit.run(cmd.Context(), e)
+			if err != nil {
+				return err
+			}
 			indexOK := st.IndexBad == 0 || repair // a repair that did not finish returned an error above
-			ok := st.Rejected == 0 && bucket.Bad == 0 && ackedOK && indexOK
-			if err := writeJSON(e.stdout, map[string]any{"ok": ok, "messages": st.Messages, "events": st.Events,
+			ok := st.Rejected == 0 && bucket.Bad == 0 && ackedOK && indexOK && logOK
+			summary := map[string]any{"ok": ok, "messages": st.Messages, "events": st.Events,
 				"rejected": st.Rejected, "aggregates": st.Aggregates, "last_seq": st.LastSeq,
 				"index_bad": st.IndexBad, "index_repaired": st.IndexRepaired,
-				"bucket_entries": bucket.Entries, "bucket_bad": bucket.Bad}); err != nil {
+				"bucket_entries": bucket.Entries, "bucket_bad": bucket.Bad}
+			for k, v := range logSummary {
+				summary[k] = v
+			}
+			if err := writeJSON(e.stdout, summary); err != nil {
 				return err
 			}
 			if !ok {
+				if !logOK {
+					return &ExitError{Code: ExitFailure, Err: fmt.Errorf("the store disagrees with its log's checkpoints (see log_problem lines); %d of %d messages failed verification",
+						st.Rejected, st.Messages)}
+				}
 				if !ackedOK {
 					return &ExitError{Code: ExitFailure, Err: fmt.Errorf("acknowledged events lost, moved or stored twice, or batches stored in part (see acked_problem lines); %d of %d messages failed verification",
 						st.Rejected, st.Messages)}
@@ -367,6 +389,7 @@ that no load payload is stored twice; it prints a problem line for each failure 
 			return nil
 		},
 	}
+	logFlags.register(cmd)
 	cmd.Flags().StringSliceVar(&ackedFiles, "acked", nil, "acknowledgement files of jetdag load to check against the stream")
 	cmd.Flags().BoolVar(&repair, "repair-index", false, "rewrite missing and wrong entries of the CID index and its watermark")
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress bar")

@@ -100,9 +100,10 @@ func OpenCheckpoint(msg []byte, v note.Verifier) (*Checkpoint, error) {
 	n, err := note.Open(msg, note.VerifierList(v))
 	if err != nil {
 		var unknown *note.UnknownVerifierError
+		var unverified *note.UnverifiedNoteError
 		var invalid *note.InvalidSignatureError
 		switch {
-		case errors.As(err, &unknown):
+		case errors.As(err, &unknown), errors.As(err, &unverified):
 			if cp, perr := ParseNote(msg); perr == nil && cp.Origin != v.Name() {
 				return nil, fmt.Errorf("%w: the note is %q's, the key %q's", ErrForeignOrigin, cp.Origin, v.Name())
 			}
@@ -187,10 +188,12 @@ func seedOf(skey string) ([]byte, string, error) {
 	if _, err := note.NewSigner(skey); err != nil {
 		return nil, "", fmt.Errorf("%w signer key: %w", ErrMalformed, err)
 	}
-	parts := strings.Split(skey, "+") // PRIVATE, KEY, name, hash, base64(alg || seed)
+	parts := strings.SplitN(skey, "+", 5) // PRIVATE, KEY, name, hash, base64(alg || seed): base64 may hold "+"
 	key, err := base64.StdEncoding.DecodeString(parts[4])
 	if err != nil || len(key) != 1+ed25519.SeedSize || key[0] != 1 {
 		return nil, "", fmt.Errorf("%w signer key: not an Ed25519 key", ErrMalformed)
 	}
 	return key[1:], parts[2], nil
 }
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

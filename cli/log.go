@@ -1,0 +1,376 @@
+// This file is `jetdag log`: keys, checkpoints and proofs of the transparency log
+// (store/translog, docs/log.md).
+
+package cli
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+	"github.com/spf13/cobra"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/translog"
+)
+
+// logStores is what the log commands open.
+type logStores struct {
+	nc   *nats.Conn
+	es   *store.JetStreamEvents
+	objs *store.JetStreamObjects
+	log  *translog.Log
+}
+
+func (s *logStores) close() { _ = s.nc.Drain() }
+
+// openLog connects and opens the event store, the object store and the log.
+func (e *env) openLog(ctx context.Context, cfg translog.Config) (*logStores, error) {
+	nc, err := e.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &logStores{nc: nc}
+	if s.es, err = store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: e.logger}); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	if s.objs, err = store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{Logger: e.logger, EventExists: s.es.Exists}); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	cfg.Logger = e.logger
+	if s.log, err = translog.Open(ctx, nc, s.es, s.objs, cfg); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// readSigner reads a signer key file.
+func readSigner(path string) (note.Signer, string, error) {
+	if path == "" {
+		return nil, "", badInputf("--key FILE is required")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", badInput(fmt.Errorf("--key: %w", err))
+	}
+	s, err := translog.NewSigner(string(b))
+	if err != nil {
+		return nil, "", badInput(fmt.Errorf("--key %s: %w", path, err))
+	}
+	return s, strings.TrimSpace(string(b)), nil
+}
+
+// readVerifier parses --vkey: a verifier key, or a file holding one.
+func readVerifier(flag, value string) (note.Verifier, error) {
+	if value == "" {
+		return nil, badInputf("%s is required", flag)
+	}
+	if b, err := os.ReadFile(value); err == nil {
+		value = string(b)
+	}
+	v, err := translog.NewVerifier(value)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("%s: %w", flag, err))
+	}
+	return v, nil
+}
+
+// logErr maps log errors to exit codes: malformed input 2, a failed check or a missing
+// checkpoint 1.
+func logErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, translog.ErrMalformed):
+		return badInput(err)
+	}
+	return storeErr(err)
+}
+
+func proofJSON(p []tlog.Hash) []string {
+	out := make([]string, len(p))
+	for i, h := range p {
+		out[i] = base64.StdEncoding.EncodeToString(h[:])
+	}
+	return out
+}
+
+func newLogCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "log",
+		Short: "The store's transparency log: keys, signed checkpoints, inclusion and consistency proofs",
+		Long: `log manages the transparency log over the store's accepted events (docs/log.md): an
+RFC 9162 Merkle tree whose leaves are the events' binary CIDs in stream order, stored as C2SP
+tlog-tiles, with signed C2SP checkpoints on the stream event-checkpoints.`,
+	}
+	cmd.AddCommand(newLogKeygenCmd(e), newLogVkeyCmd(e), newLogCheckpointCmd(e), newLogShowCmd(e),
+		newLogProveCmd(e), newLogConsistencyCmd(e))
+	return cmd
+}
+
+func newLogKeygenCmd(e *env) *cobra.Command {
+	var origin, out string
+	var witness bool
+	cmd := &cobra.Command{
+		Use:   "keygen",
+		Short: "Make an Ed25519 signer key (note format) for a log or a witness",
+		Long: `keygen writes a new Ed25519 signer key in signed-note format (PRIVATE+KEY+…) to --out,
+readable only by its owner (mode 0600; an existing file is never overwritten), and prints
+{"vkey"}: the verifier key readers give to verify --vkey. --origin names the log (its
+checkpoints' first line, e.g. orders.example.com/jetdag). With --witness the key is a witness's
+and vkey is its C2SP tlog-cosignature verifier key.`,
+		Example: `  jetdag log keygen --origin orders.example.com/jetdag --out log.key
+  jetdag log keygen --witness --origin witness.example.org --out witness.key`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return badInputf("--out FILE is required")
+			}
+			skey, vkey, err := translog.GenerateKey(nil, origin)
+			if err != nil {
+				return badInput(fmt.Errorf("--origin: %w", err))
+			}
+			if witness {
+				if vkey, err = translog.CosignatureVerifierKey(skey); err != nil {
+					return err
+				}
+			}
+			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			if err != nil {
+				return badInput(fmt.Errorf("--out: %w", err))
+			}
+			if _, err := f.WriteString(skey + "\n"); err != nil {
+				f.Close()
+				return err
+			}
+			if err := f.Sync(); err != nil {
+				f.Close()
+				return err
+			}
+			if err := f.Close(); err != nil {
+				return err
+			}
+			return writeJSON(e.stdout, map[string]string{"vkey": vkey})
+		},
+	}
+	cmd.Flags().StringVar(&origin, "origin", "", "the log's (or witness's) name, e.g. orders.example.com/jetdag (required)")
+	cmd.Flags().StringVar(&out, "out", "", "file to write the signer key to (required; mode 0600)")
+	cmd.Flags().BoolVar(&witness, "witness", false, "print the key's cosignature verifier key (for a witness)")
+	_ = cmd.MarkFlagRequired("origin")
+	return cmd
+}
+
+func newLogVkeyCmd(e *env) *cobra.Command {
+	var key string
+	var witness bool
+	cmd := &cobra.Command{
+		Use:   "vkey",
+		Short: `Print {"vkey"}, the verifier key of a signer key file`,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, skey, err := readSigner(key)
+			if err != nil {
+				return err
+			}
+			var vkey string
+			if witness {
+				vkey, err = translog.CosignatureVerifierKey(skey)
+			} else {
+				vkey, err = translog.VerifierKey(skey)
+			}
+			if err != nil {
+				return badInput(err)
+			}
+			return writeJSON(e.stdout, map[string]string{"vkey": vkey})
+		},
+	}
+	cmd.Flags().StringVar(&key, "key", "", "signer key file (required)")
+	cmd.Flags().BoolVar(&witness, "witness", false, "the cosignature verifier key (for a witness's key)")
+	return cmd
+}
+
+func checkpointJSON(cp *translog.Checkpoint) map[string]any {
+	return map[string]any{"size": cp.N, "root": cp.RootBase64(), "seq": cp.Seq, "state": cp.State.String()}
+}
+
+func newLogCheckpointCmd(e *env) *cobra.Command {
+	var key string
+	cmd := &cobra.Command{
+		Use:   "checkpoint",
+		Short: "Extend the log to the end of the stream and publish a signed checkpoint",
+		Long: `checkpoint reads the stream from the latest checkpoint on, verifying every message as
+verify does (a rejected message is no leaf), stores the new tiles and the state block (every
+aggregate's head), signs a checkpoint note with --key and publishes it on event.checkpoint.
+It prints {"size", "root", "seq", "state", "published"}; published is false when the log had
+not grown or another checkpointer published the same size first (only one checkpoint of each
+size is ever stored). Exit 1 when the stream no longer agrees with the stored log.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			signer, _, err := readSigner(key)
+			if err != nil {
+				return err
+			}
+			s, err := e.openLog(cmd.Context(), translog.Config{Signer: signer})
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			res, err := s.log.Checkpoint(cmd.Context())
+			if err != nil {
+				return logErr(err)
+			}
+			out := checkpointJSON(res.Checkpoint)
+			out["published"] = res.Published
+			return writeJSON(e.stdout, out)
+		},
+	}
+	cmd.Flags().StringVar(&key, "key", "", "the log's signer key file (required)")
+	return cmd
+}
+
+// checkpointAt returns the checkpoint of size n, or the latest when n < 0.
+func checkpointAt(ctx context.Context, l *translog.Log, n int64) (*translog.Checkpoint, error) {
+	if n < 0 {
+		return l.Latest(ctx)
+	}
+	return l.BySize(ctx, n)
+}
+
+// readerConfig is the log configuration of a reading command: with --vkey every checkpoint
+// read must verify.
+func readerConfig(vkey string) (translog.Config, error) {
+	if vkey == "" {
+		return translog.Config{}, nil
+	}
+	v, err := readVerifier("--vkey", vkey)
+	if err != nil {
+		return translog.Config{}, err
+	}
+	return translog.Config{Verifier: v}, nil
+}
+
+func newLogShowCmd(e *env) *cobra.Command {
+	var size int64
+	var vkey string
+	cmd := &cobra.Command{
+		Use:   "show",
+		Short: "Print the signed note of the latest checkpoint (or that of --size N), as text",
+		Long: `show prints the checkpoint note exactly as stored (the text, a blank line and the
+signature lines), ready to be saved and given to verify --checkpoint later. With --vkey the
+note must verify with that key (exit 1 otherwise).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := readerConfig(vkey)
+			if err != nil {
+				return err
+			}
+			s, err := e.openLog(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			cp, err := checkpointAt(cmd.Context(), s.log, size)
+			if err != nil {
+				return logErr(err)
+			}
+			_, err = e.stdout.Write(cp.Note)
+			return err
+		},
+	}
+	cmd.Flags().Int64Var(&size, "size", -1, "the checkpoint of this tree size (default: the latest)")
+	cmd.Flags().StringVar(&vkey, "vkey", "", "check the note's signature with this verifier key (or file)")
+	return cmd
+}
+
+func newLogProveCmd(e *env) *cobra.Command {
+	var size int64
+	var vkey string
+	cmd := &cobra.Command{
+		Use:   "prove CID",
+		Short: "Print an RFC 9162 inclusion proof of an event in a checkpoint's tree",
+		Long: `prove prints {"index", "size", "root", "proof": [base64…]}: the event's leaf index and
+its inclusion proof in the tree of the checkpoint of --size N (default the latest), checked
+against that checkpoint's root before it is printed. Exit 1 when the CID is no leaf (not an
+event, rejected by verification, or later than the checkpoint).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := parseCIDArg("CID", args[0])
+			if err != nil {
+				return err
+			}
+			cfg, err := readerConfig(vkey)
+			if err != nil {
+				return err
+			}
+			s, err := e.openLog(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			cp, err := checkpointAt(cmd.Context(), s.log, size)
+			if err != nil {
+				return logErr(err)
+			}
+			i, p, err := s.log.Prove(cmd.Context(), cp, c)
+			if err != nil {
+				return logErr(err)
+			}
+			return writeJSON(e.stdout, map[string]any{"index": i, "size": cp.N, "root": cp.RootBase64(), "proof": proofJSON(p)})
+		},
+	}
+	cmd.Flags().Int64Var(&size, "size", -1, "prove against the checkpoint of this tree size (default: the latest)")
+	cmd.Flags().StringVar(&vkey, "vkey", "", "check the checkpoint's signature with this verifier key (or file)")
+	return cmd
+}
+
+func newLogConsistencyCmd(e *env) *cobra.Command {
+	var from, to int64
+	var vkey string
+	cmd := &cobra.Command{
+		Use:   "consistency",
+		Short: "Print an RFC 9162 consistency proof between two tree sizes",
+		Long: `consistency prints {"from", "to", "from_root", "to_root", "proof": [base64…]}: the proof that
+the tree of size --from is a prefix of the checkpoint of size --to (default the latest).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if from < 0 {
+				return badInputf("--from N is required (a tree size, 0 or more)")
+			}
+			cfg, err := readerConfig(vkey)
+			if err != nil {
+				return err
+			}
+			s, err := e.openLog(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			cp, err := checkpointAt(cmd.Context(), s.log, to)
+			if err != nil {
+				return logErr(err)
+			}
+			if from > cp.N {
+				return badInputf("--from %d is beyond the checkpoint's size %d", from, cp.N)
+			}
+			p, old, err := s.log.Consistency(cmd.Context(), cp, from)
+			if err != nil {
+				return logErr(err)
+			}
+			return writeJSON(e.stdout, map[string]any{"from": from, "to": cp.N,
+				"from_root": base64.StdEncoding.EncodeToString(old[:]), "to_root": cp.RootBase64(), "proof": proofJSON(p)})
+		},
+	}
+	cmd.Flags().Int64Var(&from, "from", -1, "the older tree size (required)")
+	cmd.Flags().Int64Var(&to, "to", -1, "the checkpoint's tree size (default: the latest)")
+	cmd.Flags().StringVar(&vkey, "vkey", "", "check the checkpoint's signature with this verifier key (or file)")
+	return cmd
+}

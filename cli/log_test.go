@@ -1,0 +1,299 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ipfs/go-cid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/jetdag/jetdag/cli"
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/storetest"
+)
+
+type cpOut struct {
+	Size      int64  `json:"size"`
+	Root      string `json:"root"`
+	Seq       uint64 `json:"seq"`
+	State     string `json:"state"`
+	Published bool   `json:"published"`
+}
+
+// logKey makes a log key with the CLI and returns its file and verifier key.
+func logKey(t *testing.T, url, dir, origin string) (string, string) {
+	t.Helper()
+	path := filepath.Join(dir, strings.ReplaceAll(origin, "/", "_")+".key")
+	var k struct{ Vkey string }
+	objRunOK(t, url, nil, &k, "log", "keygen", "--origin", origin, "--out", path)
+	return path, k.Vkey
+}
+
+// appendEvents appends n events over aggs aggregates through the store API.
+func appendEvents(t *testing.T, url string, n, aggs int, tag string) []cid.Cid {
+	t.Helper()
+	ctx := context.Background()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []cid.Cid
+	for i := range n {
+		ev, err := es.Append(ctx, fmt.Sprintf("%s-%d", tag, i%aggs), "Tick", []byte(fmt.Sprint(tag, i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ev.CID)
+	}
+	return out
+}
+
+func decodeProof(t *testing.T, ps []string) []tlog.Hash {
+	t.Helper()
+	out := make([]tlog.Hash, len(ps))
+	for i, p := range ps {
+		b, err := base64.StdEncoding.DecodeString(p)
+		if err != nil || len(b) != 32 {
+			t.Fatalf("proof hash %q", p)
+		}
+		copy(out[i][:], b)
+	}
+	return out
+}
+
+func rootOf(t *testing.T, s string) tlog.Hash {
+	t.Helper()
+	return decodeProof(t, []string{s})[0]
+}
+
+// A user's session with the log: keys, checkpoints, show, proofs checked with x/mod/tlog,
+// verify against a kept note, and every kind of bad input.
+func TestLogCommands(t *testing.T) {
+	srv := storetest.Start(t)
+	url := srv.ClientURL()
+	dir := t.TempDir()
+	key, vkey := logKey(t, url, dir, "orders.example.com/jetdag")
+	if fi, err := os.Stat(key); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode: %v %v", fi, err)
+	}
+	if _, _, code := objRun(t, url, nil, "log", "keygen", "--origin", "x", "--out", key); code != cli.ExitBadInput {
+		t.Fatalf("keygen over an existing file: exit %d", code)
+	}
+	var vk struct{ Vkey string }
+	objRunOK(t, url, nil, &vk, "log", "vkey", "--key", key)
+	if vk.Vkey != vkey || !strings.HasPrefix(vkey, "orders.example.com/jetdag+") {
+		t.Fatalf("vkey %q, keygen said %q", vk.Vkey, vkey)
+	}
+	evs := appendEvents(t, url, 260, 3, "o")
+	var cp1 cpOut
+	objRunOK(t, url, nil, &cp1, "log", "checkpoint", "--key", key)
+	if cp1.Size != 260 || !cp1.Published || cp1.Seq != 260 {
+		t.Fatalf("checkpoint: %+v", cp1)
+	}
+	held := filepath.Join(dir, "held.note")
+	note := objRunOK(t, url, nil, nil, "log", "show", "--vkey", vkey)
+	if !strings.HasPrefix(note, "orders.example.com/jetdag\n260\n"+cp1.Root+"\njetdag-state 260 "+cp1.State+"\n\n— orders.example.com/jetdag ") {
+		t.Fatalf("note:\n%s", note)
+	}
+	if err := os.WriteFile(held, []byte(note), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	evs = append(evs, appendEvents(t, url, 40, 5, "p")...)
+	var cp2 cpOut
+	objRunOK(t, url, nil, &cp2, "log", "checkpoint", "--key", key)
+	if cp2.Size != 300 {
+		t.Fatalf("second checkpoint %+v", cp2)
+	}
+	for _, i := range []int{0, 259, 299} {
+		var pr struct {
+			Index int64
+			Size  int64
+			Proof []string
+		}
+		objRunOK(t, url, nil, &pr, "log", "prove", evs[i].String(), "--size", "300")
+		if err := tlog.CheckRecord(decodeProof(t, pr.Proof), pr.Size, rootOf(t, cp2.Root), pr.Index, tlog.RecordHash(evs[i].Bytes())); err != nil || pr.Index != int64(i) {
+			t.Fatalf("proof of leaf %d (index %d): %v", i, pr.Index, err)
+		}
+	}
+	var cons struct {
+		From, To int64
+		Proof    []string
+	}
+	objRunOK(t, url, nil, &cons, "log", "consistency", "--from", "260")
+	if err := tlog.CheckTree(decodeProof(t, cons.Proof), 300, rootOf(t, cp2.Root), 260, rootOf(t, cp1.Root)); err != nil || cons.To != 300 {
+		t.Fatalf("consistency 260 -> %d: %v", cons.To, err)
+	}
+	out := objRunOK(t, url, nil, nil, "verify", "--vkey", vkey, "--checkpoint", held)
+	var sum map[string]any
+	lastJSONLine(t, out, &sum)
+	if sum["log_ok"] != true || sum["log_leaves"] != 300.0 || sum["checkpoints"] != 2.0 {
+		t.Fatalf("verify summary: %v", sum)
+	}
+	// Bad input and failed checks.
+	otherKey, otherV := logKey(t, url, dir, "other.example/log")
+	sameNameKey := filepath.Join(dir, "same-name.key")
+	objRunOK(t, url, nil, nil, "log", "keygen", "--origin", "orders.example.com/jetdag", "--out", sameNameKey)
+	var wrongV struct{ Vkey string }
+	objRunOK(t, url, nil, &wrongV, "log", "vkey", "--key", sameNameKey)
+	malformed := filepath.Join(dir, "bad.note")
+	_ = os.WriteFile(malformed, []byte("not a note"), 0o644)
+	tampered := filepath.Join(dir, "tampered.note")
+	_ = os.WriteFile(tampered, []byte(strings.Replace(note, "\n260\n", "\n261\n", 1)), 0o644)
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"log", "prove", "bafyreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"}, cli.ExitFailure, "not a leaf"},
+		{[]string{"log", "prove", "nope"}, cli.ExitBadInput, "CID"},
+		{[]string{"log", "prove", evs[0].String(), "--size", "123"}, cli.ExitFailure, "no checkpoint of size 123"},
+		{[]string{"log", "consistency", "--from", "301"}, cli.ExitBadInput, "beyond"},
+		{[]string{"log", "consistency"}, cli.ExitBadInput, "--from"},
+		{[]string{"log", "checkpoint", "--key", filepath.Join(dir, "missing.key")}, cli.ExitBadInput, "--key"},
+		{[]string{"log", "checkpoint", "--key", held}, cli.ExitBadInput, "signer key"},
+		{[]string{"log", "checkpoint", "--key", otherKey}, cli.ExitFailure, "another log"},
+		{[]string{"log", "show", "--vkey", "garbage"}, cli.ExitBadInput, "verifier key"},
+		{[]string{"verify", "--checkpoint", held}, cli.ExitBadInput, "--vkey"},
+		{[]string{"verify", "--vkey", vkey, "--checkpoint", malformed}, cli.ExitBadInput, "malformed"},
+		{[]string{"verify", "--vkey", vkey, "--checkpoint", tampered}, cli.ExitFailure, "signature"},
+		{[]string{"verify", "--vkey", wrongV.Vkey, "--checkpoint", held}, cli.ExitFailure, "signature"},
+		{[]string{"verify", "--vkey", otherV, "--checkpoint", held}, cli.ExitFailure, "another log"},
+		{[]string{"verify", "--vkey", otherV}, cli.ExitFailure, "log_problem"},
+	} {
+		out, errs, code := objRun(t, url, nil, c.args...)
+		if code != c.code || !strings.Contains(out+errs, c.msg) {
+			t.Errorf("jetdag %v: exit %d, want %d with %q\n%s%s", c.args, code, c.code, c.msg, out, errs)
+		}
+	}
+}
+
+// rawMessages reads every message of the event stream as stored.
+func rawMessages(t *testing.T, js jetstream.JetStream) []*jetstream.RawStreamMsg {
+	t.Helper()
+	ctx := context.Background()
+	s, err := js.Stream(ctx, store.StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*jetstream.RawStreamMsg
+	for seq := uint64(1); seq <= info.State.LastSeq; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// restoreStream deletes the event stream and publishes msgs into a new one, as an operator
+// restoring a backup would.
+func restoreStream(t *testing.T, js jetstream.JetStream, msgs []*jetstream.RawStreamMsg) {
+	t.Helper()
+	ctx := context.Background()
+	if err := js.DeleteStream(ctx, store.StreamName); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, store.StreamConfig(1)); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		h := nats.Header{}
+		for k, v := range m.Header {
+			if !strings.HasPrefix(k, "Nats-Expected-") {
+				h[k] = v
+			}
+		}
+		if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: m.Subject, Header: h, Data: m.Data}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The adversarial suite: each way of tampering with a checkpointed store is caught by
+// verify against the note the user kept, naming what is wrong.
+func TestVerifyCatchesTampering(t *testing.T) {
+	cases := []struct {
+		name   string
+		tamper func(t *testing.T, url string, js jetstream.JetStream, keep []*jetstream.RawStreamMsg)
+		want   string
+	}{
+		{"restored from a partial backup", func(t *testing.T, _ string, js jetstream.JetStream, keep []*jetstream.RawStreamMsg) {
+			var part []*jetstream.RawStreamMsg
+			for _, m := range keep {
+				if m.Sequence > 30 && m.Header.Get(store.HeaderAggregateID) == "t-1" {
+					continue // the aggregate's tail was not in the backup
+				}
+				part = append(part, m)
+			}
+			restoreStream(t, js, part)
+		}, "truncated"},
+		{"rebuilt with other history of the same length", func(t *testing.T, url string, js jetstream.JetStream, _ []*jetstream.RawStreamMsg) {
+			restoreStream(t, js, nil)
+			appendEvents(t, url, 40, 4, "t")
+		}, "rewritten or forked"},
+		{"a message removed, others appended", func(t *testing.T, url string, js jetstream.JetStream, keep []*jetstream.RawStreamMsg) {
+			restoreStream(t, js, append(keep[:19:19], keep[20:]...)) // seq 20 lost
+			appendEvents(t, url, 20, 1, "late")
+		}, "rewritten or forked"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := storetest.Start(t)
+			url := srv.ClientURL()
+			dir := t.TempDir()
+			key, vkey := logKey(t, url, dir, "t.example/log")
+			appendEvents(t, url, 40, 4, "t")
+			objRunOK(t, url, nil, nil, "log", "checkpoint", "--key", key)
+			held := filepath.Join(dir, "held.note")
+			_ = os.WriteFile(held, []byte(objRunOK(t, url, nil, nil, "log", "show")), 0o644)
+			objRunOK(t, url, nil, nil, "verify", "--vkey", vkey, "--checkpoint", held)
+			js, err := jetstream.New(srv.Connect(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.tamper(t, url, js, rawMessages(t, js))
+			out, errs, code := objRun(t, url, nil, "verify", "--vkey", vkey, "--checkpoint", held)
+			if code != cli.ExitFailure || !strings.Contains(out, c.want) {
+				t.Fatalf("verify after tampering: exit %d, want 1 naming %q\n%s%s", code, c.want, out, errs)
+			}
+			// The checkpointer refuses to extend a log whose stream changed under it.
+			if _, errs, code := objRun(t, url, nil, "log", "checkpoint", "--key", key); code != cli.ExitFailure {
+				t.Fatalf("checkpoint after tampering: exit %d %s", code, errs)
+			}
+		})
+	}
+	// Two checkpoints of one size shown to two readers: the same key signs another history
+	// of the same length on a second server; a reader holding the first catches the fork.
+	t.Run("two checkpoints of one size", func(t *testing.T) {
+		dir := t.TempDir()
+		a, b := storetest.Start(t), storetest.Start(t)
+		key, vkey := logKey(t, a.ClientURL(), dir, "fork.example/log")
+		appendEvents(t, a.ClientURL(), 20, 2, "x")
+		appendEvents(t, b.ClientURL(), 20, 2, "y")
+		objRunOK(t, a.ClientURL(), nil, nil, "log", "checkpoint", "--key", key)
+		objRunOK(t, b.ClientURL(), nil, nil, "log", "checkpoint", "--key", key)
+		held := filepath.Join(dir, "a.note")
+		_ = os.WriteFile(held, []byte(objRunOK(t, a.ClientURL(), nil, nil, "log", "show")), 0o644)
+		out, errs, code := objRun(t, b.ClientURL(), nil, "verify", "--vkey", vkey, "--checkpoint", held)
+		if code != cli.ExitFailure || !strings.Contains(out, "fork: stored checkpoint of size 20") {
+			t.Fatalf("verify of the other history: exit %d\n%s%s", code, out, errs)
+		}
+	})
+}
