@@ -10,6 +10,7 @@ import (
 
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/demo"
+	"github.com/jetdag/jetdag/store/storetest"
 )
 
 // The workload produces verifiable chains with cross-aggregate parents and invoice objects.
@@ -51,9 +52,21 @@ func TestWorkload(t *testing.T) {
 // Aggregate IDs are what a person types (order-23, customer-7); the run tag is in every
 // payload; a second run on the same store numbers its aggregates after the first run's, so
 // every aggregate holds the events of one run only.
-func TestWorkloadIDs(t *testing.T) {
+func TestWorkloadIDs(t *testing.T) { checkIDs(t, store.NewMemoryEvents()) }
+
+// The same on a real JetStream server, where Head and ExpectNew go through the CID index.
+func TestWorkloadIDsJetStream(t *testing.T) {
+	srv := storetest.Start(t)
+	events, err := store.OpenEvents(context.Background(), srv.Connect(t), store.EventStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkIDs(t, events)
+}
+
+func checkIDs(t *testing.T, events store.EventStore) {
+	t.Helper()
 	ctx := context.Background()
-	events := store.NewMemoryEvents()
 	for _, run := range []string{"first", "second"} {
 		if _, err := demo.Run(ctx, demo.Config{Events: events, Rate: 1e6, MaxEvents: 200, Seed: 3, Run: run}); err != nil {
 			t.Fatal(err)
