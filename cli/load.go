@@ -40,6 +40,7 @@ type loadConfig struct {
 	clockSkew   time.Duration
 	fsync       bool
 	drain       time.Duration
+	pubTimeout  time.Duration
 }
 
 func (c loadConfig) check() error {
@@ -58,6 +59,8 @@ func (c loadConfig) check() error {
 		return badInputf("--payload-size %d: want 0 to 524288", c.payloadSize)
 	case c.maxInflight < 1:
 		return badInputf("--max-inflight %d: want at least 1", c.maxInflight)
+	case c.pubTimeout < 0:
+		return badInputf("--publish-timeout %v: want 0 (the default) or more", c.pubTimeout)
 	}
 	if err := store.ValidateName("--prefix", c.prefix+"-0"); err != nil {
 		return badInput(err)
@@ -112,7 +115,7 @@ append it started was acknowledged or lost a race (a conflict, counted), 1 when 
 			defer nc.Close()
 			skew := c.clockSkew.Nanoseconds()
 			es, err := store.OpenEvents(cmd.Context(), nc, store.EventStoreConfig{
-				Logger: e.logger, Now: func() int64 { return time.Now().UnixNano() + skew },
+				Logger: e.logger, Now: func() int64 { return time.Now().UnixNano() + skew }, PublishTimeout: c.pubTimeout,
 			})
 			if err != nil {
 				return err
@@ -146,6 +149,7 @@ append it started was acknowledged or lost a race (a conflict, counted), 1 when 
 	f.DurationVar(&c.clockSkew, "clock-skew", 0, "add this to the event timestamps (a writer with a wrong clock)")
 	f.BoolVar(&c.fsync, "fsync", false, "fsync the --acked file after every line (survives a machine crash, not only kill -9)")
 	f.DurationVar(&c.drain, "drain-timeout", 30*time.Second, "at the end, wait this long for appends in flight")
+	f.DurationVar(&c.pubTimeout, "publish-timeout", 0, "bound on one publish attempt before it is resent (0: the store's 5s)")
 	return cmd
 }
 

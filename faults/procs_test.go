@@ -462,3 +462,12 @@ func stallIn(times []int64, t0, end time.Time) time.Duration {
 	}
 	return time.Duration(worst) * time.Millisecond
 }
+
+// freePorts returns n free loopback HOST:PORT addresses.
+func freePorts(t *testing.T, n int) []string {
+	var out []string
+	for _, p := range storetest.FreePorts(t, n) {
+		out = append(out, "127.0.0.1:"+strconv.Itoa(p))
+	}
+	return out
+}
