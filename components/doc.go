@@ -1,5 +1,8 @@
-// Package components holds the data-only components of the visualizer's donburi world: what a
-// node of the Merkle DAG is (DddElement), how it looks (GraphNodeVisual), where it is
-// (Position, Velocity), how the user is touching it (Interaction) and the edges the renderer
-// walks (Edges). Systems in package systems read and write them; package ecs creates them.
+// Package components holds the data-only components of the visualizer's donburi world. Per
+// node: what it is (DddElement, and Event, Object or Rejected for its kind), how it looks
+// (GraphNodeVisual), where it is (Position, Velocity), how the user touches it (Interaction)
+// and its edges (Edges). Singletons (one entity each, found with GetOrCreate functions in
+// package systems): the model's GraphStats and the window's Camera, Selection, Search,
+// Filter, Toast, Picture, Pointer, Input, Settings and HUD. It imports donburi and go-cid only:
+// no Ebiten, so everything that reads it is tested without a display.
 package components

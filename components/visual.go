@@ -17,6 +17,14 @@ const (
 	ShapeWarning              // rejected messages (a red triangle)
 )
 
+// Shape geometry shared by the drawing code and the picker, relative to a node's radius r.
+const (
+	SquareHalf = 0.85  // a square's half side is 0.85·r, so it looks as heavy as a circle
+	TriTop     = 1.0   // the warning triangle's apex is r above the centre
+	TriBase    = 0.6   // its base is 0.6·r below the centre
+	TriHalfW   = 0.924 // and its base half width 0.924·r (a near-equilateral triangle)
+)
+
 // SizeScale converts GraphNodeVisualData.Size into world units (the layout's units, in
 // which the rest length of an edge is about 30): a node of Size 0.5 has a radius of 8.
 const SizeScale = 16.0

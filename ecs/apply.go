@@ -7,31 +7,16 @@ import (
 	"github.com/yohamta/donburi"
 	donburiecs "github.com/yohamta/donburi/ecs"
 
+	"github.com/jetdag/jetdag/archetypes"
 	"github.com/jetdag/jetdag/components"
 	"github.com/jetdag/jetdag/layout"
 	"github.com/jetdag/jetdag/systems"
 )
 
-// Node looks, by kind (the seed's: events are blue diamonds with a cyan highlight, size 0.5).
-var (
-	eventVisual = components.GraphNodeVisualData{
-		BaseColor: components.EventBlue, HighlightColor: components.EventCyan, Size: 0.5, Shape: components.ShapeDiamond,
-	}
-	valueVisual = components.GraphNodeVisualData{
-		BaseColor: components.ObjectGreen, HighlightColor: components.ObjectYellow, Size: 0.5, Shape: components.ShapeCircle,
-	}
-	fileVisual = components.GraphNodeVisualData{
-		BaseColor: components.FileOrange, HighlightColor: components.ObjectYellow, Size: 0.5, Shape: components.ShapeSquare,
-	}
-	rejectedVisual = components.GraphNodeVisualData{
-		BaseColor: components.RejectedRed, HighlightColor: components.RejectedWhite, Size: 0.5, Shape: components.ShapeWarning,
-	}
-)
-
 // ingest is the first model stage: it drains at most the frame budget from the bridge and
 // applies each message in order.
 func (g *Graph) ingest(*donburiecs.ECS) {
-	for range g.budget {
+	for range g.cfg.FrameBudget {
 		m, ok := g.bridge.receive()
 		if !ok {
 			return
@@ -104,7 +89,7 @@ func (g *Graph) missing(m Message, self cid.Cid) []cid.Cid {
 // block it points at is missing, spawned otherwise (and then whatever waited for it).
 func (g *Graph) applyNode(m Message, key cid.Cid) {
 	if _, ok := g.index[key]; ok || g.gone.has(key) || g.held.holds(key) {
-		g.duplicates++
+		g.n.duplicates++
 		return
 	}
 	if miss := g.missing(m, key); len(miss) > 0 {
@@ -136,7 +121,7 @@ func (g *Graph) addLink(l *LinkMsg) {
 		return
 	}
 	if g.edge(from, to, components.EdgeLink, l.Type) {
-		g.links++
+		g.n.links++
 	}
 }
 
@@ -205,17 +190,14 @@ func (g *Graph) spawnNode(m Message) {
 				}
 			}
 		}
-		e := g.spawn(components.DddElementData{
-			Kind:        components.ElementEvent,
-			CID:         ev.CID,
-			Seq:         ev.Seq,
-			EventType:   ev.EventType,
-			AggregateID: ev.AggregateID,
-			CreatedAt:   ev.Timestamp,
-			PreviousCID: ev.Previous,
-			ParentCIDs:  append([]cid.Cid(nil), ev.Parents...),
-			PayloadSize: ev.PayloadSize,
-		}, eventVisual, agg.group, float64(ev.Seq), near)
+		entry := g.spawn(components.DddElementData{
+			Kind: components.ElementEvent, CID: ev.CID, Seq: ev.Seq, Type: ev.EventType,
+			AggregateID: ev.AggregateID, CreatedAt: ev.Timestamp,
+		}, agg.group, float64(ev.Seq), near)
+		components.Event.SetValue(entry, components.EventData{
+			PreviousCID: ev.Previous, ParentCIDs: append([]cid.Cid(nil), ev.Parents...), PayloadSize: ev.PayloadSize,
+		})
+		e := entry.Entity()
 		if hasPrev {
 			g.edge(e, prev, components.EdgePrevious, "")
 		}
@@ -229,30 +211,22 @@ func (g *Graph) spawnNode(m Message) {
 			agg.latest, agg.latestSeq = e, ev.Seq
 		}
 		g.index[ev.CID] = e
-		g.events++
-		g.lastSeq = max(g.lastSeq, ev.Seq)
+		g.n.events++
+		g.n.lastSeq = max(g.n.lastSeq, ev.Seq)
 		g.rate.add(1)
 	case m.Object != nil:
 		o := m.Object
 		prev, hasPrev := g.present(o.Previous)
-		visual := valueVisual
-		if o.Kind == ObjectFile {
-			visual = fileVisual
-		}
-		e := g.spawn(components.DddElementData{
-			Kind:        components.ElementObject,
-			CID:         o.CID,
-			ObjectKind:  o.Kind,
-			CreatedAt:   o.Timestamp,
-			PreviousCID: o.Previous,
-			ContentCID:  o.Content,
-			Size:        o.Size,
-		}, visual, layout.NoGroup, 0, prev)
+		entry := g.spawn(components.DddElementData{
+			Kind: components.ElementObject, CID: o.CID, Type: o.Kind, CreatedAt: o.Timestamp,
+		}, layout.NoGroup, 0, prev)
+		components.Object.SetValue(entry, components.ObjectData{PreviousCID: o.Previous, ContentCID: o.Content, Size: o.Size})
+		e := entry.Entity()
 		if hasPrev {
 			g.edge(e, prev, components.EdgePrevious, "")
 		}
 		g.index[o.CID] = e
-		g.objects++
+		g.n.objects++
 	}
 }
 
@@ -261,7 +235,7 @@ func (g *Graph) spawnNode(m Message) {
 func (g *Graph) applyRejected(r *RejectedMsg) {
 	// A sequence identifies a rejected message; 0 (unknown) identifies nothing.
 	if e, ok := g.rejected[r.Seq]; ok && r.Seq != 0 && g.world.Valid(e) {
-		g.duplicates++
+		g.n.duplicates++
 		return
 	}
 	g.retire.MakeRoom(g.world, 1)
@@ -274,13 +248,11 @@ func (g *Graph) applyRejected(r *RejectedMsg) {
 			near = agg.latest
 		}
 	}
-	e := g.spawn(components.DddElementData{
-		Kind:        components.ElementRejected,
-		Seq:         r.Seq,
-		AggregateID: r.AggregateID,
-		Reason:      r.Reason,
-		Subject:     r.Subject,
-	}, rejectedVisual, group, float64(r.Seq), near)
+	entry := g.spawn(components.DddElementData{
+		Kind: components.ElementRejected, Seq: r.Seq, AggregateID: r.AggregateID,
+	}, group, float64(r.Seq), near)
+	components.Rejected.SetValue(entry, components.RejectedData{Reason: r.Reason, Subject: r.Subject})
+	e := entry.Entity()
 	if near != donburi.Null {
 		g.runner.AddEdge(g.layoutID(e), g.layoutID(near))
 	}
@@ -290,12 +262,14 @@ func (g *Graph) applyRejected(r *RejectedMsg) {
 	if r.Seq != 0 {
 		g.rejected[r.Seq] = e
 	}
-	g.rejects++
-	g.lastSeq = max(g.lastSeq, r.Seq)
+	g.n.rejects++
+	g.n.lastSeq = max(g.n.lastSeq, r.Seq)
 }
 
-// spawn creates a node entity with its layout node, placed next to near (donburi.Null: none).
-func (g *Graph) spawn(d components.DddElementData, v components.GraphNodeVisualData, group int32, t float64, near donburi.Entity) donburi.Entity {
+// spawn creates a node entity of d's kind (its archetype, and its look from the kind table)
+// with its layout node, placed next to near (donburi.Null: none). The caller sets the
+// kind's own component.
+func (g *Graph) spawn(d components.DddElementData, group int32, t float64, near donburi.Entity) *donburi.Entry {
 	nearID := layout.NoNode
 	var pos components.PositionData
 	g.rank++
@@ -313,14 +287,12 @@ func (g *Graph) spawn(d components.DddElementData, v components.GraphNodeVisualD
 	id := g.runner.AddNode(nearID, group, t)
 	g.sync.Placed(id)
 	d.Index = int32(id)
-	e := g.world.Create(components.DddElement, components.GraphNodeVisual, components.Position,
-		components.Velocity, components.Interaction, components.Edges)
-	entry := g.world.Entry(e)
+	entry := archetypes.For(d.Kind).Spawn(g.world)
 	components.DddElement.SetValue(entry, d)
-	components.GraphNodeVisual.SetValue(entry, v)
+	components.GraphNodeVisual.SetValue(entry, systems.Kind(d.Kind).Look(&d))
 	components.Position.SetValue(entry, pos)
-	g.retire.Track(e)
-	return e
+	g.retire.Track(entry.Entity())
+	return entry
 }
 
 // onRemove runs (through the world's OnRemove callback) before any node leaves the world,
@@ -332,14 +304,14 @@ func (g *Graph) onRemove(w donburi.World, e donburi.Entity) {
 		return
 	}
 	d := components.DddElement.Get(entry)
-	g.links -= systems.Unlink(w, e)
+	g.n.links -= systems.Unlink(w, e)
 	switch d.Kind {
 	case components.ElementEvent:
-		g.events--
+		g.n.events--
 	case components.ElementObject:
-		g.objects--
+		g.n.objects--
 	case components.ElementRejected:
-		g.rejects--
+		g.n.rejects--
 		if g.rejected[d.Seq] == e {
 			delete(g.rejected, d.Seq)
 		}

@@ -47,19 +47,17 @@ type Config struct {
 // children, and the layout Runner. All its methods but Start, Layout and Bridge belong to the
 // game goroutine: nothing else touches the world.
 type Graph struct {
-	cfg     Config
-	budget  int
-	maxHeld int
-	bridge  *Bridge
-	world   donburi.World
-	ecs     *donburiecs.ECS
-	runner  *layout.Runner
-	sync    *systems.LayoutSync
-	retire  *systems.Retire
-	stages  []Stage
-	stats   donburi.Entity
-	start   sync.Once
-	now     func() time.Time
+	cfg    Config // with FrameBudget and MaxHeld filled in
+	bridge *Bridge
+	world  donburi.World
+	ecs    *donburiecs.ECS
+	runner *layout.Runner
+	sync   *systems.LayoutSync
+	retire *systems.Retire
+	stages []Stage
+	stats  donburi.Entity
+	start  sync.Once
+	now    func() time.Time
 
 	index    map[cid.Cid]donburi.Entity
 	rejected map[uint64]donburi.Entity
@@ -68,12 +66,16 @@ type Graph struct {
 	groups   groupIDs
 	held     heldSet
 
+	n    tally
+	rank float64
+	rate rateMeter
+}
+
+// tally is what the world holds now, for the stats singleton, and what it ignored.
+type tally struct {
 	events, objects, links, rejects int
 	duplicates                      int
 	lastSeq                         uint64
-	rank                            float64
-
-	rate rateMeter
 }
 
 // aggregate is what the world knows of one aggregate: its layout group, its latest event
@@ -105,10 +107,9 @@ func NewGraph(cfg Config, b *Bridge) *Graph {
 	}
 	w := donburi.NewWorld()
 	runner := layout.NewRunner(layout.New(cfg.Layout))
+	cfg.FrameBudget, cfg.MaxHeld = budget, maxHeld
 	g := &Graph{
 		cfg:      cfg,
-		budget:   budget,
-		maxHeld:  maxHeld,
 		bridge:   b,
 		world:    w,
 		ecs:      donburiecs.NewECS(w),
@@ -175,15 +176,15 @@ func (g *Graph) Stats() components.GraphStatsData {
 
 // Duplicates counts messages ignored because their CID (or a rejected message's sequence)
 // was already in the world, held, or retired recently.
-func (g *Graph) Duplicates() int { return g.duplicates }
+func (g *Graph) Duplicates() int { return g.n.duplicates }
 
 // updateStats is the stats stage: it refreshes the GraphStats singleton.
 func (g *Graph) updateStats(*donburiecs.ECS) {
 	s := components.GraphStats.Get(g.world.Entry(g.stats))
-	s.Events, s.Objects, s.Links, s.Rejected = g.events, g.objects, g.links, g.rejects
+	s.Events, s.Objects, s.Links, s.Rejected = g.n.events, g.n.objects, g.n.links, g.n.rejects
 	s.Held = g.held.count
 	s.Lag = g.bridge.Lag()
-	s.LastSeq = g.lastSeq
+	s.LastSeq = g.n.lastSeq
 	s.EventsPerSecond = g.rate.sample(g.now())
 }
 

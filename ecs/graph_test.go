@@ -16,15 +16,16 @@ func TestEventSpawnsNode(t *testing.T) {
 	feed(t, g, b, event(7, "order-1", "e1", ""), event(8, "order-1", "e2", "e1"))
 	en := entry(t, g, "e2")
 	for _, c := range []donburi.IComponentType{components.DddElement, components.GraphNodeVisual,
-		components.Position, components.Velocity, components.Interaction, components.Edges} {
+		components.Position, components.Velocity, components.Interaction, components.Edges, components.Event} {
 		if !en.HasComponent(c) {
 			t.Errorf("event lacks component %s", c.Name())
 		}
 	}
 	d := components.DddElement.GetValue(en)
+	ev := components.Event.GetValue(en)
 	if d.Kind != components.ElementEvent || d.CID != cidOf("e2") || d.Seq != 8 || d.AggregateID != "order-1" ||
-		d.EventType != "Happened" || d.PreviousCID != cidOf("e1") || d.PayloadSize != 10 || d.Index < 0 {
-		t.Errorf("DddElement = %+v", d)
+		d.Type != "Happened" || ev.PreviousCID != cidOf("e1") || ev.PayloadSize != 10 || d.Index < 0 {
+		t.Errorf("DddElement = %+v, Event = %+v", d, ev)
 	}
 	v := components.GraphNodeVisual.GetValue(en)
 	want := components.GraphNodeVisualData{BaseColor: components.EventBlue, HighlightColor: components.EventCyan, Size: 0.5, Shape: components.ShapeDiamond}
@@ -147,6 +148,7 @@ func TestRejectedBesideAggregate(t *testing.T) {
 		rejected(4, "", "junk: not DAG-CBOR"))
 	type warning struct {
 		d components.DddElementData
+		r components.RejectedData
 		p components.PositionData
 	}
 	var warn []warning
@@ -155,7 +157,7 @@ func TestRejectedBesideAggregate(t *testing.T) {
 		if d.Kind != components.ElementRejected {
 			continue
 		}
-		warn = append(warn, warning{d, components.Position.GetValue(en)})
+		warn = append(warn, warning{d, components.Rejected.GetValue(en), components.Position.GetValue(en)})
 		v := components.GraphNodeVisual.GetValue(en)
 		if v.Shape != components.ShapeWarning || v.BaseColor != components.RejectedRed || v.HighlightColor != components.RejectedWhite {
 			t.Errorf("rejected seq %d looks like %+v", d.Seq, v)
@@ -168,10 +170,10 @@ func TestRejectedBesideAggregate(t *testing.T) {
 		t.Fatalf("%d rejected nodes, want 2", len(warn))
 	}
 	slices.SortFunc(warn, func(a, b warning) int { return int(a.d.Seq) - int(b.d.Seq) })
-	w := warn[0].d
-	if w.Seq != 3 || w.AggregateID != "acct" || w.Reason != "fork: previous_cid is not the latest event" ||
-		w.Subject != "event.store.acct.X" || w.CID.Defined() {
-		t.Errorf("rejected entry = %+v", w)
+	w, wr := warn[0].d, warn[0].r
+	if w.Seq != 3 || w.AggregateID != "acct" || wr.Reason != "fork: previous_cid is not the latest event" ||
+		wr.Subject != "event.store.acct.X" || w.CID.Defined() {
+		t.Errorf("rejected entry = %+v, %+v", w, wr)
 	}
 	if warn[1].d.Seq != 4 || warn[1].d.AggregateID != "" {
 		t.Errorf("rejected entry without aggregate = %+v", warn[1].d)

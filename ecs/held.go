@@ -44,7 +44,7 @@ func (g *Graph) hold(m Message, key cid.Cid, missing []cid.Cid) {
 	}
 	h.fifo = append(h.fifo, it)
 	h.count++
-	for g.maxHeld > 0 && h.count > g.maxHeld {
+	for g.cfg.MaxHeld > 0 && h.count > g.cfg.MaxHeld {
 		g.evictOldestHeld()
 	}
 }

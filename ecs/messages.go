@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/jetdag/jetdag/components"
 )
 
 // ErrInvalidMessage is returned by Bridge.Send for a message the world cannot apply: none or
@@ -13,8 +15,8 @@ var ErrInvalidMessage = errors.New("ecs: invalid bridge message")
 
 // Object kinds of ObjectMsg.Kind.
 const (
-	ObjectValue = "value" // a structured IPLD value inline in the object block
-	ObjectFile  = "file"  // file content: a link to a UnixFS DAG (whose blocks are not nodes)
+	ObjectValue = components.ObjectValue // a structured IPLD value inline in the object block
+	ObjectFile  = components.ObjectFile  // file content: a link to a UnixFS DAG (whose blocks are not nodes)
 )
 
 // Connection states that a Source reports through StatusMsg.Connection. A Source may report

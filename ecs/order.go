@@ -1,24 +1,25 @@
 package ecs
 
 import (
-	"github.com/hajimehoshi/ebiten/v2"
 	donburiecs "github.com/yohamta/donburi/ecs"
 
 	"github.com/jetdag/jetdag/systems"
 )
 
 // This file is the one place where the order of systems is written down. Every frame the
-// game runs, on its own goroutine:
+// game (package render) runs, on its own goroutine:
 //
 //  1. the model stages (Graph.Update): the bridge is drained into the world, nodes beyond
 //     MaxNodes retire, layout positions are copied into the components, the stats singleton
 //     is refreshed;
-//  2. the window's Update stages (input, camera, picking, HUD, inspector), run by the Game
-//     after Graph.Update;
-//  3. the Draw stages, back to front, run by the Game's Draw.
+//  2. the window's Update stages (scene, input, camera, inspector, HUD), after Graph.Update,
+//     on input the drawing code has put in the Input singleton;
+//  3. the Draw stages, back to front, run by the game's Draw.
 //
-// Systems live in package systems as plain functions or small structs with an
-// Update(*donburiecs.ECS) method; package ecs imports systems, never the reverse.
+// Systems live in package systems as plain functions of *donburiecs.ECS that share state
+// through singleton components; the Draw stages are methods of the drawing code, which this
+// package names through the Drawer interface so that it never imports Ebiten. Package ecs
+// imports systems, never the reverse.
 
 // Stage is one Update system with a name for logs and profiles.
 type Stage struct {
@@ -26,10 +27,19 @@ type Stage struct {
 	Run  donburiecs.System
 }
 
-// DrawStage is one Draw system with a name for logs and profiles.
-type DrawStage struct {
+// DrawStage is one Draw system with a name for logs and profiles; S is the drawing code's
+// screen type (*ebiten.Image).
+type DrawStage[S any] struct {
 	Name string
-	Draw func(e *donburiecs.ECS, screen *ebiten.Image)
+	Draw func(e *donburiecs.ECS, screen S)
+}
+
+// Drawer is what the drawing code provides for the Draw stages.
+type Drawer[S any] interface {
+	DrawGraph(e *donburiecs.ECS, screen S)     // background, edges, nodes
+	DrawLabels(e *donburiecs.ECS, screen S)    // type and short CID, when zoomed in
+	DrawInspector(e *donburiecs.ECS, screen S) // the selected node's panel
+	DrawHUD(e *donburiecs.ECS, screen S)       // legend, status bar, tooltip, search, help
 }
 
 // modelStages are the Update systems of the live graph model, in the order Graph.Update
@@ -44,28 +54,28 @@ func (g *Graph) modelStages() []Stage {
 	}
 }
 
-// windowStages are the window's Update systems, run by the Game right after Graph.Update,
+// WindowStages are the window's Update systems, run by the game right after Graph.Update,
 // in this order. The scene must be gathered before anything picks or draws (it is the
 // flat copy of the world they read); input before the camera (a drag or the wheel stops
 // fit and follow before the camera eases); the inspector after input (a click selects).
-func windowStages(v *systems.View) []Stage {
+func WindowStages() []Stage {
 	return []Stage{
-		{Name: "scene", Run: v.UpdateScene},         // world → flat scene, pick grid rebuilt
-		{Name: "input", Run: v.UpdateInput},         // hover, click, drag, wheel, keys, search
-		{Name: "camera", Run: v.UpdateCamera},       // fit and follow easing
-		{Name: "inspector", Run: v.UpdateInspector}, // cone of the selection, payload arrival
-		{Name: "hud", Run: v.UpdateHUD},             // status line, toasts
+		{Name: "scene", Run: systems.UpdateScene},         // world → flat scene, pick grid rebuilt
+		{Name: "input", Run: systems.UpdateInput},         // hover, click, drag, wheel, key table, search
+		{Name: "camera", Run: systems.UpdateCamera},       // fit and follow easing
+		{Name: "inspector", Run: systems.UpdateInspector}, // cone of the selection, payload arrival
+		{Name: "hud", Run: systems.UpdateHUD},             // status line, toasts
 	}
 }
 
-// drawStages are the Draw systems, back to front: edges and nodes in batched triangles,
+// DrawStages are the Draw systems, back to front: edges and nodes in batched triangles,
 // then all text-bearing layers, each drawing its shapes before its text (text comes from
 // another atlas and breaks batches).
-func drawStages(v *systems.View) []DrawStage {
-	return []DrawStage{
-		{Name: "graph", Draw: v.DrawGraph},         // background, edges, nodes
-		{Name: "labels", Draw: v.DrawLabels},       // type and short CID, when zoomed in
-		{Name: "inspector", Draw: v.DrawInspector}, // the selected node's panel
-		{Name: "hud", Draw: v.DrawHUD},             // legend, status bar, tooltip, search, help
+func DrawStages[S any](d Drawer[S]) []DrawStage[S] {
+	return []DrawStage[S]{
+		{Name: "graph", Draw: d.DrawGraph},
+		{Name: "labels", Draw: d.DrawLabels},
+		{Name: "inspector", Draw: d.DrawInspector},
+		{Name: "hud", Draw: d.DrawHUD},
 	}
 }

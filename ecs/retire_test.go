@@ -132,7 +132,7 @@ func TestMaxHeld(t *testing.T) {
 	if s.Held != 2 || s.Events != 1 {
 		t.Fatalf("stats = %+v, want 2 held and the oldest (a2) let in", s)
 	}
-	if d := elem(t, g, "a2"); d.PreviousCID != cidOf("a1") {
+	if d := components.Event.GetValue(entry(t, g, "a2")); d.PreviousCID != cidOf("a1") {
 		t.Errorf("a2 lost its PreviousCID: %+v", d)
 	}
 	if got := edgesOf(t, g, "a2", nil); len(got) != 0 {
@@ -177,9 +177,9 @@ func TestObjectsAndLinks(t *testing.T) {
 			t.Errorf("%s edges = %v, want %v", tc.name, got, tc.edges)
 		}
 	}
-	f := elem(t, g, "f")
-	if f.Kind != components.ElementObject || f.ObjectKind != ecs.ObjectFile || f.ContentCID != cidOf("f/content") || f.Size != 1<<20 {
-		t.Errorf("file object = %+v", f)
+	f, fo := elem(t, g, "f"), components.Object.GetValue(entry(t, g, "f"))
+	if f.Kind != components.ElementObject || f.Type != ecs.ObjectFile || fo.ContentCID != cidOf("f/content") || fo.Size != 1<<20 {
+		t.Errorf("file object = %+v, %+v", f, fo)
 	}
 	if s := g.Stats(); s.Objects != 3 || s.Links != 2 || s.Events != 0 {
 		t.Errorf("stats = %+v", s)

@@ -1,9 +1,14 @@
-// Package systems holds the systems of the visualizer's donburi world: plain functions or
-// small structs with an Update(*ecs.ECS) method (ecs being donburi's ecs package), one concern
-// each. The model systems (layout sync, retire, links) keep the world in step with the feed and
-// the layout; the window systems (scene gathering, camera, picking, input, render, inspector,
-// HUD) draw it with Ebiten and answer the mouse. Package ecs of jetdag builds them and runs them
-// in the order written in its order.go; this package depends on components, layout, assets and
-// Ebiten, never on jetdag's ecs package, so that ecs can import it. Camera maths, picking and
-// inspector formatting are plain functions that tests call without a window.
+// Package systems holds the systems of the visualizer's donburi world as plain functions
+// over *ecs.ECS (donburi's ecs package), one concern each, and the window's shared state as
+// singleton components (GetOrCreateCamera, GetOrCreateSelection, …, in the manner of
+// donburi's platformer example). The model systems (layout sync, retire, links) keep the
+// world in step with the feed and the layout; the window systems (scene, input and the key
+// table, camera, picking, selection and cone, search, filter, inspector, HUD, picture cache)
+// turn plain input values into state and state into plain content (inspector lines, status
+// line, tooltips, legend) that package render draws. The kind table (kinds.go, kind_*.go)
+// says, in one row per node kind, how nodes look and what they say.
+//
+// It imports components, archetypes, layout and store/block, never Ebiten nor jetdag's ecs
+// package (which runs these systems in the order written in its order.go), so its tests
+// run without a display.
 package systems

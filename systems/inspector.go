@@ -12,6 +12,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 	"github.com/yohamta/donburi"
+	"github.com/yohamta/donburi/ecs"
 
 	"github.com/jetdag/jetdag/components"
 	"github.com/jetdag/jetdag/store/block"
@@ -62,84 +63,38 @@ func FormatPayload(b []byte) (format, text string) {
 	return PayloadHex, text
 }
 
-// Related is a node the inspected one points at or is pointed at by.
-type Related struct {
-	CID  string
-	Kind components.EdgeKind
-	// Label is the link type of an object link.
-	Label string
-}
-
-// InspectorInfo is everything the inspector panel says about one node, as plain values.
-type InspectorInfo struct {
-	Entity      donburi.Entity
-	Kind        components.ElementKind
-	CID         cid.Cid
-	Aggregate   string
-	Type        string // event type, or object kind
-	Time        time.Time
-	Seq         uint64
-	Previous    string
-	Parents     []string
-	Links       []Related // an object's outgoing links
-	Children    []Related // nodes with an edge to this one
-	ContentCID  string
-	Size        int64
-	PayloadSize int
-	Reason      string
-	Subject     string
-	// Payload is filled in when the fetch returns.
-	PayloadFormat, Payload string
-	PayloadErr             error
-	PayloadPending         bool
-}
-
 // maxChildren is how many children the inspector lists before "… and n more".
 const maxChildren = 12
 
 // Inspect reads what the inspector shows about the entity e of w; children come from the
 // scene's edges. It reports false when e is not a node of w.
-func Inspect(w donburi.World, s *Scene, e donburi.Entity) (InspectorInfo, bool) {
+func Inspect(w donburi.World, s *Scene, e donburi.Entity) (components.InspectorInfo, bool) {
 	if !w.Valid(e) {
-		return InspectorInfo{}, false
+		return components.InspectorInfo{}, false
 	}
 	entry := w.Entry(e)
 	if !entry.HasComponent(components.DddElement) {
-		return InspectorInfo{}, false
+		return components.InspectorInfo{}, false
 	}
 	d := components.DddElement.Get(entry)
-	info := InspectorInfo{
-		Entity: e, Kind: d.Kind, CID: d.CID, Aggregate: d.AggregateID, Seq: d.Seq,
-		Size: d.Size, PayloadSize: d.PayloadSize, Reason: d.Reason, Subject: d.Subject,
-	}
-	if d.Kind == components.ElementObject {
-		info.Type = d.ObjectKind
-	} else {
-		info.Type = d.EventType
+	info := components.InspectorInfo{
+		Entity: e, Kind: d.Kind, CID: d.CID, Aggregate: d.AggregateID, Seq: d.Seq, Type: d.Type,
 	}
 	if d.CreatedAt != 0 {
 		info.Time = time.Unix(0, d.CreatedAt).UTC()
 	}
-	if d.PreviousCID.Defined() {
-		info.Previous = d.PreviousCID.String()
-	}
-	for _, p := range d.ParentCIDs {
-		info.Parents = append(info.Parents, p.String())
-	}
-	if d.ContentCID.Defined() {
-		info.ContentCID = d.ContentCID.String()
-	}
+	Kind(d.Kind).Inspect(&info, entry)
 	if entry.HasComponent(components.Edges) {
 		for _, out := range components.Edges.Get(entry).Out {
 			if out.Kind == components.EdgeLink {
-				info.Links = append(info.Links, Related{CID: cidOf(w, out.To), Kind: out.Kind, Label: out.Label})
+				info.Links = append(info.Links, components.Related{CID: cidOf(w, out.To), Kind: out.Kind, Label: out.Label})
 			}
 		}
 	}
 	if idx := s.Index(e); idx >= 0 {
 		for _, edge := range s.Edges {
 			if int(edge.To) == idx {
-				info.Children = append(info.Children, Related{CID: cidOf(w, s.Nodes[edge.From].Entity), Kind: edge.Kind})
+				info.Children = append(info.Children, components.Related{CID: cidOf(w, s.Nodes[edge.From].Entity), Kind: edge.Kind})
 			}
 		}
 	}
@@ -162,38 +117,22 @@ func cidOf(w donburi.World, e donburi.Entity) string {
 }
 
 // Verification is the inspector's verification line for the node.
-func (in *InspectorInfo) Verification() string {
-	switch in.Kind {
-	case components.ElementEvent:
-		return "verified: sha2-256 of the block is its CID; previous and parents checked in stream order"
-	case components.ElementObject:
-		return "verified: sha2-256 of the block is its CID"
-	case components.ElementRejected:
-		return "REJECTED: " + in.Reason
-	}
-	return "unknown"
-}
+func Verification(in *components.InspectorInfo) string { return Kind(in.Kind).Status(in) }
 
-// InspectorLine is one row of the panel: a label column and a value. An empty Label
-// continues the row above; Heading rows are drawn brighter; Payload rows use the whole
-// width.
-type InspectorLine struct {
-	Label, Value     string
-	Heading, Payload bool
-}
-
-// Lines lays the info out as the panel's rows, wrapping values at width characters.
-func (in *InspectorInfo) Lines(width int) []InspectorLine {
-	var ls []InspectorLine
+// InspectorLines lays the info out as the panel's rows, wrapping values at width
+// characters: the rows every kind has, with the kind's own rows from the kind table.
+func InspectorLines(in *components.InspectorInfo, width int) []components.InspectorLine {
+	k := Kind(in.Kind)
+	var ls []components.InspectorLine
 	add := func(label, value string) {
 		for i, part := range wrap(value, width) {
 			if i > 0 {
 				label = ""
 			}
-			ls = append(ls, InspectorLine{Label: label, Value: part})
+			ls = append(ls, components.InspectorLine{Label: label, Value: part})
 		}
 	}
-	ls = append(ls, InspectorLine{Value: strings.ToUpper(in.Kind.String()), Heading: true})
+	ls = append(ls, components.InspectorLine{Value: strings.ToUpper(in.Kind.String()), Heading: true})
 	if in.CID.Defined() {
 		add("cid", in.CID.String())
 	}
@@ -201,11 +140,7 @@ func (in *InspectorInfo) Lines(width int) []InspectorLine {
 		add("aggregate", in.Aggregate)
 	}
 	if in.Type != "" {
-		label := "type"
-		if in.Kind == components.ElementObject {
-			label = "kind"
-		}
-		add(label, in.Type)
+		add(k.TypeLabel, in.Type)
 	}
 	if !in.Time.IsZero() {
 		add("time", in.Time.Format(time.RFC3339Nano))
@@ -213,30 +148,14 @@ func (in *InspectorInfo) Lines(width int) []InspectorLine {
 	if in.Seq != 0 {
 		add("sequence", fmt.Sprint(in.Seq))
 	}
-	if in.Kind != components.ElementRejected {
-		prev := in.Previous
-		if prev == "" {
-			prev = "none (first)"
-		}
-		add("previous", prev)
-	}
-	if in.Kind == components.ElementEvent {
-		add("parents", fmt.Sprint(len(in.Parents)))
-		for _, p := range in.Parents {
-			add("", p)
-		}
-	}
-	if in.ContentCID != "" {
-		add("content", in.ContentCID)
-		add("size", fmt.Sprintf("%d bytes", in.Size))
-	}
+	k.Lines(in, add)
 	if len(in.Links) > 0 {
 		add("links", fmt.Sprint(len(in.Links)))
 		for _, l := range in.Links {
 			add("", l.Label+" → "+l.CID)
 		}
 	}
-	if in.Kind != components.ElementRejected {
+	if k.Children {
 		add("children", fmt.Sprint(len(in.Children)))
 		for i, c := range in.Children {
 			if i == maxChildren {
@@ -246,12 +165,11 @@ func (in *InspectorInfo) Lines(width int) []InspectorLine {
 			add("", c.CID+" ("+edgeName(c.Kind, c.Label)+")")
 		}
 	}
-	if in.Subject != "" {
-		add("subject", in.Subject)
-	}
-	add("status", in.Verification())
+	n := len(ls)
+	add("status", Verification(in))
+	ls[n].Warn = k.Warn // the first row of the status, as the panel has always drawn it
 	switch {
-	case in.Kind == components.ElementRejected:
+	case !k.Payload:
 	case in.PayloadPending:
 		add("payload", "fetching…")
 	case in.PayloadErr != nil:
@@ -261,16 +179,26 @@ func (in *InspectorInfo) Lines(width int) []InspectorLine {
 		if in.PayloadSize > 0 {
 			size = fmt.Sprintf(", %d bytes", in.PayloadSize)
 		}
-		ls = append(ls, InspectorLine{Value: "payload (" + in.PayloadFormat + size + ")", Heading: true})
+		ls = append(ls, components.InspectorLine{Value: "payload (" + in.PayloadFormat + size + ")", Heading: true})
 		for _, line := range strings.Split(in.Payload, "\n") {
-			for _, part := range wrap(line, width+inspectorLabelCols+1) {
-				ls = append(ls, InspectorLine{Value: part, Payload: true})
+			for _, part := range wrap(line, width+InspectorLabelCols+1) {
+				ls = append(ls, components.InspectorLine{Value: part, Payload: true})
 			}
 		}
 	case in.PayloadSize > 0:
 		add("payload", fmt.Sprintf("%d bytes", in.PayloadSize))
 	}
 	return ls
+}
+
+// SelectionLines are the rows the inspector shows now, before scrolling, or nil when
+// nothing is selected.
+func SelectionLines(e *ecs.ECS) []components.InspectorLine {
+	info := GetOrCreateSelection(e).Info
+	if info == nil {
+		return nil
+	}
+	return InspectorLines(info, inspectorCols(e))
 }
 
 func edgeName(k components.EdgeKind, label string) string {

@@ -11,6 +11,7 @@ import (
 	"github.com/ipfs/go-cid"
 	"github.com/yohamta/donburi"
 
+	"github.com/jetdag/jetdag/archetypes"
 	"github.com/jetdag/jetdag/components"
 	"github.com/jetdag/jetdag/store/block"
 )
@@ -96,7 +97,7 @@ func TestInspectAndLines(t *testing.T) {
 	tests := []struct {
 		name    string
 		e       donburi.Entity
-		mutate  func(*InspectorInfo)
+		mutate  func(*components.InspectorInfo)
 		want    []string // label=value rows that must appear
 		wantNot []string
 	}{
@@ -116,13 +117,13 @@ func TestInspectAndLines(t *testing.T) {
 		{
 			name:   "payload arrived",
 			e:      es[3],
-			mutate: func(in *InspectorInfo) { in.PayloadFormat, in.Payload = FormatPayload([]byte(`{"n":1}`)) },
+			mutate: func(in *components.InspectorInfo) { in.PayloadFormat, in.Payload = FormatPayload([]byte(`{"n":1}`)) },
 			want:   []string{"parents=1", "=" + specCID(1).String(), "=payload (json)", "=  \"n\": 1"},
 		},
 		{
 			name:   "payload failed",
 			e:      es[3],
-			mutate: func(in *InspectorInfo) { in.PayloadErr = errors.New("timeout") },
+			mutate: func(in *components.InspectorInfo) { in.PayloadErr = errors.New("timeout") },
 			want:   []string{"payload=error: timeout"},
 		},
 		{
@@ -148,7 +149,7 @@ func TestInspectAndLines(t *testing.T) {
 				tc.mutate(&info)
 			}
 			var rows []string
-			for _, l := range info.Lines(200) {
+			for _, l := range InspectorLines(&info, 200) {
 				rows = append(rows, l.Label+"="+l.Value)
 			}
 			all := strings.Join(rows, "\n")
@@ -205,17 +206,27 @@ func TestConeWalker(t *testing.T) {
 }
 
 func TestTooltipAndLabel(t *testing.T) {
-	d := components.DddElementData{Kind: components.ElementEvent, CID: specCID(4), EventType: "OrderPaid", AggregateID: "order-1", Seq: 9}
-	if got, want := Tooltip(&d), "event OrderPaid · order-1 · seq 9\n"+specCID(4).String(); got != want {
+	w := donburi.NewWorld()
+	d := archetypes.Event.Spawn(w)
+	components.DddElement.SetValue(d, components.DddElementData{Kind: components.ElementEvent, CID: specCID(4), Type: "OrderPaid", AggregateID: "order-1", Seq: 9})
+	if got, want := Tooltip(d), "event OrderPaid · order-1 · seq 9\n"+specCID(4).String(); got != want {
 		t.Errorf("Tooltip = %q, want %q", got, want)
 	}
 	s := specCID(4).String()
-	if got, want := Label(&d), "OrderPaid …"+s[len(s)-6:]; got != want {
+	if got, want := Label(d), "OrderPaid …"+s[len(s)-6:]; got != want {
 		t.Errorf("Label = %q, want %q", got, want)
 	}
-	r := components.DddElementData{Kind: components.ElementRejected, Seq: 3, Reason: "fork"}
-	if got := Tooltip(&r); got != "rejected seq 3\nfork" {
+	r := archetypes.Rejected.Spawn(w)
+	components.DddElement.SetValue(r, components.DddElementData{Kind: components.ElementRejected, Seq: 3})
+	components.Rejected.SetValue(r, components.RejectedData{Reason: "fork"})
+	if got := Tooltip(r); got != "rejected seq 3\nfork" {
 		t.Errorf("rejected tooltip = %q", got)
+	}
+	f := archetypes.Object.Spawn(w)
+	components.DddElement.SetValue(f, components.DddElementData{Kind: components.ElementObject, CID: specCID(5), Type: components.ObjectFile})
+	components.Object.SetValue(f, components.ObjectData{Size: 4096})
+	if got, want := Tooltip(f), "object (file) · 4096 bytes\n"+specCID(5).String(); got != want {
+		t.Errorf("file tooltip = %q, want %q", got, want)
 	}
 }
 
@@ -228,23 +239,20 @@ func TestPayloadFetchKeepsOnlyTheLatestSelection(t *testing.T) {
 		}
 		return []byte(`{"cid":"` + c.String() + `"}`), nil
 	}
-	v, err := NewView(ViewOptions{Width: 800, Height: 600, Fetch: fetch})
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := newECS(w)
-	v.UpdateScene(e)
-	v.Select(es[0])
-	v.Select(es[1])
+	Setup(e, Options{Width: 800, Height: 600, Fetch: fetch})
+	UpdateScene(e)
+	Select(e, es[0])
+	Select(e, es[1])
 	deadline := time.Now().Add(5 * time.Second)
-	for v.Info().PayloadPending && time.Now().Before(deadline) {
-		v.UpdateInspector(e)
+	for Info(e).PayloadPending && time.Now().Before(deadline) {
+		UpdateInspector(e)
 		time.Sleep(time.Millisecond)
 	}
 	close(release)
 	time.Sleep(20 * time.Millisecond)
-	v.UpdateInspector(e) // the stale result arrives now and must be ignored
-	info := v.Info()
+	UpdateInspector(e) // the stale result arrives now and must be ignored
+	info := Info(e)
 	if info.PayloadPending || info.PayloadFormat != PayloadJSON || !strings.Contains(info.Payload, specCID(1).String()) {
 		t.Errorf("payload %q (%s, pending %v), want e1's", info.Payload, info.PayloadFormat, info.PayloadPending)
 	}

@@ -3,16 +3,18 @@ package systems
 import (
 	"math"
 
+	"github.com/yohamta/donburi/ecs"
+
 	"github.com/jetdag/jetdag/components"
 )
 
-// Shape geometry shared by the renderer and the picker, relative to a node's radius r.
-const (
-	squareHalf = 0.85  // a square's half side is 0.85·r, so it looks as heavy as a circle
-	triTop     = 1.0   // the warning triangle's apex is r above the centre
-	triBase    = 0.6   // its base is 0.6·r below the centre
-	triHalfW   = 0.924 // and its base half width 0.924·r (a near-equilateral triangle)
-)
+// PickAt returns the scene index of the shown node under the screen point (x, y), or −1.
+func PickAt(e *ecs.ECS, x, y float64) int {
+	st := getSceneState(e)
+	cam := GetOrCreateCamera(e)
+	wx, wy := cam.ScreenToWorld(x, y)
+	return st.Grid.Pick(st.Scene.Nodes, wx, wy, pickSlackPx/cam.Zoom)
+}
 
 // Hit reports whether the point (dx, dy), relative to the centre of a node of the given
 // shape and radius r, lies on the node, and how central it is: 0 at the centre, 1 on the
@@ -30,16 +32,16 @@ func Hit(shape components.Shape, dx, dy, r float64) (score float64, ok bool) {
 	case components.ShapeCircle:
 		score = math.Sqrt(dx*dx+dy*dy) / r
 	case components.ShapeSquare:
-		score = max(ax, ay) / (squareHalf * r)
+		score = max(ax, ay) / (components.SquareHalf * r)
 	case components.ShapeWarning:
 		// Inside when below the base line and inside both slanted edges. The slanted edge
-		// runs from (0, −triTop·r) to (triHalfW·r, triBase·r).
-		if dy > triBase*r {
+		// runs from (0, −components.TriTop·r) to (components.TriHalfW·r, components.TriBase·r).
+		if dy > components.TriBase*r {
 			return 0, false
 		}
-		h := (triTop + triBase) * r                // height
-		half := triHalfW * r * (dy + triTop*r) / h // half width at this height
-		if dy < -triTop*r || ax > half {
+		h := (components.TriTop + components.TriBase) * r                // height
+		half := components.TriHalfW * r * (dy + components.TriTop*r) / h // half width at this height
+		if dy < -components.TriTop*r || ax > half {
 			return 0, false
 		}
 		score = math.Sqrt(dx*dx+dy*dy) / r
@@ -68,7 +70,7 @@ const maxCellsPerNode = 2
 
 // Build indexes the shown (not hidden) nodes.
 func (g *PickGrid) Build(nodes []SceneNode) {
-	b := EmptyRect()
+	b := components.EmptyRect()
 	shown := 0
 	g.reach = 0
 	for i := range nodes {

@@ -10,17 +10,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/jetdag/jetdag/cli"
+	"github.com/jetdag/jetdag/components"
 	"github.com/jetdag/jetdag/ecs"
+	"github.com/jetdag/jetdag/render"
 	"github.com/jetdag/jetdag/store/block"
 	"github.com/jetdag/jetdag/store/storemetrics"
-	"github.com/jetdag/jetdag/systems"
 )
 
 // Run opens the window for a view request and returns when it closes (or, with a
 // screenshot, once the PNG is written). It is the cli.Viewer of the jetdag-view binary.
 func Run(ctx context.Context, r cli.ViewRequest) error {
 	o := r.Options
-	mode, err := systems.ParseColorMode(o.ColorBy)
+	mode, err := components.ParseColorMode(o.ColorBy)
 	if err != nil {
 		return &cli.ExitError{Code: cli.ExitBadInput, Err: fmt.Errorf("--color-by: %w", err)}
 	}
@@ -45,7 +46,7 @@ func Run(ctx context.Context, r cli.ViewRequest) error {
 	}
 	graph := ecs.NewGraph(ecs.Config{MaxNodes: o.MaxNodes}, bridge)
 	graph.Start(ctx)
-	game, err := ecs.NewGame(ctx, graph, ecs.GameOptions{
+	game, err := render.NewGame(ctx, graph, render.GameOptions{
 		Width: o.Width, Height: o.Height, Kiosk: o.Kiosk, ColorBy: mode,
 		Screenshot: o.Screenshot, Frames: o.Frames, Logger: r.Logger, Fetch: src.Payload,
 	})

@@ -102,7 +102,7 @@ func BenchmarkFrame10k(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			w := donburi.NewWorld()
 			syntheticDAG(w, 10000, 13000)
-			vg := newViewGame(b, w, systems.ViewOptions{Width: 1280, Height: 800})
+			vg := newViewGame(b, w, systems.Options{Width: 1280, Height: 800})
 			vg.hud = true
 			var game ebiten.Game = vg
 			if moving {
@@ -118,7 +118,7 @@ func BenchmarkFrame10k(b *testing.B) {
 				b.Fatal(err)
 			}
 			sec := time.Since(start).Seconds()
-			st := vg.view.Renderer.Stats
+			st := vg.draw.Renderer.Stats
 			b.ReportMetric(float64(b.N)/sec, "fps")
 			b.ReportMetric(30, "target-fps")
 			b.ReportMetric(float64(st.Calls+1), "triangle-calls/frame") // graph batches + HUD panels

@@ -15,6 +15,8 @@ import (
 
 	"github.com/jetdag/jetdag/components"
 	"github.com/jetdag/jetdag/ecs"
+	"github.com/jetdag/jetdag/render"
+	"github.com/jetdag/jetdag/systems"
 )
 
 // fixedSource sends a small store's worth of messages (three aggregates with chains and
@@ -54,14 +56,14 @@ func (s fixedSource) Follow(ctx context.Context, b *ecs.Bridge) error {
 	return ctx.Err()
 }
 
-func newGame(t *testing.T, ctx context.Context, src ecs.Source, opts ecs.GameOptions) (*ecs.Game, *ecs.Graph, *ecs.Bridge) {
+func newGame(t *testing.T, ctx context.Context, src ecs.Source, opts render.GameOptions) (*render.Game, *ecs.Graph, *ecs.Bridge) {
 	t.Helper()
 	b := ecs.NewBridge(64)
 	g := ecs.NewGraph(ecs.Config{}, b)
 	g.Start(ctx)
-	var game *ecs.Game
+	var game *render.Game
 	var err error
-	onLoop(t, func() { game, err = ecs.NewGame(ctx, g, opts) })
+	onLoop(t, func() { game, err = render.NewGame(ctx, g, opts) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +75,7 @@ func TestGameScreenshotRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	shot := filepath.Join(t.TempDir(), "live.png")
-	game, graph, _ := newGame(t, ctx, fixedSource{events: 30}, ecs.GameOptions{Width: 800, Height: 600, Screenshot: shot, Frames: 150})
+	game, graph, _ := newGame(t, ctx, fixedSource{events: 30}, render.GameOptions{Width: 800, Height: 600, Screenshot: shot, Frames: 150})
 	draws := 0
 	err := run(t, game, 800, 600, 0, func(*ebiten.Image, int) { draws++ }) // until the game ends itself
 	if err != nil {
@@ -116,8 +118,8 @@ func TestGameScreenshotRun(t *testing.T) {
 func TestGamePauseHoldsTheFeed(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	game, graph, bridge := newGame(t, ctx, fixedSource{events: 20}, ecs.GameOptions{Width: 640, Height: 480})
-	onLoop(t, func() { game.View().SetPaused(true) })
+	game, graph, bridge := newGame(t, ctx, fixedSource{events: 20}, render.GameOptions{Width: 640, Height: 480})
+	onLoop(t, func() { systems.GetOrCreateSettings(game.Graph().ECS()).Paused = true })
 	time.Sleep(100 * time.Millisecond) // let the source fill the bridge
 	if err := run(t, game, 640, 480, 20, nil); err != nil {
 		t.Fatal(err)
@@ -127,7 +129,7 @@ func TestGamePauseHoldsTheFeed(t *testing.T) {
 	if events != 0 || lag == 0 {
 		t.Fatalf("paused: %d events applied, lag %d; want none applied and a lag", events, lag)
 	}
-	onLoop(t, func() { game.View().SetPaused(false) })
+	onLoop(t, func() { systems.GetOrCreateSettings(game.Graph().ECS()).Paused = false })
 	if err := run(t, game, 640, 480, 20, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +141,7 @@ func TestGamePauseHoldsTheFeed(t *testing.T) {
 
 func TestGameEndsWithItsContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	game, _, _ := newGame(t, ctx, fixedSource{events: 3}, ecs.GameOptions{Width: 640, Height: 480})
+	game, _, _ := newGame(t, ctx, fixedSource{events: 3}, render.GameOptions{Width: 640, Height: 480})
 	go func() {
 		time.Sleep(300 * time.Millisecond)
 		cancel()

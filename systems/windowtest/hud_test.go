@@ -6,9 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hajimehoshi/ebiten/v2"
-
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/render"
 	"github.com/jetdag/jetdag/systems"
 )
 
@@ -18,7 +17,7 @@ func keep(t *testing.T, name string, img image.Image) {
 	if dir == "" {
 		return
 	}
-	if err := systems.WritePNG(filepath.Join(dir, name), img); err != nil {
+	if err := render.WritePNG(filepath.Join(dir, name), img); err != nil {
 		t.Error(err)
 	}
 }
@@ -29,21 +28,21 @@ func TestHUDAndInspector(t *testing.T) {
 	components.GraphStats.SetValue(w.Entry(stats), components.GraphStatsData{
 		Events: 3, Objects: 2, Rejected: 1, Lag: 7, EventsPerSecond: 12.5, Connection: "connected", CaughtUp: true,
 	})
-	g := newViewGame(t, w, systems.ViewOptions{Width: 800, Height: 600, Fetch: fetchJSON})
+	g := newViewGame(t, w, systems.Options{Width: 800, Height: 600, Fetch: fetchJSON})
 	g.hud = true
-	g.view.SetCamera(systems.Camera{CenterX: 30, CenterY: 30, Zoom: 2.2, Width: 800, Height: 600})
-	g.view.UpdateScene(g.ecs)
-	g.view.Select(es[1])
+	systems.SetCamera(g.ecs, components.Viewport{CenterX: 30, CenterY: 30, Zoom: 2.2, Width: 800, Height: 600})
+	systems.UpdateScene(g.ecs)
+	systems.Select(g.ecs, es[1])
 	img := snapshot(t, g, 800, 600, 20)
 	keep(t, "hud.png", img)
 
-	status := g.view.StatusLine()
+	status := systems.StatusLine(g.ecs)
 	for _, want := range []string{"connected · live", "12.5 events/s", "6 nodes", "lag 7", "rejected 1"} {
 		if !contains(status, want) {
 			t.Errorf("status line %q lacks %q", status, want)
 		}
 	}
-	info := g.view.Info()
+	info := systems.Info(g.ecs)
 	if info == nil || info.PayloadFormat != systems.PayloadJSON {
 		t.Fatalf("inspector payload not fetched as JSON: %+v", info)
 	}
@@ -88,13 +87,13 @@ func colours(img *image.RGBA, r image.Rectangle) int {
 
 func TestHelpAndSearchOverlays(t *testing.T) {
 	w, _ := shapeWorld()
-	g := newViewGame(t, w, systems.ViewOptions{Width: 800, Height: 600})
+	g := newViewGame(t, w, systems.Options{Width: 800, Height: 600})
 	g.hud = true
-	g.view.SetCamera(systems.Camera{Zoom: 0.5, Width: 800, Height: 600})
+	systems.SetCamera(g.ecs, components.Viewport{Zoom: 0.5, Width: 800, Height: 600})
 	// Open the help and the search prompt (typing "order") through the input handler.
-	g.view.HandleInput(&systems.InputFrame{Pressed: []ebiten.Key{ebiten.KeyH}})
-	g.view.HandleInput(&systems.InputFrame{Pressed: []ebiten.Key{ebiten.KeySlash}, Chars: []rune{'/'}})
-	g.view.HandleInput(&systems.InputFrame{Chars: []rune("order")})
+	systems.HandleInput(g.ecs, components.InputData{Pressed: []components.Key{components.KeyH}})
+	systems.HandleInput(g.ecs, components.InputData{Pressed: []components.Key{components.KeySlash}, Chars: []rune{'/'}})
+	systems.HandleInput(g.ecs, components.InputData{Chars: []rune("order")})
 	img := snapshot(t, g, 800, 600, 3)
 	keep(t, "help.png", img)
 	// The help panel covers the middle of the screen: panel colour and text, where the
@@ -109,14 +108,14 @@ func TestHelpAndSearchOverlays(t *testing.T) {
 
 func TestHoverTooltip(t *testing.T) {
 	w, _ := shapeWorld()
-	g := newViewGame(t, w, systems.ViewOptions{Width: 640, Height: 480})
+	g := newViewGame(t, w, systems.Options{Width: 640, Height: 480})
 	g.hud = true
-	g.view.SetCamera(systems.Camera{Zoom: 2, Width: 640, Height: 480})
-	g.view.UpdateScene(g.ecs)
+	systems.SetCamera(g.ecs, components.Viewport{Zoom: 2, Width: 640, Height: 480})
+	systems.UpdateScene(g.ecs)
 	before := snapshot(t, g, 640, 480, 2)
 	// The cursor rests on the OrderPaid diamond at (440, 240): a two-line tooltip box opens
 	// just below the cursor (to its left here, as it would not fit on the right).
-	g.view.HandleInput(&systems.InputFrame{X: 440, Y: 240})
+	systems.HandleInput(g.ecs, components.InputData{X: 440, Y: 240})
 	after := snapshot(t, g, 640, 480, 2)
 	keep(t, "tooltip.png", after)
 	changed := 0

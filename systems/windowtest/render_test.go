@@ -8,8 +8,10 @@ import (
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/yohamta/donburi"
+	donburiecs "github.com/yohamta/donburi/ecs"
 
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/render"
 	"github.com/jetdag/jetdag/systems"
 )
 
@@ -34,7 +36,7 @@ func screenOf(x, y float64) (float64, float64) { return 320 + 2*x, 240 + 2*y }
 
 func TestRenderShapesAndColours(t *testing.T) {
 	w, es := shapeWorld()
-	cam := systems.Camera{Zoom: 2, Width: 640, Height: 480}
+	cam := components.Viewport{Zoom: 2, Width: 640, Height: 480}
 
 	type probe struct {
 		name string
@@ -44,7 +46,7 @@ func TestRenderShapesAndColours(t *testing.T) {
 	diamond := func(name string, x, y float64, c color.RGBA) probe { return probe{name, x, y, c} }
 	tests := []struct {
 		name   string
-		setup  func(v *systems.View)
+		setup  func(e *donburiecs.ECS)
 		probes []probe
 	}{
 		{
@@ -61,7 +63,7 @@ func TestRenderShapesAndColours(t *testing.T) {
 		},
 		{
 			name:  "selected node is cyan, its cone too, others dimmed",
-			setup: func(v *systems.View) { selectEntity(v, es[1]); v.SetCamera(cam) }, // back where the probes look
+			setup: func(e *donburiecs.ECS) { systems.Select(e, es[1]); systems.SetCamera(e, cam) }, // back where the probes look
 			probes: []probe{
 				diamond("selected event", 60, 0, components.EventCyan),
 				diamond("its previous event (cone)", 0, 0, components.EventCyan),
@@ -71,7 +73,7 @@ func TestRenderShapesAndColours(t *testing.T) {
 		},
 		{
 			name:  "colour by aggregate",
-			setup: func(v *systems.View) { v.ColorMode = systems.ColorByAggregate },
+			setup: func(e *donburiecs.ECS) { systems.GetOrCreateSettings(e).ColorMode = components.ColorByAggregate },
 			probes: []probe{
 				diamond("order-1 event", 0, 0, systems.PaletteColor(fnv("order-1"))),
 				diamond("customer-9 event", -60, 60, systems.PaletteColor(fnv("customer-9"))),
@@ -80,7 +82,7 @@ func TestRenderShapesAndColours(t *testing.T) {
 		},
 		{
 			name:  "colour by type",
-			setup: func(v *systems.View) { v.ColorMode = systems.ColorByType },
+			setup: func(e *donburiecs.ECS) { systems.GetOrCreateSettings(e).ColorMode = components.ColorByType },
 			probes: []probe{
 				diamond("OrderPlaced", 0, 0, systems.PaletteColor(fnv("OrderPlaced"))),
 				diamond("OrderPaid", 60, 0, systems.PaletteColor(fnv("OrderPaid"))),
@@ -88,7 +90,7 @@ func TestRenderShapesAndColours(t *testing.T) {
 		},
 		{
 			name:  "filter by aggregate hides the rest",
-			setup: func(v *systems.View) { v.Marks.Filter = systems.Filter{Aggregate: "order-1"} },
+			setup: func(e *donburiecs.ECS) { systems.SetFilter(e, components.FilterData{Aggregate: "order-1"}) },
 			probes: []probe{
 				diamond("order-1 event shown", 0, 0, components.EventBlue),
 				diamond("customer-9 event hidden", -60, 60, systems.Background),
@@ -99,11 +101,11 @@ func TestRenderShapesAndColours(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			g := newViewGame(t, w, systems.ViewOptions{Width: 640, Height: 480})
-			g.view.SetCamera(cam)
-			g.view.UpdateScene(g.ecs) // so that a setup can select
+			g := newViewGame(t, w, systems.Options{Width: 640, Height: 480})
+			systems.SetCamera(g.ecs, cam)
+			systems.UpdateScene(g.ecs) // so that a setup can select
 			if tc.setup != nil {
-				tc.setup(g.view)
+				tc.setup(g.ecs)
 			}
 			img := snapshot(t, g, 640, 480, 3)
 			for _, p := range tc.probes {
@@ -118,8 +120,8 @@ func TestRenderShapesAndColours(t *testing.T) {
 
 func TestRenderEdges(t *testing.T) {
 	w, _ := shapeWorld()
-	g := newViewGame(t, w, systems.ViewOptions{Width: 640, Height: 480})
-	g.view.SetCamera(systems.Camera{Zoom: 2, Width: 640, Height: 480})
+	g := newViewGame(t, w, systems.Options{Width: 640, Height: 480})
+	systems.SetCamera(g.ecs, components.Viewport{Zoom: 2, Width: 640, Height: 480})
 	img := snapshot(t, g, 640, 480, 3)
 	// The Previous edge runs from (60,0) to (0,0): halfway it is the edge colour over the
 	// background; the arrowhead sits just outside the target diamond.
@@ -157,10 +159,10 @@ func TestRenderSplitsBatchesAt65536Vertices(t *testing.T) {
 	for i := 0; i < n; i++ {
 		spawn(w, i, event(float64(i%200)*3, float64(i/200)*3, "a", "T"))
 	}
-	g := newViewGame(t, w, systems.ViewOptions{Width: 640, Height: 480})
-	g.view.SetCamera(systems.Camera{CenterX: 300, CenterY: 150, Zoom: 1, Width: 640, Height: 480})
+	g := newViewGame(t, w, systems.Options{Width: 640, Height: 480})
+	systems.SetCamera(g.ecs, components.Viewport{CenterX: 300, CenterY: 150, Zoom: 1, Width: 640, Height: 480})
 	img := snapshot(t, g, 640, 480, 2)
-	st := g.view.Renderer.Stats
+	st := g.draw.Renderer.Stats
 	if st.Calls != 2 || st.Vertices != 4*n {
 		t.Errorf("calls %d vertices %d, want 2 and %d", st.Calls, st.Vertices, 4*n)
 	}
@@ -169,8 +171,6 @@ func TestRenderSplitsBatchesAt65536Vertices(t *testing.T) {
 		t.Errorf("last node (second batch) = %v, want blue", got)
 	}
 }
-
-func selectEntity(v *systems.View, e donburi.Entity) { v.Select(e) }
 
 // blend is c with alpha a over bg, as the GPU composes it.
 func blend(c, bg color.RGBA, a float64) color.RGBA {
@@ -189,30 +189,30 @@ func fnv(s string) uint32 {
 
 func TestSettledPictureIsReused(t *testing.T) {
 	w, es := shapeWorld()
-	g := newViewGame(t, w, systems.ViewOptions{Width: 640, Height: 480})
-	g.view.SetCamera(systems.Camera{Zoom: 2, Width: 640, Height: 480})
+	g := newViewGame(t, w, systems.Options{Width: 640, Height: 480})
+	systems.SetCamera(g.ecs, components.Viewport{Zoom: 2, Width: 640, Height: 480})
 	var first, last *image.RGBA
 	err := run(t, g, 640, 480, 6, func(screen *ebiten.Image, frame int) {
 		switch frame {
 		case 1:
-			first = systems.Capture(screen)
+			first = render.Capture(screen)
 		case 6:
-			last = systems.Capture(screen)
+			last = render.Capture(screen)
 		}
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !g.view.Renderer.Stats.Cached {
+	if !g.draw.Renderer.Stats.Cached {
 		t.Error("frame 6 of an unchanged scene was drawn again, not copied")
 	}
 	if !bytes.Equal(first.Pix, last.Pix) {
 		t.Error("the reused picture differs from the drawn one")
 	}
 	// A change (a selection) draws again, and shows.
-	onLoop(t, func() { g.view.Select(es[0]) })
+	onLoop(t, func() { systems.Select(g.ecs, es[0]) })
 	img := snapshot(t, g, 640, 480, 1)
-	if g.view.Renderer.Stats.Cached {
+	if g.draw.Renderer.Stats.Cached {
 		t.Error("a changed scene was copied from the cache")
 	}
 	if got := at(img, 320, 240); !near(got, components.EventCyan, 3) {
@@ -223,11 +223,11 @@ func TestSettledPictureIsReused(t *testing.T) {
 func TestLargeGraphZoomedOut(t *testing.T) {
 	w := donburi.NewWorld()
 	syntheticDAG(w, 10000, 13000)
-	g := newViewGame(t, w, systems.ViewOptions{Width: 1280, Height: 800})
+	g := newViewGame(t, w, systems.Options{Width: 1280, Height: 800})
 	g.hud = true
 	img := snapshot(t, g, 1280, 800, 5) // fits by itself on the first frame
 	keep(t, "large.png", img)
-	st := g.view.Renderer.Stats
+	st := g.draw.Renderer.Stats
 	if st.Nodes != 10000 || st.Edges != 13000 {
 		t.Errorf("drew %d nodes and %d edges, want all 10000 and 13000 (fitted)", st.Nodes, st.Edges)
 	}

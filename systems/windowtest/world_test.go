@@ -15,7 +15,9 @@ import (
 	"github.com/yohamta/donburi"
 	donburiecs "github.com/yohamta/donburi/ecs"
 
+	"github.com/jetdag/jetdag/archetypes"
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/render"
 	"github.com/jetdag/jetdag/systems"
 )
 
@@ -42,20 +44,16 @@ func testCID(i int) cid.Cid {
 	return cid.NewCidV1(cid.DagCBOR, h)
 }
 
-// spawn adds n to w as the model would: a node entity with every component.
+// spawn adds n to w as the model would: a node entity of its kind's archetype.
 func spawn(w donburi.World, i int, n node) donburi.Entity {
-	e := w.Create(components.DddElement, components.GraphNodeVisual, components.Position,
-		components.Velocity, components.Interaction, components.Edges)
-	entry := w.Entry(e)
+	entry := archetypes.For(n.kind).Spawn(w)
+	e := entry.Entity()
 	d := components.DddElementData{Kind: n.kind, Index: int32(i), Seq: uint64(i + 1), AggregateID: n.agg, CreatedAt: int64(i+1) * 1e9}
 	switch n.kind {
-	case components.ElementObject:
-		d.ObjectKind = n.typ
-		d.CID = testCID(i)
 	case components.ElementRejected:
-		d.Reason = "forged CID"
+		components.Rejected.SetValue(entry, components.RejectedData{Reason: "forged CID"})
 	default:
-		d.EventType = n.typ
+		d.Type = n.typ
 		d.CID = testCID(i)
 	}
 	components.DddElement.SetValue(entry, d)
@@ -66,59 +64,69 @@ func spawn(w donburi.World, i int, n node) donburi.Entity {
 
 // link adds an edge and, like an event block, names its target as previous or parent.
 func link(w donburi.World, from, to donburi.Entity, kind components.EdgeKind) {
-	ed := components.Edges.Get(w.Entry(from))
+	fe := w.Entry(from)
+	ed := components.Edges.Get(fe)
 	ed.Out = append(ed.Out, components.Edge{To: to, Kind: kind})
-	d := components.DddElement.Get(w.Entry(from))
+	if !fe.HasComponent(components.Event) {
+		return
+	}
+	ev := components.Event.Get(fe)
 	target := components.DddElement.Get(w.Entry(to)).CID
 	switch kind {
 	case components.EdgePrevious:
-		d.PreviousCID = target
+		ev.PreviousCID = target
 	case components.EdgeParent:
-		d.ParentCIDs = append(d.ParentCIDs, target)
+		ev.ParentCIDs = append(ev.ParentCIDs, target)
 	}
 }
 
-// viewGame runs a View over a hand-built world: the window's stages without the model's.
+// viewGame runs the window's systems and drawing over a hand-built world: the window's
+// stages without the model's.
 type viewGame struct {
-	ecs   *donburiecs.ECS
-	view  *systems.View
-	input bool // run the input stage (reads the real, idle, cursor)
-	hud   bool // draw labels, inspector and HUD too
+	ecs    *donburiecs.ECS
+	draw   *render.Drawer
+	reader render.InputReader
+	input  bool // run the input stage (reads the real, idle, cursor)
+	hud    bool // draw labels, inspector and HUD too
 }
 
-func newViewGame(t testing.TB, w donburi.World, opts systems.ViewOptions) *viewGame {
+func newViewGame(t testing.TB, w donburi.World, opts systems.Options) *viewGame {
 	t.Helper()
-	var v *systems.View
+	var d *render.Drawer
 	var err error
-	onLoop(t, func() { v, err = systems.NewView(opts) })
+	onLoop(t, func() { d, err = render.NewDrawer() })
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &viewGame{ecs: donburiecs.NewECS(w), view: v}
+	e := donburiecs.NewECS(w)
+	systems.Setup(e, opts)
+	d.Attach(e)
+	return &viewGame{ecs: e, draw: d}
 }
 
 func (g *viewGame) Update() error {
-	g.view.UpdateScene(g.ecs)
+	systems.UpdateScene(g.ecs)
 	if g.input {
-		g.view.UpdateInput(g.ecs)
+		g.reader.Read(systems.GetOrCreateInput(g.ecs))
+		systems.UpdateInput(g.ecs)
 	}
-	g.view.UpdateCamera(g.ecs)
-	g.view.UpdateInspector(g.ecs)
-	g.view.UpdateHUD(g.ecs)
+	systems.UpdateCamera(g.ecs)
+	systems.UpdateInspector(g.ecs)
+	systems.UpdateHUD(g.ecs)
 	return nil
 }
 
 func (g *viewGame) Draw(screen *ebiten.Image) {
-	g.view.DrawGraph(g.ecs, screen)
+	g.draw.DrawGraph(g.ecs, screen)
 	if g.hud {
-		g.view.DrawLabels(g.ecs, screen)
-		g.view.DrawInspector(g.ecs, screen)
-		g.view.DrawHUD(g.ecs, screen)
+		g.draw.DrawLabels(g.ecs, screen)
+		g.draw.DrawInspector(g.ecs, screen)
+		g.draw.DrawHUD(g.ecs, screen)
 	}
 }
 
 func (g *viewGame) Layout(w, h int) (int, int) {
-	g.view.Resize(w, h)
+	systems.Resize(g.ecs, w, h)
 	return w, h
 }
 
@@ -128,7 +136,7 @@ func snapshot(t testing.TB, g ebiten.Game, w, h, frames int) *image.RGBA {
 	var img *image.RGBA
 	err := run(t, g, w, h, frames, func(screen *ebiten.Image, frame int) {
 		if frame == frames {
-			img = systems.Capture(screen)
+			img = render.Capture(screen)
 		}
 	})
 	if err != nil {

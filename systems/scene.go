@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/yohamta/donburi"
+	"github.com/yohamta/donburi/ecs"
 	"github.com/yohamta/donburi/filter"
 
 	"github.com/jetdag/jetdag/components"
@@ -46,44 +47,11 @@ type SceneEdge struct {
 	Kind     components.EdgeKind
 }
 
-// Filter hides every node that does not match. The zero Filter shows everything.
-type Filter struct {
-	// Aggregate, when not empty, keeps only the events and rejected messages of that
-	// aggregate.
-	Aggregate string
-	// Kind and Type, when Kind is not zero, keep only nodes of that kind whose event type
-	// (events) or object kind (objects) is Type; for rejected messages Type is ignored.
-	Kind components.ElementKind
-	Type string
-}
-
-// Active reports whether f hides anything.
-func (f Filter) Active() bool { return f.Aggregate != "" || f.Kind != 0 }
-
-// Match reports whether f shows d.
-func (f Filter) Match(d *components.DddElementData) bool {
-	if f.Aggregate != "" && (d.Kind == components.ElementObject || d.AggregateID != f.Aggregate) {
-		return false
-	}
-	if f.Kind != 0 {
-		if d.Kind != f.Kind {
-			return false
-		}
-		switch d.Kind {
-		case components.ElementEvent:
-			return d.EventType == f.Type
-		case components.ElementObject:
-			return d.ObjectKind == f.Type
-		}
-	}
-	return true
-}
-
 // Marks is what the window's state says about nodes this frame: the hovered and selected
 // entities, the highlighted set and the filter. Scene.Gather applies them to the flags.
 type Marks struct {
 	Hovered, Selected donburi.Entity
-	Filter            Filter
+	Filter            components.FilterData
 	// highlight[id] == entity marks the entity with that ID as highlighted (the entity
 	// value, with its version, guards against a removed entity's recycled ID).
 	highlight []donburi.Entity
@@ -110,6 +78,50 @@ func (m *Marks) Highlighted(e donburi.Entity) bool {
 	return id < len(m.highlight) && m.highlight[id] == e && e != donburi.Null
 }
 
+// sceneState is the scene system's singleton: the flat scene of this frame, the pick grid
+// over it, the marks it was gathered with (the highlighted cone among them) and the cone
+// walker's buffers.
+type sceneState struct {
+	Scene *Scene
+	Grid  PickGrid
+	Marks Marks
+	Cone  ConeWalker
+}
+
+var sceneComponent = donburi.NewComponentType[sceneState]()
+
+func getSceneState(e *ecs.ECS) *sceneState {
+	return getOrCreate(e.World, sceneComponent, func(donburi.World) sceneState {
+		return sceneState{Scene: NewScene()}
+	})
+}
+
+// SceneOf returns the scene gathered by the last UpdateScene.
+func SceneOf(e *ecs.ECS) *Scene { return getSceneState(e).Scene }
+
+// MarksOf returns the marks the last UpdateScene applied (hovered, selected, filter and the
+// highlighted cone).
+func MarksOf(e *ecs.ECS) *Marks { return &getSceneState(e).Marks }
+
+// UpdateScene is the scene system: it drops a selection that left the world, gathers the
+// world into the scene with the current marks, rebuilds the pick grid and copies the model's
+// figures into the HUD.
+func UpdateScene(e *ecs.ECS) {
+	st := getSceneState(e)
+	sel := GetOrCreateSelection(e)
+	if sel.Entity != donburi.Null && !e.World.Valid(sel.Entity) {
+		Select(e, donburi.Null) // retired or removed
+	}
+	st.Marks.Hovered = GetOrCreatePointer(e).Hovered
+	st.Marks.Selected = sel.Entity
+	st.Marks.Filter = *GetOrCreateFilter(e)
+	st.Scene.Gather(e.World, &st.Marks)
+	st.Grid.Build(st.Scene.Nodes)
+	if entry, ok := components.GraphStats.First(e.World); ok {
+		GetOrCreateHUD(e).Stats = *components.GraphStats.Get(entry)
+	}
+}
+
 // Scene is the world flattened for one frame: nodes, edges between them, and figures the
 // camera needs. Gather refills it, reusing its slices, so a steady world costs no
 // allocations.
@@ -117,7 +129,7 @@ type Scene struct {
 	Nodes []SceneNode
 	Edges []SceneEdge
 	// Bounds is the box around the shown (not hidden) nodes; Empty when there are none.
-	Bounds Rect
+	Bounds components.Rect
 	// Newest is the index of the shown node with the latest timestamp (ties: highest
 	// sequence), or -1.
 	Newest int
@@ -156,7 +168,7 @@ func NewScene() *Scene {
 // marks to the flags and writes them back into each node's Interaction component.
 func (s *Scene) Gather(w donburi.World, m *Marks) {
 	s.Nodes, s.Edges, s.raw = s.Nodes[:0], s.Edges[:0], s.raw[:0]
-	s.Bounds, s.Newest, s.Hovered, s.Selected, s.MaxR = EmptyRect(), -1, -1, -1, 0
+	s.Bounds, s.Newest, s.Hovered, s.Selected, s.MaxR = components.EmptyRect(), -1, -1, -1, 0
 	s.Signature = fnvOffset64
 	for i := range s.slot {
 		s.slot[i] = -1
@@ -214,15 +226,10 @@ func (s *Scene) gatherOne(entry *donburi.Entry) {
 		n.R = 0.5 * components.SizeScale
 	}
 	n.AggKey = hashString(d.AggregateID)
-	switch d.Kind {
-	case components.ElementObject:
-		n.TypeKey = hashString(d.ObjectKind)
-	default:
-		n.TypeKey = hashString(d.EventType)
-	}
+	n.TypeKey = hashString(d.Type)
 	m := s.marks
 	if m != nil {
-		if m.Filter.Active() && !m.Filter.Match(d) {
+		if m.Filter.Active() && !MatchFilter(m.Filter, d) {
 			n.Flags |= FlagHidden
 		}
 		if e == m.Hovered {

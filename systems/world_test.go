@@ -11,6 +11,7 @@ import (
 	"github.com/yohamta/donburi"
 	"github.com/yohamta/donburi/ecs"
 
+	"github.com/jetdag/jetdag/archetypes"
 	"github.com/jetdag/jetdag/components"
 )
 
@@ -35,20 +36,21 @@ func specCID(i int) cid.Cid {
 	return cid.NewCidV1(cid.DagCBOR, h)
 }
 
-// mkNode adds a node to w with every component the model gives one.
+// mkNode adds a node to w with every component the model gives one, through its kind's
+// archetype.
 func mkNode(w donburi.World, i int, s spec) donburi.Entity {
-	e := w.Create(components.DddElement, components.GraphNodeVisual, components.Position,
-		components.Velocity, components.Interaction, components.Edges)
-	entry := w.Entry(e)
+	entry := archetypes.For(s.kind).Spawn(w)
+	e := entry.Entity()
 	d := components.DddElementData{Kind: s.kind, Index: int32(i), Seq: uint64(i + 1), AggregateID: s.agg, CreatedAt: int64(i+1) * 1e9}
 	base := components.EventBlue
 	switch s.kind {
 	case components.ElementObject:
-		d.ObjectKind, d.CID, base = s.typ, specCID(i), components.ObjectGreen
+		d.Type, d.CID, base = s.typ, specCID(i), components.ObjectGreen
 	case components.ElementRejected:
-		d.Reason, base = "forged CID", components.RejectedRed
+		components.Rejected.SetValue(entry, components.RejectedData{Reason: "forged CID"})
+		base = components.RejectedRed
 	default:
-		d.EventType, d.CID = s.typ, specCID(i)
+		d.Type, d.CID = s.typ, specCID(i)
 	}
 	components.DddElement.SetValue(entry, d)
 	components.GraphNodeVisual.SetValue(entry, components.GraphNodeVisualData{BaseColor: base, HighlightColor: components.EventCyan, Size: 0.5, Shape: s.shape})
@@ -61,13 +63,15 @@ func mkEdge(w donburi.World, from, to donburi.Entity, kind components.EdgeKind) 
 	fe := w.Entry(from)
 	ed := components.Edges.Get(fe)
 	ed.Out = append(ed.Out, components.Edge{To: to, Kind: kind})
-	d := components.DddElement.Get(fe)
 	target := components.DddElement.Get(w.Entry(to)).CID
-	switch kind {
-	case components.EdgePrevious:
-		d.PreviousCID = target
-	case components.EdgeParent:
-		d.ParentCIDs = append(d.ParentCIDs, target)
+	switch {
+	case fe.HasComponent(components.Event) && kind == components.EdgePrevious:
+		components.Event.Get(fe).PreviousCID = target
+	case fe.HasComponent(components.Event) && kind == components.EdgeParent:
+		ev := components.Event.Get(fe)
+		ev.ParentCIDs = append(ev.ParentCIDs, target)
+	case fe.HasComponent(components.Object) && kind == components.EdgePrevious:
+		components.Object.Get(fe).PreviousCID = target
 	}
 }
 

@@ -1,4 +1,4 @@
-package systems
+package components
 
 import (
 	"math"
@@ -10,14 +10,14 @@ func closeTo(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(1, math.Abs(a
 func TestCameraTransforms(t *testing.T) {
 	tests := []struct {
 		name   string
-		cam    Camera
+		cam    Viewport
 		wx, wy float64
 		sx, sy float64
 	}{
-		{"origin at the centre", Camera{Zoom: 1, Width: 800, Height: 600}, 0, 0, 400, 300},
-		{"zoom scales from the centre", Camera{Zoom: 2, Width: 800, Height: 600}, 10, -5, 420, 290},
-		{"centre moves the picture", Camera{CenterX: 100, CenterY: 50, Zoom: 0.5, Width: 800, Height: 600}, 100, 50, 400, 300},
-		{"off-centre point", Camera{CenterX: 100, CenterY: 50, Zoom: 0.5, Width: 800, Height: 600}, 0, 0, 350, 275},
+		{"origin at the centre", Viewport{Zoom: 1, Width: 800, Height: 600}, 0, 0, 400, 300},
+		{"zoom scales from the centre", Viewport{Zoom: 2, Width: 800, Height: 600}, 10, -5, 420, 290},
+		{"centre moves the picture", Viewport{CenterX: 100, CenterY: 50, Zoom: 0.5, Width: 800, Height: 600}, 100, 50, 400, 300},
+		{"off-centre point", Viewport{CenterX: 100, CenterY: 50, Zoom: 0.5, Width: 800, Height: 600}, 0, 0, 350, 275},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,7 +48,7 @@ func TestCameraZoomAtKeepsThePointUnderTheCursor(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := Camera{CenterX: 30, CenterY: -20, Zoom: 1, Width: 1000, Height: 700}
+			c := Viewport{CenterX: 30, CenterY: -20, Zoom: 1, Width: 1000, Height: 700}
 			wx, wy := c.ScreenToWorld(123, 456)
 			c.ZoomAt(123, 456, tc.factor)
 			if !closeTo(c.Zoom, tc.wantZoom) {
@@ -63,7 +63,7 @@ func TestCameraZoomAtKeepsThePointUnderTheCursor(t *testing.T) {
 }
 
 func TestCameraPanFollowsTheCursor(t *testing.T) {
-	c := Camera{Zoom: 4, Width: 800, Height: 600}
+	c := Viewport{Zoom: 4, Width: 800, Height: 600}
 	wx, wy := c.ScreenToWorld(200, 100)
 	c.Pan(30, -12)
 	sx, sy := c.WorldToScreen(wx, wy)
@@ -105,8 +105,8 @@ func TestFit(t *testing.T) {
 }
 
 func TestCameraEaseTo(t *testing.T) {
-	c := Camera{CenterX: 0, CenterY: 0, Zoom: 1, Width: 100, Height: 100}
-	target := Camera{CenterX: 100, CenterY: -40, Zoom: 4, Width: 100, Height: 100}
+	c := Viewport{CenterX: 0, CenterY: 0, Zoom: 1, Width: 100, Height: 100}
+	target := Viewport{CenterX: 100, CenterY: -40, Zoom: 4, Width: 100, Height: 100}
 	half := c
 	half.EaseTo(target, 0.5)
 	if !closeTo(half.CenterX, 50) || !closeTo(half.CenterY, -20) || !closeTo(half.Zoom, 2) {
@@ -117,7 +117,7 @@ func TestCameraEaseTo(t *testing.T) {
 		t.Errorf("all the way: %+v, want %+v", c, target)
 	}
 	// Repeated small steps come to rest exactly on the target.
-	c = Camera{Zoom: 1, Width: 100, Height: 100}
+	c = Viewport{Zoom: 1, Width: 100, Height: 100}
 	for i := 0; i < 500 && c != target; i++ {
 		c.EaseTo(target, 0.1)
 	}
@@ -127,8 +127,8 @@ func TestCameraEaseTo(t *testing.T) {
 }
 
 func TestCameraView(t *testing.T) {
-	c := Camera{CenterX: 10, CenterY: 20, Zoom: 2, Width: 400, Height: 200}
-	if got, want := c.View(), (Rect{-90, -30, 110, 70}); got != want {
+	c := Viewport{CenterX: 10, CenterY: 20, Zoom: 2, Width: 400, Height: 200}
+	if got, want := c.Visible(), (Rect{-90, -30, 110, 70}); got != want {
 		t.Errorf("View = %+v, want %+v", got, want)
 	}
 }

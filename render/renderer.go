@@ -1,62 +1,13 @@
-package systems
+package render
 
 import (
-	"fmt"
-	"image/color"
 	"math"
 
 	"github.com/hajimehoshi/ebiten/v2"
 
 	"github.com/jetdag/jetdag/assets"
 	"github.com/jetdag/jetdag/components"
-)
-
-// ColorMode says how events are coloured. Objects and rejected messages keep their own
-// colours in every mode.
-type ColorMode uint8
-
-// The colour modes, in the order the c key cycles through them.
-const (
-	ColorByKind      ColorMode = iota // the seed's colours: events blue
-	ColorByAggregate                  // one colour per aggregate
-	ColorByType                       // one colour per event type
-)
-
-// ParseColorMode reads a --color-by value: "kind" (or ""), "aggregate" or "type".
-func ParseColorMode(s string) (ColorMode, error) {
-	switch s {
-	case "", "kind":
-		return ColorByKind, nil
-	case "aggregate":
-		return ColorByAggregate, nil
-	case "type":
-		return ColorByType, nil
-	}
-	return 0, fmt.Errorf("colour mode %q: want kind, aggregate or type", s)
-}
-
-// String names the mode as ParseColorMode reads it.
-func (m ColorMode) String() string {
-	switch m {
-	case ColorByAggregate:
-		return "aggregate"
-	case ColorByType:
-		return "type"
-	}
-	return "kind"
-}
-
-// Next is the mode the c key switches to.
-func (m ColorMode) Next() ColorMode { return (m + 1) % 3 }
-
-// Background is the window's background colour.
-var Background = color.RGBA{0x10, 0x14, 0x1c, 0xff}
-
-// Edge colours, one per edge kind.
-var (
-	PreviousEdgeColor = color.RGBA{0x9a, 0xa8, 0xc4, 0xd0} // solid, with an arrowhead
-	ParentEdgeColor   = color.RGBA{0xc0, 0x70, 0xff, 0xc0} // dashed
-	LinkEdgeColor     = color.RGBA{0x40, 0xd0, 0x90, 0xc0} // dotted
+	"github.com/jetdag/jetdag/systems"
 )
 
 // Level-of-detail thresholds, in screen pixels of node radius.
@@ -71,7 +22,6 @@ const (
 	maxDashes    = 96   // an edge needing more dashes is drawn solid
 	cullMargin   = 16.0 // pixels beyond the screen still drawn (arrowheads, rings)
 	dimAlpha     = 0.28 // alpha of nodes off the selection's cone while something is selected
-	paletteSize  = 12
 	selectRingPx = 3.0
 )
 
@@ -90,7 +40,7 @@ type Renderer struct {
 	white   assets.White
 	graph   batch
 	circles [3][][2]float32 // 8, 16 and 32 corners
-	palette [paletteSize]fcolor
+	palette [systems.PaletteSize]fcolor
 	prev    fcolor
 	parent  fcolor
 	link    fcolor
@@ -105,54 +55,28 @@ func NewRenderer(white assets.White) *Renderer {
 	r := &Renderer{
 		white:  white,
 		graph:  newBatch(white),
-		prev:   toF(PreviousEdgeColor),
-		parent: toF(ParentEdgeColor),
-		link:   toF(LinkEdgeColor),
+		prev:   toF(systems.PreviousEdgeColor),
+		parent: toF(systems.ParentEdgeColor),
+		link:   toF(systems.LinkEdgeColor),
 	}
 	r.circles = [3][][2]float32{unitCircle(8), unitCircle(16), unitCircle(32)}
 	for i := range r.palette {
-		r.palette[i] = toF(PaletteColor(uint32(i)))
+		r.palette[i] = toF(systems.PaletteColor(uint32(i)))
 	}
 	return r
 }
 
-// PaletteColor is the colour of palette slot key mod 12: evenly spaced hues, bright enough
-// on the dark background and distinct from the highlight cyan's lightness.
-func PaletteColor(key uint32) color.RGBA {
-	h := float64(key%paletteSize) / paletteSize * 6
-	const s, v = 0.62, 0.95
-	c := v * s
-	x := c * (1 - math.Abs(math.Mod(h, 2)-1))
-	var r, g, b float64
-	switch int(h) {
-	case 0:
-		r, g = c, x
-	case 1:
-		r, g = x, c
-	case 2:
-		g, b = c, x
-	case 3:
-		g, b = x, c
-	case 4:
-		r, b = x, c
-	default:
-		r, b = c, x
-	}
-	m := v - c
-	return color.RGBA{uint8((r + m) * 255), uint8((g + m) * 255), uint8((b + m) * 255), 0xff}
-}
-
 // NodeColor is the fill of a node in the given mode before highlighting and dimming.
-func (r *Renderer) nodeColor(n *SceneNode, mode ColorMode) fcolor {
-	if n.Flags&(FlagHovered|FlagSelected|FlagHighlighted) != 0 {
+func (r *Renderer) nodeColor(n *systems.SceneNode, mode components.ColorMode) fcolor {
+	if n.Flags&(systems.FlagHovered|systems.FlagSelected|systems.FlagHighlighted) != 0 {
 		return toF(n.Light)
 	}
 	if n.Kind == components.ElementEvent {
 		switch mode {
-		case ColorByAggregate:
-			return r.palette[n.AggKey%paletteSize]
-		case ColorByType:
-			return r.palette[n.TypeKey%paletteSize]
+		case components.ColorByAggregate:
+			return r.palette[n.AggKey%systems.PaletteSize]
+		case components.ColorByType:
+			return r.palette[n.TypeKey%systems.PaletteSize]
 		}
 	}
 	return toF(n.Base)
@@ -160,7 +84,7 @@ func (r *Renderer) nodeColor(n *SceneNode, mode ColorMode) fcolor {
 
 // Build fills the renderer's batch with the scene as cam sees it. It allocates nothing once
 // the buffers have grown to the scene's size.
-func (r *Renderer) Build(s *Scene, cam Camera, mode ColorMode) {
+func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode components.ColorMode) {
 	r.graph.reset()
 	r.Labels = r.Labels[:0]
 	r.Stats = RenderStats{}
@@ -172,7 +96,7 @@ func (r *Renderer) Build(s *Scene, cam Camera, mode ColorMode) {
 	for k := range s.Edges {
 		e := &s.Edges[k]
 		a, b := &s.Nodes[e.From], &s.Nodes[e.To]
-		if (a.Flags|b.Flags)&FlagHidden != 0 {
+		if (a.Flags|b.Flags)&systems.FlagHidden != 0 {
 			continue
 		}
 		ax, ay := cam.WorldToScreen(a.X, a.Y)
@@ -192,7 +116,7 @@ func (r *Renderer) Build(s *Scene, cam Camera, mode ColorMode) {
 		}
 		width := lineW
 		if dim {
-			const lit = FlagHighlighted | FlagSelected
+			const lit = systems.FlagHighlighted | systems.FlagSelected
 			if a.Flags&lit != 0 && b.Flags&lit != 0 {
 				width *= 1.6
 				c.a = 1
@@ -219,11 +143,11 @@ func (r *Renderer) Build(s *Scene, cam Camera, mode ColorMode) {
 	}
 
 	// Plain nodes first, then the hovered, selected and highlighted ones on top.
-	const marked = FlagHovered | FlagSelected | FlagHighlighted
+	const marked = systems.FlagHovered | systems.FlagSelected | systems.FlagHighlighted
 	for pass := 0; pass < 2; pass++ {
 		for i := range s.Nodes {
 			n := &s.Nodes[i]
-			if n.Flags&FlagHidden != 0 || (n.Flags&marked != 0) != (pass == 1) {
+			if n.Flags&systems.FlagHidden != 0 || (n.Flags&marked != 0) != (pass == 1) {
 				continue
 			}
 			sx, sy := cam.WorldToScreen(n.X, n.Y)
@@ -247,7 +171,7 @@ func (r *Renderer) Build(s *Scene, cam Camera, mode ColorMode) {
 }
 
 // node adds one node at screen (x, y) with pixel radius pr.
-func (r *Renderer) node(n *SceneNode, x, y, pr float32, c fcolor) {
+func (r *Renderer) node(n *systems.SceneNode, x, y, pr float32, c fcolor) {
 	b := &r.graph
 	if pr < lodDot {
 		// One triangle centred on the node with about the area of its diamond.
@@ -255,9 +179,9 @@ func (r *Renderer) node(n *SceneNode, x, y, pr float32, c fcolor) {
 		b.tri(x, y-a, x+0.866*a, y+0.5*a, x-0.866*a, y+0.5*a, c)
 		return
 	}
-	if n.Flags&(FlagSelected|FlagHovered) != 0 {
+	if n.Flags&(systems.FlagSelected|systems.FlagHovered) != 0 {
 		ring := fcolor{1, 1, 1, 1}
-		if n.Flags&FlagSelected == 0 {
+		if n.Flags&systems.FlagSelected == 0 {
 			ring.a = 0.55
 		}
 		r.shape(b, n.Shape, x, y, pr+selectRingPx, ring)
@@ -277,10 +201,10 @@ func (r *Renderer) shape(b *batch, s components.Shape, x, y, pr float32, c fcolo
 	case components.ShapeDiamond:
 		b.quad(x, y-pr, x+pr, y, x, y+pr, x-pr, y, c)
 	case components.ShapeSquare:
-		half := squareHalf * pr
+		half := components.SquareHalf * pr
 		b.rect(x-half, y-half, 2*half, 2*half, c)
 	case components.ShapeWarning:
-		b.tri(x, y-triTop*pr, x+triHalfW*pr, y+triBase*pr, x-triHalfW*pr, y+triBase*pr, c)
+		b.tri(x, y-components.TriTop*pr, x+components.TriHalfW*pr, y+components.TriBase*pr, x-components.TriHalfW*pr, y+components.TriBase*pr, c)
 	default:
 		unit := r.circles[0]
 		switch {
@@ -306,9 +230,9 @@ func (r *Renderer) arrow(ax, ay, bx, by float64, shape components.Shape, pr floa
 	case components.ShapeDiamond:
 		edge = pr / (math.Abs(ux) + math.Abs(uy))
 	case components.ShapeSquare:
-		edge = squareHalf * pr / max(math.Abs(ux), math.Abs(uy))
+		edge = components.SquareHalf * pr / max(math.Abs(ux), math.Abs(uy))
 	case components.ShapeWarning:
-		edge = triBase * pr
+		edge = components.TriBase * pr
 	default:
 		edge = pr
 	}
@@ -363,7 +287,7 @@ func (b *batch) dashed(x0, y0, x1, y1, width, on, off float32, c fcolor) {
 
 // DrawGraph clears screen to the background and draws the batch built by Build.
 func (r *Renderer) DrawGraph(screen *ebiten.Image) {
-	screen.Fill(Background)
+	screen.Fill(systems.Background)
 	r.Stats.Calls = r.graph.draw(screen, r.white.Image)
 	r.Stats.Cached = false
 }

@@ -1,4 +1,4 @@
-package systems
+package render
 
 import (
 	"image/color"
@@ -7,6 +7,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
 
 	"github.com/jetdag/jetdag/assets"
+	"github.com/jetdag/jetdag/components"
 )
 
 // viewFonts are the faces the window writes with.
@@ -61,7 +62,7 @@ func drawText(dst *ebiten.Image, s string, face text.Face, x, y float64, c color
 }
 
 // panelRect adds a panel background with a one-pixel border to b.
-func panelRect(b *batch, r Rect) {
+func panelRect(b *batch, r components.Rect) {
 	x, y, w, h := float32(r.MinX), float32(r.MinY), float32(r.MaxX-r.MinX), float32(r.MaxY-r.MinY)
 	edge := toF(panelEdge)
 	b.rect(x, y, w, h, edge)

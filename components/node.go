@@ -5,7 +5,9 @@ import (
 	"github.com/yohamta/donburi"
 )
 
-// ElementKind says what a node of the world stands for.
+// ElementKind says what a node of the world stands for. Each kind has its own component
+// (Event, Object, Rejected) beside the DddElement every node has, its archetype in package
+// archetypes, and its row of look, label, tooltip and inspector lines in package systems.
 type ElementKind uint8
 
 // The kinds of element.
@@ -28,8 +30,9 @@ func (k ElementKind) String() string {
 	return "unknown"
 }
 
-// DddElementData is the domain side of a node: which block it is and what the block says.
-// Payloads are not held here; the inspector fetches them on demand.
+// DddElementData is what every node has, whatever its kind: which block it is, its handle in
+// the force layout, and what scenes, search and the layout read of every node. The kind's
+// own fields are in its per-kind component.
 type DddElementData struct {
 	Kind ElementKind
 	// CID of the block; cid.Undef for a rejected message whose body is not a block.
@@ -38,27 +41,13 @@ type DddElementData struct {
 	Index int32
 	// Seq is the stream sequence (events and rejected messages); 0 for objects.
 	Seq uint64
-	// EventType is the event's type (events).
-	EventType string
-	// ObjectKind is "value" for structured data or "file" for UnixFS content (objects).
-	ObjectKind string
 	// AggregateID is the event's aggregate (events, and rejected messages where known).
 	AggregateID string
+	// Type is the event's type or the object's kind (ObjectValue, ObjectFile): what filters,
+	// colour by type and labels group nodes by. Empty for rejected messages.
+	Type string
 	// CreatedAt is the block's timestamp in Unix nanoseconds.
 	CreatedAt int64
-	// PreviousCID is the previous event of the aggregate, or the previous object version.
-	PreviousCID cid.Cid
-	// ParentCIDs are the event's causal parents.
-	ParentCIDs []cid.Cid
-	// ContentCID and Size describe a file object's UnixFS content.
-	ContentCID cid.Cid
-	Size       int64
-	// PayloadSize is the event payload's length in bytes.
-	PayloadSize int
-	// Reason says why a rejected message failed verification.
-	Reason string
-	// Subject is the NATS subject a rejected message arrived on.
-	Subject string
 }
 
 // DddElement is the component type of DddElementData.

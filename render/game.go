@@ -1,4 +1,4 @@
-package ecs
+package render
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 
 	"github.com/hajimehoshi/ebiten/v2"
 
+	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/ecs"
 	"github.com/jetdag/jetdag/systems"
 )
 
@@ -24,7 +26,7 @@ type GameOptions struct {
 	Width, Height int    // window size (default 1280×800); ignored in kiosk mode
 	// Kiosk opens fullscreen with the cursor hidden; the camera fits and follows by itself.
 	Kiosk   bool
-	ColorBy systems.ColorMode
+	ColorBy components.ColorMode
 	// Fetch supplies the inspector's payloads (nil: none shown).
 	Fetch systems.PayloadFetcher
 	// Screenshot, if set, is where a PNG of frame Frames is written before the game ends.
@@ -43,12 +45,13 @@ type GameOptions struct {
 // reached.
 type Game struct {
 	ctx    context.Context
-	graph  *Graph
-	view   *systems.View
+	graph  *ecs.Graph
+	draw   *Drawer
+	input  InputReader
 	opts   GameOptions
 	log    *slog.Logger
-	stages []Stage
-	draws  []DrawStage
+	stages []ecs.Stage
+	draws  []ecs.DrawStage[*ebiten.Image]
 
 	frames   int
 	final    *image.RGBA // the screenshot run's picture, written by the next Update
@@ -59,7 +62,7 @@ type Game struct {
 
 // NewGame returns the game over graph. It does not start the graph's layout (Graph.Start)
 // nor the bridge's source.
-func NewGame(ctx context.Context, graph *Graph, opts GameOptions) (*Game, error) {
+func NewGame(ctx context.Context, graph *ecs.Graph, opts GameOptions) (*Game, error) {
 	if opts.Title == "" {
 		opts.Title = "jetdag"
 	}
@@ -73,27 +76,30 @@ func NewGame(ctx context.Context, graph *Graph, opts GameOptions) (*Game, error)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	view, err := systems.NewView(systems.ViewOptions{
-		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Fetch: opts.Fetch,
-		Width: opts.Width, Height: opts.Height, Logger: log,
-	})
+	draw, err := NewDrawer()
 	if err != nil {
 		return nil, fmt.Errorf("window: %w", err)
 	}
+	e := graph.ECS()
+	systems.Setup(e, systems.Options{
+		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Fetch: opts.Fetch,
+		Width: opts.Width, Height: opts.Height, Logger: log,
+	})
+	draw.Attach(e)
 	g := &Game{
-		ctx: ctx, graph: graph, view: view, opts: opts, log: log,
+		ctx: ctx, graph: graph, draw: draw, opts: opts, log: log,
 		saved: make(chan string, 4),
 	}
-	g.stages = windowStages(view)
-	g.draws = drawStages(view)
+	g.stages = ecs.WindowStages()
+	g.draws = ecs.DrawStages[*ebiten.Image](draw)
 	return g, nil
 }
 
-// View returns the window's state and systems.
-func (g *Game) View() *systems.View { return g.view }
+// Graph returns the live graph the game shows; its ECS holds the window's singletons.
+func (g *Game) Graph() *ecs.Graph { return g.graph }
 
-// Graph returns the live graph the game shows.
-func (g *Game) Graph() *Graph { return g.graph }
+// Drawer returns the game's drawing code (its Renderer's stats describe the last frame).
+func (g *Game) Drawer() *Drawer { return g.draw }
 
 // Frames counts the frames drawn so far (with GameOptions.Frames, at most that many).
 func (g *Game) Frames() int { return g.frames }
@@ -107,7 +113,7 @@ func (g *Game) Update() error {
 		img := g.final
 		g.final = nil
 		g.finished = true
-		if err := systems.WritePNG(g.opts.Screenshot, img); err != nil {
+		if err := WritePNG(g.opts.Screenshot, img); err != nil {
 			return err
 		}
 		g.wrote = true
@@ -117,16 +123,18 @@ func (g *Game) Update() error {
 	if g.finished || g.ctx.Err() != nil {
 		return ebiten.Termination
 	}
-	if !g.view.Paused() {
+	e := g.graph.ECS()
+	g.input.Read(systems.GetOrCreateInput(e))
+	systems.GetOrCreateHUD(e).FPS = ebiten.ActualFPS()
+	if !systems.GetOrCreateSettings(e).Paused {
 		g.graph.Update()
 	}
-	e := g.graph.ECS()
 	for _, s := range g.stages {
 		s.Run(e)
 	}
 	select {
 	case msg := <-g.saved:
-		g.view.Toast(msg)
+		systems.Toast(e, msg)
 	default:
 	}
 	return nil
@@ -142,12 +150,13 @@ func (g *Game) Draw(screen *ebiten.Image) {
 		return // the run is over; Ebiten may draw again before the next Update ends it
 	}
 	g.frames++
-	if g.view.TakeScreenshotRequest() {
+	if set := systems.GetOrCreateSettings(e); set.ScreenshotRequested {
+		set.ScreenshotRequested = false
 		g.saveAsync(screen)
 	}
 	if g.opts.Frames > 0 && g.frames == g.opts.Frames {
 		if g.opts.Screenshot != "" {
-			g.final = systems.Capture(screen)
+			g.final = Capture(screen)
 		} else {
 			g.finished = true
 		}
@@ -157,11 +166,11 @@ func (g *Game) Draw(screen *ebiten.Image) {
 // saveAsync captures the screen now and encodes the PNG off the game goroutine, so that the
 // s key does not stall a frame.
 func (g *Game) saveAsync(screen *ebiten.Image) {
-	img := systems.Capture(screen)
-	path := filepath.Join(g.opts.ScreenshotDir, systems.ScreenshotName(time.Now()))
+	img := Capture(screen)
+	path := filepath.Join(g.opts.ScreenshotDir, ScreenshotName(time.Now()))
 	go func() {
 		msg := "saved " + path
-		if err := systems.WritePNG(path, img); err != nil {
+		if err := WritePNG(path, img); err != nil {
 			g.log.Error("screenshot failed", "err", err)
 			msg = "screenshot failed: " + err.Error()
 		} else {
@@ -176,7 +185,7 @@ func (g *Game) saveAsync(screen *ebiten.Image) {
 
 // Layout implements ebiten.Game: one screen pixel per window pixel.
 func (g *Game) Layout(outsideWidth, outsideHeight int) (int, int) {
-	g.view.Resize(outsideWidth, outsideHeight)
+	systems.Resize(g.graph.ECS(), outsideWidth, outsideHeight)
 	return outsideWidth, outsideHeight
 }
 

@@ -1,0 +1,59 @@
+// Package archetypes names, once, the component set of each kind of entity in the
+// visualizer's world: every node has the same six node components plus its kind's own
+// component. Package ecs spawns the model's nodes through it and tests build their worlds
+// with it, so a node kind's components are written in one place. It imports components and
+// donburi only.
+package archetypes
+
+import (
+	"github.com/yohamta/donburi"
+
+	"github.com/jetdag/jetdag/components"
+)
+
+// Archetype is the list of components one kind of entity is created with.
+type Archetype struct {
+	components []donburi.IComponentType
+}
+
+// nodeComponents are what every node has, whatever its kind.
+var nodeComponents = []donburi.IComponentType{
+	components.DddElement, components.GraphNodeVisual, components.Position,
+	components.Velocity, components.Interaction, components.Edges,
+}
+
+func newArchetype(kind donburi.IComponentType) *Archetype {
+	cs := make([]donburi.IComponentType, 0, len(nodeComponents)+1)
+	cs = append(cs, nodeComponents...)
+	return &Archetype{components: append(cs, kind)}
+}
+
+// The node archetypes, one per components.ElementKind.
+var (
+	Event    = newArchetype(components.Event)
+	Object   = newArchetype(components.Object)
+	Rejected = newArchetype(components.Rejected)
+)
+
+// For returns the archetype of nodes of kind k, or nil for an unknown kind.
+func For(k components.ElementKind) *Archetype {
+	switch k {
+	case components.ElementEvent:
+		return Event
+	case components.ElementObject:
+		return Object
+	case components.ElementRejected:
+		return Rejected
+	}
+	return nil
+}
+
+// Components lists the archetype's component types (a copy).
+func (a *Archetype) Components() []donburi.IComponentType {
+	return append([]donburi.IComponentType(nil), a.components...)
+}
+
+// Spawn creates an entity with the archetype's components in w and returns its entry.
+func (a *Archetype) Spawn(w donburi.World) *donburi.Entry {
+	return w.Entry(w.Create(a.components...))
+}

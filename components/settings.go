@@ -1,0 +1,79 @@
+package components
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/yohamta/donburi"
+)
+
+// ColorMode says how events are coloured. Objects and rejected messages keep their own
+// colours in every mode.
+type ColorMode uint8
+
+// The colour modes, in the order the c key cycles through them.
+const (
+	ColorByKind      ColorMode = iota // the seed's colours: events blue
+	ColorByAggregate                  // one colour per aggregate
+	ColorByType                       // one colour per event type
+)
+
+// ParseColorMode reads a --color-by value: "kind" (or ""), "aggregate" or "type".
+func ParseColorMode(s string) (ColorMode, error) {
+	switch s {
+	case "", "kind":
+		return ColorByKind, nil
+	case "aggregate":
+		return ColorByAggregate, nil
+	case "type":
+		return ColorByType, nil
+	}
+	return 0, fmt.Errorf("colour mode %q: want kind, aggregate or type", s)
+}
+
+// String names the mode as ParseColorMode reads it.
+func (m ColorMode) String() string {
+	switch m {
+	case ColorByAggregate:
+		return "aggregate"
+	case ColorByType:
+		return "type"
+	}
+	return "kind"
+}
+
+// Next is the mode the c key switches to.
+func (m ColorMode) Next() ColorMode { return (m + 1) % 3 }
+
+// SettingsData is the window's modes, a singleton: what the keys switch on and off.
+type SettingsData struct {
+	ColorMode ColorMode
+	Paused    bool // the live feed is paused (the game stops draining the bridge)
+	ShowHelp  bool // the help overlay is open
+	// ScreenshotRequested is set by the s key and cleared by the drawing code that takes it.
+	ScreenshotRequested bool
+	// Kiosk resumes fit and follow after KioskIdle without input.
+	Kiosk     bool
+	KioskIdle time.Duration
+	// CharWidth is the advance of one character of the inspector's monospaced face, in
+	// pixels; the drawing code measures it, and the inspector wraps its rows with it.
+	CharWidth float64
+}
+
+// Settings is the component type of the SettingsData singleton.
+var Settings = donburi.NewComponentType[SettingsData]()
+
+// HUDData is what the status bar and the tooltip show, a singleton refreshed by the HUD
+// system a few times a second.
+type HUDData struct {
+	Stats    GraphStatsData // a copy of the model's figures as of this frame
+	FPS      float64        // the drawing code's measured frame rate
+	Status   string         // the status line
+	StatusAt time.Time      // when Status was last written
+	// TooltipFor is the hovered node whose Tooltip this is.
+	TooltipFor donburi.Entity
+	Tooltip    string
+}
+
+// HUD is the component type of the HUDData singleton.
+var HUD = donburi.NewComponentType[HUDData]()

@@ -1,0 +1,73 @@
+package render
+
+import (
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/yohamta/donburi/ecs"
+
+	"github.com/jetdag/jetdag/assets"
+	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/systems"
+)
+
+// Drawer holds what drawing needs besides the world: the graph renderer, the fonts, the
+// white source image, the panels' batch, the label cache and the settled picture. Its
+// methods are the Draw stages that ecs.DrawStages puts in order; they read the world's
+// singletons and the scene and change nothing in the world but the picture cache's
+// bookkeeping.
+type Drawer struct {
+	Renderer *Renderer
+
+	fonts      viewFonts
+	white      assets.White
+	panel      batch // HUD and inspector backgrounds
+	labels     []labelEntry
+	labelBoxes []components.Rect
+	picture    *ebiten.Image // the settled picture (systems.UsePicture)
+	legend     []systems.LegendNode
+	legendMode components.ColorMode
+}
+
+// NewDrawer loads the embedded fonts and allocates the white source image. Call it on the
+// game loop's goroutine (or before the loop starts).
+func NewDrawer() (*Drawer, error) {
+	fonts, err := loadViewFonts()
+	if err != nil {
+		return nil, err
+	}
+	white := assets.NewWhite()
+	return &Drawer{Renderer: NewRenderer(white), fonts: fonts, white: white, panel: newBatch(white)}, nil
+}
+
+// Attach tells the world's systems what the drawer measured: the inspector's character
+// width, with which its rows are wrapped.
+func (d *Drawer) Attach(e *ecs.ECS) {
+	systems.GetOrCreateSettings(e).CharWidth = d.fonts.monoW
+}
+
+// DrawGraph builds and draws the edges and nodes, or copies the settled picture when the
+// picture cache says it still holds this frame's.
+func (d *Drawer) DrawGraph(e *ecs.ECS, screen *ebiten.Image) {
+	b := screen.Bounds()
+	systems.Resize(e, b.Dx(), b.Dy())
+	scene, cam, mode := systems.SceneOf(e), systems.GetOrCreateCamera(e).Viewport, systems.GetOrCreateSettings(e).ColorMode
+	switch systems.UsePicture(e) {
+	case systems.PictureReuse:
+		screen.DrawImage(d.picture, nil)
+		d.Renderer.Stats.Calls, d.Renderer.Stats.Cached = 0, true
+	case systems.PictureStore:
+		// Unchanged since last frame: draw once more, into the cache, and keep it.
+		if d.picture == nil || d.picture.Bounds() != b {
+			if d.picture != nil {
+				d.picture.Deallocate()
+			}
+			d.picture = ebiten.NewImage(b.Dx(), b.Dy())
+		}
+		d.Renderer.Build(scene, cam, mode)
+		d.Renderer.DrawGraph(d.picture)
+		screen.DrawImage(d.picture, nil)
+		systems.StoredPicture(e)
+	default:
+		d.Renderer.Build(scene, cam, mode)
+		d.Renderer.DrawGraph(screen)
+	}
+}

@@ -1,0 +1,151 @@
+package render
+
+import (
+	"strings"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/text/v2"
+	"github.com/yohamta/donburi/ecs"
+
+	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/systems"
+)
+
+// DrawHUD draws the legend, the status bar, the search prompt, the toast, the hover tooltip
+// and, when open, the help overlay (from the key table): all shapes first, then all text.
+func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
+	cam := systems.GetOrCreateCamera(e)
+	set := systems.GetOrCreateSettings(e)
+	hud := systems.GetOrCreateHUD(e)
+	w, h := float64(cam.Width), float64(cam.Height)
+	f := &d.fonts
+	d.panel.reset()
+	const barH = systems.StatusBarH
+
+	// Status bar.
+	d.panel.rect(0, float32(h-barH), float32(w), barH, toF(panelColor))
+	d.panel.fan(12, float32(h-barH/2), 5, d.Renderer.circles[1], toF(systems.ConnColor(hud.Stats.Connection)))
+
+	// Legend (rebuilt only when the colour mode changes).
+	if d.legend == nil || d.legendMode != set.ColorMode {
+		d.legend, d.legendMode = systems.LegendNodes(set.ColorMode), set.ColorMode
+	}
+	edges := systems.LegendEdges()
+	rows := len(d.legend) + len(edges)
+	lw, lh := 230.0, 12+float64(rows)*f.uiLine
+	panelRect(&d.panel, components.Rect{MinX: 8, MinY: 8, MaxX: 8 + lw, MaxY: 8 + lh})
+	rowY := func(i int) float64 { return 8 + 6 + (float64(i)+0.5)*f.uiLine }
+	for i, row := range d.legend {
+		d.Renderer.shape(&d.panel, row.Shape, 26, float32(rowY(i)), 6, toF(row.Color))
+	}
+	for i, row := range edges {
+		d.legendEdge(row, 26, rowY(len(d.legend)+i))
+	}
+
+	// Tooltip.
+	tip, tx, ty, tw, th := d.tooltipBox(e)
+	if tip != "" {
+		panelRect(&d.panel, components.Rect{MinX: tx, MinY: ty, MaxX: tx + tw, MaxY: ty + th})
+	}
+
+	// Search prompt and toast.
+	var prompt string
+	if s := systems.GetOrCreateSearch(e); s.Open {
+		prompt = "/" + string(s.Query) + "|   Enter: jump · Esc: cancel"
+		pw := text.Advance(prompt, f.ui) + 16
+		panelRect(&d.panel, components.Rect{MinX: 8, MinY: h - barH - 8 - f.uiLine - 8, MaxX: 8 + pw, MaxY: h - barH - 8})
+	}
+	toast := systems.GetOrCreateToast(e).Text
+	var tr components.Rect
+	if toast != "" {
+		tw := text.Advance(toast, f.ui) + 16
+		tr = components.Rect{MinX: w - tw - 8, MinY: h - barH - 8 - f.uiLine - 8, MaxX: w - 8, MaxY: h - barH - 8}
+		if systems.Info(e) != nil {
+			iw := systems.InspectorRect(e).Width()
+			tr.MinX, tr.MaxX = tr.MinX-iw, tr.MaxX-iw
+		}
+		panelRect(&d.panel, tr)
+	}
+
+	// Help, from the key table.
+	var hr components.Rect
+	keys := systems.KeyTable()
+	if set.ShowHelp {
+		hw, hh := 520.0, 24+f.title.Size+float64(len(keys)+2)*f.uiLine
+		hr = components.Rect{MinX: (w - hw) / 2, MinY: (h - hh) / 2, MaxX: (w + hw) / 2, MaxY: (h + hh) / 2}
+		panelRect(&d.panel, hr)
+	}
+	d.panel.draw(screen, d.white.Image)
+
+	// Text, after every shape (text comes from another atlas and breaks batches).
+	drawText(screen, hud.Status, f.ui, 24, h-barH+(barH-f.uiLine)/2, textColor)
+	for i, row := range d.legend {
+		drawText(screen, row.Label, f.ui, 44, 8+6+float64(i)*f.uiLine, textColor)
+	}
+	for i, row := range edges {
+		drawText(screen, row.Label, f.ui, 44, 8+6+float64(len(d.legend)+i)*f.uiLine, textColor)
+	}
+	if tip != "" {
+		for i, line := range strings.Split(tip, "\n") {
+			c := textColor
+			if i > 0 {
+				c = dimText
+			}
+			drawText(screen, line, f.mono, tx+8, ty+6+float64(i)*f.monoLine, c)
+		}
+	}
+	if prompt != "" {
+		drawText(screen, prompt, f.ui, 16, h-barH-8-f.uiLine-4, textColor)
+	}
+	if toast != "" {
+		drawText(screen, toast, f.ui, tr.MinX+8, tr.MinY+4, textColor)
+	}
+	if set.ShowHelp {
+		drawText(screen, "jetdag — keys and mouse", f.title, hr.MinX+16, hr.MinY+12, headText)
+		y := hr.MinY + 12 + f.title.Size + f.uiLine
+		for _, k := range keys {
+			drawText(screen, k.Name, f.ui, hr.MinX+16, y, headText)
+			drawText(screen, k.Help, f.ui, hr.MinX+130, y, textColor)
+			y += f.uiLine
+		}
+	}
+}
+
+// legendEdge draws one edge row's swatch centred on (x, y).
+func (d *Drawer) legendEdge(row systems.LegendEdge, x, y float64) {
+	c := toF(row.Color)
+	x0, x1 := float32(x-10), float32(x+10)
+	if row.On == 0 {
+		d.panel.line(x0, float32(y), x1, float32(y), 1.5, c)
+	} else {
+		d.panel.dashed(x0, float32(y), x1, float32(y), 1.5, row.On, row.Off, c)
+	}
+	if row.Arrow {
+		d.panel.tri(x1+2, float32(y), x1-4, float32(y)-3, x1-4, float32(y)+3, c)
+	}
+}
+
+// tooltipBox returns the hovered node's tooltip and where its box goes: beside the cursor,
+// flipped to stay on screen.
+func (d *Drawer) tooltipBox(e *ecs.ECS) (tip string, x, y, bw, bh float64) {
+	tip = systems.HoverTooltip(e)
+	if tip == "" {
+		return "", 0, 0, 0, 0
+	}
+	p := systems.GetOrCreatePointer(e)
+	cam := systems.GetOrCreateCamera(e)
+	lines := strings.Split(tip, "\n")
+	for _, l := range lines {
+		bw = max(bw, text.Advance(l, d.fonts.mono))
+	}
+	bw += 16
+	bh = float64(len(lines))*d.fonts.monoLine + 12
+	x, y = p.X+16, p.Y+16
+	if x+bw > float64(cam.Width) {
+		x = p.X - 8 - bw
+	}
+	if y+bh > float64(cam.Height)-systems.StatusBarH {
+		y = p.Y - 8 - bh
+	}
+	return tip, max(x, 0), max(y, 0), bw, bh
+}

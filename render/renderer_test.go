@@ -1,0 +1,101 @@
+package render
+
+import (
+	"testing"
+
+	"github.com/yohamta/donburi"
+
+	"github.com/jetdag/jetdag/assets"
+	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/systems"
+)
+
+func TestRendererBuildAllocatesNothing(t *testing.T) {
+	w := donburi.NewWorld()
+	mkDAG(w, 10000, 13000)
+	var m systems.Marks
+	s := gathered(w, &m)
+	r := NewRenderer(assets.NewWhite())
+	cam := components.Fit(s.Bounds, 1280, 800, 40)
+	zoomed := cam
+	zoomed.Zoom = 3 // dashes, arrows, labels
+	for _, c := range []components.Viewport{cam, zoomed} {
+		r.Build(s, c, components.ColorByAggregate) // grow the buffers
+		if allocs := testing.AllocsPerRun(10, func() { r.Build(s, c, components.ColorByAggregate) }); allocs != 0 {
+			t.Errorf("zoom %v: Build allocates %v times a frame, want 0", c.Zoom, allocs)
+		}
+	}
+}
+
+func TestRendererBatches(t *testing.T) {
+	w := donburi.NewWorld()
+	const n = 20000
+	for i := 0; i < n; i++ {
+		mkNode(w, i, ev(float64(i%200)*3, float64(i/200)*3, "a", "T"))
+	}
+	var m systems.Marks
+	s := gathered(w, &m)
+	r := NewRenderer(assets.NewWhite())
+	r.Build(s, components.Viewport{CenterX: 300, CenterY: 150, Zoom: 1, Width: 640, Height: 480}, components.ColorByKind)
+	if r.Stats.Vertices != 4*n || r.Stats.Nodes != n {
+		t.Fatalf("%d vertices for %d nodes, want %d for %d", r.Stats.Vertices, r.Stats.Nodes, 4*n, n)
+	}
+	chunks := 0
+	for _, c := range r.graph.chunks {
+		if len(c.v) > maxBatchVertices {
+			t.Errorf("a chunk holds %d vertices, over the 16-bit limit", len(c.v))
+		}
+		for _, i := range c.i {
+			if int(i) >= len(c.v) {
+				t.Fatalf("index %d beyond the chunk's %d vertices", i, len(c.v))
+			}
+		}
+		if len(c.v) > 0 {
+			chunks++
+		}
+	}
+	if chunks != 2 {
+		t.Errorf("%d chunks, want 2 for 80,000 vertices", chunks)
+	}
+}
+
+func TestRendererCullsAndSimplifies(t *testing.T) {
+	w := donburi.NewWorld()
+	a := mkNode(w, 0, ev(0, 0, "a", "T"))
+	b := mkNode(w, 1, ev(40, 0, "a", "T"))
+	mkNode(w, 2, spec{components.ElementObject, components.ShapeCircle, 0, 40, "", "value"})
+	far := mkNode(w, 3, ev(5000, 5000, "a", "T"))
+	mkEdge(w, b, a, components.EdgePrevious)
+	mkEdge(w, far, b, components.EdgeParent)
+	var m systems.Marks
+	s := gathered(w, &m)
+	r := NewRenderer(assets.NewWhite())
+	tests := []struct {
+		name                 string
+		cam                  components.Viewport
+		marks                systems.Marks
+		nodes, edges, labels int
+		vertices             int
+	}{
+		// Diamonds 4 + 4, circle 1+16, far node culled; edge b→a: line 4 + arrow 3; the
+		// parent edge from the far node still crosses the screen: dashes.
+		{"zoomed in", components.Viewport{Zoom: 2, Width: 400, Height: 300}, systems.Marks{}, 3, 2, 3, -1},
+		// Everything on screen as one-triangle dots and edges as one-triangle needles, no
+		// labels.
+		{"zoomed out", components.Viewport{CenterX: 2500, CenterY: 2500, Zoom: 0.01, Width: 400, Height: 300}, systems.Marks{}, 4, 2, 0, 4*3 + 2*3},
+		{"a filter hides nodes and their edges", components.Viewport{Zoom: 2, Width: 400, Height: 300}, systems.Marks{Filter: components.FilterData{Kind: components.ElementObject, Type: "value"}}, 1, 0, 1, -1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s.Gather(w, &tc.marks)
+			r.Build(s, tc.cam, components.ColorByKind)
+			st := r.Stats
+			if st.Nodes != tc.nodes || st.Edges != tc.edges || st.Labels != tc.labels {
+				t.Errorf("drew %d nodes, %d edges, %d labels; want %d, %d, %d", st.Nodes, st.Edges, st.Labels, tc.nodes, tc.edges, tc.labels)
+			}
+			if tc.vertices >= 0 && st.Vertices != tc.vertices {
+				t.Errorf("%d vertices, want %d", st.Vertices, tc.vertices)
+			}
+		})
+	}
+}

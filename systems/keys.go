@@ -1,0 +1,174 @@
+package systems
+
+import (
+	"slices"
+
+	"github.com/yohamta/donburi"
+	"github.com/yohamta/donburi/ecs"
+
+	"github.com/jetdag/jetdag/components"
+)
+
+// Binding is one row of the key table: the keys that trigger it (none for a mouse action),
+// how the help overlay names it and what it says it does, and the action. Press runs on the
+// tick one of Keys goes down; Hold runs every tick with the tick's input while any is held.
+type Binding struct {
+	Keys  []components.Key
+	Name  string // "f", "+ / -", "drag", …
+	Help  string
+	Press func(e *ecs.ECS, k components.Key)
+	Hold  func(e *ecs.ECS, in *components.InputData)
+}
+
+// keyTable is the one list of keys and mouse actions: the input system dispatches on it and
+// the help overlay shows it, in this order.
+var keyTable = []Binding{
+	{Name: "drag", Help: "pan"},
+	{Name: "wheel", Help: "zoom around the cursor"},
+	{Name: "+ / -", Help: "zoom in / out",
+		Keys: []components.Key{components.KeyEqual, components.KeyNumpadAdd, components.KeyMinus, components.KeyNumpadSubtract},
+		Hold: holdZoom},
+	{Name: "arrows", Help: "pan",
+		Keys: []components.Key{components.KeyArrowLeft, components.KeyArrowRight, components.KeyArrowUp, components.KeyArrowDown},
+		Hold: holdPan},
+	{Name: "click", Help: "select a node: inspector, chain and causal cone"},
+	{Name: "f", Help: "fit everything in view", Keys: []components.Key{components.KeyF}, Press: func(e *ecs.ECS, _ components.Key) {
+		c := GetOrCreateCamera(e)
+		c.AutoFit, c.Fitted = true, false
+	}},
+	{Name: "l", Help: "follow live (the newest node)", Keys: []components.Key{components.KeyL}, Press: func(e *ecs.ECS, _ components.Key) {
+		c := GetOrCreateCamera(e)
+		c.Follow = !c.Follow
+		Toast(e, onOff("follow live", c.Follow))
+	}},
+	{Name: "space", Help: "pause / resume the live feed", Keys: []components.Key{components.KeySpace}, Press: func(e *ecs.ECS, _ components.Key) {
+		s := GetOrCreateSettings(e)
+		s.Paused = !s.Paused
+		Toast(e, onOff("pause", s.Paused))
+	}},
+	{Name: "c", Help: "colour events by kind / aggregate / type", Keys: []components.Key{components.KeyC}, Press: func(e *ecs.ECS, _ components.Key) {
+		s := GetOrCreateSettings(e)
+		s.ColorMode = s.ColorMode.Next()
+		Toast(e, "colour by "+s.ColorMode.String())
+	}},
+	{Name: "s", Help: "save a screenshot (timestamped PNG)", Keys: []components.Key{components.KeyS}, Press: func(e *ecs.ECS, _ components.Key) {
+		GetOrCreateSettings(e).ScreenshotRequested = true
+	}},
+	{Name: "/", Help: "search: CID prefix or aggregate, Enter jumps", Keys: []components.Key{components.KeySlash, components.KeyNumpadDivide},
+		Press: func(e *ecs.ECS, _ components.Key) { OpenSearch(e) }},
+	{Name: "a", Help: "show only the selected node's aggregate", Keys: []components.Key{components.KeyA},
+		Press: func(e *ecs.ECS, _ components.Key) { filterSelected(e, true) }},
+	{Name: "t", Help: "show only the selected node's type", Keys: []components.Key{components.KeyT},
+		Press: func(e *ecs.ECS, _ components.Key) { filterSelected(e, false) }},
+	{Name: "y", Help: "copy the selected CID to the clipboard", Keys: []components.Key{components.KeyY},
+		Press: func(e *ecs.ECS, _ components.Key) { copySelected(e) }},
+	{Name: "PgUp / PgDn", Help: "scroll the inspector (or the wheel over it)", Keys: []components.Key{components.KeyPageUp, components.KeyPageDown},
+		Press: func(e *ecs.ECS, k components.Key) {
+			if k == components.KeyPageUp {
+				ScrollInspector(e, -10)
+			} else {
+				ScrollInspector(e, 10)
+			}
+		}},
+	{Name: "Esc", Help: "clear search, filter, then selection", Keys: []components.Key{components.KeyEscape}, Press: escape},
+	{Name: "h", Help: "this help", Keys: []components.Key{components.KeyH, components.KeyF1}, Press: func(e *ecs.ECS, _ components.Key) {
+		s := GetOrCreateSettings(e)
+		s.ShowHelp = !s.ShowHelp
+	}},
+}
+
+// KeyTable returns the key table, in the order the help overlay shows it. The slice is
+// shared: do not modify it.
+func KeyTable() []Binding { return keyTable }
+
+// pressKeys runs the Press action of every binding of a key that went down this tick.
+func pressKeys(e *ecs.ECS, f *components.InputData) {
+	// On layouts where / needs a modifier the key code differs; the typed character does not.
+	if slices.Contains(f.Chars, '/') {
+		OpenSearch(e)
+	}
+	for _, k := range f.Pressed {
+		for i := range keyTable {
+			b := &keyTable[i]
+			if b.Press != nil && slices.Contains(b.Keys, k) {
+				b.Press(e, k)
+			}
+		}
+	}
+}
+
+// holdKeys runs, once a tick, the Hold action of every binding with a key held.
+func holdKeys(e *ecs.ECS, f *components.InputData) {
+	if GetOrCreateSearch(e).Open {
+		return // a key that opened the prompt this tick hands it the keyboard at once
+	}
+	for i := range keyTable {
+		b := &keyTable[i]
+		if b.Hold != nil && slices.ContainsFunc(b.Keys, func(k components.Key) bool { return slices.Contains(f.Held, k) }) {
+			b.Hold(e, f)
+		}
+	}
+}
+
+func held(f *components.InputData, keys ...components.Key) bool {
+	for _, k := range keys {
+		if slices.Contains(f.Held, k) {
+			return true
+		}
+	}
+	return false
+}
+
+func holdZoom(e *ecs.ECS, f *components.InputData) {
+	cam := GetOrCreateCamera(e)
+	cx, cy := float64(cam.Width)/2, float64(cam.Height)/2
+	if held(f, components.KeyEqual, components.KeyNumpadAdd) {
+		cam.ZoomAt(cx, cy, keyZoomStep)
+		manual(e)
+	}
+	if held(f, components.KeyMinus, components.KeyNumpadSubtract) {
+		cam.ZoomAt(cx, cy, 1/keyZoomStep)
+		manual(e)
+	}
+}
+
+func holdPan(e *ecs.ECS, f *components.InputData) {
+	dx, dy := 0.0, 0.0
+	if held(f, components.KeyArrowLeft) {
+		dx += keyPanStep
+	}
+	if held(f, components.KeyArrowRight) {
+		dx -= keyPanStep
+	}
+	if held(f, components.KeyArrowUp) {
+		dy += keyPanStep
+	}
+	if held(f, components.KeyArrowDown) {
+		dy -= keyPanStep
+	}
+	if dx != 0 || dy != 0 {
+		GetOrCreateCamera(e).Pan(dx, dy)
+		manual(e)
+	}
+}
+
+// escape closes the help, else clears the filter, else the selection.
+func escape(e *ecs.ECS, _ components.Key) {
+	s := GetOrCreateSettings(e)
+	switch {
+	case s.ShowHelp:
+		s.ShowHelp = false
+	case GetOrCreateFilter(e).Active():
+		SetFilter(e, components.FilterData{})
+		Toast(e, "filter cleared")
+	default:
+		Select(e, donburi.Null)
+	}
+}
+
+func onOff(what string, on bool) string {
+	if on {
+		return what + ": on"
+	}
+	return what + ": off"
+}

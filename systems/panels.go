@@ -1,0 +1,65 @@
+package systems
+
+import (
+	"github.com/yohamta/donburi/ecs"
+
+	"github.com/jetdag/jetdag/components"
+)
+
+// Where the window's panels go, in screen pixels: the drawing code draws them there and
+// input and the camera keep clear of them.
+const (
+	// StatusBarH is the height of the status bar at the bottom of the window.
+	StatusBarH = 24.0
+	// InspectorLabelCols is the width of the inspector's label column, in characters.
+	InspectorLabelCols = 10
+	// defaultCharWidth is the inspector's character advance until the drawing code has
+	// measured its font (Go Mono at 12 px).
+	defaultCharWidth = 7.2
+)
+
+// InspectorRect is where the inspector panel goes: the right side of the window, above the
+// status bar.
+func InspectorRect(e *ecs.ECS) components.Rect {
+	cam := GetOrCreateCamera(e)
+	w, h := float64(cam.Width), float64(cam.Height)
+	pw := min(560, max(w*0.42, 260))
+	return components.Rect{MinX: w - pw, MinY: 0, MaxX: w, MaxY: h - StatusBarH}
+}
+
+// inspectorCols is how many characters of value fit on one panel row.
+func inspectorCols(e *ecs.ECS) int {
+	r := InspectorRect(e)
+	cw := GetOrCreateSettings(e).CharWidth
+	if cw <= 0 {
+		cw = defaultCharWidth
+	}
+	return max(int((r.Width()-24)/cw)-InspectorLabelCols-1, 16)
+}
+
+// freeArea is the part of the screen that fit fills: inside a margin, above the status bar,
+// left of the inspector when it is open.
+func freeArea(e *ecs.ECS) components.Rect {
+	cam := GetOrCreateCamera(e)
+	w, h := float64(cam.Width), float64(cam.Height)
+	a := components.Rect{MinX: fitMargin, MinY: fitMargin, MaxX: w - fitMargin, MaxY: h - StatusBarH - fitMargin}
+	if GetOrCreateSelection(e).Info != nil {
+		a.MaxX = InspectorRect(e).MinX - fitMargin
+	}
+	if a.MaxX-a.MinX < 50 || a.MaxY-a.MinY < 50 {
+		return components.Rect{MinX: 0, MinY: 0, MaxX: w, MaxY: h}
+	}
+	return a
+}
+
+// overPanel reports whether the screen point (x, y) is on a panel (help, inspector, status
+// bar), where the mouse does not pan, zoom or pick.
+func overPanel(e *ecs.ECS, x, y float64) bool {
+	if GetOrCreateSettings(e).ShowHelp {
+		return true
+	}
+	if GetOrCreateSelection(e).Info != nil && InspectorRect(e).Contains(x, y) {
+		return true
+	}
+	return y >= float64(GetOrCreateCamera(e).Height)-StatusBarH
+}

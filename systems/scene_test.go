@@ -1,0 +1,60 @@
+package systems
+
+import (
+	"testing"
+
+	"github.com/yohamta/donburi"
+
+	"github.com/jetdag/jetdag/components"
+)
+
+func gathered(w donburi.World, m *Marks) *Scene {
+	s := NewScene()
+	s.Gather(w, m)
+	return s
+}
+
+func TestSceneGatherAllocatesNothing(t *testing.T) {
+	w := donburi.NewWorld()
+	mkDAG(w, 2000, 2600)
+	var m Marks
+	s := gathered(w, &m)
+	// donburi's query iterator allocates a closure or two a call; the gather itself nothing.
+	if allocs := testing.AllocsPerRun(10, func() { s.Gather(w, &m) }); allocs > 4 {
+		t.Errorf("Gather allocates %v times a frame, want at most 4 (the query iterator's)", allocs)
+	}
+}
+
+func TestSceneGatherMirrorsMarksAndDropsDanglingEdges(t *testing.T) {
+	w := donburi.NewWorld()
+	a := mkNode(w, 0, ev(0, 0, "x", "T"))
+	b := mkNode(w, 1, ev(10, 0, "x", "T"))
+	c := mkNode(w, 2, ev(20, 0, "y", "U"))
+	unplaced := mkNode(w, 3, ev(30, 0, "y", "U"))
+	components.DddElement.Get(w.Entry(unplaced)).Index = -1
+	mkEdge(w, b, a, components.EdgePrevious)
+	mkEdge(w, c, b, components.EdgeParent)
+	m := Marks{Hovered: a, Selected: b, Filter: components.FilterData{Aggregate: "x"}}
+	m.SetHighlighted([]donburi.Entity{a, b})
+	w.Remove(a) // an edge to a removed node must not be drawn
+	s := gathered(w, &m)
+	if len(s.Nodes) != 2 {
+		t.Fatalf("%d nodes, want 2 (a removed, one unplaced)", len(s.Nodes))
+	}
+	if len(s.Edges) != 1 || s.Edges[0].Kind != components.EdgeParent {
+		t.Fatalf("edges %+v, want only c → b", s.Edges)
+	}
+	ib, ic := components.Interaction.Get(w.Entry(b)), components.Interaction.Get(w.Entry(c))
+	if !ib.Selected || !ib.Highlighted || ib.Hidden || ib.Hovered {
+		t.Errorf("b's interaction %+v, want selected and highlighted", *ib)
+	}
+	if !ic.Hidden || ic.Selected {
+		t.Errorf("c's interaction %+v, want hidden (aggregate y)", *ic)
+	}
+	if s.Selected != s.Index(b) || s.Hovered != -1 {
+		t.Errorf("selected %d hovered %d", s.Selected, s.Hovered)
+	}
+	if s.Newest != s.Index(b) {
+		t.Errorf("newest shown node is %d, want b (c is hidden)", s.Newest)
+	}
+}
