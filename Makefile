@@ -14,6 +14,8 @@ FUZZTIME ?= 20s
 WINDOW_PKGS   := ./assets ./render ./systems/windowtest ./cli/viewer ./cmd/jetdag-view
 HEADLESS_PKGS  = $(shell $(GO) list ./... | grep -v -E '/(assets|render|systems/windowtest|cli/viewer|cmd/jetdag-view)$$')
 NO_DISPLAY    := env -u DISPLAY -u WAYLAND_DISPLAY
+# Tests of headless packages that start the jetdag-view binary, so need a display too.
+WINDOW_RUNS   := -run '^TestViewScreenshot$$' ./cli
 
 .PHONY: all build run test test-short check-headless bench fuzz faults deps check-deps vet windows darwin clean
 
@@ -55,6 +57,7 @@ test: deps check-headless
 	$(GO) vet ./...
 	$(NO_DISPLAY) $(GO) test -race -count=1 -timeout 30m $(HEADLESS_PKGS)
 	$(XVFB) $(GO) test -race -count=1 -timeout 30m $(WINDOW_PKGS)
+	$(XVFB) $(GO) test -race -count=1 -timeout 30m $(WINDOW_RUNS)
 
 test-short: deps check-headless
 	$(NO_DISPLAY) $(GO) test -short -count=1 $(HEADLESS_PKGS)
