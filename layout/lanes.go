@@ -40,8 +40,8 @@ type LaneNode struct {
 	// Time is the event time in Unix nanoseconds (XByTime). A rejected message or object
 	// with no time takes the latest time added before it.
 	Time int64
-	// Beside is, for an object, the index (as returned by Add) of the event it is drawn
-	// beside, usually the event it links to; NoBeside puts it in the objects row.
+	// Beside is, for an object, the index of the node it is drawn beside, usually the event
+	// it links to; NoBeside puts it in the objects row, at the newest sequence so far.
 	Beside int
 }
 
@@ -159,6 +159,7 @@ type Lanes struct {
 	seq0                    uint64
 	time0                   int64
 	seqStarted, timeStarted bool
+	lastSeq                 uint64
 	lastTime                int64
 
 	dirty bool
@@ -173,51 +174,86 @@ func NewLanes(cfg LanesConfig) *Lanes {
 // Config returns the layout's configuration (with defaults filled in).
 func (l *Lanes) Config() LanesConfig { return l.cfg }
 
-// Len is the number of nodes added.
+// Len is one more than the highest index placed (Add's next index).
 func (l *Lanes) Len() int { return len(l.nodes) }
 
-// Add places a node and returns its index, from 0 in the order of Add. Nodes already placed
-// keep their positions unless a new lane is inserted above theirs (see LaneOrder).
+// Add places a node at the next free index, Len, and returns it. Nodes already placed keep
+// their positions unless a new lane is inserted above theirs (see LaneOrder).
 func (l *Lanes) Add(n LaneNode) int {
 	i := len(l.nodes)
+	l.Set(i, n)
+	return i
+}
+
+// Set places a node at index i, replacing the node there (the window uses the force layout's
+// node IDs, which are reused after a removal); indices between Len and i hold nothing.
+func (l *Lanes) Set(i int, n LaneNode) {
+	if i < 0 {
+		return
+	}
+	for len(l.nodes) <= i {
+		l.nodes = append(l.nodes, placed{lane: -1, beside: -1})
+		l.besides = append(l.besides, 0)
+	}
+	l.Remove(i)
 	p := placed{kind: n.Kind, seq: n.Seq, time: n.Time, beside: -1}
 	if p.time == 0 {
 		p.time = l.lastTime
 	}
-	if n.Kind == LaneObject && n.Beside >= 0 && n.Beside < i {
-		b := &l.nodes[n.Beside]
-		p.beside = int32(n.Beside)
-		p.lane = b.lane
-		p.seq, p.time = b.seq, b.time
-		p.stack = l.besides[n.Beside]
-		l.besides[n.Beside]++
+	if n.Kind == LaneObject {
+		// Until it is put beside an event: in the objects row, at the newest sequence.
+		p.seq, p.time = l.lastSeq, l.lastTime
+		p.lane = l.lane(ObjectsLane, "")
 	} else {
-		name := n.Aggregate
-		if n.Kind == LaneObject {
-			// An object without an event: in the objects row, at the x of the node before it.
-			name = ObjectsLane
-			if i > 0 {
-				p.seq, p.time = l.nodes[i-1].seq, l.nodes[i-1].time
-			}
+		p.lane = l.lane(n.Aggregate, n.Type)
+		if !l.seqStarted {
+			l.seqStarted, l.seq0 = true, n.Seq
 		}
-		p.lane = l.lane(name, n.Type)
-	}
-	if !l.seqStarted && n.Kind != LaneObject {
-		l.seqStarted, l.seq0 = true, n.Seq
+		l.lastSeq = max(l.lastSeq, n.Seq)
+		l.lastTime = max(l.lastTime, p.time)
 	}
 	if !l.timeStarted && p.time != 0 {
 		l.timeStarted, l.time0 = true, p.time
 	}
-	if p.kind != LaneObject {
-		l.lastTime = max(l.lastTime, p.time)
+	l.nodes[i] = p
+	l.besides[i] = 0
+	l.count(p.lane, 1)
+	if n.Kind == LaneObject && n.Beside >= 0 && n.Beside != i {
+		l.SetBeside(i, n.Beside)
 	}
-	l.lanes[p.lane].nodes++
+}
+
+// SetBeside moves object i next to node j (an event that it links to, typically known only
+// after the object arrived). It does nothing unless i is an object and j a placed node.
+func (l *Lanes) SetBeside(i, j int) {
+	if !l.live(i) || !l.live(j) || i == j || l.nodes[i].kind != LaneObject {
+		return
+	}
+	p, b := &l.nodes[i], &l.nodes[j]
+	l.count(p.lane, -1)
+	p.beside, p.lane, p.seq, p.time = int32(j), b.lane, b.seq, b.time
+	p.stack = l.besides[j]
+	l.besides[j]++
+	l.count(p.lane, 1)
+}
+
+// Remove takes node i out; its index may be Set again.
+func (l *Lanes) Remove(i int) {
+	if !l.live(i) {
+		return
+	}
+	l.count(l.nodes[i].lane, -1)
+	l.nodes[i] = placed{lane: -1, beside: -1}
+}
+
+func (l *Lanes) live(i int) bool { return i >= 0 && i < len(l.nodes) && l.nodes[i].lane >= 0 }
+
+// count adds d to the node counts of a lane and, when the rows are current, of its row.
+func (l *Lanes) count(lane int32, d int) {
+	l.lanes[lane].nodes += d
 	if !l.dirty && l.rows != nil {
-		l.rows[l.lanes[p.lane].row].Nodes++
+		l.rows[l.lanes[lane].row].Nodes += d
 	}
-	l.nodes = append(l.nodes, p)
-	l.besides = append(l.besides, 0)
-	return i
 }
 
 // lane returns the index of the lane called name, creating it.
@@ -331,8 +367,11 @@ func (l *Lanes) RowAt(y float64) (int, bool) {
 	return i, true
 }
 
-// RowOf returns the index in Rows of node i's row.
+// RowOf returns the index in Rows of node i's row, -1 for an index that holds nothing.
 func (l *Lanes) RowOf(i int) int {
+	if !l.live(i) {
+		return -1
+	}
 	l.build()
 	return int(l.lanes[l.nodes[i].lane].row)
 }
@@ -407,14 +446,20 @@ func (l *Lanes) build() {
 	}
 }
 
-// Position returns node i's position.
+// Position returns node i's position (the origin for an index that holds nothing).
 func (l *Lanes) Position(i int) Vec2 {
+	if !l.live(i) {
+		return Vec2{}
+	}
 	l.build()
 	return l.position(i)
 }
 
 func (l *Lanes) position(i int) Vec2 {
 	p := &l.nodes[i]
+	if p.lane < 0 {
+		return Vec2{}
+	}
 	var x float64
 	if l.cfg.X == XByTime {
 		x = float64(p.time-l.time0) / 1e9 * l.cfg.TimeScale

@@ -214,11 +214,50 @@ func TestLanesRejectedAndObjects(t *testing.T) {
 	if last := rows[len(rows)-1]; last.Label != layout.ObjectsLane || last.Nodes != 2 || p[loose].Y != last.Y || p[bad].Y != last.Y {
 		t.Fatalf("rows %+v; loose objects at %v %v", rows, p[loose], p[bad])
 	}
-	if p[loose].X != p[e1].X {
-		t.Fatalf("a loose object at x %v, want the x of the event before it (%v)", p[loose].X, p[e1].X)
+	if p[loose].X != p[r].X {
+		t.Fatalf("a loose object at x %v, want the newest sequence's (%v)", p[loose].X, p[r].X)
 	}
 	if l.RowOf(r) != 0 || l.RowOf(e2) != 1 || l.RowOf(loose) != 2 {
 		t.Fatalf("RowOf %d %d %d", l.RowOf(r), l.RowOf(e2), l.RowOf(loose))
+	}
+}
+
+// The window places nodes at the force layout's node IDs, which are reused after a removal,
+// and learns which event an object links to after the object: Set, Remove and SetBeside.
+func TestLanesSetRemoveBeside(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{})
+	l.Set(3, ev("order-1", "E", 1))
+	l.Set(0, ev("order-2", "E", 2))
+	l.Set(1, layout.LaneNode{Kind: layout.LaneObject, Beside: layout.NoBeside})
+	if l.Len() != 4 || l.RowOf(2) != -1 || l.Position(2) != (layout.Vec2{}) {
+		t.Fatalf("Len %d, empty index 2 in row %d at %v", l.Len(), l.RowOf(2), l.Position(2))
+	}
+	rows := l.Rows()
+	if len(rows) != 3 || rows[2].Label != layout.ObjectsLane || rows[2].Nodes != 1 {
+		t.Fatalf("rows %+v", rows)
+	}
+	l.SetBeside(1, 3)
+	if p, e := l.Position(1), l.Position(3); p.X <= e.X || p.Y <= e.Y || p.Y-e.Y >= 30 {
+		t.Fatalf("object at %v after SetBeside, event at %v", p, e)
+	}
+	if rows := l.Rows(); rows[0].Nodes != 2 || rows[2].Nodes != 0 {
+		t.Fatalf("node counts after SetBeside %+v", rows)
+	}
+	l.SetBeside(0, 3) // not an object: nothing happens
+	if l.Position(0).Y != 60 {
+		t.Fatal("SetBeside moved an event")
+	}
+	l.Remove(3)
+	l.Remove(3)
+	if l.RowOf(3) != -1 || l.Rows()[0].Nodes != 1 {
+		t.Fatalf("after Remove: row %d, rows %+v", l.RowOf(3), l.Rows())
+	}
+	l.Set(0, ev("order-1", "E", 5)) // index 0 reused, for another aggregate
+	if p := l.Position(0); p.Y != 0 || p.X != 4*30 {
+		t.Fatalf("reused index 0 at %v, want order-1's row at x 120", p)
+	}
+	if rows := l.Rows(); rows[0].Nodes != 2 || rows[1].Nodes != 0 {
+		t.Fatalf("node counts after reuse %+v", rows)
 	}
 }
 
