@@ -35,6 +35,7 @@ type httpRoutesFunc func(ctx context.Context, e *env, nc *nats.Conn) ([]httpRout
 func httpRouteSet() []httpRoutesFunc {
 	return []httpRoutesFunc{
 		gatewayRoutes, // gateway.go
+		logRoutes,     // serve_log.go
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +22,8 @@ func newServeCmd(e *env) *cobra.Command {
 	var dir, listen, cluster, routes, name, metrics, configFile, httpAddr string
 	var authUser, tlsCert, tlsKey, tlsClientCA string
 	var replicas int
+	var logKey string
+	var checkpointEvery time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run an embedded NATS server with JetStream (and create jetdag's stream)",
@@ -46,6 +49,10 @@ streams it says so and keeps serving: run "jetdag init" as an administrator.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" {
 				return badInputf("--store DIR is required")
+			}
+			cpr, err := newCheckpointer(logKey, checkpointEvery)
+			if err != nil {
+				return err
 			}
 			var rts []string
 			if routes != "" {
@@ -110,6 +117,11 @@ streams it says so and keeps serving: run "jetdag init" as an administrator.`,
 					return err
 				}
 			}
+			if cpr != nil {
+				done := make(chan struct{})
+				go func() { defer close(done); cpr.run(ctx, e, own, replicas) }()
+				defer func() { <-done }()
+			}
 			if err := writeJSON(e.stdout, report); err != nil {
 				return err
 			}
@@ -126,6 +138,8 @@ streams it says so and keeps serving: run "jetdag init" as an administrator.`,
 	f.IntVar(&replicas, "replicas", 1, "replicas of the event stream when serve creates it")
 	f.StringVar(&metrics, "metrics", "", "serve Prometheus metrics on HOST:PORT (/metrics)")
 	f.StringVar(&httpAddr, "http", "", "serve HTTP on HOST:PORT: the IPFS gateway at /ipfs/ (docs/objects.md)")
+	f.StringVar(&logKey, "log-key", "", "keep the transparency log up to date, signing checkpoints with this key file (docs/log.md)")
+	f.DurationVar(&checkpointEvery, "checkpoint-every", time.Second, "with --log-key: how often to checkpoint while events arrive")
 	f.StringVar(&configFile, "config", "", "a nats-server configuration file (users, permissions, accounts, TLS, limits)")
 	f.String("auth-token", "", "require this token of every client (better: $JETDAG_AUTH_TOKEN, which ps does not show)")
 	f.StringVar(&authUser, "auth-user", "", "require this user name and the password of $JETDAG_AUTH_PASSWORD (or --auth-password)")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"filippo.io/torchwood"
 	"github.com/ipfs/go-cid"
@@ -47,6 +48,8 @@ type Checkpoint struct {
 	// StreamSeq is the checkpoint message's sequence in event-checkpoints (0 when the
 	// checkpoint did not come from the stream).
 	StreamSeq uint64
+	// Time is when the checkpoint message was stored (Latest only).
+	Time time.Time
 	// Sigs are the note's signatures that verified.
 	Sigs []note.Signature
 	// Unverified are the signatures by keys the reader did not know (witnesses, maybe).

@@ -167,7 +167,12 @@ func (l *Log) Latest(ctx context.Context) (*Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("latest checkpoint: %w", err)
 	}
-	return l.open(m.Data, m.Sequence)
+	cp, err := l.open(m.Data, m.Sequence)
+	if err != nil {
+		return nil, err
+	}
+	cp.Time = m.Time
+	return cp, nil
 }
 
 // Checkpoints calls fn with every stored checkpoint message of subject (CheckpointSubject or

@@ -1,0 +1,73 @@
+package translog
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"filippo.io/torchwood"
+)
+
+// HTTPPrefix is where jetdag serves the log: /log/checkpoint and /log/tile/….
+const HTTPPrefix = "/log/"
+
+// Handler serves the log by C2SP tlog-tiles under HTTPPrefix: GET checkpoint (the latest
+// signed note, text/plain, never cached), tile/<L>/<N>[.p/<W>] and tile/entries/<N>[.p/<W>]
+// (application/octet-stream; full tiles are immutable and cached for a year). A tile not yet
+// stored at that width is 404, a malformed path 400.
+func (l *Log) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		path, ok := strings.CutPrefix(r.URL.Path, HTTPPrefix)
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		if path == "checkpoint" {
+			cp, err := l.Latest(r.Context())
+			if errors.Is(err, ErrNoCheckpoint) {
+				http.Error(w, "no checkpoint yet", http.StatusNotFound)
+				return
+			}
+			if err != nil {
+				l.serverError(w, "checkpoint", err)
+				return
+			}
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-cache")
+			_, _ = w.Write(cp.Note)
+			return
+		}
+		t, err := torchwood.ParseTilePath(path)
+		if err != nil || t.H != TileHeight {
+			http.Error(w, "malformed tile path", http.StatusBadRequest)
+			return
+		}
+		data, err := l.tiles.read(r.Context(), t)
+		if errors.Is(err, ErrTileMissing) {
+			http.Error(w, "tile not found", http.StatusNotFound)
+			return
+		}
+		if err != nil {
+			l.serverError(w, path, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		if t.W == tileWidth {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "public, max-age=60")
+		}
+		_, _ = w.Write(data)
+	})
+}
+
+func (l *Log) serverError(w http.ResponseWriter, what string, err error) {
+	l.log.Error("log HTTP", "path", what, "err", err)
+	http.Error(w, "the store did not answer", http.StatusServiceUnavailable)
+}
+
