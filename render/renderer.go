@@ -60,8 +60,9 @@ func NewRenderer(white assets.White) *Renderer {
 		link:   toF(systems.LinkEdgeColor),
 	}
 	r.circles = [3][][2]float32{unitCircle(8), unitCircle(16), unitCircle(32)}
+	pal := systems.NewPalette()
 	for i := range r.palette {
-		r.palette[i] = toF(systems.PaletteColor(uint32(i)))
+		r.palette[i] = toF(pal.At(i))
 	}
 	return r
 }
