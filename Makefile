@@ -17,7 +17,7 @@ NO_DISPLAY    := env -u DISPLAY -u WAYLAND_DISPLAY
 # Tests of headless packages that start the jetdag-view binary, so need a display too.
 WINDOW_RUNS   := -run '^TestViewScreenshot$$' ./cli
 
-.PHONY: all build run test test-short check-headless bench fuzz faults deps check-deps vet windows darwin clean
+.PHONY: all build run test test-short check-headless bench fuzz faults deps check-deps vet windows darwin clean gateway-js
 
 all: build
 
@@ -69,6 +69,12 @@ check-headless:
 	  if $(GO) list -deps $$p | grep -q '^github.com/hajimehoshi/ebiten'; then \
 	    echo "$$p imports Ebiten: only $(WINDOW_PKGS) may"; exit 1; fi; \
 	done
+
+# gateway-js installs an IPFS client that is not jetdag's code (@helia/verified-fetch, Node.js)
+# and fetches from the gateway with it (store/gateway TestHeliaVerifiedFetch; skipped without it).
+gateway-js:
+	npm ci --prefix store/gateway/jsclient --no-audit --no-fund >/dev/null
+	$(GO) test -count=1 -run TestHeliaVerifiedFetch -v ./store/gateway
 
 # faults runs the long fault campaign (writers and nodes killed, a partitioned node, a full
 # disk; the network faults need root): about half an hour; figures in docs/operations.md.
