@@ -27,36 +27,36 @@ func (g *Graph) ingest(*donburiecs.ECS) {
 
 // apply applies one message to the world.
 func (g *Graph) apply(m Message) {
-	switch {
-	case m.Event != nil:
-		g.applyNode(m, m.Event.CID)
-	case m.Object != nil:
-		g.applyNode(m, m.Object.CID)
-	case m.Link != nil:
+	switch m := m.(type) {
+	case *EventMsg:
+		g.applyNode(m, m.CID)
+	case *ObjectMsg:
+		g.applyNode(m, m.CID)
+	case *LinkMsg:
 		g.applyLink(m)
-	case m.Rejected != nil:
-		g.applyRejected(m.Rejected)
-	case m.Status != nil:
+	case *RejectedMsg:
+		g.applyRejected(m)
+	case *StatusMsg:
 		s := components.GraphStats.Get(g.world.Entry(g.stats))
-		s.Connection, s.CaughtUp = m.Status.Connection, m.Status.CaughtUp
+		s.Connection, s.CaughtUp = m.Connection, m.CaughtUp
 	}
 }
 
 // refs lists the blocks m points at: an event's previous event and parents, an object's
 // previous version, a link's two endpoints.
 func refs(m Message, dst []cid.Cid) []cid.Cid {
-	switch {
-	case m.Event != nil:
-		if m.Event.Previous.Defined() {
-			dst = append(dst, m.Event.Previous)
+	switch m := m.(type) {
+	case *EventMsg:
+		if m.Previous.Defined() {
+			dst = append(dst, m.Previous)
 		}
-		dst = append(dst, m.Event.Parents...)
-	case m.Object != nil:
-		if m.Object.Previous.Defined() {
-			dst = append(dst, m.Object.Previous)
+		dst = append(dst, m.Parents...)
+	case *ObjectMsg:
+		if m.Previous.Defined() {
+			dst = append(dst, m.Previous)
 		}
-	case m.Link != nil:
-		dst = append(dst, m.Link.From, m.Link.To)
+	case *LinkMsg:
+		dst = append(dst, m.From, m.To)
 	}
 	return dst
 }
@@ -102,13 +102,12 @@ func (g *Graph) applyNode(m Message, key cid.Cid) {
 
 // applyLink adds an object link, holding it while an endpoint is missing and dropping it
 // when an endpoint has left the world.
-func (g *Graph) applyLink(m Message) {
-	l := m.Link
+func (g *Graph) applyLink(l *LinkMsg) {
 	if g.gone.has(l.From) || g.gone.has(l.To) {
 		return
 	}
-	if miss := g.missing(m, cid.Undef); len(miss) > 0 {
-		g.hold(m, cid.Undef, miss)
+	if miss := g.missing(l, cid.Undef); len(miss) > 0 {
+		g.hold(l, cid.Undef, miss)
 		return
 	}
 	g.addLink(l)
@@ -176,9 +175,9 @@ func (g *Graph) aggregate(id string) *aggregate {
 // it points at are there (a held node forced in by MaxHeld lacks the others).
 func (g *Graph) spawnNode(m Message) {
 	g.retire.MakeRoom(g.world, 1) // before looking anything up: it may remove what we point at
-	switch {
-	case m.Event != nil:
-		ev := m.Event
+	switch m := m.(type) {
+	case *EventMsg:
+		ev := m
 		agg := g.aggregate(ev.AggregateID)
 		prev, hasPrev := g.present(ev.Previous)
 		near := prev
@@ -214,8 +213,8 @@ func (g *Graph) spawnNode(m Message) {
 		g.n.events++
 		g.n.lastSeq = max(g.n.lastSeq, ev.Seq)
 		g.rate.add(1)
-	case m.Object != nil:
-		o := m.Object
+	case *ObjectMsg:
+		o := m
 		prev, hasPrev := g.present(o.Previous)
 		entry := g.spawn(components.DddElementData{
 			Kind: components.ElementObject, CID: o.CID, Type: o.Kind, CreatedAt: o.Timestamp,

@@ -33,7 +33,7 @@ func NewBridge(capacity int) *Bridge {
 // wrapping ErrInvalidMessage (and queues nothing) when m cannot be applied, and ctx's error
 // when ctx ends first.
 func (b *Bridge) Send(ctx context.Context, m Message) error {
-	if err := m.Validate(); err != nil {
+	if err := validate(m); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -73,6 +73,6 @@ func (b *Bridge) receive() (Message, bool) {
 	case m := <-b.ch:
 		return m, true
 	default:
-		return Message{}, false
+		return nil, false
 	}
 }

@@ -19,17 +19,17 @@ func TestSendRejectsInvalidMessages(t *testing.T) {
 		name string
 		m    ecs.Message
 	}{
-		{"nothing set", ecs.Message{}},
-		{"two set", ecs.Message{Event: ok.Event, Status: &ecs.StatusMsg{Connection: "connected"}}},
-		{"event without CID", ecs.Message{Event: &ecs.EventMsg{AggregateID: "a"}}},
-		{"event without aggregate", ecs.Message{Event: &ecs.EventMsg{CID: cidOf("x")}}},
-		{"event with an undefined parent", ecs.Message{Event: &ecs.EventMsg{CID: cidOf("x"), AggregateID: "a", Parents: []cid.Cid{cid.Undef}}}},
-		{"object of unknown kind", ecs.Message{Object: &ecs.ObjectMsg{CID: cidOf("o"), Kind: "blob"}}},
-		{"object without CID", ecs.Message{Object: &ecs.ObjectMsg{Kind: ecs.ObjectValue}}},
-		{"link without endpoint", ecs.Message{Link: &ecs.LinkMsg{From: cidOf("o"), Type: "Contains"}}},
-		{"link without type", ecs.Message{Link: &ecs.LinkMsg{From: cidOf("o"), To: cidOf("p")}}},
-		{"rejected without reason", ecs.Message{Rejected: &ecs.RejectedMsg{Seq: 3}}},
-		{"status without state", ecs.Message{Status: &ecs.StatusMsg{CaughtUp: true}}},
+		{"nothing", nil},
+		{"a nil event", (*ecs.EventMsg)(nil)},
+		{"event without CID", &ecs.EventMsg{AggregateID: "a"}},
+		{"event without aggregate", &ecs.EventMsg{CID: cidOf("x")}},
+		{"event with an undefined parent", &ecs.EventMsg{CID: cidOf("x"), AggregateID: "a", Parents: []cid.Cid{cid.Undef}}},
+		{"object of unknown kind", &ecs.ObjectMsg{CID: cidOf("o"), Kind: "blob"}},
+		{"object without CID", &ecs.ObjectMsg{Kind: ecs.ObjectValue}},
+		{"link without endpoint", &ecs.LinkMsg{From: cidOf("o"), Type: "Contains"}},
+		{"link without type", &ecs.LinkMsg{From: cidOf("o"), To: cidOf("p")}},
+		{"rejected without reason", &ecs.RejectedMsg{Seq: 3}},
+		{"status without state", &ecs.StatusMsg{CaughtUp: true}},
 	}
 	b := ecs.NewBridge(4)
 	for _, tc := range tests {
@@ -134,7 +134,7 @@ func (s shuffledSource) messages() []ecs.Message {
 }
 
 func (s shuffledSource) Follow(ctx context.Context, b *ecs.Bridge) error {
-	if err := b.Send(ctx, ecs.Message{Status: &ecs.StatusMsg{Connection: ecs.StatusConnected}}); err != nil {
+	if err := b.Send(ctx, &ecs.StatusMsg{Connection: ecs.StatusConnected}); err != nil {
 		return err
 	}
 	for _, m := range s.messages() {
@@ -142,7 +142,7 @@ func (s shuffledSource) Follow(ctx context.Context, b *ecs.Bridge) error {
 			return err
 		}
 	}
-	return b.Send(ctx, ecs.Message{Status: &ecs.StatusMsg{Connection: ecs.StatusConnected, CaughtUp: true}})
+	return b.Send(ctx, &ecs.StatusMsg{Connection: ecs.StatusConnected, CaughtUp: true})
 }
 
 func TestSourceFeedsWhileUpdating(t *testing.T) {

@@ -16,7 +16,7 @@ func (r replay) Follow(ctx context.Context, b *ecs.Bridge) error {
 			return err
 		}
 	}
-	return b.Send(ctx, ecs.Message{Status: &ecs.StatusMsg{Connection: ecs.StatusConnected, CaughtUp: true}})
+	return b.Send(ctx, &ecs.StatusMsg{Connection: ecs.StatusConnected, CaughtUp: true})
 }
 
 // A source sends a chain whose children come before their parents; the graph holds them and

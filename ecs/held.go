@@ -134,7 +134,7 @@ func (g *Graph) release(key cid.Cid) {
 				g.spawnNode(it.msg)
 				queue = append(queue, it.key)
 			} else {
-				g.addLink(it.msg.Link)
+				g.addLink(it.msg.(*LinkMsg))
 			}
 		}
 	}

@@ -36,7 +36,7 @@ func event(seq uint64, agg, name, prev string, parents ...string) ecs.Message {
 	for _, p := range parents {
 		m.Parents = append(m.Parents, cidOf(p))
 	}
-	return ecs.Message{Event: m}
+	return m
 }
 
 func object(name, kind, prev string) ecs.Message {
@@ -47,15 +47,15 @@ func object(name, kind, prev string) ecs.Message {
 	if kind == ecs.ObjectFile {
 		m.Content, m.Size = cidOf(name+"/content"), 1<<20
 	}
-	return ecs.Message{Object: m}
+	return m
 }
 
 func link(from, to, typ string) ecs.Message {
-	return ecs.Message{Link: &ecs.LinkMsg{From: cidOf(from), To: cidOf(to), Type: typ}}
+	return &ecs.LinkMsg{From: cidOf(from), To: cidOf(to), Type: typ}
 }
 
 func rejected(seq uint64, agg, reason string) ecs.Message {
-	return ecs.Message{Rejected: &ecs.RejectedMsg{Seq: seq, Subject: "event.store." + agg + ".X", AggregateID: agg, Reason: reason}}
+	return &ecs.RejectedMsg{Seq: seq, Subject: "event.store." + agg + ".X", AggregateID: agg, Reason: reason}
 }
 
 // newGraph returns a graph with a started layout that stops with the test.

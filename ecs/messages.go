@@ -9,8 +9,8 @@ import (
 	"github.com/jetdag/jetdag/components"
 )
 
-// ErrInvalidMessage is returned by Bridge.Send for a message the world cannot apply: none or
-// several of its fields set, or a required field empty.
+// ErrInvalidMessage is returned by Bridge.Send for a message the world cannot apply: nil, or
+// a required field empty.
 var ErrInvalidMessage = errors.New("ecs: invalid bridge message")
 
 // Object kinds of ObjectMsg.Kind.
@@ -73,66 +73,96 @@ type StatusMsg struct {
 	CaughtUp   bool
 }
 
-// Message is what travels through the bridge: exactly one of its fields is set. A plain
-// struct of pointers rather than an interface keeps the type switch out of the hot path and
-// lets a Source build messages without importing anything but this package.
-type Message struct {
-	Event    *EventMsg
-	Object   *ObjectMsg
-	Link     *LinkMsg
-	Rejected *RejectedMsg
-	Status   *StatusMsg
+// Message is what travels through the bridge: an *EventMsg, *ObjectMsg, *LinkMsg,
+// *RejectedMsg or *StatusMsg. The set is closed (an unexported method seals it), so the
+// world's type switch covers every message and a message cannot be two things at once.
+type Message interface {
+	// Validate reports, wrapping ErrInvalidMessage, what makes the message impossible to
+	// apply.
+	Validate() error
+	message()
 }
 
-// Validate reports, wrapping ErrInvalidMessage, what makes m impossible to apply.
-func (m Message) Validate() error {
-	set := 0
-	for _, ok := range [...]bool{m.Event != nil, m.Object != nil, m.Link != nil, m.Rejected != nil, m.Status != nil} {
-		if ok {
-			set++
+func (*EventMsg) message()    {}
+func (*ObjectMsg) message()   {}
+func (*LinkMsg) message()     {}
+func (*RejectedMsg) message() {}
+func (*StatusMsg) message()   {}
+
+// validate checks that m is a message at all (not nil, nor a nil pointer of a message type)
+// and then what it says.
+func validate(m Message) error {
+	if m == nil {
+		return fmt.Errorf("%w: no message", ErrInvalidMessage)
+	}
+	return m.Validate()
+}
+
+// Validate implements Message.
+func (e *EventMsg) Validate() error {
+	if e == nil {
+		return fmt.Errorf("%w: nil event", ErrInvalidMessage)
+	}
+	if !e.CID.Defined() {
+		return fmt.Errorf("%w: event seq %d has no CID", ErrInvalidMessage, e.Seq)
+	}
+	if e.AggregateID == "" {
+		return fmt.Errorf("%w: event %s has no aggregate ID", ErrInvalidMessage, e.CID)
+	}
+	for i, p := range e.Parents {
+		if !p.Defined() {
+			return fmt.Errorf("%w: event %s parent %d is undefined", ErrInvalidMessage, e.CID, i)
 		}
 	}
-	if set != 1 {
-		return fmt.Errorf("%w: %d fields set, want exactly one", ErrInvalidMessage, set)
+	return nil
+}
+
+// Validate implements Message.
+func (o *ObjectMsg) Validate() error {
+	if o == nil {
+		return fmt.Errorf("%w: nil object", ErrInvalidMessage)
 	}
-	switch {
-	case m.Event != nil:
-		e := m.Event
-		if !e.CID.Defined() {
-			return fmt.Errorf("%w: event seq %d has no CID", ErrInvalidMessage, e.Seq)
-		}
-		if e.AggregateID == "" {
-			return fmt.Errorf("%w: event %s has no aggregate ID", ErrInvalidMessage, e.CID)
-		}
-		for i, p := range e.Parents {
-			if !p.Defined() {
-				return fmt.Errorf("%w: event %s parent %d is undefined", ErrInvalidMessage, e.CID, i)
-			}
-		}
-	case m.Object != nil:
-		o := m.Object
-		if !o.CID.Defined() {
-			return fmt.Errorf("%w: object has no CID", ErrInvalidMessage)
-		}
-		if o.Kind != ObjectValue && o.Kind != ObjectFile {
-			return fmt.Errorf("%w: object %s has kind %q, want %q or %q", ErrInvalidMessage, o.CID, o.Kind, ObjectValue, ObjectFile)
-		}
-	case m.Link != nil:
-		l := m.Link
-		if !l.From.Defined() || !l.To.Defined() {
-			return fmt.Errorf("%w: link %q lacks an endpoint", ErrInvalidMessage, l.Type)
-		}
-		if l.Type == "" {
-			return fmt.Errorf("%w: link %s → %s has no type", ErrInvalidMessage, l.From, l.To)
-		}
-	case m.Rejected != nil:
-		if m.Rejected.Reason == "" {
-			return fmt.Errorf("%w: rejected seq %d has no reason", ErrInvalidMessage, m.Rejected.Seq)
-		}
-	case m.Status != nil:
-		if m.Status.Connection == "" {
-			return fmt.Errorf("%w: status has no connection state", ErrInvalidMessage)
-		}
+	if !o.CID.Defined() {
+		return fmt.Errorf("%w: object has no CID", ErrInvalidMessage)
+	}
+	if o.Kind != ObjectValue && o.Kind != ObjectFile {
+		return fmt.Errorf("%w: object %s has kind %q, want %q or %q", ErrInvalidMessage, o.CID, o.Kind, ObjectValue, ObjectFile)
+	}
+	return nil
+}
+
+// Validate implements Message.
+func (l *LinkMsg) Validate() error {
+	if l == nil {
+		return fmt.Errorf("%w: nil link", ErrInvalidMessage)
+	}
+	if !l.From.Defined() || !l.To.Defined() {
+		return fmt.Errorf("%w: link %q lacks an endpoint", ErrInvalidMessage, l.Type)
+	}
+	if l.Type == "" {
+		return fmt.Errorf("%w: link %s → %s has no type", ErrInvalidMessage, l.From, l.To)
+	}
+	return nil
+}
+
+// Validate implements Message.
+func (r *RejectedMsg) Validate() error {
+	if r == nil {
+		return fmt.Errorf("%w: nil rejected message", ErrInvalidMessage)
+	}
+	if r.Reason == "" {
+		return fmt.Errorf("%w: rejected seq %d has no reason", ErrInvalidMessage, r.Seq)
+	}
+	return nil
+}
+
+// Validate implements Message.
+func (s *StatusMsg) Validate() error {
+	if s == nil {
+		return fmt.Errorf("%w: nil status", ErrInvalidMessage)
+	}
+	if s.Connection == "" {
+		return fmt.Errorf("%w: status has no connection state", ErrInvalidMessage)
 	}
 	return nil
 }

@@ -75,7 +75,7 @@ func TestEventsPerSecondInStats(t *testing.T) {
 	g.Update()
 	for i := range 50 {
 		h, _ := multihash.Sum([]byte{byte(i)}, multihash.SHA2_256, -1)
-		m := Message{Event: &EventMsg{Seq: uint64(i + 1), CID: cid.NewCidV1(cid.DagCBOR, h), AggregateID: "a"}}
+		m := &EventMsg{Seq: uint64(i + 1), CID: cid.NewCidV1(cid.DagCBOR, h), AggregateID: "a"}
 		if err := g.bridge.Send(t.Context(), m); err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +85,7 @@ func TestEventsPerSecondInStats(t *testing.T) {
 	if got := g.Stats().EventsPerSecond; math.Abs(got-100) > 1e-9 {
 		t.Errorf("%.3f events/s, want 100 (50 events in half a second)", got)
 	}
-	if err := g.bridge.Send(t.Context(), Message{Status: &StatusMsg{Connection: StatusReconnecting, CaughtUp: true}}); err != nil {
+	if err := g.bridge.Send(t.Context(), &StatusMsg{Connection: StatusReconnecting, CaughtUp: true}); err != nil {
 		t.Fatal(err)
 	}
 	g.Update()

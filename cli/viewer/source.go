@@ -183,7 +183,7 @@ func (s *storeSource) watchConnection(ctx context.Context, b *ecs.Bridge) error 
 			continue
 		}
 		last = state
-		if err := b.Send(ctx, ecs.Message{Status: &ecs.StatusMsg{Connection: state, CaughtUp: s.caughtUp.Load()}}); err != nil {
+		if err := b.Send(ctx, &ecs.StatusMsg{Connection: state, CaughtUp: s.caughtUp.Load()}); err != nil {
 			return nil
 		}
 	}
@@ -239,11 +239,11 @@ func (s *storeSource) objectMessage(ctx context.Context, r store.ObjectRecord) (
 				om.Size = st.ContentSize
 			}
 		}
-		return ecs.Message{Object: om}, true
+		return om, true
 	case r.Link != nil:
-		return ecs.Message{Link: &ecs.LinkMsg{From: r.Link.From, To: r.Link.To, Type: r.Link.Type}}, true
+		return &ecs.LinkMsg{From: r.Link.From, To: r.Link.To, Type: r.Link.Type}, true
 	}
-	return ecs.Message{}, false
+	return nil, false
 }
 
 // followEvents sends the verified event feed, resuming after the last sequence it sent.
@@ -252,7 +252,7 @@ func (s *storeSource) followEvents(ctx context.Context, b *ecs.Bridge) error {
 	backoff := 250 * time.Millisecond
 	status := func(state string, caughtUp bool) error {
 		s.caughtUp.Store(caughtUp)
-		return b.Send(ctx, ecs.Message{Status: &ecs.StatusMsg{Connection: state, CaughtUp: caughtUp}})
+		return b.Send(ctx, &ecs.StatusMsg{Connection: state, CaughtUp: caughtUp})
 	}
 	for {
 		if err := status(connState(s.nc), false); err != nil {
@@ -307,15 +307,15 @@ func recordMessage(r store.Record) (ecs.Message, bool) {
 	switch {
 	case r.Event != nil:
 		ev := r.Event
-		return ecs.Message{Event: &ecs.EventMsg{
+		return &ecs.EventMsg{
 			Seq: ev.Seq, CID: ev.CID, AggregateID: ev.AggregateID, EventType: ev.EventType,
 			Previous: ev.PreviousCID, Parents: ev.ParentCIDs, Timestamp: ev.Timestamp, PayloadSize: len(ev.Payload),
-		}}, true
+		}, true
 	case r.Rejected != nil:
 		rj := r.Rejected
-		return ecs.Message{Rejected: &ecs.RejectedMsg{Seq: rj.Seq, Subject: rj.Subject, AggregateID: rj.AggregateID, Reason: rj.Reason}}, true
+		return &ecs.RejectedMsg{Seq: rj.Seq, Subject: rj.Subject, AggregateID: rj.AggregateID, Reason: rj.Reason}, true
 	}
-	return ecs.Message{}, false
+	return nil, false
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

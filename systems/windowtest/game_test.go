@@ -24,7 +24,7 @@ import (
 type fixedSource struct{ events int }
 
 func (s fixedSource) messages() []ecs.Message {
-	ms := []ecs.Message{{Status: &ecs.StatusMsg{Connection: ecs.StatusConnected, CaughtUp: true}}}
+	ms := []ecs.Message{&ecs.StatusMsg{Connection: ecs.StatusConnected, CaughtUp: true}}
 	last := map[string]cid.Cid{}
 	for i := 0; i < s.events; i++ {
 		agg := fmt.Sprint("order-", i%3)
@@ -34,14 +34,14 @@ func (s fixedSource) messages() []ecs.Message {
 			ev.Parents = []cid.Cid{testCID(i - 2)}
 		}
 		last[agg] = ev.CID
-		ms = append(ms, ecs.Message{Event: ev})
+		ms = append(ms, ev)
 	}
 	value, file := testCID(1000), testCID(1001)
 	ms = append(ms,
-		ecs.Message{Object: &ecs.ObjectMsg{CID: value, Kind: ecs.ObjectValue, Timestamp: 5e9}},
-		ecs.Message{Object: &ecs.ObjectMsg{CID: file, Kind: ecs.ObjectFile, Content: testCID(1002), Size: 4096, Timestamp: 6e9}},
-		ecs.Message{Link: &ecs.LinkMsg{From: value, To: file, Type: "Contains"}},
-		ecs.Message{Rejected: &ecs.RejectedMsg{Seq: uint64(s.events + 1), Subject: "event.store.order-1.Forged", AggregateID: "order-1", Reason: "CID header does not match the block"}},
+		&ecs.ObjectMsg{CID: value, Kind: ecs.ObjectValue, Timestamp: 5e9},
+		&ecs.ObjectMsg{CID: file, Kind: ecs.ObjectFile, Content: testCID(1002), Size: 4096, Timestamp: 6e9},
+		&ecs.LinkMsg{From: value, To: file, Type: "Contains"},
+		&ecs.RejectedMsg{Seq: uint64(s.events + 1), Subject: "event.store.order-1.Forged", AggregateID: "order-1", Reason: "CID header does not match the block"},
 	)
 	return ms
 }
