@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/ipfs/go-cid"
 	"github.com/spf13/cobra"
@@ -27,8 +26,10 @@ func newExportCmd(e *env) *cobra.Command {
 		Long: `export writes a CARv1 file holding every verified event block, every block of the
 object store (objects, UnixFS nodes and leaves) and every link record; its roots are the
 aggregates' heads. --aggregate A keeps only what A's events reach (their chain, the
-parents' chains, linked objects and files, and the links touching them). The file is
-written next to FILE and renamed into place when complete. Prints one JSON line of counts.`,
+parents' chains, linked objects and files, and the links touching them). A new or regular
+FILE is written next to it and renamed into place when complete (a symbolic link is
+followed); a character device or a FIFO (/dev/null, a named pipe) is written directly;
+a directory or any other kind of file is refused (exit 2). Prints one JSON line of counts.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -40,27 +41,21 @@ written next to FILE and renamed into place when complete. Prints one JSON line 
 					return badInput(err)
 				}
 			}
+			out, err := createOutput("--car", path)
+			if err != nil {
+				return err
+			}
+			defer out.abort()
 			st, err := e.openStores(ctx, true)
 			if err != nil {
 				return err
 			}
 			defer st.close()
-			tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-			if err != nil {
-				return badInput(err)
-			}
-			defer os.Remove(tmp.Name()) // a no-op once renamed
-			stats, err := store.ExportCAR(ctx, tmp, st.events, st.objects, store.ExportOptions{Aggregate: aggregate})
-			if cerr := tmp.Chmod(0o644); err == nil {
-				err = cerr
-			}
-			if cerr := tmp.Close(); err == nil {
-				err = cerr
-			}
+			stats, err := store.ExportCAR(ctx, out, st.events, st.objects, store.ExportOptions{Aggregate: aggregate})
 			if err != nil {
 				return objectErr(err)
 			}
-			if err := os.Rename(tmp.Name(), path); err != nil {
+			if err := out.commit(); err != nil {
 				return err
 			}
 			return writeJSON(e.stdout, map[string]any{
@@ -93,9 +88,13 @@ counts.`,
 			if path == "" {
 				return badInputf("--car FILE is required")
 			}
-			f, err := os.Open(path)
+			// Stat first: opening a FIFO would wait for a writer.
+			if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+				return badInputf("--car %s: is %s; import reads the file twice, so it must be a regular file", path, fileKind(fi.Mode()))
+			}
+			f, err := openInput("--car", path)
 			if err != nil {
-				return badInput(err)
+				return err
 			}
 			defer f.Close()
 			st, err := e.openStores(ctx, true)

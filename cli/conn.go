@@ -4,6 +4,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/jetdag/jetdag/store"
 	"github.com/spf13/cobra"
 )
 
@@ -71,4 +72,31 @@ func chainPreRun(a, b func(*cobra.Command, []string) error) func(*cobra.Command,
 		}
 		return b(cmd, args)
 	}
+}
+
+// check refuses connection flags that cannot work, before anything connects (exit 2): an
+// empty or malformed --nats, a --creds, --nkey, --tls-ca, --tls-cert or --tls-key file that
+// cannot be read, and a client certificate without its key or a key without its certificate.
+func (c *connFlags) check() error {
+	if _, err := store.ParseServers(c.URLs); err != nil {
+		return badInputf("--nats (or $NATS_URL): %w", err)
+	}
+	switch {
+	case c.TLSCert != "" && c.TLSKey == "":
+		return badInputf("--tls-cert (or $NATS_CERT) needs --tls-key (or $NATS_KEY), the client certificate's private key")
+	case c.TLSKey != "" && c.TLSCert == "":
+		return badInputf("--tls-key (or $NATS_KEY) needs --tls-cert (or $NATS_CERT), the client certificate")
+	}
+	for _, f := range []struct{ flag, path string }{
+		{"--creds (or $NATS_CREDS)", c.Creds}, {"--nkey (or $NATS_NKEY)", c.NKey}, {"--tls-ca (or $NATS_CA)", c.TLSCA},
+		{"--tls-cert (or $NATS_CERT)", c.TLSCert}, {"--tls-key (or $NATS_KEY)", c.TLSKey},
+	} {
+		if f.path == "" {
+			continue
+		}
+		if err := store.CheckReadableFile(f.path); err != nil {
+			return badInputf("%s: %w", f.flag, err)
+		}
+	}
+	return nil
 }

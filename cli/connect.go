@@ -4,21 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/nats-io/nats.go"
 
 	"github.com/jetdag/jetdag/store"
 )
 
-// connConfig turns the global connection flags into a store.ConnConfig.
+// connConfig turns the global connection flags into a store.ConnConfig; call conn.check
+// first.
 func (e *env) connConfig() store.ConnConfig {
-	var servers []string
-	for _, u := range strings.Split(e.conn.URLs, ",") {
-		if u = strings.TrimSpace(u); u != "" {
-			servers = append(servers, u)
-		}
-	}
+	servers, _ := store.ParseServers(e.conn.URLs) // check has refused a malformed list
 	return store.ConnConfig{
 		Servers: servers, User: e.conn.User, Password: e.conn.Password, Token: e.conn.Token,
 		NKeySeedFile: e.conn.NKey, CredsFile: e.conn.Creds,
@@ -31,11 +26,15 @@ func (e *env) connConfig() store.ConnConfig {
 // connect opens a NATS connection with the global connection flags and remembers it, so
 // that a failure can be explained by a permission the server refused on it.
 func (e *env) connect(ctx context.Context) (*nats.Conn, error) {
-	nc, err := store.Connect(ctx, e.connConfig())
-	if err == nil {
-		e.conns = append(e.conns, nc)
+	if err := e.conn.check(); err != nil {
+		return nil, err
 	}
-	return nc, err
+	nc, err := store.Connect(ctx, e.connConfig())
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	e.conns = append(e.conns, nc)
+	return nc, nil
 }
 
 // permissionDenied returns the permissions violation the server reported on one of the

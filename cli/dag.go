@@ -85,10 +85,11 @@ func (e *env) loadDAG(ctx context.Context) (*dag.DAG, error) {
 	return d, nil
 }
 
-// dagErr maps DAG errors: an unknown CID is bad input.
+// dagErr maps DAG errors: a CID the DAG does not hold is not found (exit 1), as for get
+// and cat.
 func dagErr(err error) error {
 	if errors.Is(err, dag.ErrUnknownNode) {
-		return badInput(err)
+		return fmt.Errorf("%w: %w", store.ErrNotFound, err)
 	}
 	return err
 }

@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -91,18 +89,22 @@ aggregate has no events yet); a refused or lost race exits 3.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var payload []byte
 			switch {
-			case cmd.Flags().Changed("data") && dataFile != "":
+			case cmd.Flags().Changed("data") && cmd.Flags().Changed("data-file"):
 				return badInputf("give --data or --data-file, not both")
 			case cmd.Flags().Changed("data"):
 				payload = []byte(data)
-			case dataFile != "":
-				b, err := os.ReadFile(dataFile)
+			case cmd.Flags().Changed("data-file"):
+				f, err := openInput("--data-file", dataFile)
 				if err != nil {
-					return badInput(err)
+					return err
 				}
-				payload = b
+				payload, err = readInput("--data-file "+dataFile, f)
+				f.Close()
+				if err != nil {
+					return err
+				}
 			case !isTerminal(e.stdin):
-				b, err := io.ReadAll(e.stdin)
+				b, err := readInput("stdin", e.stdin)
 				if err != nil {
 					return err
 				}
@@ -117,10 +119,12 @@ aggregate has no events yet); a refused or lost race exits 3.`,
 				ne.Parents = append(ne.Parents, c)
 			}
 			var opts []store.AppendOption
-			switch expect {
-			case "":
+			switch {
+			case cmd.Flags().Changed("expect-head") && expect == "":
+				return badInputf("--expect-head is empty: give the head's CID, or none for a new aggregate")
+			case expect == "":
 				opts = append(opts, store.WithRetries(retries))
-			case "none":
+			case expect == "none":
 				opts = append(opts, store.ExpectNew())
 			default:
 				c, err := parseCIDArg("--expect-head", expect)

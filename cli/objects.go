@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/ipfs/go-cid"
 	"github.com/spf13/cobra"
@@ -83,13 +82,9 @@ the same input give the same CID.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			prev := cid.Undef
-			if previous != "" {
-				c, err := parseCIDArg("--previous", previous)
-				if err != nil {
-					return err
-				}
-				prev = c
+			prev, err := optionalCIDFlag(cmd, "previous", previous)
+			if err != nil {
+				return err
 			}
 			var opts []store.ObjectOption
 			if cmd.Flags().Changed("timestamp") {
@@ -99,10 +94,10 @@ the same input give the same CID.`,
 				opts = append(opts, store.WithTimestamp(timestamp))
 			}
 			var in io.Reader = e.stdin
-			if file != "" {
-				f, err := os.Open(file)
+			if cmd.Flags().Changed("file") {
+				f, err := openInput("--file", file)
 				if err != nil {
-					return badInput(err)
+					return err
 				}
 				defer f.Close()
 				in = f

@@ -99,7 +99,7 @@ func RunWithViewer(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	}
 	var quiet silentError
 	if !errors.As(err, &quiet) {
-		fmt.Fprintln(stderr, "jetdag:", err)
+		fmt.Fprintln(stderr, "jetdag:", clipWords(err.Error()))
 	}
 	var ee *ExitError
 	if errors.As(err, &ee) {
@@ -146,7 +146,7 @@ Exit codes: 0 ok, 1 failure, 2 bad input, 3 append conflict, 4 refused by the se
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			var lvl slog.Level
 			if err := lvl.UnmarshalText([]byte(logLevel)); err != nil {
-				return badInputf("--log-level %q: want debug, info, warn or error", logLevel)
+				return badInputf("--log-level %q: want debug, info, warn or error", clip(logLevel))
 			}
 			e.logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: lvl}))
 			return nil

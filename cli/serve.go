@@ -50,6 +50,9 @@ streams it says so and keeps serving: run "jetdag init" as an administrator.`,
 			if dir == "" {
 				return badInputf("--store DIR is required")
 			}
+			if err := e.conn.check(); err != nil {
+				return err // the client flags serve's own connection uses
+			}
 			cpr, err := newCheckpointer(logKey, checkpointEvery)
 			if err != nil {
 				return err

@@ -72,6 +72,9 @@ prints {"screenshot":FILE,"frames":N} and exits: for CI under Xvfb and for bug r
 			if err := o.check(); err != nil {
 				return err
 			}
+			if err := e.conn.check(); err != nil {
+				return err
+			}
 			if e.viewer != nil {
 				return e.viewer(cmd.Context(), ViewRequest{Options: o, Conn: e.connConfig(), NATSGiven: e.conn.urlSet, Logger: e.logger, Stdout: e.stdout})
 			}

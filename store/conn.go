@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,11 +53,132 @@ type ConnConfig struct {
 	InProcess nats.InProcessConnProvider
 }
 
-// Connect opens a NATS connection. Secrets never appear in the returned errors.
+// ParseServers splits a comma-separated list of server URLs (spaces around each allowed)
+// and checks each with CheckServerURL. An empty list or an empty entry is an error wrapping
+// ErrInvalidInput: it never means "the default server".
+func ParseServers(list string) ([]string, error) {
+	if strings.TrimSpace(list) == "" {
+		return nil, fmt.Errorf("%w: no server URL given", ErrInvalidInput)
+	}
+	parts := strings.Split(list, ",")
+	out := make([]string, 0, len(parts))
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			return nil, fmt.Errorf("%w: server URL %d of %d is empty", ErrInvalidInput, i+1, len(parts))
+		}
+		if err := CheckServerURL(p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// CheckServerURL checks that u is a URL nats.go can connect to: nats://, tls://, ws:// or
+// wss:// (or a bare HOST[:PORT], which means nats://), with a host and a port from 1 to
+// 65535. Errors wrap ErrInvalidInput and show the URL without its user information.
+func CheckServerURL(u string) error {
+	raw := u
+	if !strings.Contains(u, "://") {
+		raw = "nats://" + u
+	}
+	bad := func(why string) error {
+		return fmt.Errorf("%w: server URL %s: %s", ErrInvalidInput, redactURL(u), why)
+	}
+	if strings.TrimSpace(u) == "" {
+		return fmt.Errorf("%w: empty server URL", ErrInvalidInput)
+	}
+	pu, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) && !strings.Contains(ue.Err.Error(), "@") {
+			return bad(ue.Err.Error()) // url.Error's message would repeat the URL, password and all
+		}
+		return bad("malformed")
+	}
+	switch pu.Scheme {
+	case "nats", "tls", "ws", "wss":
+	default:
+		return bad(fmt.Sprintf("scheme %q: want nats://, tls://, ws:// or wss://", clipURL(pu.Scheme)))
+	}
+	if pu.Hostname() == "" {
+		return bad("no host")
+	}
+	if n := len(pu.Hostname()); n > 253 {
+		return bad(fmt.Sprintf("host name is %d bytes, more than DNS allows (253)", n))
+	}
+	if p := pu.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return bad(fmt.Sprintf("port %q: want 1 to 65535", clipURL(p)))
+		}
+	}
+	return nil
+}
+
+// clipURL shortens a URL quoted in a message to 100 bytes.
+func clipURL(s string) string {
+	if len(s) <= 100 {
+		return s
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strings.ToValidUTF8(s[:100], ""), len(s))
+}
+
+// checkFiles checks that the files cfg names can be read, and that a client certificate
+// comes with its key: errors wrap ErrInvalidInput.
+func checkFiles(cfg ConnConfig) error {
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return fmt.Errorf("%w: a TLS client certificate needs its key and a key its certificate (TLSCert and TLSKey)", ErrInvalidInput)
+	}
+	for _, f := range []struct{ what, path string }{
+		{"nkey seed file", cfg.NKeySeedFile}, {"creds file", cfg.CredsFile}, {"TLS CA", cfg.TLSCA},
+		{"TLS client certificate", cfg.TLSCert}, {"TLS client key", cfg.TLSKey},
+	} {
+		if f.path == "" {
+			continue
+		}
+		if err := CheckReadableFile(f.path); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrInvalidInput, f.what, err)
+		}
+	}
+	return nil
+}
+
+// CheckReadableFile reports why path cannot be read as a file: missing, unreadable or a
+// directory.
+func CheckReadableFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("%s is a directory, not a file", path)
+	}
+	return nil
+}
+
+// Connect opens a NATS connection. Secrets never appear in the returned errors. A malformed
+// server URL, a missing credentials, nkey or TLS file, or a certificate without its key is
+// an error wrapping ErrInvalidInput.
 func Connect(ctx context.Context, cfg ConnConfig) (*nats.Conn, error) {
 	servers := cfg.Servers
 	if len(servers) == 0 {
 		servers = []string{nats.DefaultURL}
+	}
+	if cfg.InProcess == nil {
+		for _, u := range servers {
+			if err := CheckServerURL(u); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := checkFiles(cfg); err != nil {
+		return nil, err
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -87,7 +210,7 @@ func Connect(ctx context.Context, cfg ConnConfig) (*nats.Conn, error) {
 	if cfg.NKeySeedFile != "" {
 		o, err := nats.NkeyOptionFromSeed(cfg.NKeySeedFile)
 		if err != nil {
-			return nil, fmt.Errorf("nkey seed file %s: %w", cfg.NKeySeedFile, err)
+			return nil, fmt.Errorf("%w: nkey seed file %s: %w", ErrInvalidInput, cfg.NKeySeedFile, err)
 		}
 		opts = append(opts, o)
 	}
@@ -99,7 +222,7 @@ func Connect(ctx context.Context, cfg ConnConfig) (*nats.Conn, error) {
 		}
 		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
 	}
-	if cfg.TLSCA != "" || cfg.TLSCert != "" {
+	if cfg.TLSCA != "" || cfg.TLSCert != "" || cfg.TLSKey != "" {
 		tc, err := tlsConfig(cfg)
 		if err != nil {
 			return nil, err
@@ -187,8 +310,13 @@ func classifyConnErr(servers []string, err error, clientCert bool) error {
 	return fmt.Errorf("connect to %s: %w", strings.Join(redacted, ","), err)
 }
 
-// redactURL removes user information from a URL so that passwords never reach logs.
+// redactURL removes user information from a URL so that passwords never reach logs, and
+// shortens a long one.
 func redactURL(u string) string {
+	return clipURL(redactUser(u))
+}
+
+func redactUser(u string) string {
 	if i := strings.Index(u, "://"); i >= 0 {
 		rest := u[i+3:]
 		if at := strings.LastIndex(rest, "@"); at >= 0 {
@@ -207,14 +335,14 @@ func tlsConfig(cfg ConnConfig) (*tls.Config, error) {
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("TLS CA %s: no PEM certificates found", cfg.TLSCA)
+			return nil, fmt.Errorf("%w: TLS CA %s: no PEM certificates found", ErrInvalidInput, cfg.TLSCA)
 		}
 		tc.RootCAs = pool
 	}
 	if cfg.TLSCert != "" || cfg.TLSKey != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {
-			return nil, fmt.Errorf("TLS client certificate: %w", err)
+			return nil, fmt.Errorf("%w: TLS client certificate: %w", ErrInvalidInput, err)
 		}
 		tc.Certificates = []tls.Certificate{cert}
 	}

@@ -3,6 +3,7 @@ package block
 import (
 	"crypto/sha256"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
 	mh "github.com/multiformats/go-multihash"
@@ -74,11 +75,16 @@ func ParseCID(s string) (cid.Cid, error) {
 	return c, nil
 }
 
-// clip shortens user input quoted in an error message.
+// clip shortens user input quoted in an error message to at most 100 bytes (cut at a
+// character boundary) and says how long it was.
 func clip(s string) string {
-	const max = 120
+	const max = 100
 	if len(s) <= max {
 		return s
 	}
-	return s[:max] + "…"
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
 }

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
@@ -16,6 +18,10 @@ import (
 
 // ErrNotReady means the embedded server did not accept connections in time.
 var ErrNotReady = errors.New("embedded NATS server did not become ready")
+
+// ErrStartFailed means the embedded server reported why it cannot run: its listen address
+// is taken, its store directory is a file or cannot be created, and the like.
+var ErrStartFailed = errors.New("embedded NATS server could not start")
 
 // Config describes an embedded server. The zero value (with StoreDir set) listens on a free
 // loopback port.
@@ -61,6 +67,9 @@ type Server struct {
 func Start(cfg Config) (*Server, error) {
 	if cfg.StoreDir == "" {
 		return nil, errors.New("embedded server: a store directory is required")
+	}
+	if fi, err := os.Stat(cfg.StoreDir); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("%w: store directory %s is a file", ErrStartFailed, cfg.StoreDir)
 	}
 	host, port := "127.0.0.1", natsserver.RANDOM_PORT
 	if cfg.Listen != "" {
@@ -114,18 +123,30 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded server: %w", err)
 	}
-	if cfg.Logger != nil {
-		ns.SetLoggerV2(&slogAdapter{l: cfg.Logger}, false, false, false)
+	// The server's logger also catches the fatal error that stops it from starting (a port
+	// in use, a store it cannot create), so Start says why at once instead of timing out.
+	logs := &slogAdapter{l: cfg.Logger}
+	if logs.l == nil {
+		logs.l = slog.New(slog.DiscardHandler)
 	}
+	ns.SetLoggerV2(logs, false, false, false)
 	ns.Start()
 	wait := cfg.ReadyTimeout
 	if wait == 0 {
 		wait = 10 * time.Second
 	}
-	if !ns.ReadyForConnections(wait) {
-		ns.Shutdown()
-		return nil, fmt.Errorf("%w within %s (listen %s:%d, store %s)", ErrNotReady, wait, host, port, cfg.StoreDir)
+	deadline := time.Now().Add(wait)
+	for !ns.ReadyForConnections(50 * time.Millisecond) {
+		if why := logs.fatal(); why != "" {
+			ns.Shutdown()
+			return nil, fmt.Errorf("%w: %s (listen %s:%d, store %s)", ErrStartFailed, why, host, port, cfg.StoreDir)
+		}
+		if time.Now().After(deadline) {
+			ns.Shutdown()
+			return nil, fmt.Errorf("%w within %s (listen %s:%d, store %s)", ErrNotReady, wait, host, port, cfg.StoreDir)
+		}
 	}
+	logs.running()
 	return &Server{ns: ns}, nil
 }
 
@@ -201,12 +222,42 @@ func joinComma(s []string) string {
 	return out
 }
 
-// slogAdapter sends nats-server's log lines to slog.
-type slogAdapter struct{ l *slog.Logger }
+// slogAdapter sends nats-server's log lines to slog and keeps the first fatal one.
+type slogAdapter struct {
+	l         *slog.Logger
+	mu        sync.Mutex
+	firstFail string
+	started   bool // Start has returned: a fatal error is only logged
+}
+
+// running marks the server started.
+func (a *slogAdapter) running() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.started = true
+}
+
+// fatal is the first fatal message the server logged, or "".
+func (a *slogAdapter) fatal() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.firstFail
+}
 
 func (a *slogAdapter) Noticef(format string, v ...any) { a.l.Debug(fmt.Sprintf(format, v...)) }
 func (a *slogAdapter) Warnf(format string, v ...any)   { a.l.Warn(fmt.Sprintf(format, v...)) }
-func (a *slogAdapter) Fatalf(format string, v ...any)  { a.l.Error(fmt.Sprintf(format, v...)) }
-func (a *slogAdapter) Errorf(format string, v ...any)  { a.l.Error(fmt.Sprintf(format, v...)) }
-func (a *slogAdapter) Debugf(format string, v ...any)  { a.l.Debug(fmt.Sprintf(format, v...)) }
-func (a *slogAdapter) Tracef(format string, v ...any)  { a.l.Debug(fmt.Sprintf(format, v...)) }
+func (a *slogAdapter) Fatalf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	a.mu.Lock()
+	keep := !a.started && a.firstFail == ""
+	if keep {
+		a.firstFail = msg // Start returns it
+	}
+	a.mu.Unlock()
+	if !keep {
+		a.l.Error(msg)
+	}
+}
+func (a *slogAdapter) Errorf(format string, v ...any) { a.l.Error(fmt.Sprintf(format, v...)) }
+func (a *slogAdapter) Debugf(format string, v ...any) { a.l.Debug(fmt.Sprintf(format, v...)) }
+func (a *slogAdapter) Tracef(format string, v ...any) { a.l.Debug(fmt.Sprintf(format, v...)) }
