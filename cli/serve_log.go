@@ -142,4 +142,3 @@ func (c *checkpointer) run(ctx context.Context, e *env, cfg store.ConnConfig, re
 		}
 	}
 }
-

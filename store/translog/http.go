@@ -70,4 +70,3 @@ func (l *Log) serverError(w http.ResponseWriter, what string, err error) {
 	l.log.Error("log HTTP", "path", what, "err", err)
 	http.Error(w, "the store did not answer", http.StatusServiceUnavailable)
 }
-
