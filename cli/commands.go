@@ -14,18 +14,19 @@ func commandSet() []func(*env) *cobra.Command {
 		newHistoryCmd,
 		newTailCmd,
 		newVerifyCmd,
-		newPutCmd,    // objects.go
-		newCatCmd,    // objects.go
-		newLinkCmd,   // objects.go
-		newLinksCmd,  // objects.go
-		newExportCmd, // car.go
-		newImportCmd, // car.go
-		newBenchCmd,  // bench.go
-		newViewCmd,   // view.go
-		newBlockCmd,  // block.go
-		newStatsCmd,  // stats.go
-		newLogCmd,    // log.go
-		newLoadCmd,   // load.go
+		newPutCmd,     // objects.go
+		newCatCmd,     // objects.go
+		newLinkCmd,    // objects.go
+		newLinksCmd,   // objects.go
+		newExportCmd,  // car.go
+		newImportCmd,  // car.go
+		newBenchCmd,   // bench.go
+		newViewCmd,    // view.go
+		newBlockCmd,   // block.go
+		newStatsCmd,   // stats.go
+		newLogCmd,     // log.go
+		newWitnessCmd, // witness.go
+		newLoadCmd,    // load.go
 
 		newGatewayCmd, // gateway.go
 	}

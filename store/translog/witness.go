@@ -1,0 +1,249 @@
+package translog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"filippo.io/torchwood"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Errors of a witness.
+var (
+	// ErrRefused: the witness saw a checkpoint inconsistent with one it cosigned, refused it
+	// and stopped cosigning.
+	ErrRefused = errors.New("witness refused an inconsistent checkpoint")
+	// ErrHalted: the witness refused a checkpoint earlier and cosigns nothing until an
+	// operator removes the refusal file from its state directory.
+	ErrHalted = errors.New("witness halted after an inconsistent checkpoint")
+)
+
+// Files in a witness's state directory.
+const (
+	// WitnessHeldFile holds the last checkpoint note the witness cosigned.
+	WitnessHeldFile = "checkpoint"
+	// WitnessRefusedFile exists once the witness refused a checkpoint: it holds the reason
+	// and both notes. Removing it is the operator's reset.
+	WitnessRefusedFile = "refused"
+)
+
+// WitnessConfig configures NewWitness.
+type WitnessConfig struct {
+	// Cosigner signs C2SP tlog-cosignature/v1 lines (NewCosigner).
+	Cosigner *torchwood.CosignatureSigner
+	// LogVerifier is the log's key: only checkpoints it signed are considered.
+	LogVerifier note.Verifier
+	// Dir keeps the witness's state across runs.
+	Dir string
+	// Logger receives the refusals (as errors) and cosignatures; nil discards them.
+	Logger *slog.Logger
+	// OnRefuse, when set, is called with the reason of a refusal (an alert, a metric).
+	OnRefuse func(reason string)
+	// OnCosign, when set, is called with each checkpoint cosigned.
+	OnCosign func(*Checkpoint)
+}
+
+// Witness follows a log's checkpoints and cosigns each one consistent with the last it
+// cosigned (RFC 9162 consistency proofs from the log's tiles); an inconsistent one is refused
+// and stops it for good.
+type Witness struct {
+	l    *Log
+	cfg  WitnessConfig
+	log  *slog.Logger
+	held *Checkpoint
+}
+
+// NewWitness opens a witness over l with the state in cfg.Dir (created when missing). It
+// fails with ErrHalted when the state holds a refusal.
+func NewWitness(l *Log, cfg WitnessConfig) (*Witness, error) {
+	w := &Witness{l: l, cfg: cfg, log: cfg.Logger}
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("witness state: %w", err)
+	}
+	if err := w.halted(); err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(cfg.Dir, WitnessHeldFile))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("witness state: %w", err)
+	default:
+		cp, err := OpenCheckpoint(data, cfg.LogVerifier)
+		if err != nil {
+			return nil, fmt.Errorf("witness state %s: %w", filepath.Join(cfg.Dir, WitnessHeldFile), err)
+		}
+		w.held = cp
+	}
+	return w, nil
+}
+
+func (w *Witness) halted() error {
+	reason, err := os.ReadFile(filepath.Join(w.cfg.Dir, WitnessRefusedFile))
+	if err == nil {
+		first, _, _ := strings.Cut(string(reason), "\n")
+		return fmt.Errorf("%w (%s); reset by removing %s", ErrHalted, first, filepath.Join(w.cfg.Dir, WitnessRefusedFile))
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("witness state: %w", err)
+	}
+	return nil
+}
+
+// Held is the last checkpoint the witness cosigned (nil before the first).
+func (w *Witness) Held() *Checkpoint { return w.held }
+
+// Observe checks cp against the held checkpoint and cosigns it when it is newer and
+// consistent, storing it as held before publishing the cosigned note on CosignedSubject. An
+// older or equal consistent checkpoint is not cosigned again. An inconsistent one is refused:
+// ErrRefused, and every later call fails with ErrHalted.
+func (w *Witness) Observe(ctx context.Context, cp *Checkpoint) (bool, error) {
+	if err := w.halted(); err != nil {
+		return false, err
+	}
+	if h := w.held; h != nil {
+		switch {
+		case cp.N == h.N:
+			if cp.Hash != h.Hash {
+				return false, w.refuse(cp, fmt.Sprintf("two checkpoints of size %d: roots %s and %s", cp.N, h.RootBase64(), cp.RootBase64()))
+			}
+			return false, nil
+		case cp.N < h.N:
+			p, err := tlog.ProveTree(h.N, cp.N, w.l.HashReader(ctx, h))
+			if err != nil {
+				return false, fmt.Errorf("consistency proof %d -> %d: %w", cp.N, h.N, err)
+			}
+			if err := tlog.CheckTree(p, h.N, h.Hash, cp.N, cp.Hash); err != nil {
+				return false, w.refuse(cp, fmt.Sprintf("the checkpoint of size %d is not a prefix of the cosigned one of size %d", cp.N, h.N))
+			}
+			return false, nil
+		default:
+			p, err := tlog.ProveTree(cp.N, h.N, w.l.HashReader(ctx, cp))
+			if err != nil {
+				return false, fmt.Errorf("consistency proof %d -> %d: %w", h.N, cp.N, err)
+			}
+			if err := tlog.CheckTree(p, cp.N, cp.Hash, h.N, h.Hash); err != nil {
+				return false, w.refuse(cp, fmt.Sprintf("the checkpoint of size %d does not extend the cosigned one of size %d (root %s)", cp.N, h.N, h.RootBase64()))
+			}
+		}
+	}
+	msg, err := note.Sign(&note.Note{Text: cp.Text, Sigs: cp.Sigs}, w.cfg.Cosigner)
+	if err != nil {
+		return false, fmt.Errorf("cosign: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(w.cfg.Dir, WitnessHeldFile), cp.Note); err != nil {
+		return false, err
+	}
+	w.held = cp
+	if _, err := w.l.js.Publish(ctx, CosignedSubject, msg); err != nil {
+		return true, fmt.Errorf("publish cosignature: %w", err)
+	}
+	w.log.Info("cosigned", "size", cp.N, "root", cp.RootBase64())
+	if w.cfg.OnCosign != nil {
+		w.cfg.OnCosign(cp)
+	}
+	return true, nil
+}
+
+func (w *Witness) refuse(cp *Checkpoint, reason string) error {
+	body := reason + "\n\ncosigned:\n" + string(w.held.Note) + "\nrefused:\n" + string(cp.Note)
+	if err := writeFileAtomic(filepath.Join(w.cfg.Dir, WitnessRefusedFile), []byte(body)); err != nil {
+		w.log.Error("witness could not record its refusal", "err", err)
+	}
+	w.log.Error("witness refused an inconsistent checkpoint", "reason", reason)
+	if w.cfg.OnRefuse != nil {
+		w.cfg.OnRefuse(reason)
+	}
+	return fmt.Errorf("%w: %s", ErrRefused, reason)
+}
+
+// Run observes every stored checkpoint in order, then, unless once, polls for new ones every
+// poll until ctx ends. Checkpoints whose signature fails are logged and skipped. It returns
+// the number cosigned, and ErrRefused or ErrHalted once inconsistency was seen.
+func (w *Witness) Run(ctx context.Context, once bool, poll time.Duration) (int, error) {
+	cosigned := 0
+	var last uint64
+	err := w.l.Checkpoints(ctx, func(cp *Checkpoint, err error) error {
+		if err != nil {
+			w.log.Warn("checkpoint not considered", "err", err)
+			return nil
+		}
+		last = cp.StreamSeq
+		ok, err := w.Observe(ctx, cp)
+		if ok {
+			cosigned++
+		}
+		if errors.Is(err, ErrRefused) || errors.Is(err, ErrHalted) || ctx.Err() != nil {
+			return err
+		}
+		if err != nil {
+			w.log.Warn("checkpoint not cosigned", "size", cp.N, "err", err)
+		}
+		return nil
+	})
+	if err != nil || once {
+		return cosigned, err
+	}
+	tick := time.NewTicker(poll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return cosigned, nil
+		case <-tick.C:
+		}
+		cp, err := w.l.Latest(ctx)
+		if errors.Is(err, ErrNoCheckpoint) || err == nil && cp.StreamSeq == last {
+			continue
+		}
+		if err != nil {
+			w.log.Warn("latest checkpoint", "err", err)
+			continue
+		}
+		last = cp.StreamSeq
+		ok, err := w.Observe(ctx, cp)
+		if ok {
+			cosigned++
+		}
+		if errors.Is(err, ErrRefused) || errors.Is(err, ErrHalted) {
+			return cosigned, err
+		}
+		if err != nil {
+			w.log.Warn("checkpoint not cosigned", "size", cp.N, "err", err)
+		}
+	}
+}
+
+// writeFileAtomic replaces path with data: a crash leaves the old file or the new one.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("witness state: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("witness state: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("witness state: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("witness state: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("witness state: %w", err)
+	}
+	return nil
+}
