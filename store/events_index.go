@@ -146,6 +146,8 @@ func (s *JetStreamEvents) indexTail(ctx context.Context, want cid.Cid) (uint64, 
 		return 0, false, nil
 	}
 	var found uint64
+	var writes []jetstream.PubAckFuture
+	writesOK := true
 	err = s.read(ctx, []string{StreamSubjects}, w+1, func(m jetstream.Msg, seq uint64) error {
 		if seq > last {
 			return nil
@@ -154,7 +156,13 @@ func (s *JetStreamEvents) indexTail(ctx context.Context, want cid.Cid) (uint64, 
 		if err != nil {
 			return nil
 		}
-		s.indexAsync(c, seq)
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], seq)
+		if f, err := s.js.PublishAsync("$KV."+IndexBucket+"."+c.String(), v[:]); err != nil {
+			writesOK = false
+		} else {
+			writes = append(writes, f)
+		}
 		if c.Equals(want) && found == 0 {
 			found = seq
 		}
@@ -163,8 +171,20 @@ func (s *JetStreamEvents) indexTail(ctx context.Context, want cid.Cid) (uint64, 
 	if err != nil {
 		return 0, false, err
 	}
-	if err := s.Flush(ctx); err != nil {
-		return 0, false, err
+	// The watermark promises that everything below it is indexed: raise it only when every
+	// write of this pass was acknowledged (they time out after the publish timeout).
+	for _, f := range writes {
+		select {
+		case <-f.Ok():
+		case <-f.Err():
+			writesOK = false
+		case <-ctx.Done():
+			return 0, false, ctx.Err()
+		}
+	}
+	if !writesOK {
+		s.log.Warn("CID index writes not all acknowledged; the watermark stays for the next reader", "from", w+1, "to", last)
+		return found, found != 0, nil
 	}
 	if bogus {
 		err = s.lowerWatermark(ctx, last, rev)

@@ -93,7 +93,10 @@ func OpenEvents(ctx context.Context, nc *nats.Conn, cfg EventStoreConfig) (*JetS
 	if cfg.PublishAttempts == 0 {
 		cfg.PublishAttempts = 5
 	}
-	js, err := jetstream.New(nc)
+	// Index writes are asynchronous publishes: without a timeout, one whose ack was lost (a
+	// partitioned stream leader) stays pending for ever, and Flush, which Get's tail
+	// indexing waits on, never returns.
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(cfg.PublishTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
