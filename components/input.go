@@ -35,6 +35,8 @@ const (
 	KeyEnter
 	KeyNumpadEnter
 	KeyBackspace
+	KeyN
+	KeyV
 )
 
 // InputData is one tick of user input as plain values, a singleton: the drawing code fills

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -51,7 +52,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	// Search prompt and toast.
 	var prompt string
 	if s := systems.GetOrCreateSearch(e); s.Open {
-		prompt = "/" + string(s.Query) + "|   Enter: jump · Esc: cancel"
+		prompt = "/" + string(s.Query) + "|   " + matchCount(len(s.Query), s.Count) + "Enter: jump · Esc: cancel"
 		pw := text.Advance(prompt, f.ui) + 16
 		panelRect(&d.panel, components.Rect{MinX: 8, MinY: h - barH - 8 - f.uiLine - 8, MaxX: 8 + pw, MaxY: h - barH - 8})
 	}
@@ -148,4 +149,15 @@ func (d *Drawer) tooltipBox(e *ecs.ECS) (tip string, x, y, bw, bh float64) {
 		y = p.Y - 8 - bh
 	}
 	return tip, max(x, 0), max(y, 0), bw, bh
+}
+
+// matchCount is the prompt's count of what the query typed so far matches.
+func matchCount(typed, n int) string {
+	switch {
+	case typed == 0:
+		return ""
+	case n == 1:
+		return "1 match · "
+	}
+	return strconv.Itoa(n) + " matches · "
 }

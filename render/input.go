@@ -21,6 +21,7 @@ var keyCodes = map[ebiten.Key]components.Key{
 	ebiten.KeyPageUp: components.KeyPageUp, ebiten.KeyPageDown: components.KeyPageDown,
 	ebiten.KeyEscape: components.KeyEscape, ebiten.KeyEnter: components.KeyEnter,
 	ebiten.KeyNumpadEnter: components.KeyNumpadEnter, ebiten.KeyBackspace: components.KeyBackspace,
+	ebiten.KeyN: components.KeyN, ebiten.KeyV: components.KeyV,
 }
 
 // KeyOf returns the systems' key for an Ebiten key, or components.KeyUnknown.

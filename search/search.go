@@ -17,6 +17,9 @@ import (
 type Entry struct {
 	Aggregate, Type, CID string
 	Seq                  uint64
+	// Aside puts the entry after the others of its rank (the window sets it for rejected
+	// messages and objects, so that /order-1 lands on the aggregate's newest event first).
+	Aside bool
 }
 
 // How well an entry matches; lower is better and comes first.
@@ -29,8 +32,8 @@ const (
 
 // Find returns the indices of the entries that match query, best first: entries whose
 // aggregate ID is the query, then those whose CID starts with it, then those whose aggregate
-// ID contains it, then those whose event type contains it; within each, the highest Seq (then
-// the highest index) first. Case does not matter; leading and trailing spaces are ignored; an
+// ID contains it, then those whose event type contains it; within each, entries not Aside
+// before those Aside, then the highest Seq (then the highest index) first. Case does not matter; leading and trailing spaces are ignored; an
 // empty query matches nothing.
 func Find(entries []Entry, query string) []int {
 	q := strings.ToLower(strings.TrimSpace(query))
@@ -58,6 +61,12 @@ func Find(entries []Entry, query string) []int {
 	slices.SortFunc(hits, func(a, b hit) int {
 		if c := cmp.Compare(a.rank, b.rank); c != 0 {
 			return c
+		}
+		if ea, eb := entries[a.i].Aside, entries[b.i].Aside; ea != eb {
+			if ea {
+				return 1
+			}
+			return -1
 		}
 		if c := cmp.Compare(entries[b.i].Seq, entries[a.i].Seq); c != 0 {
 			return c

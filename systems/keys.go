@@ -54,8 +54,10 @@ var keyTable = []Binding{
 	{Name: "s", Help: "save a screenshot (timestamped PNG)", Keys: []components.Key{components.KeyS}, Press: func(e *ecs.ECS, _ components.Key) {
 		GetOrCreateSettings(e).ScreenshotRequested = true
 	}},
-	{Name: "/", Help: "search: CID prefix or aggregate, Enter jumps", Keys: []components.Key{components.KeySlash, components.KeyNumpadDivide},
+	{Name: "/", Help: "search aggregate IDs, types, CID prefixes; Enter jumps", Keys: []components.Key{components.KeySlash, components.KeyNumpadDivide},
 		Press: func(e *ecs.ECS, _ components.Key) { OpenSearch(e) }},
+	{Name: "n / Enter", Help: "next match of the last search", Keys: []components.Key{components.KeyN, components.KeyEnter, components.KeyNumpadEnter},
+		Press: func(e *ecs.ECS, _ components.Key) { NextMatch(e) }},
 	{Name: "a", Help: "show only the selected node's aggregate", Keys: []components.Key{components.KeyA},
 		Press: func(e *ecs.ECS, _ components.Key) { filterSelected(e, true) }},
 	{Name: "t", Help: "show only the selected node's type", Keys: []components.Key{components.KeyT},
