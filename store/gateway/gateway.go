@@ -73,7 +73,8 @@ func NewHandler(bs blockstore.Blockstore, cfg Config) (http.Handler, error) {
 func rootFirst(bs blockstore.Blockstore, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := path.NewPath(r.URL.Path)
-		if err == nil && p.Namespace() == path.IPFSNamespace {
+		// only-if-cached probes are boxo's to answer (412 for a missing root, as the spec says).
+		if err == nil && p.Namespace() == path.IPFSNamespace && r.Header.Get("Cache-Control") != "only-if-cached" {
 			if ip, err := path.NewImmutablePath(p); err == nil {
 				ok, err := bs.Has(r.Context(), ip.RootCid())
 				switch {

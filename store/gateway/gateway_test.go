@@ -466,3 +466,30 @@ func TestBlockstoreReadOnly(t *testing.T) {
 		t.Errorf("GetSize = %d, %v", n, err)
 	}
 }
+
+// Conditional and probe requests: Etags that differ by CAR scope, 304 for a matching
+// If-None-Match, and only-if-cached probes answered 200 or 412 from the store alone.
+func TestCachingHeaders(t *testing.T) {
+	f := newFixture(t)
+	root := f.ev["c1"].CID.String()
+	etags := map[string]bool{}
+	for _, q := range []string{"?format=raw", "?format=car&dag-scope=block", "?format=car&dag-scope=all", "?format=car&dag-scope=entity"} {
+		resp, body := get(t, http.MethodGet, f.url+"/ipfs/"+root+q)
+		wantStatus(t, resp, body, http.StatusOK)
+		etag := resp.Header.Get("Etag")
+		if etag == "" || etags[etag] {
+			t.Errorf("%s: Etag %q is empty or shared with another scope", q, etag)
+		}
+		etags[etag] = true
+		resp, body = get(t, http.MethodGet, f.url+"/ipfs/"+root+q, "If-None-Match", etag)
+		wantStatus(t, resp, body, http.StatusNotModified)
+		if len(body) != 0 {
+			t.Errorf("%s: 304 with %d body bytes", q, len(body))
+		}
+	}
+	missing := block.Sum([]byte("never stored")).String()
+	for c, code := range map[string]int{root: http.StatusOK, missing: http.StatusPreconditionFailed} {
+		resp, body := get(t, http.MethodHead, f.url+"/ipfs/"+c+"?format=raw", "Cache-Control", "only-if-cached")
+		wantStatus(t, resp, body, code)
+	}
+}
