@@ -15,6 +15,8 @@ import (
 
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/block"
@@ -26,6 +28,7 @@ import (
 // and an HTTP server running the gateway over it.
 type fixture struct {
 	url     string
+	nc      *nats.Conn
 	events  *store.JetStreamEvents
 	objects *store.JetStreamObjects
 	data    []byte          // the 3 MiB file's bytes
@@ -60,7 +63,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{events: events, objects: objects, data: pseudo(fileSize), ev: map[string]*store.StoredEvent{}}
+	f := &fixture{nc: nc, events: events, objects: objects, data: pseudo(fileSize), ev: map[string]*store.StoredEvent{}}
 	if f.file, err = objects.PutReader(ctx, bytes.NewReader(f.data), cid.Undef); err != nil {
 		t.Fatal(err)
 	}
@@ -492,4 +495,75 @@ func TestCachingHeaders(t *testing.T) {
 		resp, body := get(t, http.MethodHead, f.url+"/ipfs/"+c+"?format=raw", "Cache-Control", "only-if-cached")
 		wantStatus(t, resp, body, code)
 	}
+}
+
+// A bucket entry whose bytes no longer hash to its name is never served: a raw request fails,
+// a file stops before the bad leaf, and a CAR holds only blocks that verify, without it.
+func TestTamperedBlockNotServed(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	// The file's second leaf, from a dag-scope=all CAR in DFS order.
+	resp, body := get(t, http.MethodGet, f.url+"/ipfs/"+f.file.Content.String()+"?format=car&car-order=dfs")
+	wantStatus(t, resp, body, http.StatusOK)
+	_, order, _ := readCAR(t, body)
+	var leaves []cid.Cid
+	for _, c := range order {
+		if c.Type() == cid.Raw {
+			leaves = append(leaves, c)
+		}
+	}
+	victim := leaves[1]
+	js, err := jetstream.New(f.nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucket, err := js.ObjectStore(ctx, store.ObjectBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Repeat([]byte{0xee}, 1<<20)
+	if _, err := bucket.PutBytes(ctx, victim.String(), bad); err != nil {
+		t.Fatal(err)
+	}
+
+	resp, body = get(t, http.MethodGet, f.url+"/ipfs/"+victim.String()+"?format=raw")
+	if resp.StatusCode == http.StatusOK || bytes.Contains(body, bad[:64]) {
+		t.Errorf("raw tampered leaf: status %d, %d bytes", resp.StatusCode, len(body))
+	}
+	// The status line is sent before the bad leaf is reached: the stream is cut short there.
+	body = getTruncated(t, f.url+"/ipfs/"+f.file.Content.String())
+	if bytes.Equal(body, f.data) || !bytes.HasPrefix(f.data, body) {
+		t.Errorf("file with a tampered leaf: %d bytes that are not a strict prefix of the file", len(body))
+	}
+	body = getTruncated(t, f.url+"/ipfs/"+f.file.Content.String()+"?format=car&car-order=dfs")
+	br, err := carv2.NewBlockReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		blk, err := br.Next()
+		if err != nil {
+			break // the truncated stream ends in an error, as boxo marks it
+		}
+		n++
+		if got, err := blk.Cid().Prefix().Sum(blk.RawData()); err != nil || !got.Equals(blk.Cid()) || blk.Cid().Equals(victim) {
+			t.Errorf("CAR with a tampered leaf sent block %s (hash %s)", blk.Cid(), got)
+		}
+	}
+	if n >= len(order) {
+		t.Errorf("CAR with a tampered leaf has %d blocks, as many as the intact file", n)
+	}
+}
+
+// getTruncated returns what a GET receives before its body ends, cleanly or not.
+func getTruncated(t *testing.T, url string) []byte {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return body
 }
