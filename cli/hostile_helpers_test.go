@@ -47,7 +47,12 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	srv := storetest.Start(t)
+	return newFixtureOn(t, storetest.Start(t))
+}
+
+// newFixtureOn seeds the store of srv.
+func newFixtureOn(t *testing.T, srv *storetest.Server) *fixture {
+	t.Helper()
 	f := &fixture{t: t, srv: srv, url: srv.ClientURL(), tmp: t.TempDir()}
 	var a, b appended
 	f.ok(&a, "append", "--aggregate", "order-1", "--type", "Created", "--data", `{"n":1}`)
@@ -140,8 +145,12 @@ type row struct {
 	code  int
 	// msg must appear on stderr (on stdout when code is 0); "" checks nothing.
 	msg string
-	// changes: the row stores something (a valid input at a limit); verify must still be ok.
+	// changes: the row stores something (a valid input at a limit); verify's verdict (its
+	// exit code and how many messages and bucket entries it rejects) must stay as it was.
 	changes bool
+	// tamper: the row's prep damages the store on purpose; its own assertions say what
+	// verify must report.
+	tamper bool
 	// prep runs before the command (tampering, a FIFO's other end); its result runs after.
 	prep func(t *testing.T, f *fixture) func()
 	// check adds assertions on the output.
@@ -185,14 +194,32 @@ func (f *fixture) runRows(t *testing.T, rows []row) {
 			}
 			after := f.snapshot()
 			switch {
-			case r.changes && !strings.Contains(after, `"ok":true`):
-				t.Errorf("verify fails after a valid input:\n%s", after)
+			case r.tamper:
+			case r.changes && verdict(after) != verdict(f.state):
+				t.Errorf("verify's verdict changed after a valid input:\nbefore %s\nafter  %s", f.state, after)
 			case !r.changes && after != f.state:
 				t.Errorf("verify or stats changed:\nbefore %s\nafter  %s", f.state, after)
 			}
 			f.state = after
 		})
 	}
+}
+
+// verdict is what a snapshot's verify says: its exit code, ok, and the counts of rejected
+// messages and bad bucket entries.
+func verdict(snap string) string {
+	var v struct {
+		OK        bool `json:"ok"`
+		Rejected  int  `json:"rejected"`
+		BucketBad int  `json:"bucket_bad"`
+	}
+	lines := strings.Split(snap, "\n")
+	for _, l := range lines {
+		if strings.Contains(l, `"bucket_bad"`) {
+			_ = json.Unmarshal([]byte(l), &v)
+		}
+	}
+	return fmt.Sprintf("%s ok=%v rejected=%d bucket_bad=%d", lines[0], v.OK, v.Rejected, v.BucketBad)
 }
 
 // clipArgs shortens long arguments for test messages.

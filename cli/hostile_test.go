@@ -7,16 +7,27 @@ package cli_test
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
+	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetdag/jetdag/cli"
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/block"
+	"github.com/jetdag/jetdag/store/storetest"
 )
 
 // Every way of writing a CID, wherever a command takes one.
@@ -298,4 +309,256 @@ func TestHostileEmptyAndLongValues(t *testing.T) {
 		{name: "bad flag value 100 KB", args: []string{"append", "--aggregate", "a", "--type", "T", "--retries", long}, code: cli.ExitBadInput, msg: "bytes)", check: short},
 		{name: "link type 100 KB", args: []string{"link", "{obj}", "{ev2}", "--type", long}, code: cli.ExitBadInput, msg: "100001 bytes, more than 64", check: short},
 	})
+}
+
+// controls are the characters the name rows put in aggregate IDs, event types and link
+// types: every C0 control, DEL, every C1 control, the Unicode line and paragraph
+// separators, a BOM and a zero-width space, and four kinds of invalid UTF-8.
+func controls() []struct{ name, s string } {
+	var out []struct{ name, s string }
+	for r := rune(0); r < 0x20; r++ {
+		out = append(out, struct{ name, s string }{fmt.Sprintf("U+%04X", r), string(r)})
+	}
+	out = append(out, struct{ name, s string }{"DEL", "\x7f"})
+	for r := rune(0x80); r < 0xa0; r++ {
+		out = append(out, struct{ name, s string }{fmt.Sprintf("U+%04X", r), string(r)})
+	}
+	for _, r := range []rune{0x2028, 0x2029, 0xfeff, 0x200b} {
+		out = append(out, struct{ name, s string }{fmt.Sprintf("U+%04X", r), string(r)})
+	}
+	for _, b := range []struct{ name, s string }{
+		{"invalid byte ff", "\xff"}, {"truncated sequence", "\xc3"}, {"overlong slash", "\xc0\xaf"}, {"surrogate", "\xed\xa0\x80"},
+	} {
+		out = append(out, b)
+	}
+	return out
+}
+
+// roundTrip checks that history of agg prints, last, an event of that aggregate and type.
+func roundTrip(agg, typ string) func(t *testing.T, f *fixture, out, errs string) {
+	return func(t *testing.T, f *fixture, _, _ string) {
+		t.Helper()
+		hist, errs, code := f.run(nil, "history", agg)
+		lines := strings.Split(strings.TrimSpace(hist), "\n")
+		var ev struct {
+			AggregateID string `json:"aggregate_id"`
+			EventType   string `json:"event_type"`
+		}
+		if code != 0 || json.Unmarshal([]byte(lines[len(lines)-1]), &ev) != nil || ev.AggregateID != agg || ev.EventType != typ {
+			t.Errorf("history %q: exit %d %s\n%s", agg, code, errs, hist)
+		}
+	}
+}
+
+// Names at and past their limits, and with every control character inside.
+func TestHostileNames(t *testing.T) {
+	f := newFixture(t)
+	app := func(agg, typ string) row {
+		return row{args: []string{"append", "--aggregate", agg, "--type", typ, "--data", "x"}}
+	}
+	ok := func(name, agg, typ string) row {
+		r := app(agg, typ)
+		r.name, r.changes, r.msg, r.check = name, true, `"cid"`, roundTrip(agg, typ)
+		return r
+	}
+	bad := func(name, agg, typ, msg string) row {
+		r := app(agg, typ)
+		r.name, r.code, r.msg = name, cli.ExitBadInput, msg
+		return r
+	}
+	a256, e256 := strings.Repeat("a", 256), strings.Repeat("é", 128)
+	link := func(name, typ string, code int, msg string) row {
+		return row{name: name, args: []string{"link", "{obj}", "{ev2}", "--type", typ}, code: code, msg: msg, changes: code == 0}
+	}
+	rows := []row{
+		ok("aggregate 256 bytes", a256, "T"),
+		ok("aggregate 256 bytes of escapes", strings.Repeat("%", 256), "T"),
+		ok("aggregate 256 bytes of wildcards", strings.Repeat(">", 128)+strings.Repeat("*", 128), "T"),
+		ok("aggregate 256 bytes of 2-byte letters", e256, "T"),
+		ok("aggregate of dots", "...", "T"),
+		bad("aggregate 257 bytes", a256+"a", "T", "257 bytes, more than 256"),
+		bad("aggregate 257 bytes ending in a 2-byte letter", strings.Repeat("a", 255)+"é", "T", "257 bytes, more than 256"),
+		bad("aggregate empty", "", "T", "empty"),
+		ok("type 256 bytes", "order-1", a256),
+		ok("type 256 bytes of escapes", "order-1", strings.Repeat(".", 256)),
+		bad("type 257 bytes", "order-1", a256+"a", "257 bytes, more than 256"),
+		bad("type empty", "order-1", "", "empty"),
+		{name: "payload 1 MiB", args: []string{"append", "--aggregate", "big", "--type", "T"}, stdin: strings.Repeat("p", 1<<20), code: cli.ExitBadInput, msg: "payload too large"},
+		{name: "payload 1 MiB less 4 KiB", args: []string{"append", "--aggregate", "big", "--type", "T"}, stdin: strings.Repeat("p", 1<<20-4096), changes: true, msg: `"cid"`},
+		{name: "put --json past the block limit", args: []string{"put", "--json"}, stdin: `"` + strings.Repeat("j", 1<<20) + `"`, code: cli.ExitBadInput, msg: "larger than"},
+		{name: "history 257 bytes", args: []string{"history", a256 + "a"}, code: cli.ExitBadInput, msg: "more than 256"},
+		{name: "history unknown aggregate", args: []string{"history", "nobody"}, code: cli.ExitFailure, msg: "not found"},
+		{name: "export aggregate 257 bytes", args: []string{"export", "--car", "{tmp}/x.car", "--aggregate", a256 + "a"}, code: cli.ExitBadInput, msg: "more than 256"},
+		link("link type 64 bytes", strings.Repeat("L", 64), 0, `"cid"`),
+		link("link type 65 bytes", strings.Repeat("L", 65), cli.ExitBadInput, "65 bytes, more than 64"),
+		link("link type 64 bytes ending in a 2-byte letter", strings.Repeat("L", 63)+"é", cli.ExitBadInput, "65 bytes, more than 64"),
+		{name: "link to itself", args: []string{"link", "{obj}", "{obj}", "--type", "References"}, code: cli.ExitBadInput, msg: "itself"},
+	}
+	// At either end (FORMAT.md: no space or tab there, which NATS trims from header values).
+	for _, c := range append(controls(), struct{ name, s string }{"space", " "}) {
+		for _, end := range []struct{ name, agg, typ string }{
+			{"leading", c.s + "agg", c.s + "T"}, {"trailing", "agg" + c.s, "T" + c.s},
+		} {
+			an, tn := "aggregate with "+end.name+" "+c.name, "type with "+end.name+" "+c.name
+			switch {
+			case !utf8.ValidString(c.s):
+				rows = append(rows, bad(an, end.agg, "T", "not valid UTF-8"), bad(tn, "order-1", end.typ, "not valid UTF-8"))
+			case strings.ContainsAny(c.s, "\r\n\x00"):
+				rows = append(rows, bad(an, end.agg, "T", "CR, LF or NUL"), bad(tn, "order-1", end.typ, "CR, LF or NUL"))
+			case c.s == " " || c.s == "\t":
+				rows = append(rows, bad(an, end.agg, "T", "space or tab"), bad(tn, "order-1", end.typ, "space or tab"))
+			default:
+				rows = append(rows, ok(an, end.agg, "T"), ok(tn, "order-1", end.typ))
+			}
+		}
+	}
+	rows = append(rows, bad("aggregate of spaces", "   ", "T", "space or tab"), bad("type of a tab", "order-1", "\t", "space or tab"))
+	// Inside.
+	for _, c := range controls() {
+		agg, typ := "agg"+c.s+"x", "T"+c.s+"x"
+		switch {
+		case !utf8.ValidString(c.s):
+			rows = append(rows, bad("aggregate with "+c.name, agg, "T", "not valid UTF-8"), bad("type with "+c.name, "order-1", typ, "not valid UTF-8"),
+				link("link type with "+c.name, typ, cli.ExitBadInput, "not valid UTF-8"))
+			continue
+		case strings.ContainsAny(c.s, "\r\n\x00"):
+			rows = append(rows, bad("aggregate with "+c.name, agg, "T", "CR, LF or NUL"), bad("type with "+c.name, "order-1", typ, "CR, LF or NUL"))
+		default:
+			rows = append(rows, ok("aggregate with "+c.name, agg, "T"), ok("type with "+c.name, "order-1", typ))
+		}
+		if unicode.IsControl([]rune(c.s)[0]) {
+			rows = append(rows, link("link type with "+c.name, typ, cli.ExitBadInput, "control character"))
+		} else {
+			rows = append(rows, link("link type with "+c.name, typ, 0, `"cid"`))
+		}
+	}
+	f.runRows(t, rows)
+}
+
+// Short commands leave no consumer of the event stream behind: on a server that allows 20
+// consumers a stream, 30 runs of each command that replays or reads the stream still work.
+// (nats.go keeps an ordered consumer's server-side consumer for 5 minutes unless it is
+// deleted, and nats-server's default limit is 1000 a stream, which a script of short
+// commands reached within minutes. The object bucket's readers are push consumers that the
+// server removes 5 s after their client goes, so they are not counted here.)
+func TestHostileConsumerLimit(t *testing.T) {
+	srv := storetest.StartConfigured(t, func(o *natsserver.Options) {
+		o.JetStreamLimits.DefaultMaxConsumers = 20
+	})
+	f := &fixture{t: t, srv: srv, url: srv.ClientURL()}
+	var a appended
+	f.ok(&a, "append", "--aggregate", "order-1", "--type", "Created")
+	for i := range 30 {
+		for _, args := range [][]string{
+			{"history", "order-1"}, {"get", a.CID}, {"verify", "--objects=false"},
+			{"tail", "--from", "1", "--until-caught-up"}, {"append", "--aggregate", "order-1", "--type", "Again"},
+		} {
+			if _, errs, code := f.run(nil, args...); code != 0 {
+				t.Fatalf("run %d of jetdag %v: exit %d\n%s", i+1, args, code, errs)
+			}
+		}
+	}
+}
+
+// Junk and forged messages on the stream, tampered bucket entries: verify says so, and
+// every reader keeps answering from what verifies.
+func TestHostileTampering(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	js, err := jetstream.New(f.srv.Connect(t))
+	must(t, err)
+	publish := func(m *nats.Msg) func(t *testing.T, f *fixture) func() {
+		return func(t *testing.T, _ *fixture) func() {
+			if _, err := js.PublishMsg(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}
+	}
+	forge := func(ev block.Event, subject string) *nats.Msg {
+		m, _, err := store.EventMessage(&ev)
+		must(t, err)
+		if subject != "" {
+			m.Subject = subject
+		}
+		return m
+	}
+	bucket, err := js.ObjectStore(ctx, store.ObjectBucket)
+	must(t, err)
+	overwrite := func(name string, data []byte) func(t *testing.T, f *fixture) func() {
+		return func(t *testing.T, f *fixture) func() {
+			if _, err := bucket.PutBytes(ctx, f.vars.Replace(name), data); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}
+	}
+	lines := func(n int) func(t *testing.T, f *fixture, out, errs string) {
+		return func(t *testing.T, _ *fixture, out, _ string) {
+			if got := strings.Count(out, "\n"); got != n {
+				t.Errorf("%d lines, want %d:\n%s", got, n, out)
+			}
+		}
+	}
+	unknown := block.Sum([]byte("no such event")).String()
+	var appended1 appended
+	f.runRows(t, []row{
+		{name: "junk without headers", tamper: true, prep: publish(&nats.Msg{Subject: "event.store.order-1.Paid", Data: []byte("junk")}),
+			args: []string{"verify"}, code: cli.ExitFailure, msg: "1 of 3 messages"},
+		{name: "history skips the junk", args: []string{"history", "order-1"}, check: lines(2)},
+		{name: "get beside the junk", args: []string{"get", "{ev2}"}, msg: `"seq":2`},
+		{name: "append after the junk", args: []string{"append", "--aggregate", "order-1", "--type", "Shipped"}, changes: true,
+			check: func(t *testing.T, f *fixture, out, _ string) {
+				must(t, json.Unmarshal([]byte(out), &appended1))
+				if appended1.Previous == nil || *appended1.Previous != f.ev2 {
+					t.Errorf("the junk became the head: %s", out)
+				}
+			}},
+		{name: "tail shows the junk as rejected", args: []string{"tail", "--from", "1", "--until-caught-up"}, msg: `"rejected":true`},
+		{name: "dag heads beside the junk", args: []string{"dag", "heads"}, msg: "order-1"},
+		{name: "export leaves the junk out", args: []string{"export", "--car", "/dev/null"}, msg: `"rejected":1`},
+		{name: "junk claiming a stored CID", tamper: true,
+			prep: publish(&nats.Msg{Subject: "event.store.order-1.Created", Data: []byte("junk"), Header: nats.Header{"Cid": {"{ev}"}}}),
+			args: []string{"verify"}, code: cli.ExitFailure, msg: "2 of 5 messages"},
+		{name: "get of the claimed CID", args: []string{"get", "{ev}"}, msg: `"seq":1`},
+		{name: "a valid block on another aggregate's subject", tamper: true,
+			prep: publish(forge(block.Event{AggregateID: "other", EventType: "Paid", Timestamp: 1}, "event.store.order-1.Paid")),
+			args: []string{"verify"}, code: cli.ExitFailure, msg: "3 of 6 messages"},
+		{name: "history ignores the misfiled block", args: []string{"history", "order-1"}, check: lines(3)},
+		{name: "a chain onto an event that does not exist", tamper: true,
+			prep: publish(forge(block.Event{AggregateID: "forged", EventType: "T", PreviousCID: mustCID(t, unknown), Timestamp: 1}, "")),
+			args: []string{"verify"}, code: cli.ExitFailure, msg: "4 of 7 messages"},
+		{name: "history of the forged aggregate", args: []string{"history", "forged"}, code: cli.ExitFailure, msg: "not found"},
+		{name: "append to the forged aggregate", args: []string{"append", "--aggregate", "forged", "--type", "T"}, changes: true,
+			check: func(t *testing.T, _ *fixture, out, _ string) {
+				if !strings.Contains(out, `"previous_cid":null`) {
+					t.Errorf("the forged message became the head: %s", out)
+				}
+			}},
+		{name: "tampered object block", tamper: true, prep: overwrite("{json}", []byte("junk")),
+			args: []string{"verify"}, code: cli.ExitFailure, msg: "1 of 4 bucket entries"},
+		{name: "cat of the tampered block", args: []string{"cat", "{json}"}, code: cli.ExitFailure, msg: "corrupt"},
+		{name: "dag heads beside the tampered block", args: []string{"dag", "heads"}, msg: "order-1"},
+		{name: "export stops at the tampered block", args: []string{"export", "--car", "{tmp}/t.car"}, code: cli.ExitFailure, msg: "corrupt",
+			check: func(t *testing.T, f *fixture, _, _ string) {
+				if _, err := os.Stat(filepath.Join(f.tmp, "t.car")); err == nil {
+					t.Error("a failed export created its file")
+				}
+				noTemp(t, f)
+			}},
+		{name: "links beside the tampered block", args: []string{"links"}, msg: "{link}"},
+		{name: "tampered link record", tamper: true, prep: overwrite("{link}", []byte("junk")),
+			args: []string{"verify"}, code: cli.ExitFailure, msg: "2 of 4 bucket entries"},
+		// links leaves a record that fails verification out, without a word (verify names it).
+		{name: "links with a tampered record", args: []string{"links"}, check: lines(0)},
+		{name: "bucket entry not named by a CID", tamper: true, prep: overwrite("not-a-cid", []byte("x")),
+			args: []string{"verify"}, code: cli.ExitFailure, msg: "3 of 5 bucket entries"},
+		{name: "cat of the good file beside it all", args: []string{"cat", "{obj}"}, msg: "invoice body"},
+	})
+}
+
+func mustCID(t *testing.T, s string) cid.Cid {
+	c, err := cid.Decode(s)
+	must(t, err)
+	return c
 }

@@ -179,6 +179,7 @@ func (s *JetStreamEvents) readWith(ctx context.Context, filters []string, startS
 	if err != nil {
 		return fmt.Errorf("ordered consumer: %w", err)
 	}
+	defer dropOrdered(ctx, s.js, StreamName, cons)
 	it, err := cons.Messages(jetstream.PullMaxMessages(1024))
 	if err != nil {
 		return fmt.Errorf("ordered consumer: %w", err)

@@ -219,6 +219,7 @@ func (s *JetStreamEvents) Subscribe(ctx context.Context, fromSeq uint64) (<-chan
 	out := make(chan Record, 256)
 	go func() {
 		defer close(out)
+		defer dropOrdered(ctx, s.js, StreamName, cons)
 		defer it.Stop()
 		stop := context.AfterFunc(ctx, it.Stop)
 		defer stop()
