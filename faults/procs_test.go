@@ -438,24 +438,27 @@ func percentile(ds []time.Duration, q float64) time.Duration {
 	return s[min(int(q*float64(len(s))), len(s)-1)]
 }
 
-// stallIn is, for one writer's ack times, the longest pause in its acknowledgements between
-// t0 and end: gaps between consecutive acks from the last ack before t0 on (-1 when it
-// acknowledged nothing after t0 before end).
+// stallIn is, for one writer's ack times (in ack order), the longest pause in its
+// acknowledgements that began before end, counting from its last ack before t0: how long
+// the fault at t0 held the writer up, even when it resumed only after end. It is -1 when
+// the writer acknowledged nothing after t0 at all.
 func stallIn(times []int64, t0, end time.Time) time.Duration {
 	from, to := t0.UnixMilli(), end.UnixMilli()
 	prev := int64(0)
 	var worst int64 = -1
 	for _, a := range times {
-		switch {
-		case a <= from:
+		if a <= from {
 			prev = max(prev, a)
-		case a <= to:
-			if prev == 0 {
-				prev = from
-			}
-			worst = max(worst, a-prev)
-			prev = a
+			continue
 		}
+		if prev == 0 {
+			prev = from
+		}
+		if prev >= to {
+			break
+		}
+		worst = max(worst, a-prev)
+		prev = a
 	}
 	if worst < 0 {
 		return -1
