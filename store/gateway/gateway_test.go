@@ -567,3 +567,20 @@ func getTruncated(t *testing.T, url string) []byte {
 	body, _ := io.ReadAll(resp.Body)
 	return body
 }
+
+// An object's dag-scope=all CAR holds what its data links to: the file object its whole
+// UnixFS DAG, the JSON object the file its "file" field names.
+func TestObjectCAR(t *testing.T) {
+	f := newFixture(t)
+	resp, body := get(t, http.MethodGet, f.url+"/ipfs/"+f.file.Content.String()+"?format=car")
+	wantStatus(t, resp, body, http.StatusOK)
+	_, fileDAG, _ := readCAR(t, body)
+	for _, obj := range []cid.Cid{f.file.CID, f.json} {
+		resp, body := get(t, http.MethodGet, f.url+"/ipfs/"+obj.String()+"?format=car&dag-scope=all&car-dups=n")
+		wantStatus(t, resp, body, http.StatusOK)
+		_, order, _ := readCAR(t, body)
+		if got, want := sortedStrings(order), sortedStrings(append([]cid.Cid{obj}, fileDAG...)); !slices.Equal(got, want) {
+			t.Errorf("object %s: CAR holds %v, want the object and the file's %d blocks", obj, got, len(fileDAG))
+		}
+	}
+}
