@@ -58,3 +58,27 @@ func TestSceneGatherMirrorsMarksAndDropsDanglingEdges(t *testing.T) {
 		t.Errorf("newest shown node is %d, want b (c is hidden)", s.Newest)
 	}
 }
+
+// The window's per-frame systems allocate nothing in steady state: a wall screen runs for
+// weeks. (The inspector reads its node again every coneEvery ticks, which allocates.)
+func TestWindowStagesAllocateNothing(t *testing.T) {
+	w := donburi.NewWorld()
+	es := mkDAG(w, 2000, 2600)
+	e := newECS(w)
+	Setup(e, Options{Width: 1280, Height: 800})
+	UpdateScene(e)
+	Select(e, es[500])
+	idle := components.InputData{X: 10, Y: 10}
+	frame := func() {
+		*GetOrCreateInput(e) = idle
+		UpdateScene(e)
+		UpdateInput(e)
+		UpdateCamera(e)
+		UpdateHUD(e)
+		UsePicture(e)
+	}
+	frame()
+	if allocs := testing.AllocsPerRun(20, frame); allocs > 4 {
+		t.Errorf("a frame's window stages allocate %v times, want at most 4 (the query iterator's)", allocs)
+	}
+}

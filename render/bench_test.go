@@ -1,0 +1,33 @@
+package render
+
+import (
+	"testing"
+
+	"github.com/yohamta/donburi"
+
+	"github.com/jetdag/jetdag/assets"
+	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/systems"
+)
+
+// BenchmarkBuild10k builds the vertices of 10,000 events and 13,000 edges fitted on a
+// 1280×800 screen (the CPU side of drawing the graph; no GPU involved, but the package
+// needs a display to load), beside the scene gather that feeds it.
+func BenchmarkBuild10k(b *testing.B) {
+	w := donburi.NewWorld()
+	mkDAG(w, 10000, 13000)
+	var m systems.Marks
+	s := gathered(w, &m)
+	r := NewRenderer(assets.NewWhite())
+	cam := components.Fit(s.Bounds, 1280, 800, 40)
+	b.Run("build", func(b *testing.B) {
+		for b.Loop() {
+			r.Build(s, cam, components.ColorByAggregate)
+		}
+	})
+	b.Run("gather-baseline", func(b *testing.B) {
+		for b.Loop() {
+			s.Gather(w, &m)
+		}
+	})
+}

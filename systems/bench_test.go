@@ -1,0 +1,41 @@
+package systems
+
+import (
+	"testing"
+
+	"github.com/yohamta/donburi"
+
+	"github.com/jetdag/jetdag/components"
+)
+
+// BenchmarkWindowStages10k runs the window's Update systems (scene, input, camera,
+// inspector, HUD) once a frame over 10,000 events and 13,000 edges, fitted, with one node
+// selected: the CPU side of a frame before drawing, without a display. Its baseline is the
+// same frame's gather alone (Scene.Gather and the pick grid), the part that touches every
+// node.
+func BenchmarkWindowStages10k(b *testing.B) {
+	w := donburi.NewWorld()
+	es := mkDAG(w, 10000, 13000)
+	e := newECS(w)
+	Setup(e, Options{Width: 1280, Height: 800})
+	UpdateScene(e)
+	Select(e, es[5000])
+	idle := components.InputData{X: 10, Y: 10}
+	b.Run("stages", func(b *testing.B) {
+		for b.Loop() {
+			*GetOrCreateInput(e) = idle
+			UpdateScene(e)
+			UpdateInput(e)
+			UpdateCamera(e)
+			UpdateInspector(e)
+			UpdateHUD(e)
+		}
+	})
+	b.Run("gather-baseline", func(b *testing.B) {
+		st := getSceneState(e)
+		for b.Loop() {
+			st.Scene.Gather(w, &st.Marks)
+			st.Grid.Build(st.Scene.Nodes)
+		}
+	})
+}
