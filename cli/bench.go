@@ -15,6 +15,7 @@ func benchSet() []func(*env) *cobra.Command {
 		newBenchLayoutCmd, // bench_layout.go
 		newBenchAppendCmd, // bench_events.go
 		newBenchReplayCmd, // bench_events.go
+		newBenchResumeCmd, // bench_log.go
 	}
 }
 

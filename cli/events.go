@@ -218,12 +218,15 @@ func newHistoryCmd(e *env) *cobra.Command {
 
 func newTailCmd(e *env) *cobra.Command {
 	var from uint64
+	var checkpoint, vkey string
 	var stopAtLive bool
 	cmd := &cobra.Command{
 		Use:   "tail",
 		Short: "Follow the event stream live (verified), one JSON line per event or rejected message",
 		Long: `tail prints every event from --from on (default: only new ones), each verified, and rejected
-messages with their reason, until interrupted. --until-caught-up stops once it is live.`,
+messages with their reason, until interrupted. --until-caught-up stops once it is live.
+--checkpoint latest|FILE --vkey V starts after that checkpoint (its signature checked, its
+state block giving every aggregate's head) instead of replaying the stream from the start.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithCancel(cmd.Context())
@@ -233,15 +236,23 @@ messages with their reason, until interrupted. --until-caught-up stops once it i
 				return err
 			}
 			defer closeFn()
+			var subOpts []store.SubscribeOption
+			if checkpoint != "" {
+				_, rp, err := resumeFrom(ctx, e, checkpoint, vkey)
+				if err != nil {
+					return err
+				}
+				subOpts = append(subOpts, store.ResumeAt(rp))
+			}
 			start := from
-			if from == 0 {
+			if from == 0 && checkpoint == "" {
 				last, err := es.LastSeq(ctx)
 				if err != nil {
 					return err
 				}
 				start = last + 1 // only what arrives from now on
 			}
-			ch, err := es.Subscribe(ctx, start)
+			ch, err := es.Subscribe(ctx, start, subOpts...)
 			if err != nil {
 				return err
 			}
@@ -258,6 +269,8 @@ messages with their reason, until interrupted. --until-caught-up stops once it i
 	}
 	cmd.Flags().Uint64Var(&from, "from", 0, "first stream sequence to print (0 or unset: only events that arrive from now on)")
 	cmd.Flags().BoolVar(&stopAtLive, "until-caught-up", false, "exit once every stored event has been printed")
+	cmd.Flags().StringVar(&checkpoint, "checkpoint", "", `start after a checkpoint ("latest" or a note file) whose signature verifies with --vkey, from its state block, instead of replaying the whole stream`)
+	cmd.Flags().StringVar(&vkey, "vkey", "", "the log's verifier key (or a file) for --checkpoint")
 	return cmd
 }
 
@@ -305,6 +318,9 @@ the newest checkpoint to be cosigned by that witness.`,
 			logAudit, err := logFlags.prepare()
 			if err != nil {
 				return err
+			}
+			if logFlags.from != "" {
+				return logFlags.verifyFrom(cmd.Context(), e)
 			}
 			es, closeFn, err := e.openEvents(cmd.Context(), 0)
 			if err != nil {

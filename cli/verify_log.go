@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/translog"
 )
 
@@ -20,11 +21,13 @@ type logVerifyFlags struct {
 	checkpoints []string
 	vkey        string
 	witnesses   []string
+	from        string
 }
 
 func (f *logVerifyFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.checkpoints, "checkpoint", nil, "a checkpoint note kept earlier (log show): the store must still agree with it (repeatable; needs --vkey)")
 	cmd.Flags().StringVar(&f.vkey, "vkey", "", "the log's verifier key (or a file holding it): check every stored checkpoint and the --checkpoint notes")
+	cmd.Flags().StringVar(&f.from, "from", "", `verify only what follows a checkpoint ("latest" or a note file) whose signature verifies with --vkey, starting from its state block`)
 	cmd.Flags().StringArrayVar(&f.witnesses, "witness-vkey", nil, "a witness's cosignature verifier key (or file): the newest checkpoint must carry its cosignature (repeatable)")
 }
 
@@ -39,8 +42,8 @@ type logAudit struct {
 // malformed key or note is bad input (2); a note whose signature fails is a failure (1).
 func (f *logVerifyFlags) prepare() (*logAudit, error) {
 	if f.vkey == "" {
-		if len(f.checkpoints) > 0 || len(f.witnesses) > 0 {
-			return nil, badInputf("--checkpoint and --witness-vkey need the log's --vkey")
+		if len(f.checkpoints) > 0 || len(f.witnesses) > 0 || f.from != "" {
+			return nil, badInputf("--checkpoint, --from and --witness-vkey need the log's --vkey")
 		}
 		return nil, nil
 	}
@@ -100,4 +103,74 @@ func (a *logAudit) run(ctx context.Context, e *env) (bool, map[string]any, error
 	ok := len(rep.Problems) == 0
 	return ok, map[string]any{"log_ok": ok, "log_leaves": rep.Leaves, "checkpoints": rep.Checkpoints,
 		"held_checkpoints": rep.Held, "log_problems": len(rep.Problems)}, nil
+}
+
+// resumeFrom opens the checkpoint named by from ("latest", or a note file) with the log's
+// key vkey and returns the point a feed or a verification resumes from.
+func resumeFrom(ctx context.Context, e *env, from, vkey string) (*translog.Checkpoint, store.ResumePoint, error) {
+	var rp store.ResumePoint
+	v, err := readVerifier("--vkey", vkey)
+	if err != nil {
+		return nil, rp, err
+	}
+	s, err := e.openLog(ctx, translog.Config{Verifier: v})
+	if err != nil {
+		return nil, rp, err
+	}
+	defer s.close()
+	var cp *translog.Checkpoint
+	if from == "latest" {
+		cp, err = s.log.Latest(ctx)
+	} else {
+		data, rerr := os.ReadFile(from)
+		if rerr != nil {
+			return nil, rp, badInput(fmt.Errorf("checkpoint: %w", rerr))
+		}
+		cp, err = translog.OpenCheckpoint(data, v)
+	}
+	if err != nil {
+		return nil, rp, logErr(err)
+	}
+	rp, err = s.log.ResumePoint(ctx, cp)
+	if err != nil {
+		return nil, rp, logErr(err)
+	}
+	return cp, rp, nil
+}
+
+// verifyFrom is `verify --from CHECKPOINT`: only what the stream holds after a verified
+// checkpoint is verified, starting from its state block's heads.
+func (f *logVerifyFlags) verifyFrom(ctx context.Context, e *env) error {
+	cp, rp, err := resumeFrom(ctx, e, f.from, f.vkey)
+	if err != nil {
+		return err
+	}
+	es, closeFn, err := e.openEvents(ctx, 0)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	v := store.NewVerifierAt(rp.Seq, rp.Heads, 1<<16, es.Lookup(ctx))
+	var msgs, events, rejected uint64
+	last, err := es.Scan(ctx, v, rp.Seq+1, func(r store.Record) error {
+		msgs++
+		if r.Event != nil {
+			events++
+			return nil
+		}
+		rejected++
+		return writeRecord(e.stdout, r)
+	})
+	if err != nil {
+		return err
+	}
+	ok := rejected == 0
+	if err := writeJSON(e.stdout, map[string]any{"ok": ok, "from_size": cp.N, "from_seq": rp.Seq, "messages": msgs,
+		"events": events, "rejected": rejected, "aggregates": len(v.Heads()), "last_seq": max(last, rp.Seq)}); err != nil {
+		return err
+	}
+	if !ok {
+		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("%d of %d messages after the checkpoint of size %d failed verification", rejected, msgs, cp.N)}
+	}
+	return nil
 }

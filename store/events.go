@@ -31,8 +31,9 @@ type EventStore interface {
 	History(ctx context.Context, aggregateID string) ([]*StoredEvent, error)
 	// Subscribe replays the store from the beginning with full verification, emits records
 	// from fromSeq on (0 or 1: everything), marks the moment it has caught up, and then follows
-	// new events live until ctx ends, when the channel is closed.
-	Subscribe(ctx context.Context, fromSeq uint64) (<-chan Record, error)
+	// new events live until ctx ends, when the channel is closed. ResumeAt starts it from a
+	// verified checkpoint's state instead of the stream's first message.
+	Subscribe(ctx context.Context, fromSeq uint64, opts ...SubscribeOption) (<-chan Record, error)
 }
 
 // NewEvent is what a producer appends. AggregateID may be left empty in AppendBatch, whose

@@ -174,8 +174,12 @@ func (m *MemoryEvents) History(ctx context.Context, aggregateID string) ([]*Stor
 	return out, nil
 }
 
-// Subscribe sends every event from fromSeq on, marks the catch-up, then follows live.
-func (m *MemoryEvents) Subscribe(ctx context.Context, fromSeq uint64) (<-chan Record, error) {
+// Subscribe sends every event from fromSeq on, marks the catch-up, then follows live. The
+// memory store holds its own verified state, so ResumeAt only moves fromSeq past the point.
+func (m *MemoryEvents) Subscribe(ctx context.Context, fromSeq uint64, opts ...SubscribeOption) (<-chan Record, error) {
+	if o := collectSubscribeOptions(opts); o.resume != nil {
+		fromSeq = max(fromSeq, o.resume.Seq+1)
+	}
 	m.mu.Lock()
 	last := uint64(len(m.msgs))
 	m.mu.Unlock()

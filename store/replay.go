@@ -199,16 +199,18 @@ func (s *JetStreamEvents) checkIndex(ctx context.Context, v *Verifier, last uint
 // before fromSeq are verified (they build the chain state) but not sent. The channel is
 // closed when ctx ends or the stream cannot be read; the ordered consumer resumes after a
 // reconnect from the last sequence it delivered, so the feed has no gap and no duplicate.
-func (s *JetStreamEvents) Subscribe(ctx context.Context, fromSeq uint64) (<-chan Record, error) {
+func (s *JetStreamEvents) Subscribe(ctx context.Context, fromSeq uint64, opts ...SubscribeOption) (<-chan Record, error) {
 	info, err := s.stream.Info(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("stream info: %w", err)
 	}
 	last := info.State.LastSeq
-	cons, err := s.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{StreamSubjects},
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-	})
+	resume := collectSubscribeOptions(opts).resume
+	ccfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{StreamSubjects}, DeliverPolicy: jetstream.DeliverAllPolicy}
+	if resume != nil {
+		ccfg.DeliverPolicy, ccfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, resume.Seq+1
+	}
+	cons, err := s.js.OrderedConsumer(ctx, StreamName, ccfg)
 	if err != nil {
 		return nil, fmt.Errorf("ordered consumer: %w", err)
 	}
@@ -231,12 +233,14 @@ func (s *JetStreamEvents) Subscribe(ctx context.Context, fromSeq uint64) (<-chan
 				return false
 			}
 		}
-		caughtUp := last == 0
+		caughtUp := last == 0 || resume != nil && last <= resume.Seq
 		if caughtUp && !send(Record{CaughtUp: true}) {
 			return
 		}
 		v := NewVerifier()
-		if s.cfg.FeedMemory > 0 {
+		if resume != nil {
+			v = NewVerifierAt(resume.Seq, resume.Heads, max(s.cfg.FeedMemory, 1<<16), s.Lookup(ctx))
+		} else if s.cfg.FeedMemory > 0 {
 			v = NewBoundedVerifier(s.cfg.FeedMemory, func(c cid.Cid) (uint64, bool) {
 				lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 				defer cancel()

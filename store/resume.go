@@ -52,6 +52,36 @@ func NewVerifierAt(lastSeq uint64, heads []Head, max int, lookup func(cid.Cid) (
 	return v
 }
 
+// ResumePoint is a verified point of the stream to start a feed from: the stream sequence of
+// a checkpoint's last leaf and every aggregate's head there (translog.Log.ResumePoint builds
+// it from a signed checkpoint).
+type ResumePoint struct {
+	Seq   uint64
+	Heads []Head
+}
+
+// SubscribeOption adjusts Subscribe.
+type SubscribeOption func(*subscribeOptions)
+
+type subscribeOptions struct {
+	resume *ResumePoint
+}
+
+// ResumeAt starts a feed after p instead of at the stream's first message: the feed's
+// verifier starts from p's heads and checks what follows with the same chain, fork and
+// parent rules as a full replay (parents older than p are looked up in the CID index).
+func ResumeAt(p ResumePoint) SubscribeOption {
+	return func(o *subscribeOptions) { o.resume = &p }
+}
+
+func collectSubscribeOptions(opts []SubscribeOption) subscribeOptions {
+	var o subscribeOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
 // Lookup returns a function that finds a stored event's sequence through the CID index, as a
 // bounded Verifier asks for parents it has forgotten. Each look-up is bounded by 30 s.
 func (s *JetStreamEvents) Lookup(ctx context.Context) func(cid.Cid) (uint64, bool) {
