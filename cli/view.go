@@ -28,6 +28,7 @@ type ViewOptions struct {
 	Width      int
 	Height     int
 	ColorBy    string // kind, aggregate or type
+	Layout     string // force or lanes
 	Metrics    string // serve Prometheus metrics on this address
 	Replicas   int    // replicas of the stream, index and bucket when the viewer creates them
 }
@@ -63,7 +64,7 @@ one is taken) storing in --store, so that "jetdag append" from another terminal 
 live. Press h in the window for the keys; docs/visualizer.md has the whole story.
 
 With --screenshot FILE it renders --frames frames (default 60), writes FILE as a PNG,
-prints {"screenshot":FILE,"frames":N} and exits: for CI under Xvfb and for bug reports.`,
+prints {"screenshot":FILE,"frames":N,...} (what it drew) and exits: for CI under Xvfb and for bug reports.`,
 		Example: `  jetdag view --demo
   jetdag view --nats nats://wall:4222 --kiosk --max-nodes 20000
   xvfb-run -a jetdag view --demo --screenshot dag.png --frames 300`,
@@ -91,6 +92,7 @@ prints {"screenshot":FILE,"frames":N} and exits: for CI under Xvfb and for bug r
 	f.IntVar(&o.Width, "width", 1280, "window width in pixels")
 	f.IntVar(&o.Height, "height", 800, "window height in pixels")
 	f.StringVar(&o.ColorBy, "color-by", "kind", "colour events by kind, aggregate or type (the c key cycles)")
+	f.StringVar(&o.Layout, "layout", "force", "place nodes by force or in lanes, one row per aggregate (the v key switches)")
 	f.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics (the store's and the window's bridge lag) on HOST:PORT")
 	f.IntVar(&o.Replicas, "replicas", 1, "replicas of the event stream, index and object bucket when the viewer creates them (on a cluster: 3)")
 	return cmd
@@ -111,6 +113,11 @@ func (o ViewOptions) check() error {
 	case "", "kind", "aggregate", "type":
 	default:
 		return badInputf("--color-by %q: want kind, aggregate or type", o.ColorBy)
+	}
+	switch o.Layout {
+	case "", "force", "lanes":
+	default:
+		return badInputf("--layout %q: want force or lanes", o.Layout)
 	}
 	switch {
 	case o.Replicas < 1 || o.Replicas > 5:

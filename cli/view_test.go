@@ -31,6 +31,7 @@ func TestViewRejectsBadFlags(t *testing.T) {
 		want string
 	}{
 		{"unknown colour mode", []string{"--color-by", "rainbow"}, "--color-by"},
+		{"unknown layout", []string{"--layout", "spiral"}, "--layout"},
 		{"replicas out of range", []string{"--replicas", "7"}, "--replicas"},
 		{"negative max nodes", []string{"--max-nodes", "-1"}, "--max-nodes"},
 		{"negative frames", []string{"--frames", "-3"}, "--frames"},

@@ -45,11 +45,45 @@ func (m ColorMode) String() string {
 // Next is the mode the c key switches to.
 func (m ColorMode) Next() ColorMode { return (m + 1) % 3 }
 
+// LayoutMode says how nodes are placed.
+type LayoutMode uint8
+
+// The layouts, in the order the v key cycles through them.
+const (
+	LayoutForce LayoutMode = iota // the force-directed layout
+	LayoutLanes                   // one horizontal lane per aggregate, x along the stream
+)
+
+// ParseLayoutMode reads a --layout value: "force" (or "") or "lanes".
+func ParseLayoutMode(s string) (LayoutMode, error) {
+	switch s {
+	case "", "force":
+		return LayoutForce, nil
+	case "lanes":
+		return LayoutLanes, nil
+	}
+	return 0, fmt.Errorf("layout %q: want force or lanes", s)
+}
+
+// String names the mode as ParseLayoutMode reads it.
+func (m LayoutMode) String() string {
+	if m == LayoutLanes {
+		return "lanes"
+	}
+	return "force"
+}
+
+// Next is the layout the v key switches to.
+func (m LayoutMode) Next() LayoutMode { return (m + 1) % 2 }
+
 // SettingsData is the window's modes, a singleton: what the keys switch on and off.
 type SettingsData struct {
 	ColorMode ColorMode
-	Paused    bool // the live feed is paused (the game stops draining the bridge)
-	ShowHelp  bool // the help overlay is open
+	// Layout is how nodes are placed (the v key); the layout-sync system glides them from one
+	// layout to the other.
+	Layout   LayoutMode
+	Paused   bool // the live feed is paused (the game stops draining the bridge)
+	ShowHelp bool // the help overlay is open
 	// ScreenshotRequested is set by the s key and cleared by the drawing code that takes it.
 	ScreenshotRequested bool
 	// Kiosk resumes fit and follow after KioskIdle without input.

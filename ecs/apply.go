@@ -132,6 +132,11 @@ func (g *Graph) edge(from, to donburi.Entity, kind components.EdgeKind, label st
 	}
 	if first {
 		g.runner.AddEdge(g.layoutID(from), g.layoutID(to))
+		if kind == components.EdgeLink {
+			// In the lanes, an object sits beside the node it links to (or that links to it).
+			g.lanes.SetBeside(int(g.layoutID(from)), int(g.layoutID(to)))
+			g.lanes.SetBeside(int(g.layoutID(to)), int(g.layoutID(from)))
+		}
 	}
 	return true
 }
@@ -285,6 +290,7 @@ func (g *Graph) spawn(d components.DddElementData, group int32, t float64, near 
 	}
 	id := g.runner.AddNode(nearID, group, t)
 	g.sync.Placed(id)
+	g.lanes.Set(int(id), laneNode(&d))
 	d.Index = int32(id)
 	entry := archetypes.For(d.Kind).Spawn(g.world)
 	components.DddElement.SetValue(entry, d)
@@ -321,6 +327,7 @@ func (g *Graph) onRemove(w donburi.World, e donburi.Entity) {
 	}
 	if d.Index >= 0 {
 		g.runner.RemoveNode(layout.NodeID(d.Index))
+		g.lanes.Remove(int(d.Index))
 	}
 	if d.Kind != components.ElementObject && d.AggregateID != "" {
 		if a, ok := g.aggs[d.AggregateID]; ok {
@@ -334,4 +341,16 @@ func (g *Graph) onRemove(w donburi.World, e donburi.Entity) {
 			}
 		}
 	}
+}
+
+// laneNode is what the lanes layout needs of a node.
+func laneNode(d *components.DddElementData) layout.LaneNode {
+	n := layout.LaneNode{Aggregate: d.AggregateID, Type: d.Type, Seq: d.Seq, Time: d.CreatedAt, Beside: layout.NoBeside}
+	switch d.Kind {
+	case components.ElementObject:
+		n.Kind = layout.LaneObject
+	case components.ElementRejected:
+		n.Kind = layout.LaneRejected
+	}
+	return n
 }

@@ -41,6 +41,9 @@ type Config struct {
 	MaxHeld int
 	// Layout tunes the force layout; zero fields take layout.DefaultParams.
 	Layout layout.Params
+	// Lanes tunes the lanes layout, kept beside the force layout at the same node IDs
+	// (zero: DefaultLanes).
+	Lanes layout.LanesConfig
 }
 
 // Graph is the live graph model: it owns the donburi world, the CID → entity index, the held
@@ -52,6 +55,7 @@ type Graph struct {
 	world  donburi.World
 	ecs    *donburiecs.ECS
 	runner *layout.Runner
+	lanes  *layout.Lanes // game goroutine only
 	sync   *systems.LayoutSync
 	retire *systems.Retire
 	stages []Stage
@@ -107,6 +111,10 @@ func NewGraph(cfg Config, b *Bridge) *Graph {
 	}
 	w := donburi.NewWorld()
 	runner := layout.NewRunner(layout.New(cfg.Layout))
+	if cfg.Lanes == (layout.LanesConfig{}) {
+		cfg.Lanes = DefaultLanes()
+	}
+	lanes := layout.NewLanes(cfg.Lanes)
 	cfg.FrameBudget, cfg.MaxHeld = budget, maxHeld
 	g := &Graph{
 		cfg:      cfg,
@@ -114,6 +122,7 @@ func NewGraph(cfg Config, b *Bridge) *Graph {
 		world:    w,
 		ecs:      donburiecs.NewECS(w),
 		runner:   runner,
+		lanes:    lanes,
 		sync:     systems.NewLayoutSync(runner),
 		retire:   systems.NewRetire(cfg.MaxNodes),
 		now:      time.Now,
@@ -123,6 +132,7 @@ func NewGraph(cfg Config, b *Bridge) *Graph {
 		aggs:     make(map[string]*aggregate),
 		held:     newHeldSet(),
 	}
+	g.sync.SetLanes(lanes)
 	g.stats = w.Create(components.GraphStats)
 	components.GraphStats.SetValue(w.Entry(g.stats), components.GraphStatsData{Connection: StatusConnecting})
 	w.OnRemove(g.onRemove)
@@ -150,6 +160,15 @@ func (g *Graph) World() donburi.World { return g.world }
 
 // ECS returns the donburi ECS wrapping the world. Game goroutine only.
 func (g *Graph) ECS() *donburiecs.ECS { return g.ecs }
+
+// DefaultLanes is the window's lanes layout: lanes grouped by aggregate-ID prefix (all
+// order-* together, then payment-*…), in the order they first appear, 36 apart.
+func DefaultLanes() layout.LanesConfig {
+	return layout.LanesConfig{Grouping: layout.GroupByPrefix, LaneHeight: 36}
+}
+
+// Lanes returns the lanes layout. Game goroutine only.
+func (g *Graph) Lanes() *layout.Lanes { return g.lanes }
 
 // Layout returns the layout Runner (goroutine-safe), for pinning and unpinning dragged nodes.
 func (g *Graph) Layout() *layout.Runner { return g.runner }

@@ -162,9 +162,14 @@ type Lanes struct {
 	lastSeq                 uint64
 	lastTime                int64
 
-	dirty bool
-	rows  []Row
+	dirty   bool
+	rows    []Row
+	version uint64
 }
+
+// Version counts the changes to the layout (placements, removals, switches): positions read
+// at the same Version are the same.
+func (l *Lanes) Version() uint64 { return l.version }
 
 // NewLanes returns an empty lanes layout.
 func NewLanes(cfg LanesConfig) *Lanes {
@@ -196,6 +201,7 @@ func (l *Lanes) Set(i int, n LaneNode) {
 		l.besides = append(l.besides, 0)
 	}
 	l.Remove(i)
+	l.version++
 	p := placed{kind: n.Kind, seq: n.Seq, time: n.Time, beside: -1}
 	if p.time == 0 {
 		p.time = l.lastTime
@@ -229,6 +235,7 @@ func (l *Lanes) SetBeside(i, j int) {
 	if !l.live(i) || !l.live(j) || i == j || l.nodes[i].kind != LaneObject {
 		return
 	}
+	l.version++
 	p, b := &l.nodes[i], &l.nodes[j]
 	l.count(p.lane, -1)
 	p.beside, p.lane, p.seq, p.time = int32(j), b.lane, b.seq, b.time
@@ -242,6 +249,7 @@ func (l *Lanes) Remove(i int) {
 	if !l.live(i) {
 		return
 	}
+	l.version++
 	l.count(l.nodes[i].lane, -1)
 	l.nodes[i] = placed{lane: -1, beside: -1}
 }
@@ -284,13 +292,15 @@ func (l *Lanes) placeNewLane(k int32) {
 }
 
 // SetX switches the x axis; every node moves (animate it with a Glide).
-func (l *Lanes) SetX(x LaneX) { l.cfg.X = x }
+func (l *Lanes) SetX(x LaneX) { l.cfg.X, l.version = x, l.version+1 }
 
 // SetGrouping switches the grouping; rows are rebuilt.
-func (l *Lanes) SetGrouping(g LaneGrouping) { l.cfg.Grouping, l.dirty = g, true }
+func (l *Lanes) SetGrouping(g LaneGrouping) {
+	l.cfg.Grouping, l.dirty, l.version = g, true, l.version+1
+}
 
 // SetOrder switches the lane order; rows are rebuilt.
-func (l *Lanes) SetOrder(o LaneOrder) { l.cfg.Order, l.dirty = o, true }
+func (l *Lanes) SetOrder(o LaneOrder) { l.cfg.Order, l.dirty, l.version = o, true, l.version+1 }
 
 // SetCollapsed collapses (or expands) the group with the given key (as in Row.Group) to one
 // row. Collapsing takes effect while grouping is on.
@@ -301,6 +311,7 @@ func (l *Lanes) SetCollapsed(group string, on bool) {
 		delete(l.collapsed, group)
 	}
 	l.dirty = true
+	l.version++
 }
 
 // Collapsed reports whether the group is collapsed.

@@ -236,7 +236,11 @@ func TestLanesSetRemoveBeside(t *testing.T) {
 	if len(rows) != 3 || rows[2].Label != layout.ObjectsLane || rows[2].Nodes != 1 {
 		t.Fatalf("rows %+v", rows)
 	}
+	v := l.Version()
 	l.SetBeside(1, 3)
+	if l.Version() == v {
+		t.Fatal("SetBeside did not change the Version")
+	}
 	if p, e := l.Position(1), l.Position(3); p.X <= e.X || p.Y <= e.Y || p.Y-e.Y >= 30 {
 		t.Fatalf("object at %v after SetBeside, event at %v", p, e)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jetdag/jetdag/assets"
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/layout"
 	"github.com/jetdag/jetdag/systems"
 )
 
@@ -25,7 +26,12 @@ type Drawer struct {
 	picture    *ebiten.Image // the settled picture (systems.UsePicture)
 	legend     []systems.LegendNode
 	legendMode components.ColorMode
+	laneLabels []laneLabel
+	lanes      *layout.Lanes // the model's lanes layout, for the lane labels (nil: none)
 }
+
+// SetLanes gives the drawer the model's lanes layout, whose rows it labels in the lanes view.
+func (d *Drawer) SetLanes(l *layout.Lanes) { d.lanes = l }
 
 // NewDrawer loads the embedded fonts and allocates the white source image. Call it on the
 // game loop's goroutine (or before the loop starts).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"math"
 	"path/filepath"
 	"time"
 
@@ -27,6 +28,7 @@ type GameOptions struct {
 	// Kiosk opens fullscreen with the cursor hidden; the camera fits and follows by itself.
 	Kiosk   bool
 	ColorBy components.ColorMode
+	Layout  components.LayoutMode
 	// Fetch supplies the inspector's payloads (nil: none shown).
 	Fetch systems.PayloadFetcher
 	// Screenshot, if set, is where a PNG of frame Frames is written before the game ends.
@@ -82,10 +84,11 @@ func NewGame(ctx context.Context, graph *ecs.Graph, opts GameOptions) (*Game, er
 	}
 	e := graph.ECS()
 	systems.Setup(e, systems.Options{
-		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Fetch: opts.Fetch,
+		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Layout: opts.Layout, Fetch: opts.Fetch,
 		Width: opts.Width, Height: opts.Height, Logger: log,
 	})
 	draw.Attach(e)
+	draw.SetLanes(graph.Lanes())
 	g := &Game{
 		ctx: ctx, graph: graph, draw: draw, opts: opts, log: log,
 		saved: make(chan string, 4),
@@ -103,6 +106,30 @@ func (g *Game) Drawer() *Drawer { return g.draw }
 
 // Frames counts the frames drawn so far (with GameOptions.Frames, at most that many).
 func (g *Game) Frames() int { return g.frames }
+
+// Summary is what the window showed in its last frame, for the screenshot run's JSON line.
+type Summary struct {
+	Nodes    int     `json:"nodes"`
+	Events   int     `json:"events"`
+	Objects  int     `json:"objects"`
+	Rejected int     `json:"rejected"`
+	Edges    int     `json:"edges"`
+	Layout   string  `json:"layout"`
+	AsOfSeq  uint64  `json:"as_of_seq"` // the highest stream sequence shown
+	FPS      float64 `json:"fps"`
+}
+
+// Summary describes the last frame. Game goroutine only (or after Run has returned).
+func (g *Game) Summary() Summary {
+	e := g.graph.ECS()
+	st := g.graph.Stats()
+	scene := systems.SceneOf(e)
+	return Summary{
+		Nodes: len(scene.Nodes), Events: st.Events, Objects: st.Objects, Rejected: st.Rejected,
+		Edges: len(scene.Edges), Layout: systems.GetOrCreateSettings(e).Layout.String(),
+		AsOfSeq: st.LastSeq, FPS: math.Round(systems.GetOrCreateHUD(e).FPS*10) / 10,
+	}
+}
 
 // ScreenshotWritten reports whether the screenshot run's PNG has been written.
 func (g *Game) ScreenshotWritten() bool { return g.wrote }

@@ -34,6 +34,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	edges := systems.LegendEdges()
 	rows := len(d.legend) + len(edges)
 	lw, lh := 230.0, 12+float64(rows)*f.uiLine
+	d.laneShapes(e, 8+lh, h-barH)
 	panelRect(&d.panel, components.Rect{MinX: 8, MinY: 8, MaxX: 8 + lw, MaxY: 8 + lh})
 	rowY := func(i int) float64 { return 8 + 6 + (float64(i)+0.5)*f.uiLine }
 	for i, row := range d.legend {
@@ -79,6 +80,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	d.panel.draw(screen, d.white.Image)
 
 	// Text, after every shape (text comes from another atlas and breaks batches).
+	d.laneText(screen)
 	drawText(screen, hud.Status, f.ui, 24, h-barH+(barH-f.uiLine)/2, textColor)
 	for i, row := range d.legend {
 		drawText(screen, row.Label, f.ui, 44, 8+6+float64(i)*f.uiLine, textColor)

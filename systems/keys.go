@@ -51,6 +51,13 @@ var keyTable = []Binding{
 		s.ColorMode = s.ColorMode.Next()
 		Toast(e, "colour by "+s.ColorMode.String())
 	}},
+	{Name: "v", Help: "layout: force / lanes (one row per aggregate)", Keys: []components.Key{components.KeyV}, Press: func(e *ecs.ECS, _ components.Key) {
+		s := GetOrCreateSettings(e)
+		s.Layout = s.Layout.Next()
+		c := GetOrCreateCamera(e)
+		c.AutoFit, c.Fitted = true, false
+		Toast(e, "layout: "+s.Layout.String())
+	}},
 	{Name: "s", Help: "save a screenshot (timestamped PNG)", Keys: []components.Key{components.KeyS}, Press: func(e *ecs.ECS, _ components.Key) {
 		GetOrCreateSettings(e).ScreenshotRequested = true
 	}},

@@ -1,6 +1,8 @@
 package systems
 
 import (
+	"time"
+
 	"github.com/yohamta/donburi"
 	"github.com/yohamta/donburi/ecs"
 	"github.com/yohamta/donburi/filter"
@@ -43,6 +45,19 @@ type LayoutSync struct {
 	// notBefore[id] is the tick count from which slot id holds the node placed there last.
 	notBefore []uint64
 	ticks     uint64
+
+	// The lanes layout (nil: force only), the mode last copied, and the glide between them.
+	lanes     *layout.Lanes
+	lanesBuf  []layout.Vec2
+	lanesVer  uint64
+	mode      components.LayoutMode
+	cur       []layout.Vec2 // what copyOne copies: buf, lanesBuf or out
+	fresh     bool          // copyOne skips slots the force layout has not ticked yet
+	gliding   bool
+	glideAt   time.Time
+	glideFrom []layout.Vec2
+	out       []layout.Vec2
+	gather    func(*donburi.Entry)
 }
 
 // NewLayoutSync returns the layout-sync system reading from src.
@@ -52,8 +67,23 @@ func NewLayoutSync(src PositionSource) *LayoutSync {
 		nodes: donburi.NewQuery(filter.Contains(components.DddElement, components.Position, components.Velocity)),
 	}
 	s.each = s.copyOne
+	s.gather = func(entry *donburi.Entry) {
+		id := components.DddElement.Get(entry).Index
+		if id < 0 {
+			return
+		}
+		for int(id) >= len(s.glideFrom) {
+			s.glideFrom = append(s.glideFrom, layout.Vec2{})
+		}
+		p := components.Position.Get(entry)
+		s.glideFrom[id] = layout.Vec2{X: p.X, Y: p.Y}
+	}
 	return s
 }
+
+// SetLanes gives the system the lanes layout, placed at the same node IDs as the force
+// layout; with it, Settings.Layout chooses which of the two the world shows.
+func (s *LayoutSync) SetLanes(l *layout.Lanes) { s.lanes = l }
 
 // Placed tells the system that layout node id has just been (re)assigned to a new node, so
 // that the position a removed node left in that slot is not copied into the new one. The
@@ -69,10 +99,52 @@ func (s *LayoutSync) Placed(id layout.NodeID) {
 	s.idle = 0
 }
 
-// Update copies positions, and velocities in world units per tick, from the layout into the
-// world.
+// Update copies positions, and velocities in world units per tick, from the layout the
+// settings choose into the world. When the choice changes, nodes glide from where they are to
+// the other layout in layout.GlideDuration, towards its positions of each frame.
 func (s *LayoutSync) Update(e *ecs.ECS) {
+	// Read the window's settings and clock without creating them: a model without a window
+	// (tests, benchmarks) has neither and stays in the force layout.
+	mode, now := components.LayoutForce, time.Time{}
+	if entry, ok := components.Settings.First(e.World); ok && s.lanes != nil {
+		mode = components.Settings.Get(entry).Layout
+	}
+	if mode != s.mode || s.gliding {
+		now = Opts(e).Now()
+	}
+	if mode != s.mode {
+		s.mode, s.gliding, s.glideAt = mode, true, now
+		s.glideFrom = s.glideFrom[:0]
+		s.nodes.Each(e.World, s.gather)
+	}
 	ticks := s.src.Ticks() // read before the buffer: the buffer is at least this new
+	if s.gliding {
+		s.buf = s.src.Read(s.buf[:0])
+		target := s.buf
+		if mode == components.LayoutLanes {
+			s.lanesBuf = s.lanes.Positions(s.lanesBuf)
+			target = s.lanesBuf
+		}
+		f := float64(now.Sub(s.glideAt)) / float64(layout.GlideDuration)
+		s.out = layout.Interpolate(s.out, s.glideFrom, target, layout.Ease(f))
+		s.copyFrom(e, s.out, 1, false)
+		if f >= 1 {
+			s.gliding, s.idle = false, 0
+			s.lanesVer = s.lanes.Version() - 1 // copy the settled lanes once more
+		}
+		s.lastTicks = ticks
+		return
+	}
+	if mode == components.LayoutLanes {
+		v := s.lanes.Version()
+		if v == s.lanesVer {
+			return
+		}
+		s.lanesVer = v
+		s.lanesBuf = s.lanes.Positions(s.lanesBuf)
+		s.copyFrom(e, s.lanesBuf, 0, false)
+		return
+	}
 	if ticks == s.lastTicks {
 		if s.idle >= settleFrames {
 			return
@@ -84,18 +156,25 @@ func (s *LayoutSync) Update(e *ecs.ECS) {
 	s.dt = float64(ticks - s.lastTicks)
 	s.lastTicks, s.ticks = ticks, ticks
 	s.buf = s.src.Read(s.buf[:0])
+	s.copyFrom(e, s.buf, s.dt, true)
+}
+
+// copyFrom copies pos into the world; dt is the time the move took, in ticks (0: no
+// velocity); fresh skips slots the force layout has not ticked since they were reassigned.
+func (s *LayoutSync) copyFrom(e *ecs.ECS, pos []layout.Vec2, dt float64, fresh bool) {
+	s.cur, s.dt, s.fresh = pos, dt, fresh
 	s.nodes.Each(e.World, s.each)
 }
 
 func (s *LayoutSync) copyOne(entry *donburi.Entry) {
 	id := components.DddElement.Get(entry).Index
-	if id < 0 || int(id) >= len(s.buf) {
+	if id < 0 || int(id) >= len(s.cur) {
 		return
 	}
-	if int(id) < len(s.notBefore) && s.ticks < s.notBefore[id] {
+	if s.fresh && int(id) < len(s.notBefore) && s.ticks < s.notBefore[id] {
 		return
 	}
-	p := s.buf[id]
+	p := s.cur[id]
 	pos := components.Position.Get(entry)
 	vel := components.Velocity.Get(entry)
 	if s.dt > 0 {

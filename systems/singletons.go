@@ -77,7 +77,7 @@ func GetOrCreateInput(e *ecs.ECS) *components.InputData {
 func GetOrCreateSettings(e *ecs.ECS) *components.SettingsData {
 	return getOrCreate(e.World, components.Settings, func(donburi.World) components.SettingsData {
 		o := Opts(e)
-		return components.SettingsData{ColorMode: o.ColorBy, Kiosk: o.Kiosk, KioskIdle: o.KioskIdle, CharWidth: defaultCharWidth}
+		return components.SettingsData{ColorMode: o.ColorBy, Layout: o.Layout, Kiosk: o.Kiosk, KioskIdle: o.KioskIdle, CharWidth: defaultCharWidth}
 	})
 }
 
@@ -95,6 +95,7 @@ type Options struct {
 	Kiosk     bool
 	KioskIdle time.Duration // default 20 s
 	ColorBy   components.ColorMode
+	Layout    components.LayoutMode // the first layout (--layout)
 	// Fetch, if set, supplies the inspector's payload; FetchTimeout bounds each call
 	// (default 5 s).
 	Fetch        PayloadFetcher

@@ -25,6 +25,10 @@ func Run(ctx context.Context, r cli.ViewRequest) error {
 	if err != nil {
 		return &cli.ExitError{Code: cli.ExitBadInput, Err: fmt.Errorf("--color-by: %w", err)}
 	}
+	lay, err := components.ParseLayoutMode(o.Layout)
+	if err != nil {
+		return &cli.ExitError{Code: cli.ExitBadInput, Err: fmt.Errorf("--layout: %w", err)}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	src, closeSrc, err := openSource(ctx, r)
@@ -47,7 +51,7 @@ func Run(ctx context.Context, r cli.ViewRequest) error {
 	graph := ecs.NewGraph(ecs.Config{MaxNodes: o.MaxNodes}, bridge)
 	graph.Start(ctx)
 	game, err := render.NewGame(ctx, graph, render.GameOptions{
-		Width: o.Width, Height: o.Height, Kiosk: o.Kiosk, ColorBy: mode,
+		Width: o.Width, Height: o.Height, Kiosk: o.Kiosk, ColorBy: mode, Layout: lay,
 		Screenshot: o.Screenshot, Frames: o.Frames, Logger: r.Logger, Fetch: src.Payload,
 	})
 	if err != nil {
@@ -80,7 +84,8 @@ func Run(ctx context.Context, r cli.ViewRequest) error {
 		out, err := json.Marshal(struct {
 			Screenshot string `json:"screenshot"`
 			Frames     int    `json:"frames"`
-		}{o.Screenshot, game.Frames()})
+			render.Summary
+		}{o.Screenshot, game.Frames(), game.Summary()})
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,89 @@
+package systems
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/layout"
+)
+
+// Switching the layout (the v key) glides every node from where it is to the other layout in
+// layout.GlideDuration, eased, and then follows that layout.
+func TestLayoutSyncGlidesBetweenForceAndLanes(t *testing.T) {
+	e, r, s, ents := syncWorld(t, 12)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go r.Run(ctx)
+	settle(t, r)
+	clock := &fakeClock{t: 1e18}
+	Setup(e, Options{Now: clock.now})
+	lanes := layout.NewLanes(layout.LanesConfig{})
+	for i, ent := range ents {
+		id := components.DddElement.Get(e.World.Entry(ent)).Index
+		lanes.Set(int(id), layout.LaneNode{Aggregate: fmt.Sprint("agg-", i%3), Seq: uint64(i + 1)})
+	}
+	s.SetLanes(lanes)
+	at := func() []layout.Vec2 {
+		out := make([]layout.Vec2, len(ents))
+		for i, ent := range ents {
+			p := components.Position.GetValue(e.World.Entry(ent))
+			out[i] = layout.Vec2{X: p.X, Y: p.Y}
+		}
+		return out
+	}
+	for range 3 {
+		s.Update(e)
+	}
+	force := at()
+	want := make([]layout.Vec2, len(ents))
+	for i, ent := range ents {
+		want[i] = lanes.Position(int(components.DddElement.Get(e.World.Entry(ent)).Index))
+	}
+
+	GetOrCreateSettings(e).Layout = components.LayoutLanes
+	s.Update(e)
+	if got := at(); got[5] != force[5] {
+		t.Fatalf("the glide jumped at once: %v, from %v", got[5], force[5])
+	}
+	clock.advance(layout.GlideDuration / 2)
+	s.Update(e)
+	mid := at()
+	for i := range mid {
+		wx, wy := (force[i].X+want[i].X)/2, (force[i].Y+want[i].Y)/2
+		if d := (mid[i].X-wx)*(mid[i].X-wx) + (mid[i].Y-wy)*(mid[i].Y-wy); d > 1e-6 {
+			t.Fatalf("half way, node %d at %v, want %v", i, mid[i], layout.Vec2{X: wx, Y: wy})
+		}
+	}
+	clock.advance(layout.GlideDuration)
+	s.Update(e)
+	s.Update(e)
+	for i, p := range at() {
+		if p != want[i] {
+			t.Fatalf("after the glide node %d at %v, want its lane position %v", i, p, want[i])
+		}
+	}
+	// A new node placed in the lanes shows up without another switch.
+	lanes.Set(int(components.DddElement.Get(e.World.Entry(ents[0])).Index), layout.LaneNode{Aggregate: "agg-9", Seq: 99})
+	s.Update(e)
+	if p := at()[0]; p != lanes.Position(int(components.DddElement.Get(e.World.Entry(ents[0])).Index)) {
+		t.Fatalf("a changed lane position was not copied: %v", p)
+	}
+
+	GetOrCreateSettings(e).Layout = components.LayoutForce
+	s.Update(e)
+	clock.advance(2 * layout.GlideDuration)
+	for range 4 {
+		s.Update(e)
+		time.Sleep(time.Millisecond)
+	}
+	buf := r.Read(nil)
+	for i, ent := range ents {
+		id := components.DddElement.Get(e.World.Entry(ent)).Index
+		if p := at()[i]; p != buf[id] {
+			t.Fatalf("back in force, node %d at %v, the layout says %v", i, p, buf[id])
+		}
+	}
+}
