@@ -394,44 +394,48 @@ func TestHostileNames(t *testing.T) {
 		link("link type 64 bytes ending in a 2-byte letter", strings.Repeat("L", 63)+"é", cli.ExitBadInput, "65 bytes, more than 64"),
 		{name: "link to itself", args: []string{"link", "{obj}", "{obj}", "--type", "References"}, code: cli.ExitBadInput, msg: "itself"},
 	}
-	// At either end (FORMAT.md: no space or tab there, which NATS trims from header values).
-	for _, c := range append(controls(), struct{ name, s string }{"space", " "}) {
-		for _, end := range []struct{ name, agg, typ string }{
-			{"leading", c.s + "agg", c.s + "T"}, {"trailing", "agg" + c.s, "T" + c.s},
-		} {
-			an, tn := "aggregate with "+end.name+" "+c.name, "type with "+end.name+" "+c.name
-			switch {
-			case !utf8.ValidString(c.s):
-				rows = append(rows, bad(an, end.agg, "T", "not valid UTF-8"), bad(tn, "order-1", end.typ, "not valid UTF-8"))
-			case strings.ContainsAny(c.s, "\r\n\x00"):
-				rows = append(rows, bad(an, end.agg, "T", "CR, LF or NUL"), bad(tn, "order-1", end.typ, "CR, LF or NUL"))
-			case c.s == " " || c.s == "\t":
-				rows = append(rows, bad(an, end.agg, "T", "space or tab"), bad(tn, "order-1", end.typ, "space or tab"))
-			default:
-				rows = append(rows, ok(an, end.agg, "T"), ok(tn, "order-1", end.typ))
-			}
+	// Each control character at either end of the aggregate ID and the event type (FORMAT.md:
+	// no space or tab there, which NATS trims from header values), and inside both; the
+	// aggregate and the type share a rule, so one row tries both.
+	both := func(name, agg, typ string, class string) row {
+		switch class {
+		case "ok":
+			return ok(name, agg, typ)
+		case "utf8":
+			return bad(name, agg, typ, "not valid UTF-8")
+		case "crlf":
+			return bad(name, agg, typ, "CR, LF or NUL")
 		}
+		return bad(name, agg, typ, "space or tab")
 	}
-	rows = append(rows, bad("aggregate of spaces", "   ", "T", "space or tab"), bad("type of a tab", "order-1", "\t", "space or tab"))
-	// Inside.
-	for _, c := range controls() {
-		agg, typ := "agg"+c.s+"x", "T"+c.s+"x"
+	for _, c := range append(controls(), struct{ name, s string }{"space", " "}) {
+		class := "ok"
 		switch {
 		case !utf8.ValidString(c.s):
-			rows = append(rows, bad("aggregate with "+c.name, agg, "T", "not valid UTF-8"), bad("type with "+c.name, "order-1", typ, "not valid UTF-8"),
-				link("link type with "+c.name, typ, cli.ExitBadInput, "not valid UTF-8"))
-			continue
+			class = "utf8"
 		case strings.ContainsAny(c.s, "\r\n\x00"):
-			rows = append(rows, bad("aggregate with "+c.name, agg, "T", "CR, LF or NUL"), bad("type with "+c.name, "order-1", typ, "CR, LF or NUL"))
-		default:
-			rows = append(rows, ok("aggregate with "+c.name, agg, "T"), ok("type with "+c.name, "order-1", typ))
+			class = "crlf"
+		case c.s == " " || c.s == "\t":
+			class = "edge"
 		}
-		if unicode.IsControl([]rune(c.s)[0]) {
+		rows = append(rows,
+			both("leading aggregate, trailing type "+c.name, c.s+"agg", "T"+c.s, class),
+			both("trailing aggregate, leading type "+c.name, "agg"+c.s, c.s+"T", class))
+		if class == "edge" {
+			class = "ok" // inside, a space or tab is kept
+		}
+		rows = append(rows, both("inside "+c.name, "agg"+c.s+"x", "T"+c.s+"x", class))
+		typ := "L" + c.s + "x"
+		switch {
+		case !utf8.ValidString(c.s):
+			rows = append(rows, link("link type with "+c.name, typ, cli.ExitBadInput, "not valid UTF-8"))
+		case unicode.IsControl([]rune(c.s)[0]):
 			rows = append(rows, link("link type with "+c.name, typ, cli.ExitBadInput, "control character"))
-		} else {
+		default:
 			rows = append(rows, link("link type with "+c.name, typ, 0, `"cid"`))
 		}
 	}
+	rows = append(rows, bad("aggregate of spaces", "   ", "T", "space or tab"), bad("type of a tab", "order-1", "\t", "space or tab"))
 	f.runRows(t, rows)
 }
 
