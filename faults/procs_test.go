@@ -103,6 +103,8 @@ func (p *proc) start(t *testing.T) {
 		cmd = exec.Command(jetdagBin, p.args...)
 	}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	// Killed with the test process, should that die before its cleanups run (a timeout).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", p.name, err)
 	}
@@ -438,21 +440,16 @@ func percentile(ds []time.Duration, q float64) time.Duration {
 	return s[min(int(q*float64(len(s))), len(s)-1)]
 }
 
-// stallIn is, for one writer's ack times (in ack order), the longest pause in its
-// acknowledgements that began before end, counting from its last ack before t0: how long
-// the fault at t0 held the writer up, even when it resumed only after end. It is -1 when
-// the writer acknowledged nothing after t0 at all.
+// stallIn is, for one writer's ack times (in ack order), how long the fault that began at
+// t0 held it up: the longest pause in its acknowledgements counted from t0 that began before
+// end, even when it ended after end. It is -1 when the writer acknowledged nothing after t0.
 func stallIn(times []int64, t0, end time.Time) time.Duration {
 	from, to := t0.UnixMilli(), end.UnixMilli()
-	prev := int64(0)
+	prev := from
 	var worst int64 = -1
 	for _, a := range times {
 		if a <= from {
-			prev = max(prev, a)
 			continue
-		}
-		if prev == 0 {
-			prev = from
 		}
 		if prev >= to {
 			break
