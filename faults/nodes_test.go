@@ -19,6 +19,8 @@ func TestNodesKilledInTurn(t *testing.T) {
 	c := loopbackCluster(t, 3)
 	c.start(t)
 	urls := c.urls()
+	seedEvents(t, urls)
+	cp := takeCheckpoint(t, urls, c.dir)
 	ws := []*writer{
 		startWriter(t, c.dir, "k1", urls, "--aggregates", "4", "--rate", "80", "--parents", "1"),
 		startWriter(t, c.dir, "k2", urls, "--aggregates", "4", "--rate", "80"),
@@ -68,7 +70,7 @@ func TestNodesKilledInTurn(t *testing.T) {
 		}
 		stalls = append(stalls, worst)
 	}
-	rep := verifyAcked(t, urls, files)
+	rep := verifyAcked(t, urls, files, cp)
 
 	// The reader's feed, once it has caught up: every event once, in order, no gap.
 	deadline := time.Now().Add(time.Minute)

@@ -25,6 +25,8 @@ func TestLeaderPartitioned(t *testing.T) {
 	}
 	c.start(t)
 	urls := c.urls()
+	seedEvents(t, urls)
+	cp := takeCheckpoint(t, urls, c.dir)
 	ws := []*writer{
 		startWriter(t, c.dir, "p1", urls, "--aggregates", "4", "--rate", "60", "--parents", "1"),
 		startWriter(t, c.dir, "p2", urls, "--aggregates", "4", "--rate", "60"),
@@ -85,7 +87,7 @@ func TestLeaderPartitioned(t *testing.T) {
 		stalls = append(stalls, worst)
 		t.Logf("cut of %s at %s: writers stalled %v (worst %v)", ct.leader, ct.at.Format("15:04:05.000"), each, worst)
 	}
-	rep := verifyAcked(t, urls, files)
+	rep := verifyAcked(t, urls, files, cp)
 	var errs int
 	for _, w := range ws {
 		for _, f := range w.finals() {

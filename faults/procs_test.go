@@ -395,12 +395,45 @@ type verifyReport struct {
 	Rejected uint64 `json:"-"`
 }
 
-// verifyAcked runs `jetdag verify --acked` over the writers' files and fails the test unless
-// every check holds: nothing acknowledged lost or moved, no fork, no duplicate, no partial
-// batch, every stream message verified.
-func verifyAcked(t *testing.T, urls string, files []string) verifyReport {
+// checkpoint is a transparency-log checkpoint taken before the faults: the verifier key and
+// the signed note, kept in a file.
+type checkpoint struct{ vkey, note string }
+
+// takeCheckpoint creates a log key, has the store sign a checkpoint of everything stored so
+// far and keeps its note, for `verify --vkey --checkpoint` after the faults.
+func takeCheckpoint(t *testing.T, urls, dir string) checkpoint {
 	t.Helper()
-	out, errs, code := runJetdag(t, 5*time.Minute, append([]string{"--nats", urls, "verify", "--quiet", "--acked"}, files...)...)
+	key := filepath.Join(dir, "log.key")
+	out, errs, code := runJetdag(t, time.Minute, "--nats", urls, "log", "keygen", "--origin", "faults.jetdag.test/log", "--out", key)
+	var k struct{ Vkey string }
+	if code != 0 || json.Unmarshal([]byte(out), &k) != nil || k.Vkey == "" {
+		t.Fatalf("log keygen: exit %d %s %s", code, out, errs)
+	}
+	if out, errs, code := runJetdag(t, time.Minute, "--nats", urls, "log", "checkpoint", "--key", key); code != 0 {
+		t.Fatalf("log checkpoint: exit %d %s %s", code, out, errs)
+	}
+	note, errs, code := runJetdag(t, time.Minute, "--nats", urls, "log", "show", "--vkey", k.Vkey)
+	if code != 0 {
+		t.Fatalf("log show: exit %d %s", code, errs)
+	}
+	cp := checkpoint{vkey: k.Vkey, note: filepath.Join(dir, "before.note")}
+	if err := os.WriteFile(cp.note, []byte(note), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cp
+}
+
+// verifyAcked runs `jetdag verify --acked` over the writers' files (with the checkpoint taken
+// before the faults, when there is one) and fails the test unless every check holds: nothing
+// acknowledged lost or moved, no fork, no duplicate, no partial batch, every stream message
+// verified, the store still agreeing with the checkpoint.
+func verifyAcked(t *testing.T, urls string, files []string, cps ...checkpoint) verifyReport {
+	t.Helper()
+	args := []string{"--nats", urls, "verify", "--quiet"}
+	for _, cp := range cps {
+		args = append(args, "--vkey", cp.vkey, "--checkpoint", cp.note)
+	}
+	out, errs, code := runJetdag(t, 5*time.Minute, append(append(args, "--acked"), files...)...)
 	var r verifyReport
 	var sum struct {
 		OK       bool   `json:"ok"`
@@ -470,4 +503,15 @@ func freePorts(t *testing.T, n int) []string {
 		out = append(out, "127.0.0.1:"+strconv.Itoa(p))
 	}
 	return out
+}
+
+// seedEvents appends a few events, so that the checkpoint taken before the faults covers
+// something.
+func seedEvents(t *testing.T, urls string) {
+	t.Helper()
+	for i := range 3 {
+		if out, errs, code := runJetdag(t, time.Minute, "--nats", urls, "append", "--aggregate", "seed", "--type", "Seeded", "--data", strconv.Itoa(i)); code != 0 {
+			t.Fatalf("seed append: exit %d %s %s", code, out, errs)
+		}
+	}
 }

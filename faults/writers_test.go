@@ -20,6 +20,8 @@ func TestWritersKilled(t *testing.T) {
 	c := loopbackCluster(t, 3)
 	c.start(t)
 	urls := c.urls()
+	seedEvents(t, urls)
+	cp := takeCheckpoint(t, urls, c.dir)
 	var ws []*writer
 	for i := range 5 {
 		extra := []string{"--aggregates", "4", "--rate", "80", "--parents", "1"}
@@ -88,7 +90,7 @@ func TestWritersKilled(t *testing.T) {
 	for _, w := range ws {
 		files = append(files, w.file)
 	}
-	rep := verifyAcked(t, urls, files)
+	rep := verifyAcked(t, urls, files, cp)
 	t.Logf("FAULTS writer-kill: kills=%d acked=%d lost=%d moved=%d forks=%d partial_batches=%d duplicate_payloads=%d batches=%d stream_events=%d restart_to_first_ack_p50=%v p99=%v max=%v killed_before_first_ack=%d",
 		kills, rep.Acked, rep.Lost, rep.Moved, rep.Forks, rep.PartialBatches, rep.DuplicatePayloads, rep.Batches, rep.Events,
 		percentile(recover, 0.5), percentile(recover, 0.99), percentile(recover, 1), killedFirst)
