@@ -129,7 +129,7 @@ func Open(ctx context.Context, nc *nats.Conn, es *store.JetStreamEvents, bs bloc
 	if err != nil {
 		return nil, fmt.Errorf("tile bucket: %w", err)
 	}
-	return &Log{es: es, bs: bs, js: js, cps: cps, tiles: newTileStore(kv), cfg: cfg, log: lg}, nil
+	return &Log{es: es, bs: bs, js: js, cps: cps, tiles: newTileStore(kv, js), cfg: cfg, log: lg}, nil
 }
 
 // signerVerifier checks notes with a signer's own key: a log reads back what it signed.

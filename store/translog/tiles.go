@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"filippo.io/torchwood"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -41,13 +42,55 @@ func tileKey(t tlog.Tile) string {
 // tileStore reads and writes tiles in the bucket.
 type tileStore struct {
 	kv jetstream.KeyValue
+	js jetstream.JetStream // for pipelined creates of new full tiles
 	// rev remembers the revision this process last wrote under a key, so the next (wider)
 	// write of a partial tile is one compare-and-set instead of a read and a write.
 	rev map[string]uint64
 }
 
-func newTileStore(kv jetstream.KeyValue) *tileStore {
-	return &tileStore{kv: kv, rev: make(map[string]uint64)}
+func newTileStore(kv jetstream.KeyValue, js jetstream.JetStream) *tileStore {
+	return &tileStore{kv: kv, js: js, rev: make(map[string]uint64)}
+}
+
+// writeAll stores every tile (see write). Full tiles this process has not written before are
+// created in one pipelined batch (a publish to the bucket's subject that the server accepts
+// only while the key is new); one that exists already is compared as write does.
+func (s *tileStore) writeAll(ctx context.Context, tiles []tlog.Tile, data [][]byte) error {
+	type created struct {
+		i   int
+		ack jetstream.PubAckFuture
+	}
+	var batch []created
+	for i, t := range tiles {
+		key := tileKey(t)
+		if _, known := s.rev[key]; t.W != tileWidth || known {
+			if err := s.write(ctx, t, data[i]); err != nil {
+				return err
+			}
+			continue
+		}
+		m := nats.NewMsg("$KV." + TileBucket + "." + key)
+		m.Data = data[i]
+		m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
+		f, err := s.js.PublishMsgAsync(m)
+		if err != nil {
+			return fmt.Errorf("write tile %s: %w", key, err)
+		}
+		batch = append(batch, created{i, f})
+	}
+	for _, c := range batch {
+		select {
+		case <-c.ack.Ok():
+		case <-c.ack.Err():
+			// Exists already (another writer, or an earlier run): compare with it.
+			if err := s.write(ctx, tiles[c.i], data[c.i]); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // read returns the data of t (t.W hashes, or t.W entries for an entry bundle, L = -1).

@@ -12,8 +12,14 @@ import (
 // for an auditor that only needs roots.
 type tileSink interface {
 	load(ctx context.Context, t tlog.Tile) ([]byte, error)
-	save(ctx context.Context, t tlog.Tile, data []byte) error
+	// save stores the tiles (entry bundles and hash tiles, in any order) before it returns.
+	save(ctx context.Context, tiles []tlog.Tile, data [][]byte) error
 }
+
+// flushEvery is how many leaves a builder with a sink gathers before it saves their tiles
+// (also saved at every flush): at most 64 Ki leaves' hashes (about 6 MB) are held, and the
+// bucket sees a few hundred tiles at once instead of a round trip every 256 leaves.
+const flushEvery = 1 << 16
 
 // edgeKey names a tile position (level, index) whatever its width.
 type edgeKey struct {
@@ -22,7 +28,8 @@ type edgeKey struct {
 }
 
 // builder appends leaves to the tree and writes its tiles. It holds only the hashes added
-// since the last flush (at most one tile's worth) and the newest tile of each level: a new
+// since the last flush (at most flushEvery leaves' worth, one tile's without a sink) and the
+// newest tile of each level: a new
 // leaf's stored hashes and the tree's root need nothing else, so its memory does not grow
 // with the log. Anything else is read back from the sink.
 type builder struct {
@@ -31,12 +38,13 @@ type builder struct {
 	pending map[int64]tlog.Hash // stored hashes not yet in a saved tile
 	edge    map[edgeKey][]byte  // newest data of the right-most tiles
 	entries []byte              // the current entry bundle (leaf data since the last full one)
+	bundles map[int64][]byte    // entry bundles filled since the last flush
 	sink    tileSink
 	ctx     context.Context // for sink reads during a hash lookup
 }
 
 func newBuilder(sink tileSink) *builder {
-	return &builder{pending: make(map[int64]tlog.Hash), edge: make(map[edgeKey][]byte), sink: sink}
+	return &builder{pending: make(map[int64]tlog.Hash), edge: make(map[edgeKey][]byte), bundles: make(map[int64][]byte), sink: sink}
 }
 
 // resume makes the builder continue a stored tree of n leaves (its tiles in the sink).
@@ -100,12 +108,21 @@ func (b *builder) add(ctx context.Context, leaf []byte) error {
 	for i, h := range hs {
 		b.pending[base+int64(i)] = h
 	}
-	if b.entries, err = torchwood.AppendTileEntry(b.entries, leaf); err != nil {
-		return err
+	if b.sink != nil { // entries are only stored, never read back by the builder
+		if b.entries, err = torchwood.AppendTileEntry(b.entries, leaf); err != nil {
+			return err
+		}
 	}
 	b.n++
 	if b.n%tileWidth == 0 {
-		return b.flush(ctx)
+		if b.sink == nil {
+			return b.flush(ctx)
+		}
+		b.bundles[(b.n-1)/tileWidth] = b.entries
+		b.entries = nil
+		if b.n-b.flushed >= flushEvery {
+			return b.flush(ctx)
+		}
 	}
 	return nil
 }
@@ -125,26 +142,29 @@ func (b *builder) flush(ctx context.Context) error {
 		}
 		data[i] = d
 	}
-	// Entry bundle first, then hash tiles from the top level down: a reader never finds a
-	// hash tile whose leaves have no entries.
-	bundle := tlog.Tile{H: TileHeight, L: -1, N: (b.n - 1) / tileWidth, W: int((b.n-1)%tileWidth) + 1}
 	if b.sink != nil {
-		if err := b.sink.save(ctx, bundle, b.entries); err != nil {
+		if b.n%tileWidth != 0 {
+			bundle := tlog.Tile{H: TileHeight, L: -1, N: b.n / tileWidth, W: int(b.n % tileWidth)}
+			tiles, data = append(tiles, bundle), append(data, b.entries)
+		}
+		for n, d := range b.bundles {
+			tiles, data = append(tiles, tlog.Tile{H: TileHeight, L: -1, N: n, W: tileWidth}), append(data, d)
+		}
+		if err := b.sink.save(ctx, tiles, data); err != nil {
 			return err
 		}
-		for i := len(tiles) - 1; i >= 0; i-- {
-			if err := b.sink.save(ctx, tiles[i], data[i]); err != nil {
-				return err
-			}
-		}
+		clear(b.bundles)
 	}
 	for i, t := range tiles {
+		if t.L < 0 {
+			continue
+		}
 		k := edgeKey{t.L, t.N}
 		b.edge[k] = data[i]
 		delete(b.edge, edgeKey{t.L, t.N - 1}) // no longer on the right edge
 	}
 	clear(b.pending)
-	if bundle.W == tileWidth {
+	if b.sink == nil && b.n%tileWidth == 0 {
 		b.entries = nil
 	}
 	b.flushed = b.n
@@ -161,6 +181,6 @@ func (b *builder) root(ctx context.Context, n int64) (tlog.Hash, error) {
 type bucketSink struct{ s *tileStore }
 
 func (k bucketSink) load(ctx context.Context, t tlog.Tile) ([]byte, error) { return k.s.read(ctx, t) }
-func (k bucketSink) save(ctx context.Context, t tlog.Tile, data []byte) error {
-	return k.s.write(ctx, t, data)
+func (k bucketSink) save(ctx context.Context, tiles []tlog.Tile, data [][]byte) error {
+	return k.s.writeAll(ctx, tiles, data)
 }

@@ -21,8 +21,10 @@ func (m memSink) load(_ context.Context, t tlog.Tile) ([]byte, error) {
 	return d, nil
 }
 
-func (m memSink) save(_ context.Context, t tlog.Tile, data []byte) error {
-	m[tileKey(t)] = append([]byte(nil), data...)
+func (m memSink) save(_ context.Context, tiles []tlog.Tile, data [][]byte) error {
+	for i, t := range tiles {
+		m[tileKey(t)] = append([]byte(nil), data[i]...)
+	}
 	return nil
 }
 
