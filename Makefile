@@ -8,6 +8,7 @@ XVFB     := xvfb-run -a -s "-screen 0 1280x1024x24"
 APT_PKGS := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxi-dev libxinerama-dev \
             libxrandr-dev libxxf86vm-dev xvfb xauth libgl1-mesa-dri
 FUZZTIME ?= 20s
+CLI_FUZZTIME ?= 10s
 # The packages that import Ebiten (which opens the display when the program starts): their
 # tests run under Xvfb. Every other package runs its tests with no display at all, which
 # also proves it free of Ebiten (check-headless says so with go list -deps).
@@ -83,9 +84,11 @@ faults:
 	JETDAG_FAULTS=long $(GO) test -count=1 -timeout 90m -v ./faults/ > bin/faults.log 2>&1; s=$$?; \
 	grep -E 'FAULTS|^(--- |ok|FAIL)' bin/faults.log; exit $$s
 
-# fuzz runs each fuzz target for FUZZTIME.
+# fuzz runs each fuzz target for FUZZTIME (the CLI's argument parsers for CLI_FUZZTIME).
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./store/block
+	$(GO) test -run='^$$' -fuzz='^FuzzCIDArg$$' -fuzztime=$(CLI_FUZZTIME) ./cli
+	$(GO) test -run='^$$' -fuzz='^FuzzNameArgs$$' -fuzztime=$(CLI_FUZZTIME) ./cli
 
 bench: deps
 	$(XVFB) $(GO) test -run='^$$' -bench=. -benchmem ./...
