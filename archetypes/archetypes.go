@@ -35,15 +35,17 @@ var (
 	Rejected = newArchetype(components.Rejected)
 )
 
+// byKind is the archetype list, indexed by components.ElementKind.
+var byKind = [...]*Archetype{
+	components.ElementEvent:    Event,
+	components.ElementObject:   Object,
+	components.ElementRejected: Rejected,
+}
+
 // For returns the archetype of nodes of kind k, or nil for an unknown kind.
 func For(k components.ElementKind) *Archetype {
-	switch k {
-	case components.ElementEvent:
-		return Event
-	case components.ElementObject:
-		return Object
-	case components.ElementRejected:
-		return Rejected
+	if int(k) < len(byKind) {
+		return byKind[k]
 	}
 	return nil
 }

@@ -130,13 +130,13 @@ func BenchmarkFrame10k(b *testing.B) {
 }
 
 // setFastLoop makes the loop draw as fast as it can, one Update a frame, on a 1280×800
-// window, as ecs.Game.Run sets it up but without vsync, until the benchmark ends.
+// window, as render.Game.Run sets it up but without vsync, until the benchmark ends.
 func setFastLoop(b *testing.B) {
 	onLoop(b, func() {
 		ebiten.SetWindowSize(1280, 800)
 		ebiten.SetVsyncEnabled(false)
 		ebiten.SetTPS(ebiten.SyncWithFPS)
-		ebiten.SetScreenClearedEveryFrame(false) // as ecs.Game.Run sets it
+		ebiten.SetScreenClearedEveryFrame(false) // as render.Game.Run sets it
 	})
 	b.Cleanup(func() {
 		onLoop(b, func() {
