@@ -29,6 +29,7 @@ type ViewOptions struct {
 	Height     int
 	ColorBy    string // kind, aggregate or type
 	Layout     string // force or lanes
+	Until      uint64 // 0, or show the store as it was at this stream sequence
 	Metrics    string // serve Prometheus metrics on this address
 	Replicas   int    // replicas of the stream, index and bucket when the viewer creates them
 }
@@ -92,6 +93,7 @@ prints {"screenshot":FILE,"frames":N,...} (what it drew) and exits: for CI under
 	f.IntVar(&o.Width, "width", 1280, "window width in pixels")
 	f.IntVar(&o.Height, "height", 800, "window height in pixels")
 	f.StringVar(&o.ColorBy, "color-by", "kind", "colour events by kind, aggregate or type (the c key cycles)")
+	f.Uint64Var(&o.Until, "until", 0, "show the store as it was at stream sequence SEQ: no later event, no object made after it, no live updates (0: live)")
 	f.StringVar(&o.Layout, "layout", "force", "place nodes by force or in lanes, one row per aggregate (the v key switches)")
 	f.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics (the store's and the window's bridge lag) on HOST:PORT")
 	f.IntVar(&o.Replicas, "replicas", 1, "replicas of the event stream, index and object bucket when the viewer creates them (on a cluster: 3)")

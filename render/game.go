@@ -29,6 +29,8 @@ type GameOptions struct {
 	Kiosk   bool
 	ColorBy components.ColorMode
 	Layout  components.LayoutMode
+	// Until is the --until sequence (0: live), for the status bar.
+	Until uint64
 	// Fetch supplies the inspector's payloads (nil: none shown).
 	Fetch systems.PayloadFetcher
 	// Screenshot, if set, is where a PNG of frame Frames is written before the game ends.
@@ -84,7 +86,7 @@ func NewGame(ctx context.Context, graph *ecs.Graph, opts GameOptions) (*Game, er
 	}
 	e := graph.ECS()
 	systems.Setup(e, systems.Options{
-		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Layout: opts.Layout, Fetch: opts.Fetch,
+		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Layout: opts.Layout, Until: opts.Until, Fetch: opts.Fetch,
 		Width: opts.Width, Height: opts.Height, Logger: log,
 	})
 	draw.Attach(e)

@@ -53,7 +53,7 @@ func (d *Drawer) laneShapes(e *ecs.ECS, legendBottom, bottom float64) {
 	last := -1e18
 	for _, r := range l.RowsBetween(y0, y1) {
 		_, sy := cam.WorldToScreen(0, r.Y)
-		if sy-last < line {
+		if r.Nodes == 0 || sy-last < line {
 			continue
 		}
 		last = sy

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"strings"
+	"time"
 
 	"github.com/yohamta/donburi"
 	"github.com/yohamta/donburi/ecs"
@@ -38,12 +39,21 @@ func StatusLine(e *ecs.ECS) string {
 		conn = "no source"
 	}
 	phase := "catching up"
-	if st.CaughtUp {
+	switch {
+	case st.CaughtUp && Opts(e).Until > 0:
+		phase = "history" // --until: complete as of its sequence, not following
+	case st.CaughtUp:
 		phase = "live"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s · %s   %.1f events/s   %d nodes (%d events, %d objects)   %.0f FPS   lag %d   rejected %d   colour: %s",
 		conn, phase, st.EventsPerSecond, len(SceneOf(e).Nodes), st.Events, st.Objects, h.FPS, st.Lag, st.Rejected, set.ColorMode)
+	if Opts(e).Until > 0 {
+		fmt.Fprintf(&b, "   as of seq %d", st.LastSeq)
+		if t := newestEventTime(SceneOf(e)); t != 0 {
+			b.WriteString(" · " + time.Unix(0, t).UTC().Format(time.RFC3339))
+		}
+	}
 	if set.Paused {
 		b.WriteString("   PAUSED")
 	}
@@ -64,6 +74,17 @@ func StatusLine(e *ecs.ECS) string {
 	}
 	b.WriteString("   h: help")
 	return b.String()
+}
+
+// newestEventTime is the latest event time in the scene (0 for none).
+func newestEventTime(s *Scene) int64 {
+	var t int64
+	for i := range s.Nodes {
+		if s.Nodes[i].Kind == components.ElementEvent {
+			t = max(t, s.Nodes[i].Time)
+		}
+	}
+	return t
 }
 
 // HoverTooltip returns the hovered node's tooltip, or "" when the cursor is over none. It

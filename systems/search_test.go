@@ -53,3 +53,20 @@ func TestSearchAnywhereCountsAndSteps(t *testing.T) {
 		t.Error("n after a search that found nothing moved")
 	}
 }
+
+// With --until the status bar says the picture is history, as of which sequence and time.
+func TestStatusLineAsOf(t *testing.T) {
+	e, _, _ := inputView(t, false)
+	Opts(e).Until = 12
+	stats := e.World.Create(components.GraphStats)
+	components.GraphStats.SetValue(e.World.Entry(stats), components.GraphStatsData{
+		Events: 3, LastSeq: 12, Connection: "connected", CaughtUp: true,
+	})
+	UpdateScene(e)
+	status := StatusLine(e)
+	for _, want := range []string{"connected · history", "as of seq 12 · 1970-01-01T00:00:0"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("status line %q lacks %q", status, want)
+		}
+	}
+}

@@ -96,6 +96,8 @@ type Options struct {
 	KioskIdle time.Duration // default 20 s
 	ColorBy   components.ColorMode
 	Layout    components.LayoutMode // the first layout (--layout)
+	// Until, when not 0, is the --until sequence: the status bar says the picture is as of it.
+	Until uint64
 	// Fetch, if set, supplies the inspector's payload; FetchTimeout bounds each call
 	// (default 5 s).
 	Fetch        PayloadFetcher

@@ -114,7 +114,8 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 		closeAll()
 		return nil, nil, err
 	}
-	src := &storeSource{nc: nc, events: events, objects: objects, objCfg: objCfg, log: log}
+	src := &storeSource{nc: nc, events: events, objects: objects, objCfg: objCfg, log: log,
+		until: o.Until, reached: make(chan struct{}), sent: map[cid.Cid]bool{}}
 	if o.Demo {
 		dctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
@@ -150,6 +151,14 @@ type storeSource struct {
 	log     *slog.Logger
 	// caughtUp is whether the event feed is live, for status messages sent off its goroutine.
 	caughtUp atomic.Bool
+
+	// until, when not 0, is the --until sequence: the event feed stops after it and closes
+	// reached; sent then holds the CIDs of the events it delivered and cutoff the newest
+	// event time, which decide which objects and links the object feed delivers.
+	until   uint64
+	reached chan struct{}
+	sent    map[cid.Cid]bool
+	cutoff  int64
 }
 
 // Follow implements ecs.Source: the event feed and the object feed run side by side.
@@ -193,6 +202,15 @@ func (s *storeSource) watchConnection(ctx context.Context, b *ecs.Bridge) error 
 // after a failure and never gives up while ctx lasts.
 func (s *storeSource) followObjects(ctx context.Context, b *ecs.Bridge) error {
 	seen := map[cid.Cid]bool{} // a restarted feed replays what was sent before
+	if s.until > 0 {
+		// As of a sequence: objects (which have no stream sequence) once the events are
+		// known, those made by the newest event's time, and links between what is shown.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.reached:
+		}
+	}
 	for {
 		if s.objects == nil {
 			objects, err := store.OpenObjectStore(ctx, s.nc, s.objCfg)
@@ -211,7 +229,7 @@ func (s *storeSource) followObjects(ctx context.Context, b *ecs.Bridge) error {
 					continue
 				}
 				m, ok := s.objectMessage(ctx, r)
-				if !ok {
+				if !ok || !s.asOf(m, seen) {
 					continue
 				}
 				if err := b.Send(ctx, m); err != nil {
@@ -226,6 +244,23 @@ func (s *storeSource) followObjects(ctx context.Context, b *ecs.Bridge) error {
 			return err
 		}
 	}
+}
+
+// asOf reports whether an object message belongs to the store as of --until (always without
+// it): an object made at or before the newest shown event's time, a link whose two ends are
+// shown.
+func (s *storeSource) asOf(m ecs.Message, seen map[cid.Cid]bool) bool {
+	if s.until == 0 {
+		return true
+	}
+	switch m := m.(type) {
+	case *ecs.ObjectMsg:
+		return m.Timestamp <= s.cutoff
+	case *ecs.LinkMsg:
+		shown := func(c cid.Cid) bool { return s.sent[c] || seen[c] }
+		return shown(m.From) && shown(m.To)
+	}
+	return true
 }
 
 // objectMessage turns an object-store record into a bridge message.
@@ -262,13 +297,23 @@ func (s *storeSource) followEvents(ctx context.Context, b *ecs.Bridge) error {
 		if err == nil {
 			backoff = 250 * time.Millisecond
 			for r := range feed {
+				if s.until > 0 && r.Seq > s.until {
+					return s.stopAsOf(ctx, status)
+				}
 				if m, ok := recordMessage(r); ok {
 					if err := b.Send(ctx, m); err != nil {
 						return err
 					}
+					if s.until > 0 && r.Event != nil {
+						s.sent[r.Event.CID] = true
+						s.cutoff = max(s.cutoff, r.Event.Timestamp)
+					}
 				}
 				if r.Seq >= next {
 					next = r.Seq + 1
+				}
+				if s.until > 0 && r.Seq == s.until {
+					return s.stopAsOf(ctx, status)
 				}
 				if r.CaughtUp {
 					if err := status(connState(s.nc), true); err != nil {
@@ -288,6 +333,17 @@ func (s *storeSource) followEvents(ctx context.Context, b *ecs.Bridge) error {
 		}
 		backoff = min(backoff*2, 5*time.Second)
 	}
+}
+
+// stopAsOf ends the event feed at --until: the picture is complete (caught up, as of that
+// sequence), the object feed may start, and nothing more comes until the window closes.
+func (s *storeSource) stopAsOf(ctx context.Context, status func(string, bool) error) error {
+	if err := status(connState(s.nc), true); err != nil {
+		return err
+	}
+	close(s.reached)
+	<-ctx.Done()
+	return ctx.Err()
 }
 
 func connState(nc *nats.Conn) string {

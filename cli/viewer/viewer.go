@@ -51,7 +51,7 @@ func Run(ctx context.Context, r cli.ViewRequest) error {
 	graph := ecs.NewGraph(ecs.Config{MaxNodes: o.MaxNodes}, bridge)
 	graph.Start(ctx)
 	game, err := render.NewGame(ctx, graph, render.GameOptions{
-		Width: o.Width, Height: o.Height, Kiosk: o.Kiosk, ColorBy: mode, Layout: lay,
+		Width: o.Width, Height: o.Height, Kiosk: o.Kiosk, ColorBy: mode, Layout: lay, Until: o.Until,
 		Screenshot: o.Screenshot, Frames: o.Frames, Logger: r.Logger, Fetch: src.Payload,
 	})
 	if err != nil {
