@@ -29,7 +29,7 @@ func (e *env) openEvents(ctx context.Context, replicas int) (*store.JetStreamEve
 	return es, func() {
 		// Bounded: a publish the server dropped (a permission it refused) is never
 		// acknowledged, and an unbounded flush would wait for it forever.
-		fctx, cancel := context.WithTimeout(ctx, flushTimeout)
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout) // also after the command's context ended
 		defer cancel()
 		if err := es.Flush(fctx); err != nil {
 			e.logger.Warn("publishes not all acknowledged when the command ended (a missing index entry is repaired by the next reader)", "err", err)
@@ -256,6 +256,13 @@ state block giving every aggregate's head) instead of replaying the stream from 
 			if err != nil {
 				return err
 			}
+			// Before the connection closes: stop the feed and wait for it to end, so that it
+			// neither reports the closing connection as an error nor writes after tail returns.
+			defer func() {
+				cancel()
+				for range ch {
+				}
+			}()
 			for r := range ch {
 				if err := writeRecord(e.stdout, r); err != nil {
 					return err
