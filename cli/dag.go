@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/ipfs/go-cid"
 	"github.com/spf13/cobra"
@@ -33,7 +32,7 @@ func (e *env) loadDAG(ctx context.Context) (*dag.DAG, error) {
 		if ev := r.Event; ev != nil {
 			info := dag.NodeInfo{Kind: dag.KindEvent, Seq: ev.Seq, Aggregate: ev.AggregateID, Type: ev.EventType, Timestamp: ev.Timestamp}
 			if err := d.AddEvent(ev.CID, info, ev.PreviousCID, ev.ParentCIDs); err != nil {
-				return fmt.Errorf("DAG: event %s: %w", ev.CID, err)
+				e.logger.Warn("event left out of the DAG", "cid", ev.CID, "err", err)
 			}
 		}
 		return nil
@@ -74,13 +73,26 @@ func (e *env) loadDAG(ctx context.Context) (*dag.DAG, error) {
 	for _, o := range objs {
 		d.AddNode(o.c, o.info)
 	}
+	var edges []dag.Edge
 	for _, o := range objs {
 		if o.prev.Defined() {
-			links = append(links, dag.Edge{From: o.c, To: o.prev, Kind: dag.EdgePrevious})
+			edges = append(edges, dag.Edge{From: o.c, To: o.prev, Kind: dag.EdgePrevious})
 		}
 	}
-	if err := d.AddEdges(links); err != nil {
-		return nil, fmt.Errorf("DAG: object edges: %w", err)
+	// File content a link names is a node of its own.
+	for _, l := range links {
+		for _, c := range []cid.Cid{l.From, l.To} {
+			if t := c.Type(); (t == cid.Raw || t == cid.DagProtobuf) && !d.Has(c) {
+				d.AddNode(c, dag.NodeInfo{Kind: dag.KindFile, Type: "file"})
+			}
+		}
+	}
+	// Stored records the DAG cannot hold (a link closing a cycle, written before links were
+	// checked or by a raw client; an endpoint that failed verification) are left out with a
+	// warning: one bad record never hides the rest. Link records come after the hash links,
+	// in the order they were stored, so a cycle loses its newest link.
+	for _, r := range d.AddEdgesSkipping(append(edges, links...)) {
+		e.logger.Warn("edge left out of the DAG", "from", r.Edge.From, "to", r.Edge.To, "kind", r.Edge.Kind, "link", r.Edge.Link, "err", r.Err)
 	}
 	return d, nil
 }

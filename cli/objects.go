@@ -36,6 +36,7 @@ func (e *env) openStores(ctx context.Context, withEvents bool) (*stores, error) 
 			return nil, err
 		}
 		cfg.EventExists = st.events.Exists
+		cfg.EventLookup = st.events.Get
 		st.close = func() {
 			_ = st.events.Flush(ctx)
 			_ = nc.Drain()

@@ -325,7 +325,7 @@ type carEvent struct {
 // server's max payload; every event's previous event and parents are in the file or already
 // in the stream; each aggregate's new events extend its current head in one line (no second
 // first event, no fork, no previous event of another aggregate); and link records decode, name
-// endpoints that are in the file or stored, and close no cycle (checkLinkCycles). The second
+// endpoints that are in the file or stored, and close no cycle (checkLinks). The second
 // pass loads bucket blocks into the bucket and appends events in an order where each event's
 // previous event and parents come first. Blocks and events already stored are left as they
 // are, so an import can be repeated. Only what changes between the passes (another writer
@@ -493,8 +493,21 @@ func describePrev(c cid.Cid) string {
 }
 
 // checkLinks checks the file's link records: each endpoint is in the file or stored, no link
-// points at itself, and together with the stored links none closes a cycle.
+// points at itself, and, taken in file order after the stored links, none closes a cycle
+// through links and the hash links of stored blocks and events (blocks only in the file are not
+// read: their own hash links cannot reach back to a newer link's source).
 func (p *importPlan) checkLinks(ctx context.Context, objects *JetStreamObjects) error {
+	if len(p.links) == 0 {
+		return nil
+	}
+	all, err := objects.Links(ctx)
+	if err != nil {
+		return err
+	}
+	storedLink := make(map[string]bool, len(all))
+	for _, l := range all {
+		storedLink[l.CID.KeyString()] = true
+	}
 	for _, l := range p.links {
 		if l.From.Equals(l.To) {
 			return fmt.Errorf("%w: link record %s links %s to itself", ErrInvalidInput, l.CID, l.From)
@@ -514,6 +527,19 @@ func (p *importPlan) checkLinks(ctx context.Context, objects *JetStreamObjects) 
 				return fmt.Errorf("%w: link record %s names %s, which is neither in the file nor stored", ErrInvalidInput, l.CID, c)
 			}
 		}
+		if storedLink[l.CID.KeyString()] {
+			continue
+		}
+		path, err := objects.reaches(ctx, l.To, l.From, all)
+		if err != nil {
+			return err
+		}
+		if path != nil {
+			return fmt.Errorf("%w: %w: link record %s from %s to %s would close a cycle (%s already reaches %s)",
+				ErrInvalidInput, ErrLinkCycle, l.CID, l.From, l.To, l.To, l.From)
+		}
+		all = append(all, l)
+		storedLink[l.CID.KeyString()] = true
 	}
 	return nil
 }

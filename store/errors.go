@@ -36,6 +36,10 @@ var (
 	// under that ID is not this event in its place: another client squatted the ID. Nothing
 	// was stored; the same event can be stored once the window (2 minutes) has passed.
 	ErrDuplicateMsgID = errors.New("message ID held by another message")
+	// ErrLinkCycle means a link was refused because its target already reaches its source
+	// through hash links and stored links: the Merkle DAG of hash links and links stays
+	// acyclic. Every such error also wraps ErrInvalidInput.
+	ErrLinkCycle = errors.New("link would close a cycle")
 	// ErrNotFile means an object holds a structured value where file content was asked for.
 	ErrNotFile = errors.New("not file content")
 )

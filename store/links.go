@@ -137,6 +137,16 @@ func (s *JetStreamObjects) LinkObjects(ctx context.Context, from, to cid.Cid, li
 			return Link{}, err
 		}
 	}
+	links, err := s.Links(ctx)
+	if err != nil {
+		return Link{}, err
+	}
+	if path, err := s.reaches(ctx, to, from, links); err != nil {
+		return Link{}, err
+	} else if path != nil {
+		return Link{}, fmt.Errorf("%w: %w: %s already reaches %s (%d steps through hash links and links), so a link from %s to %s would close a cycle",
+			ErrInvalidInput, ErrLinkCycle, to, from, len(path)-1, from, to)
+	}
 	ts := s.cfg.Now()
 	data, c, err := linkRecord(from, to, linkType, ts)
 	if err != nil {

@@ -51,7 +51,7 @@ func TestLinksSurviveRestart(t *testing.T) {
 		{invoice.CID, ev.CID, LinkDerivedFrom},
 		{note, invoice.CID, LinkReferences},
 		{invoice.CID, invoice.Content, LinkContains},
-		{ev.CID, note, "AnnotatedBy"},
+		{note, ev.CID, "AnnotatedBy"},       // (ev -> note would close a cycle: note -> invoice -> ev)
 		{note, invoice.CID, LinkReferences}, // again, later: a second record
 	} {
 		link, err := s.LinkObjects(ctx, l.from, l.to, l.typ)

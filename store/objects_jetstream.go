@@ -32,6 +32,11 @@ type ObjectStoreConfig struct {
 	// EventExists reports whether an event with this CID is stored, so that links may name
 	// events: pass (*JetStreamEvents).Exists. Nil means only bucket blocks are link endpoints.
 	EventExists func(ctx context.Context, c cid.Cid) (bool, error)
+	// EventLookup returns a stored event, so that LinkObjects can follow events' previous
+	// events and parents when it checks that a link closes no cycle: pass
+	// (*JetStreamEvents).Get. Nil means events are not followed (only links, objects and
+	// file content are).
+	EventLookup func(ctx context.Context, c cid.Cid) (*StoredEvent, error)
 	// Logger receives warnings (entries that failed verification, healed blocks); nil
 	// discards them.
 	Logger *slog.Logger

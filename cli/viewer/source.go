@@ -102,7 +102,7 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 		closeAll()
 		return nil, nil, err
 	}
-	objCfg := store.ObjectStoreConfig{Logger: log, EventExists: events.Exists, Replicas: o.Replicas}
+	objCfg := store.ObjectStoreConfig{Logger: log, EventExists: events.Exists, EventLookup: events.Get, Replicas: o.Replicas}
 	objects, err := store.OpenObjectStore(ctx, nc, objCfg)
 	if errors.Is(err, store.ErrPermissionDenied) && !o.Demo {
 		// A read-only user on a store whose bucket nobody has created yet: show the events,

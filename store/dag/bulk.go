@@ -75,6 +75,30 @@ func (d *DAG) AddEdges(edges []Edge) error {
 	return nil
 }
 
+// RefusedEdge is an edge AddEdgesSkipping left out, with the reason.
+type RefusedEdge struct {
+	Edge Edge
+	Err  error
+}
+
+// AddEdgesSkipping adds every edge of the batch that AddEdge would accept, in batch order, and
+// returns the others with their errors (ErrUnknownNode, ErrWouldCycle, ErrInvalidEdge, …) instead
+// of failing whole: the way to load records a store already holds, where one bad record must
+// not hide the rest. An edge that closes a cycle with the edges before it is the one left out.
+// When the whole batch is good it costs what AddEdges costs.
+func (d *DAG) AddEdgesSkipping(edges []Edge) []RefusedEdge {
+	if err := d.AddEdges(edges); err == nil {
+		return nil
+	}
+	var refused []RefusedEdge
+	for _, e := range edges {
+		if err := d.AddEdge(e.From, e.To, e.Kind, e.Link); err != nil {
+			refused = append(refused, RefusedEdge{Edge: e, Err: err})
+		}
+	}
+	return refused
+}
+
 // resort rebuilds the topological order from scratch (Kahn's algorithm, taking nodes that
 // point at nothing left first, in their previous order). It returns the number of nodes it
 // could not place because of a cycle, changing nothing in that case.

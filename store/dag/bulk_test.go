@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ipfs/go-cid"
+	mh "github.com/multiformats/go-multihash"
 )
 
 func TestAddEdgesBatch(t *testing.T) {
@@ -183,4 +184,44 @@ func TestAddEdgesRandomBatches(t *testing.T) {
 		t.Fatalf("weak test: %d accepted, %d refused", accepted, refused)
 	}
 	checkTopo(t, d)
+}
+
+// AddEdgesSkipping adds what it can and returns the rest: an edge closing a cycle with the
+// ones before it and an edge to an unknown node are refused, every other edge is added, and
+// file content is a node kind of its own.
+func TestAddEdgesSkipping(t *testing.T) {
+	d := New()
+	a, b, c := cidOf(t, "a"), cidOf(t, "b"), cidOf(t, "c")
+	h, err := mh.Sum([]byte("file"), mh.SHA2_256, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := cid.NewCidV1(cid.Raw, h)
+	for _, n := range []cid.Cid{a, b, c} {
+		d.AddNode(n, NodeInfo{Kind: KindObject})
+	}
+	if !d.AddNode(f, NodeInfo{Kind: KindFile}) {
+		t.Fatal("a file node was refused")
+	}
+	if info, _ := d.Node(f); info.Kind != KindFile || info.Kind.String() != "file" {
+		t.Fatalf("file node: %+v", info)
+	}
+	missing := cidOf(t, "missing")
+	refused := d.AddEdgesSkipping([]Edge{
+		{From: a, To: b, Kind: EdgeLink, Link: "R"},
+		{From: b, To: f, Kind: EdgeLink, Link: "R"},
+		{From: f, To: a, Kind: EdgeLink, Link: "R"}, // closes a -> b -> f -> a
+		{From: b, To: missing, Kind: EdgeLink, Link: "R"},
+		{From: c, To: a, Kind: EdgeLink, Link: "R"},
+	})
+	if len(refused) != 2 || !errors.Is(refused[0].Err, ErrWouldCycle) || !refused[0].Edge.From.Equals(f) ||
+		!errors.Is(refused[1].Err, ErrUnknownNode) {
+		t.Fatalf("refused: %+v", refused)
+	}
+	if d.EdgeCount() != 3 {
+		t.Fatalf("%d edges added, want 3", d.EdgeCount())
+	}
+	if refused := d.AddEdgesSkipping([]Edge{{From: c, To: b, Kind: EdgeLink, Link: "S"}}); refused != nil {
+		t.Fatalf("a good batch: %+v", refused)
+	}
 }

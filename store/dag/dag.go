@@ -17,15 +17,20 @@ const (
 	KindEvent Kind = iota
 	// KindObject is an object block of the bucket object-store.
 	KindObject
+	// KindFile is file content in the bucket (a raw leaf or a dag-pb UnixFS node), present in
+	// the DAG when a link names it.
+	KindFile
 )
 
-// String returns "event" or "object".
+// String returns "event", "object" or "file".
 func (k Kind) String() string {
 	switch k {
 	case KindEvent:
 		return "event"
 	case KindObject:
 		return "object"
+	case KindFile:
+		return "file"
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
@@ -184,7 +189,7 @@ func (d *DAG) lookup(c cid.Cid) (uint32, bool) {
 // is idempotent: the first NodeInfo stays), when c is cid.Undef, when info.Kind is not a known
 // Kind, or when the DAG holds 2^32-1 nodes already.
 func (d *DAG) AddNode(c cid.Cid, info NodeInfo) bool {
-	if !c.Defined() || info.Kind > KindObject {
+	if !c.Defined() || info.Kind > KindFile {
 		return false
 	}
 	d.mu.Lock()

@@ -2,23 +2,24 @@ package dag
 
 import "fmt"
 
-// MarshalText encodes the kind as its String form, so JSON output reads "event" or "object".
+// MarshalText encodes the kind as its String form, so JSON output reads "event", "object" or
+// "file".
 func (k Kind) MarshalText() ([]byte, error) {
-	if k > KindObject {
+	if k > KindFile {
 		return nil, fmt.Errorf("dag: cannot encode unknown %s", k)
 	}
 	return []byte(k.String()), nil
 }
 
-// UnmarshalText parses "event" or "object".
+// UnmarshalText parses "event", "object" or "file".
 func (k *Kind) UnmarshalText(text []byte) error {
-	for _, c := range []Kind{KindEvent, KindObject} {
+	for _, c := range []Kind{KindEvent, KindObject, KindFile} {
 		if string(text) == c.String() {
 			*k = c
 			return nil
 		}
 	}
-	return fmt.Errorf("dag: unknown node kind %q (want event or object)", text)
+	return fmt.Errorf("dag: unknown node kind %q (want event, object or file)", text)
 }
 
 // MarshalText encodes the edge kind as its String form: "previous", "parent" or "link".
