@@ -148,12 +148,18 @@ func checkChain(t *testing.T, urls []string, agg string, acked []cid.Cid) {
 	if lost > 0 {
 		t.Errorf("%d of %d acknowledged appends are missing from the chain", lost, len(acked))
 	}
-	_, st, err := es.Replay(ctx, store.ReplayOptions{}, func(store.Record) error { return nil })
+	var reasons []string
+	_, st, err := es.Replay(ctx, store.ReplayOptions{}, func(r store.Record) error {
+		if r.Rejected != nil {
+			reasons = append(reasons, fmt.Sprintf("seq %d: %s", r.Seq, r.Rejected.Reason))
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatalf("replay: %v", err)
 	}
 	if st.Rejected != 0 {
-		t.Errorf("replay rejected %d messages", st.Rejected)
+		t.Errorf("replay rejected %d messages: %v", st.Rejected, reasons)
 	}
 	if st.Events != uint64(len(hist)) {
 		t.Errorf("stream holds %d events, the chain %d: a fork or orphan", st.Events, len(hist))

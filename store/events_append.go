@@ -195,10 +195,20 @@ func (s *JetStreamEvents) head(ctx context.Context, aggregateID string, fresh bo
 	} else {
 		h, err = s.chainHead(ctx, aggregateID)
 	}
+	// The head is only known once every message up to the server's last has been read: a
+	// read that ended early (a consumer reset while a cluster elects a leader) would pair an
+	// old head with the new last sequence, and the server would then accept a fork. Read on
+	// from where it stopped.
+	for tries := 0; err == nil && h.last < msg.Sequence; tries++ {
+		if tries == 3 {
+			return headRef{}, fmt.Errorf("read head of %q: the read stopped at seq %d before the last message %d", aggregateID, h.last, msg.Sequence)
+		}
+		s.log.Warn("head read ended early; reading on", "aggregate", aggregateID, "read_to", h.last, "last", msg.Sequence)
+		h, err = s.extend(ctx, aggregateID, h)
+	}
 	if err != nil {
 		return headRef{}, err
 	}
-	h.last = max(h.last, msg.Sequence)
 	s.setHead(aggregateID, h)
 	return h, nil
 }
@@ -216,17 +226,10 @@ func (s *JetStreamEvents) lastMsg(ctx context.Context, aggregateID string) (*jet
 	return msg, err
 }
 
-// chainHead reads the aggregate's whole chain and returns its head.
+// chainHead reads the aggregate's whole chain and returns its head; last is the highest
+// sequence read.
 func (s *JetStreamEvents) chainHead(ctx context.Context, aggregateID string) (headRef, error) {
-	chain, err := s.chain(ctx, aggregateID)
-	if err != nil {
-		return headRef{}, err
-	}
-	var h headRef
-	if n := len(chain); n > 0 {
-		h.cid, h.seq, h.last = chain[n-1].CID, chain[n-1].Seq, chain[n-1].Seq
-	}
-	return h, nil
+	return s.extend(ctx, aggregateID, headRef{})
 }
 
 // extend follows the aggregate's chain from a head known to be valid through the messages
