@@ -89,6 +89,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./store/block
 	$(GO) test -run='^$$' -fuzz='^FuzzCIDArg$$' -fuzztime=$(CLI_FUZZTIME) ./cli
 	$(GO) test -run='^$$' -fuzz='^FuzzNameArgs$$' -fuzztime=$(CLI_FUZZTIME) ./cli
+	$(GO) test -run='^$$' -fuzz=FuzzImportCAR -fuzztime=$(FUZZTIME) ./store
 
 bench: deps
 	$(XVFB) $(GO) test -run='^$$' -bench=. -benchmem ./...
