@@ -75,8 +75,9 @@ func FuzzImportCAR(f *testing.F) {
 	objs := objOpen(f, srv, ObjectStoreConfig{EventExists: es.Exists, EventLookup: es.Get})
 	sentinels := []error{ErrInvalidInput, ErrCorrupt, ErrUnknownParent, ErrPayloadTooLarge, ErrConflict, ErrNotFound}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
+		start := time.Now()
 		before, err := es.LastSeq(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -86,6 +87,9 @@ func FuzzImportCAR(f *testing.F) {
 			t.Fatal(err)
 		}
 		_, ierr := ImportCAR(ctx, bytes.NewReader(data), es, objs)
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("import of %d bytes took %s: %v", len(data), d, ierr)
+		}
 		after, err := es.LastSeq(ctx)
 		if err != nil {
 			t.Fatal(err)
