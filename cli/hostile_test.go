@@ -277,7 +277,11 @@ func TestHostileConnectionFlags(t *testing.T) {
 		{name: "tls-key without cert", args: []string{"--tls-key", "{tmp}/file", "stats"}, code: cli.ExitBadInput, msg: "needs --tls-cert"},
 		{name: "tls-cert not PEM", args: []string{"--tls-cert", "{tmp}/file", "--tls-key", "{tmp}/file", "stats"}, code: cli.ExitBadInput, msg: "TLS client certificate"},
 		{name: "serve on a busy port", args: []string{"serve", "--store", "{tmp}/srv", "--listen", busy}, code: cli.ExitBadInput, msg: "address already in use", prep: clock, check: quick},
-		{name: "serve store is a file", args: []string{"serve", "--store", "{tmp}/file", "--listen", "127.0.0.1:0"}, code: cli.ExitBadInput, msg: "is a file", prep: clock, check: quick},
+		{name: "serve store is a file", args: []string{"serve", "--store", "{tmp}/file", "--listen", "127.0.0.1:0"}, code: cli.ExitBadInput, msg: "is not a directory", prep: clock, check: quick},
+		{name: "serve store is a device", args: []string{"serve", "--store", "/dev/null", "--listen", "127.0.0.1:0"}, code: cli.ExitBadInput, msg: "is not a directory", prep: clock, check: quick},
+		{name: "serve listen without a port", args: []string{"serve", "--store", "{tmp}/srv3", "--listen", "nohost"}, code: cli.ExitBadInput, msg: "listen address", prep: clock, check: quick},
+		{name: "serve listen port out of range", args: []string{"serve", "--store", "{tmp}/srv3", "--listen", "127.0.0.1:99999"}, code: cli.ExitBadInput, msg: "bad port", prep: clock, check: quick},
+		{name: "serve store empty", args: []string{"serve", "--store", ""}, code: cli.ExitBadInput, msg: "--store"},
 		{name: "serve store under a file", args: []string{"serve", "--store", "{tmp}/file/sub", "--listen", "127.0.0.1:0"}, code: cli.ExitBadInput, msg: "not a directory", prep: clock, check: quick},
 		{name: "serve with a missing creds file", args: []string{"--creds", "{tmp}/missing", "serve", "--store", "{tmp}/srv2"}, code: cli.ExitBadInput, msg: "--creds"},
 	})

@@ -69,7 +69,7 @@ func Start(cfg Config) (*Server, error) {
 		return nil, errors.New("embedded server: a store directory is required")
 	}
 	if fi, err := os.Stat(cfg.StoreDir); err == nil && !fi.IsDir() {
-		return nil, fmt.Errorf("%w: store directory %s is a file", ErrStartFailed, cfg.StoreDir)
+		return nil, fmt.Errorf("%w: store directory %s is not a directory", ErrStartFailed, cfg.StoreDir)
 	}
 	host, port := "127.0.0.1", natsserver.RANDOM_PORT
 	if cfg.Listen != "" {
