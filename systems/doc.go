@@ -8,7 +8,7 @@
 // line, tooltips, legend) that package render draws. The kind table (kinds.go, kind_*.go)
 // says, in one row per node kind, how nodes look and what they say.
 //
-// It imports components, archetypes, layout and store/block, never Ebiten nor jetdag's ecs
-// package (which runs these systems in the order written in its order.go), so its tests
+// It imports components, layout, palette, search and store/block, never Ebiten nor jetdag's
+// ecs package (which runs these systems in the order written in its order.go), so its tests
 // run without a display.
 package systems
