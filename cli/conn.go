@@ -75,11 +75,19 @@ func chainPreRun(a, b func(*cobra.Command, []string) error) func(*cobra.Command,
 }
 
 // check refuses connection flags that cannot work, before anything connects (exit 2): an
-// empty or malformed --nats, a --creds, --nkey, --tls-ca, --tls-cert or --tls-key file that
+// empty or malformed --nats, a negative --connect-timeout or --reconnect-wait, a --creds, --nkey, --tls-ca, --tls-cert or --tls-key file that
 // cannot be read, and a client certificate without its key or a key without its certificate.
 func (c *connFlags) check() error {
 	if _, err := store.ParseServers(c.URLs); err != nil {
 		return badInputf("--nats (or $NATS_URL): %w", err)
+	}
+	switch {
+	case c.MaxReconnects < -1:
+		return badInputf("--max-reconnects %d: want -1 (forever) or more", c.MaxReconnects)
+	case c.ReconnectWait < 0:
+		return badInputf("--reconnect-wait %s: want 0 or more", c.ReconnectWait)
+	case c.ConnectTimeout < 0:
+		return badInputf("--connect-timeout %s: want 0 (one attempt) or more", c.ConnectTimeout)
 	}
 	switch {
 	case c.TLSCert != "" && c.TLSKey == "":

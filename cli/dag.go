@@ -130,6 +130,9 @@ node to the older one (previous, parent) and from the linking object to its targ
 				if err != nil {
 					return err
 				}
+				if depth < 0 {
+					return badInputf("--depth %d: want 0 (unbounded) or more", depth)
+				}
 				d, err := e.loadDAG(cmd.Context())
 				if err != nil {
 					return err

@@ -110,6 +110,9 @@ aggregate has no events yet); a refused or lost race exits 3.`,
 				}
 				payload = b
 			}
+			if retries < 0 {
+				return badInputf("--retries %d: want 0 or more", retries)
+			}
 			ne := store.NewEvent{AggregateID: agg, EventType: typ, Payload: payload}
 			for _, p := range parents {
 				c, err := parseCIDArg("--parent", p)

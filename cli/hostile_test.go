@@ -571,3 +571,21 @@ func mustCID(t *testing.T, s string) cid.Cid {
 	must(t, err)
 	return c
 }
+
+// Numbers at and past their ranges.
+func TestHostileNumbers(t *testing.T) {
+	f := newFixture(t)
+	f.runRows(t, []row{
+		{name: "init replicas 0", args: []string{"init", "--replicas", "0"}, code: cli.ExitBadInput, msg: "want 1 to 5"},
+		{name: "init replicas 6", args: []string{"init", "--replicas", "6"}, code: cli.ExitBadInput, msg: "want 1 to 5"},
+		{name: "init replicas not a number", args: []string{"init", "--replicas", "three"}, code: cli.ExitBadInput, msg: "invalid argument"},
+		{name: "tail from past the end", args: []string{"tail", "--from", "18446744073709551615", "--until-caught-up"}, code: cli.ExitOK},
+		{name: "tail from negative", args: []string{"tail", "--from", "-1"}, code: cli.ExitBadInput, msg: "invalid argument"},
+		{name: "dag ancestors depth negative", args: []string{"dag", "ancestors", "{ev2}", "--depth", "-1"}, code: cli.ExitBadInput, msg: "--depth"},
+		{name: "dag ancestors depth huge", args: []string{"dag", "ancestors", "{ev2}", "--depth", "9223372036854775807"}, msg: "{ev}"},
+		{name: "put timestamp 0", args: []string{"put", "--json", "--timestamp", "0"}, stdin: "{}", code: cli.ExitBadInput, msg: "greater than 0"},
+		{name: "append retries negative", args: []string{"append", "--aggregate", "order-1", "--type", "T", "--retries", "-1"}, code: cli.ExitBadInput, msg: "--retries"},
+		{name: "connect-timeout negative", args: []string{"--connect-timeout", "-1s", "stats"}, code: cli.ExitBadInput, msg: "--connect-timeout"},
+		{name: "max-reconnects below -1", args: []string{"--max-reconnects", "-2", "stats"}, code: cli.ExitBadInput, msg: "--max-reconnects"},
+	})
+}
