@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
@@ -333,11 +334,19 @@ type carEvent struct {
 // pass part way; the error then says which event.
 func ImportCAR(ctx context.Context, r io.ReadSeeker, events *JetStreamEvents, objects *JetStreamObjects) (ImportStats, error) {
 	var st ImportStats
-	have, _, err := events.Replay(ctx, ReplayOptions{}, nil)
+	// Messages the stream rejected still hold their message IDs for the duplicate window:
+	// an event of the file whose CID one of them holds could not be stored.
+	held := make(map[string]*Rejection)
+	have, _, err := events.Replay(ctx, ReplayOptions{}, func(r Record) error {
+		if rj := r.Rejected; rj != nil && rj.MsgID != "" {
+			held[rj.MsgID] = rj
+		}
+		return nil
+	})
 	if err != nil {
 		return st, fmt.Errorf("read events: %w", err)
 	}
-	plan := &importPlan{events: events, have: have, fileEvents: make(map[digestKey]carEventInfo), inFile: make(map[string]struct{})}
+	plan := &importPlan{events: events, have: have, held: held, fileEvents: make(map[digestKey]carEventInfo), inFile: make(map[string]struct{})}
 	roots, err := readCAR(r, plan.check)
 	if err != nil {
 		return st, err
@@ -393,6 +402,7 @@ type importPlan struct {
 	order      []digestKey // file order
 	inFile     map[string]struct{}
 	links      []Link
+	held       map[string]*Rejection // rejected messages by message ID
 }
 
 // check is the per-block part of the first pass.
@@ -454,6 +464,16 @@ func (p *importPlan) checkEvents() error {
 		}
 		if _, stored := p.have.Seq(e.c); stored {
 			continue
+		}
+		if rj, ok := p.held[e.c.String()]; ok {
+			window := 2 * time.Minute
+			if info := p.events.stream.CachedInfo(); info != nil {
+				window = info.Config.Duplicates
+			}
+			if rj.Stored.IsZero() || time.Since(rj.Stored) < window+time.Second {
+				return fmt.Errorf("%w: event %s of the file: the rejected message at seq %d holds its message ID (stored %s; the stream's duplicate window is %s), so it cannot be stored yet; nothing was imported",
+					ErrDuplicateMsgID, e.c, rj.Seq, rj.Stored.UTC().Format(time.RFC3339), window)
+			}
 		}
 		key := "start:" + e.agg
 		if e.prev.Defined() {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/ipfs/go-cid"
 
@@ -74,6 +75,11 @@ type Rejection struct {
 	AggregateID string
 	// ClaimedCID is the Cid header as sent (may be a lie).
 	ClaimedCID string
+	// MsgID is the Nats-Msg-Id header as sent: while the stream's duplicate window lasts
+	// after Stored, the server drops any other message with that ID as a duplicate.
+	MsgID string
+	// Stored is when the server stored the message (zero when unknown).
+	Stored time.Time
 	// Reason says which rule failed.
 	Reason string
 }

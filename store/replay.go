@@ -91,7 +91,11 @@ func (s *JetStreamEvents) Replay(ctx context.Context, opts ReplayOptions, fn fun
 func (s *JetStreamEvents) verifyMsg(v *Verifier, m jetstream.Msg, seq uint64) Record {
 	ev, err := v.Check(seq, m.Subject(), m.Headers(), m.Data())
 	if err != nil {
-		return Record{Seq: seq, Rejected: rejection(seq, m.Subject(), m.Headers(), m.Data(), err)}
+		r := rejection(seq, m.Subject(), m.Headers(), m.Data(), err)
+		if md, merr := m.Metadata(); merr == nil {
+			r.Stored = md.Timestamp
+		}
+		return Record{Seq: seq, Rejected: r}
 	}
 	return Record{Seq: seq, Event: ev}
 }

@@ -107,10 +107,10 @@ func TestSquattedMsgID(t *testing.T) {
 		if !errors.Is(err, ErrDuplicateMsgID) {
 			t.Fatalf("import of a squatted event: %+v, %v; want ErrDuplicateMsgID", st, err)
 		}
-		if st.Events > 1 {
+		if st.Events != 0 {
 			t.Fatalf("import reports %d events stored", st.Events)
 		}
-		notStored("a4", st.Events)
+		notStored("a4", 0) // refused in the first pass: the event before it is not stored either
 	})
 
 	t.Run("AppendBlock copy out of place", func(t *testing.T) {

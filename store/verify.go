@@ -279,7 +279,7 @@ func (v *Verifier) Aggregates() int { return len(v.heads) }
 
 // rejection describes a message that failed Check.
 func rejection(seq uint64, subject string, hdr nats.Header, data []byte, err error) *Rejection {
-	r := &Rejection{Seq: seq, Subject: subject, ClaimedCID: hdr.Get(HeaderCID), Reason: err.Error()}
+	r := &Rejection{Seq: seq, Subject: subject, ClaimedCID: hdr.Get(HeaderCID), MsgID: hdr.Get(HeaderMsgID), Reason: err.Error()}
 	r.Reason = strings.TrimPrefix(r.Reason, ErrRejected.Error()+": ")
 	if a := hdr.Get(HeaderAggregateID); a != "" {
 		r.AggregateID = a
