@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"filippo.io/torchwood"
 	"github.com/nats-io/nats.go"
@@ -46,10 +47,38 @@ type tileStore struct {
 	// rev remembers the revision this process last wrote under a key, so the next (wider)
 	// write of a partial tile is one compare-and-set instead of a read and a write.
 	rev map[string]uint64
+	// full caches full tiles read (they never change), so proofs and HTTP reads of recent
+	// tiles need no round trip; at most fullCacheSize of them (8 MiB of hash tiles).
+	mu    sync.Mutex
+	full  map[string][]byte
+	order []string
 }
 
+const fullCacheSize = 1024
+
 func newTileStore(kv jetstream.KeyValue, js jetstream.JetStream) *tileStore {
-	return &tileStore{kv: kv, js: js, rev: make(map[string]uint64)}
+	return &tileStore{kv: kv, js: js, rev: make(map[string]uint64), full: make(map[string][]byte)}
+}
+
+func (s *tileStore) cached(key string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.full[key]
+	return d, ok
+}
+
+func (s *tileStore) cache(key string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.full[key]; ok {
+		return
+	}
+	if len(s.order) >= fullCacheSize {
+		delete(s.full, s.order[0])
+		s.order = s.order[1:]
+	}
+	s.full[key] = data
+	s.order = append(s.order, key)
 }
 
 // writeAll stores every tile (see write). Full tiles this process has not written before are
@@ -95,7 +124,13 @@ func (s *tileStore) writeAll(ctx context.Context, tiles []tlog.Tile, data [][]by
 
 // read returns the data of t (t.W hashes, or t.W entries for an entry bundle, L = -1).
 func (s *tileStore) read(ctx context.Context, t tlog.Tile) ([]byte, error) {
-	e, err := s.kv.Get(ctx, tileKey(t))
+	key := tileKey(t)
+	if d, ok := s.cached(key); ok {
+		if data, ok := cutTile(t, d); ok {
+			return data, nil
+		}
+	}
+	e, err := s.kv.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, fmt.Errorf("%w: %s", ErrTileMissing, torchwood.TilePath(t))
 	}
@@ -105,6 +140,9 @@ func (s *tileStore) read(ctx context.Context, t tlog.Tile) ([]byte, error) {
 	data, ok := cutTile(t, e.Value())
 	if !ok {
 		return nil, fmt.Errorf("%w: %s (the stored tile is narrower)", ErrTileMissing, torchwood.TilePath(t))
+	}
+	if w, ok := cutTile(tlog.Tile{H: t.H, L: t.L, N: t.N, W: tileWidth}, e.Value()); ok && len(w) == len(e.Value()) {
+		s.cache(key, e.Value())
 	}
 	return data, nil
 }
