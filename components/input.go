@@ -37,6 +37,9 @@ const (
 	KeyBackspace
 	KeyN
 	KeyV
+	KeyG
+	KeyX
+	KeyZ
 )
 
 // InputData is one tick of user input as plain values, a singleton: the drawing code fills

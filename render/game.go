@@ -86,7 +86,7 @@ func NewGame(ctx context.Context, graph *ecs.Graph, opts GameOptions) (*Game, er
 	}
 	e := graph.ECS()
 	systems.Setup(e, systems.Options{
-		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Layout: opts.Layout, Until: opts.Until, Fetch: opts.Fetch,
+		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Layout: opts.Layout, Until: opts.Until, Lanes: graph.Lanes(), Fetch: opts.Fetch,
 		Width: opts.Width, Height: opts.Height, Logger: log,
 	})
 	draw.Attach(e)

@@ -22,6 +22,7 @@ var keyCodes = map[ebiten.Key]components.Key{
 	ebiten.KeyEscape: components.KeyEscape, ebiten.KeyEnter: components.KeyEnter,
 	ebiten.KeyNumpadEnter: components.KeyNumpadEnter, ebiten.KeyBackspace: components.KeyBackspace,
 	ebiten.KeyN: components.KeyN, ebiten.KeyV: components.KeyV,
+	ebiten.KeyG: components.KeyG, ebiten.KeyX: components.KeyX, ebiten.KeyZ: components.KeyZ,
 }
 
 // KeyOf returns the systems' key for an Ebiten key, or components.KeyUnknown.

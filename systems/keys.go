@@ -58,6 +58,9 @@ var keyTable = []Binding{
 		c.AutoFit, c.Fitted = true, false
 		Toast(e, "layout: "+s.Layout.String())
 	}},
+	{Name: "g", Help: "lanes: group by ID prefix / type family / none", Keys: []components.Key{components.KeyG}, Press: cycleGrouping},
+	{Name: "x", Help: "lanes: x is the stream sequence / event time", Keys: []components.Key{components.KeyX}, Press: toggleLaneX},
+	{Name: "z", Help: "lanes: collapse / expand the selected node's group", Keys: []components.Key{components.KeyZ}, Press: collapseSelected},
 	{Name: "s", Help: "save a screenshot (timestamped PNG)", Keys: []components.Key{components.KeyS}, Press: func(e *ecs.ECS, _ components.Key) {
 		GetOrCreateSettings(e).ScreenshotRequested = true
 	}},

@@ -9,6 +9,7 @@ import (
 	"github.com/yohamta/donburi/ecs"
 
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/layout"
 )
 
 // getOrCreate returns the singleton of component c in w, creating it (with init's value,
@@ -98,6 +99,9 @@ type Options struct {
 	Layout    components.LayoutMode // the first layout (--layout)
 	// Until, when not 0, is the --until sequence: the status bar says the picture is as of it.
 	Until uint64
+	// Lanes is the model's lanes layout (nil: none), which the g, x and z keys rearrange and
+	// the drawing code labels.
+	Lanes *layout.Lanes
 	// Fetch, if set, supplies the inspector's payload; FetchTimeout bounds each call
 	// (default 5 s).
 	Fetch        PayloadFetcher
