@@ -589,3 +589,24 @@ func TestHostileNumbers(t *testing.T) {
 		{name: "max-reconnects below -1", args: []string{"--max-reconnects", "-2", "stats"}, code: cli.ExitBadInput, msg: "--max-reconnects"},
 	})
 }
+
+// The offline block commands with hostile input (they never connect).
+func TestHostileBlockCommands(t *testing.T) {
+	f := newFixture(t)
+	enc := func(extra ...string) []string {
+		return append([]string{"block", "encode", "event", "--aggregate", "a", "--type", "T", "--timestamp", "1"}, extra...)
+	}
+	f.runRows(t, []row{
+		{name: "decode empty stdin", args: []string{"block", "decode"}, code: cli.ExitBadInput, msg: "no block on stdin"},
+		{name: "decode junk", args: []string{"block", "decode"}, stdin: "junk", code: cli.ExitFailure, msg: "block"},
+		{name: "decode 2 MiB of junk", args: []string{"block", "decode"}, stdin: strings.Repeat("\xff", 2<<20), code: cli.ExitFailure},
+		{name: "decode bad hex", args: []string{"block", "decode", "--hex"}, stdin: "zz", code: cli.ExitBadInput, msg: "hex"},
+		{name: "decode bad --cid", args: []string{"block", "decode", "--cid", "Qm"}, stdin: "a0", code: cli.ExitBadInput, msg: "CID"},
+		{name: "encode bad payload hex", args: enc("--payload-hex", "zz"), code: cli.ExitBadInput, msg: "--payload-hex"},
+		{name: "encode trailing space", args: []string{"block", "encode", "event", "--aggregate", "a ", "--type", "T"}, code: cli.ExitBadInput, msg: "space or tab"},
+		{name: "encode 257-byte type", args: []string{"block", "encode", "event", "--aggregate", "a", "--type", strings.Repeat("t", 257)}, code: cli.ExitBadInput, msg: "more than 256"},
+		{name: "encode 100 KB parent", args: enc("--parent", "b"+strings.Repeat("a", 100_000)), code: cli.ExitBadInput, msg: "(100001 bytes)"},
+		{name: "encode object bad JSON", args: []string{"block", "encode", "object", "--data-json", "{"}, code: cli.ExitBadInput, msg: "JSON"},
+		{name: "encode object both data flags", args: []string{"block", "encode", "object", "--data-json", "1", "--data-hex", "01"}, code: cli.ExitBadInput},
+	})
+}
