@@ -56,12 +56,15 @@ type Graph struct {
 	ecs    *donburiecs.ECS
 	runner *layout.Runner
 	lanes  *layout.Lanes // game goroutine only
-	sync   *systems.LayoutSync
-	retire *systems.Retire
-	stages []Stage
-	stats  donburi.Entity
-	start  sync.Once
-	now    func() time.Time
+	// held is the hovered node pinned in the force layout, and its layout ID.
+	hovered   donburi.Entity
+	hoveredID layout.NodeID
+	sync      *systems.LayoutSync
+	retire    *systems.Retire
+	stages    []Stage
+	stats     donburi.Entity
+	start     sync.Once
+	now       func() time.Time
 
 	index    map[cid.Cid]donburi.Entity
 	rejected map[uint64]donburi.Entity
@@ -117,12 +120,13 @@ func NewGraph(cfg Config, b *Bridge) *Graph {
 	lanes := layout.NewLanes(cfg.Lanes)
 	cfg.FrameBudget, cfg.MaxHeld = budget, maxHeld
 	g := &Graph{
-		cfg:      cfg,
-		bridge:   b,
-		world:    w,
-		ecs:      donburiecs.NewECS(w),
-		runner:   runner,
-		lanes:    lanes,
+		cfg:     cfg,
+		bridge:  b,
+		world:   w,
+		ecs:     donburiecs.NewECS(w),
+		runner:  runner,
+		lanes:   lanes,
+		hovered: donburi.Null, hoveredID: layout.NoNode,
 		sync:     systems.NewLayoutSync(runner),
 		retire:   systems.NewRetire(cfg.MaxNodes),
 		now:      time.Now,
@@ -290,3 +294,35 @@ func (g *groupIDs) alloc() int32 {
 }
 
 func (g *groupIDs) release(id int32) { g.free = append(g.free, id) }
+
+// holdHover keeps the node under the cursor where it is: it is pinned in the force layout at
+// its drawn position while hovered and released when the cursor leaves it, so that a click
+// hits the node the tooltip names even while the graph grows around it. It reads the
+// window's Pointer singleton, without creating it (no window, nothing to hold).
+func (g *Graph) holdHover(*donburiecs.ECS) {
+	hov := donburi.Null
+	if entry, ok := components.Pointer.First(g.world); ok {
+		hov = components.Pointer.Get(entry).Hovered
+	}
+	if hov == g.hovered {
+		return
+	}
+	if g.hoveredID != layout.NoNode && g.world.Valid(g.hovered) {
+		g.runner.Unpin(g.hoveredID)
+	}
+	g.hovered, g.hoveredID = donburi.Null, layout.NoNode
+	if hov == donburi.Null || !g.world.Valid(hov) {
+		return
+	}
+	en := g.world.Entry(hov)
+	if !en.HasComponent(components.DddElement) || !en.HasComponent(components.Position) {
+		return
+	}
+	id := layout.NodeID(components.DddElement.Get(en).Index)
+	if id < 0 {
+		return
+	}
+	p := components.Position.Get(en)
+	g.runner.Pin(id, layout.Vec2{X: p.X, Y: p.Y})
+	g.hovered, g.hoveredID = hov, id
+}
