@@ -107,3 +107,32 @@ func TestCARImportAllOrNothing(t *testing.T) {
 		t.Fatalf("import of the good event: %+v, %v", st, err)
 	}
 }
+
+// An event that fits the server's max payload only without the expected-sequence headers is
+// refused as ErrPayloadTooLarge before it is sent (the server would refuse it with a
+// different error), and one that fits with them is stored.
+func TestAppendPayloadLimitCountsHeaders(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	es := objEvents(t, srv)
+	size := func(n int) int {
+		m, _, err := EventMessage(&block.Event{AggregateID: "lim", EventType: "T", Payload: make([]byte, n), Timestamp: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return MessageSize(m)
+	}
+	n := 1 << 19
+	n += es.maxPayload - size(n) // the message without the check's headers is exactly the max
+	if size(n) != es.maxPayload {
+		t.Fatalf("sizing: %d, want %d", size(n), es.maxPayload)
+	}
+	_, err := es.AppendEvent(ctx, NewEvent{AggregateID: "lim", EventType: "T", Payload: make([]byte, n), Timestamp: 1})
+	if !errors.Is(err, ErrPayloadTooLarge) {
+		t.Fatalf("append at the max without headers: %v, want ErrPayloadTooLarge", err)
+	}
+	fits := n - expectHeadersSize("lim")
+	if _, err := es.AppendEvent(ctx, NewEvent{AggregateID: "lim", EventType: "T", Payload: make([]byte, fits), Timestamp: 2}); err != nil {
+		t.Fatalf("append that fits with its headers: %v", err)
+	}
+}

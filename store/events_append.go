@@ -89,6 +89,15 @@ func setExpectHeaders(m *nats.Msg, aggregateID string, last uint64) {
 	m.Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", AggregateFilter(aggregateID))
 }
 
+// expectHeadersSize is what setExpectHeaders adds to a message at most.
+func expectHeadersSize(aggregateID string) int {
+	return len(jetstream.ExpectedLastSubjSeqHeader) + 20 + 4 + len("Nats-Expected-Last-Subject-Sequence-Subject") + len(AggregateFilter(aggregateID)) + 4
+}
+
+// batchHeadersSize is what publishBatch adds to a message at most: Nats-Batch-Id (an inbox
+// token), Nats-Batch-Sequence (up to 1000) and Nats-Batch-Commit.
+const batchHeadersSize = len("Nats-Batch-Id") + 32 + 4 + len("Nats-Batch-Sequence") + 4 + 4 + len("Nats-Batch-Commit") + 1 + 4
+
 // conflictBackoff is the random wait before retry n (n >= 1) after a lost race: uniform in
 // [0, 2^n ms), at most 256 ms.
 func conflictBackoff(n int) time.Duration {
@@ -320,7 +329,16 @@ func (s *JetStreamEvents) buildChain(aggregateID string, head headRef, evs []New
 		if err != nil {
 			return builtChain{}, err
 		}
-		if n := MessageSize(m); n > s.maxPayload {
+		// The server counts the headers added below too: the expected-sequence check on the
+		// first message, the batch headers on every message of a batch.
+		extra := 0
+		if i == 0 {
+			extra += expectHeadersSize(aggregateID)
+		}
+		if len(evs) > 1 {
+			extra += batchHeadersSize
+		}
+		if n := MessageSize(m) + extra; n > s.maxPayload {
 			return builtChain{}, fmt.Errorf("%w: event %d is %d bytes with headers, the server accepts %d", ErrPayloadTooLarge, i, n, s.maxPayload)
 		}
 		b.msgs[i] = m
