@@ -8,6 +8,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -624,5 +625,77 @@ func TestHostileSmallMaxPayload(t *testing.T) {
 		{name: "put a file of 100 KiB", args: []string{"put"}, stdin: strings.Repeat("f", 100<<10), code: cli.ExitFailure, msg: "maximum payload exceeded"},
 		{name: "put JSON past max payload", args: []string{"put", "--json"}, stdin: `"` + strings.Repeat("j", 20<<10) + `"`, code: cli.ExitFailure, msg: "maximum payload exceeded"},
 		{name: "put a file under max payload", args: []string{"put"}, stdin: strings.Repeat("f", 10<<10), changes: true, msg: `"size":10240`},
+	})
+}
+
+// Issue #12's library defects, as a user meets them through the CLI: a link closing a cycle
+// (1), a link to file content (2), a squatted message ID on import (4), an import whose later
+// event is too large (6), tampered CID-index entries and watermark (7). Defect 3 (spaces at
+// the ends of names) has its rows in TestHostileNames.
+func TestHostileIssue12(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	nc := f.srv.Connect(t)
+	js, err := jetstream.New(nc)
+	must(t, err)
+	index, err := js.KeyValue(ctx, store.IndexBucket)
+	must(t, err)
+	putIndex := func(key string, v []byte) func(t *testing.T, f *fixture) func() {
+		return func(t *testing.T, f *fixture) func() {
+			if _, err := index.Put(ctx, f.vars.Replace(key), v); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}
+	}
+	seq := func(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+	// victim.car: one event, exported from another server; big.car: a small event, then one
+	// with a 1.5 MiB payload, from a server that accepts it.
+	other := &fixture{t: t, url: storetest.Start(t).ClientURL()}
+	var victim appended
+	other.ok(&victim, "append", "--aggregate", "victim", "--type", "T", "--data", "v")
+	victimCAR := filepath.Join(f.tmp, "victim.car")
+	other.ok(nil, "export", "--car", victimCAR)
+	roomy := &fixture{t: t, url: storetest.StartConfigured(t, func(o *natsserver.Options) { o.MaxPayload = 4 << 20 }).ClientURL()}
+	roomy.ok(nil, "append", "--aggregate", "bulky", "--type", "Small", "--data", "s")
+	roomy.okIn(strings.NewReader(strings.Repeat("b", 3<<19)), nil, "append", "--aggregate", "bulky", "--type", "Big")
+	bigCAR := filepath.Join(f.tmp, "big.car")
+	roomy.ok(nil, "export", "--car", bigCAR)
+
+	f.runRows(t, []row{
+		{name: "1 link closing a cycle", args: []string{"link", "{ev}", "{obj}", "--type", "References"}, code: cli.ExitBadInput, msg: "cycle"},
+		{name: "1 dag heads after the refusal", args: []string{"dag", "heads"}, msg: "order-1"},
+		{name: "2 link from file content", args: []string{"link", "{content}", "{ev2}", "--type", "References"}, changes: true, msg: `"from":"{content}"`},
+		{name: "2 dag descendants of the linked event", args: []string{"dag", "descendants", "{ev2}"}, msg: "{content}"},
+		{name: "2 dag heads with file content linked", args: []string{"dag", "heads"}, msg: "order-1"},
+		{name: "4 junk squatting an event's message ID", tamper: true,
+			prep: func(t *testing.T, _ *fixture) func() {
+				m := &nats.Msg{Subject: "event.store.victim.T", Data: []byte("junk"), Header: nats.Header{"Nats-Msg-Id": {victim.CID}}}
+				if _, err := js.PublishMsg(ctx, m); err != nil {
+					t.Fatal(err)
+				}
+				return nil
+			},
+			args: []string{"verify"}, code: cli.ExitFailure, msg: "1 of 3 messages"},
+		{name: "4 import under the squatted ID", args: []string{"import", "--car", victimCAR}, code: cli.ExitFailure, msg: "message ID"},
+		{name: "4 history of the victim", args: []string{"history", "victim"}, code: cli.ExitFailure, msg: "not found"},
+		{name: "6 import with an event past max payload", args: []string{"import", "--car", bigCAR}, code: cli.ExitBadInput, msg: "payload too large"},
+		{name: "6 nothing of it stored", args: []string{"history", "bulky"}, code: cli.ExitFailure, msg: "not found"},
+		{name: "7 index entry naming the wrong sequence", tamper: true, prep: putIndex("{ev}", seq(2)),
+			args: []string{"verify"}, code: cli.ExitFailure, msg: "1 CID index entries"},
+		{name: "7 get beside the wrong entry", tamper: true, args: []string{"get", "{ev}"}, msg: `"seq":1,`},
+		{name: "7 index entry of 4 bytes", tamper: true, prep: putIndex("{ev2}", []byte{0, 0, 0, 2}), args: []string{"get", "{ev2}"}, msg: `"seq":2,`},
+		{name: "7 huge watermark", tamper: true, prep: putIndex("watermark", seq(1<<62)),
+			args: []string{"append", "--aggregate", "order-1", "--type", "AfterWatermark"}, msg: `"cid"`,
+			check: func(t *testing.T, f *fixture, out, _ string) {
+				var a appended
+				must(t, json.Unmarshal([]byte(out), &a))
+				if _, errs, code := f.run(nil, "get", a.CID); code != 0 {
+					t.Errorf("get of a new event under a huge watermark: exit %d %s", code, errs)
+				}
+			}},
+		{name: "7 repair the index", tamper: true, args: []string{"verify", "--repair-index"}, code: cli.ExitFailure, msg: "1 of 4 messages"},
+		{name: "7 verify after the repair", args: []string{"verify"}, code: cli.ExitFailure, msg: "0 CID index entries"},
 	})
 }
