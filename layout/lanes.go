@@ -162,9 +162,10 @@ type Lanes struct {
 	lastSeq                 uint64
 	lastTime                int64
 
-	dirty   bool
-	rows    []Row
-	version uint64
+	dirty      bool
+	rows       []Row
+	version    uint64
+	emptyLanes int // lanes whose nodes have all been removed (compact drops them)
 }
 
 // Version counts the changes to the layout (placements, removals, switches): positions read
@@ -201,6 +202,7 @@ func (l *Lanes) Set(i int, n LaneNode) {
 		l.besides = append(l.besides, 0)
 	}
 	l.Remove(i)
+	l.compact()
 	l.version++
 	p := placed{kind: n.Kind, seq: n.Seq, time: n.Time, beside: -1}
 	if p.time == 0 {
@@ -258,11 +260,54 @@ func (l *Lanes) live(i int) bool { return i >= 0 && i < len(l.nodes) && l.nodes[
 
 // count adds d to the node counts of a lane and, when the rows are current, of its row.
 func (l *Lanes) count(lane int32, d int) {
+	before := l.lanes[lane].nodes
 	l.lanes[lane].nodes += d
+	switch after := l.lanes[lane].nodes; {
+	case before > 0 && after <= 0:
+		l.emptyLanes++
+	case before <= 0 && after > 0:
+		l.emptyLanes--
+	}
 	if !l.dirty && l.rows != nil {
 		l.rows[l.lanes[lane].row].Nodes += d
 	}
 }
+
+// compact drops the lanes left empty by removals, once there are many of them, so that a
+// window that retires old nodes for weeks (new aggregates keep coming) keeps its lanes and
+// memory bounded. It costs one pass over the nodes; the rows are rebuilt, and the lanes after
+// a dropped one move up.
+func (l *Lanes) compact() {
+	if l.emptyLanes < max(64, len(l.lanes)/4) {
+		return
+	}
+	remap := make([]int32, len(l.lanes))
+	kept := 0
+	for k := range l.lanes {
+		if l.lanes[k].nodes <= 0 {
+			remap[k] = -1
+			delete(l.laneOf, l.lanes[k].name)
+			continue
+		}
+		remap[k] = int32(kept)
+		l.lanes[kept] = l.lanes[k]
+		l.laneOf[l.lanes[kept].name] = int32(kept)
+		kept++
+	}
+	clear(l.lanes[kept:])
+	l.lanes = l.lanes[:kept]
+	for i := range l.nodes {
+		if p := &l.nodes[i]; p.lane >= 0 {
+			p.lane = remap[p.lane]
+		}
+	}
+	l.emptyLanes = 0
+	l.dirty = true
+	l.version++
+}
+
+// Lanes is the number of lanes, empty ones not yet dropped included.
+func (l *Lanes) Lanes() int { return len(l.lanes) }
 
 // lane returns the index of the lane called name, creating it.
 func (l *Lanes) lane(name, typ string) int32 {
@@ -271,6 +316,7 @@ func (l *Lanes) lane(name, typ string) int32 {
 	}
 	k := int32(len(l.lanes))
 	l.lanes = append(l.lanes, lane{name: name, firstType: typ})
+	l.emptyLanes++ // until its first node is counted
 	l.laneOf[name] = k
 	l.placeNewLane(k)
 	return k

@@ -469,3 +469,36 @@ func BenchmarkLanes100k(b *testing.B) {
 		}
 	})
 }
+
+// A window that retires old nodes while new aggregates keep coming keeps a bounded number of
+// lanes: lanes left empty are dropped, and what remains keeps its nodes, rows and order.
+func TestLanesDropEmptyLanes(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{Grouping: layout.GroupByPrefix})
+	const window = 500 // node slots, reused as in the force layout
+	for i := range 20_000 {
+		l.Set(i%window, ev(fmt.Sprintf("order-%d", i/5), "E", uint64(i+1))) // a new aggregate every 5 events
+	}
+	if n := l.Lanes(); n > 300 {
+		t.Fatalf("%d lanes for %d live nodes in %d aggregates", n, window, window/5)
+	}
+	rows := l.Rows()
+	live := 0
+	for _, r := range rows {
+		live += r.Nodes
+	}
+	if live != window {
+		t.Fatalf("rows hold %d nodes, want %d", live, window)
+	}
+	// The newest aggregate's events share its row, in sequence order.
+	var prev layout.Vec2
+	for i := 19_995; i < 20_000; i++ {
+		p := l.Position(i % window)
+		if i > 19_995 && (p.Y != prev.Y || p.X <= prev.X) {
+			t.Fatalf("order-3999 event %d at %v after %v", i, p, prev)
+		}
+		prev = p
+	}
+	if rows[l.RowOf(19_999%window)].Label != "order-3999" {
+		t.Fatalf("the newest node's row is %q", rows[l.RowOf(19_999%window)].Label)
+	}
+}
