@@ -39,7 +39,9 @@ func openLogOn(ctx context.Context, e *env, nc *nats.Conn, cfg translog.Config) 
 func logRoutes(ctx context.Context, e *env, nc *nats.Conn) ([]httpRoute, error) {
 	l, err := openLogOn(ctx, e, nc, translog.Config{})
 	if err != nil {
-		return nil, err
+		// A user who may not create the log's stream and bucket still gets the other routes.
+		e.logger.Warn("the log is not served over HTTP", "err", err)
+		l = nil
 	}
 	col, err := storemetrics.NewCollector(nc)
 	if err != nil {
@@ -49,13 +51,14 @@ func logRoutes(ctx context.Context, e *env, nc *nats.Conn) ([]httpRoute, error) 
 	if err := reg.Register(col); err != nil {
 		return nil, err
 	}
-	if err := reg.Register(logCollector{l: l}); err != nil {
-		return nil, err
+	routes := []httpRoute{{Name: "metrics", Pattern: "/metrics", Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}}
+	if l != nil {
+		if err := reg.Register(logCollector{l: l}); err != nil {
+			return nil, err
+		}
+		routes = append(routes, httpRoute{Name: "log", Pattern: translog.HTTPPrefix, Handler: l.Handler()})
 	}
-	return []httpRoute{
-		{Name: "log", Pattern: translog.HTTPPrefix, Handler: l.Handler()},
-		{Name: "metrics", Pattern: "/metrics", Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})},
-	}, nil
+	return routes, nil
 }
 
 var (

@@ -358,6 +358,13 @@ func (l *Log) Consistency(ctx context.Context, cp *Checkpoint, from int64) (tlog
 		return nil, tlog.Hash{}, fmt.Errorf("%w: size %d is not in a tree of %d", ErrMalformed, from, cp.N)
 	}
 	r := l.HashReader(ctx, cp)
+	if from == 0 || from == cp.N {
+		old, err := tlog.TreeHash(from, r)
+		if err != nil {
+			return nil, tlog.Hash{}, fmt.Errorf("%w: %w", ErrInconsistent, err)
+		}
+		return tlog.TreeProof{}, old, nil // the empty tree, or the tree itself: no proof needed
+	}
 	p, err := tlog.ProveTree(cp.N, from, r)
 	if err != nil {
 		return nil, tlog.Hash{}, fmt.Errorf("%w: %w", ErrInconsistent, err)

@@ -276,3 +276,38 @@ func TestRacingCheckpointers(t *testing.T) {
 		}
 	}
 }
+
+// A witness that cosigned the empty log (serve checkpoints an empty store at once) cosigns
+// the next checkpoint: the empty tree is a prefix of every tree, with no proof to fetch.
+func TestWitnessFromEmptyLog(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	f := newFixture(t, srv, "")
+	wkey, _, err := translog.GenerateKey(nil, "witness.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cosigner, err := translog.NewCosigner(wkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := translog.NewVerifier(f.vkey)
+	w, err := translog.NewWitness(f.open(t, false), translog.WitnessConfig{Cosigner: cosigner, LogVerifier: v, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round, n := range []int{0, 3} {
+		f.appendN(t, n, 1, "e")
+		res, err := f.log.Checkpoint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, err := w.Observe(ctx, res.Checkpoint)
+		if err != nil || !ok {
+			t.Fatalf("round %d (size %d): cosigned %v, %v", round, res.N, ok, err)
+		}
+	}
+	if p, root, err := f.log.Consistency(ctx, w.Held(), 0); err != nil || len(p) != 0 || root != (tlog.Hash{0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55}) {
+		t.Fatalf("consistency from 0: %v %v %v", p, root, err)
+	}
+}

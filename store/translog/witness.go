@@ -113,6 +113,11 @@ func (w *Witness) Observe(ctx context.Context, cp *Checkpoint) (bool, error) {
 	}
 	if h := w.held; h != nil {
 		switch {
+		case h.N == 0 && cp.N > 0, cp.N == 0 && h.N > 0:
+			// The empty tree is a prefix of every tree (RFC 9162 has no proof for it).
+			if cp.N == 0 {
+				return false, nil
+			}
 		case cp.N == h.N:
 			if cp.Hash != h.Hash {
 				return false, w.refuse(cp, fmt.Sprintf("two checkpoints of size %d: roots %s and %s", cp.N, h.RootBase64(), cp.RootBase64()))
