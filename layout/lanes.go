@@ -166,7 +166,13 @@ type Lanes struct {
 	rows       []Row
 	version    uint64
 	emptyLanes int // lanes whose nodes have all been removed (compact drops them)
+	reshaped   uint64
 }
+
+// Reshaped counts the changes that move many nodes at once (a switch of x axis, grouping or
+// order, a collapse, dropped lanes), as opposed to nodes coming and going: the window glides
+// nodes to their new places after such a change.
+func (l *Lanes) Reshaped() uint64 { return l.reshaped }
 
 // Version counts the changes to the layout (placements, removals, switches): positions read
 // at the same Version are the same.
@@ -304,6 +310,7 @@ func (l *Lanes) compact() {
 	l.emptyLanes = 0
 	l.dirty = true
 	l.version++
+	l.reshaped++
 }
 
 // Lanes is the number of lanes, empty ones not yet dropped included.
@@ -338,15 +345,17 @@ func (l *Lanes) placeNewLane(k int32) {
 }
 
 // SetX switches the x axis; every node moves (animate it with a Glide).
-func (l *Lanes) SetX(x LaneX) { l.cfg.X, l.version = x, l.version+1 }
+func (l *Lanes) SetX(x LaneX) { l.cfg.X, l.version, l.reshaped = x, l.version+1, l.reshaped+1 }
 
 // SetGrouping switches the grouping; rows are rebuilt.
 func (l *Lanes) SetGrouping(g LaneGrouping) {
-	l.cfg.Grouping, l.dirty, l.version = g, true, l.version+1
+	l.cfg.Grouping, l.dirty, l.version, l.reshaped = g, true, l.version+1, l.reshaped+1
 }
 
 // SetOrder switches the lane order; rows are rebuilt.
-func (l *Lanes) SetOrder(o LaneOrder) { l.cfg.Order, l.dirty, l.version = o, true, l.version+1 }
+func (l *Lanes) SetOrder(o LaneOrder) {
+	l.cfg.Order, l.dirty, l.version, l.reshaped = o, true, l.version+1, l.reshaped+1
+}
 
 // SetCollapsed collapses (or expands) the group with the given key (as in Row.Group) to one
 // row. Collapsing takes effect while grouping is on.
@@ -358,6 +367,7 @@ func (l *Lanes) SetCollapsed(group string, on bool) {
 	}
 	l.dirty = true
 	l.version++
+	l.reshaped++
 }
 
 // Collapsed reports whether the group is collapsed.

@@ -72,6 +72,21 @@ func TestLayoutSyncGlidesBetweenForceAndLanes(t *testing.T) {
 		t.Fatalf("a changed lane position was not copied: %v", p)
 	}
 
+	// Collapsing a group glides too.
+	lanes.SetGrouping(layout.GroupByPrefix)
+	lanes.SetCollapsed("agg-*", true)
+	before := at()
+	s.Update(e)
+	if got := at(); got[3] != before[3] {
+		t.Fatalf("collapsing jumped node 3 from %v to %v at once", before[3], got[3])
+	}
+	clock.advance(2 * layout.GlideDuration)
+	s.Update(e)
+	s.Update(e)
+	if p, w := at()[3], lanes.Position(int(components.DddElement.Get(e.World.Entry(ents[3])).Index)); p != w || p.Y != at()[4].Y {
+		t.Fatalf("after collapsing, node 3 at %v, want %v on node 4's row", p, w)
+	}
+
 	GetOrCreateSettings(e).Layout = components.LayoutForce
 	s.Update(e)
 	clock.advance(2 * layout.GlideDuration)

@@ -50,6 +50,7 @@ type LayoutSync struct {
 	lanes     *layout.Lanes
 	lanesBuf  []layout.Vec2
 	lanesVer  uint64
+	reshaped  uint64 // the lanes' Reshaped count last glided to
 	mode      components.LayoutMode
 	cur       []layout.Vec2 // what copyOne copies: buf, lanesBuf or out
 	fresh     bool          // copyOne skips slots the force layout has not ticked yet
@@ -109,11 +110,16 @@ func (s *LayoutSync) Update(e *ecs.ECS) {
 	if entry, ok := components.Settings.First(e.World); ok && s.lanes != nil {
 		mode = components.Settings.Get(entry).Layout
 	}
-	if mode != s.mode || s.gliding {
+	reshaped := mode == components.LayoutLanes && s.lanes.Reshaped() != s.reshaped
+	if mode != s.mode || s.gliding || reshaped {
 		now = Opts(e).Now()
 	}
-	if mode != s.mode {
+	if mode != s.mode || reshaped {
+		// A switch of layout, or of the lanes' axis, grouping or collapse: glide.
 		s.mode, s.gliding, s.glideAt = mode, true, now
+		if s.lanes != nil {
+			s.reshaped = s.lanes.Reshaped()
+		}
 		s.glideFrom = s.glideFrom[:0]
 		s.nodes.Each(e.World, s.gather)
 	}
