@@ -123,7 +123,7 @@ streams it says so and keeps serving: run "jetdag init" as an administrator.`,
 			if cpr != nil {
 				done := make(chan struct{})
 				go func() { defer close(done); cpr.run(ctx, e, own, replicas) }()
-				defer func() { <-done }()
+				defer func() { stop(); <-done }() // the checkpointer ends with ctx, even on an early return
 			}
 			if err := writeJSON(e.stdout, report); err != nil {
 				return err
