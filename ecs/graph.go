@@ -159,6 +159,11 @@ func (g *Graph) Update() {
 	}
 }
 
+// UpdatePaused is Update while the window is paused: nothing is taken from the bridge and
+// nothing moves, only the stats are refreshed, so that the status bar's lag counts the
+// messages waiting. Game goroutine only.
+func (g *Graph) UpdatePaused() { g.updateStats(g.ecs) }
+
 // World returns the donburi world. Game goroutine only.
 func (g *Graph) World() donburi.World { return g.world }
 

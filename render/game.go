@@ -157,6 +157,8 @@ func (g *Game) Update() error {
 	systems.GetOrCreateHUD(e).FPS = ebiten.ActualFPS()
 	if !systems.GetOrCreateSettings(e).Paused {
 		g.graph.Update()
+	} else {
+		g.graph.UpdatePaused()
 	}
 	for _, s := range g.stages {
 		s.Run(e)
