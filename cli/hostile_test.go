@@ -612,18 +612,25 @@ func TestHostileBlockCommands(t *testing.T) {
 	})
 }
 
-// A server whose max payload is small (16 KiB): sizes past it are refused, and nothing is
-// half-stored. (A file or JSON value past it is refused although the bucket could store it
-// in smaller chunks: exit 1 "maximum payload exceeded", reported, not fixed here.)
+// A server whose max payload is small (16 KiB): an event past it is refused as too large;
+// objects and files are stored in chunks below it.
 func TestHostileSmallMaxPayload(t *testing.T) {
 	f := newFixtureOn(t, storetest.StartConfigured(t, func(o *natsserver.Options) { o.MaxPayload = 16 << 10 }))
 	app := []string{"append", "--aggregate", "big", "--type", "T"}
 	f.runRows(t, []row{
 		{name: "append payload of max payload", args: app, stdin: strings.Repeat("p", 16<<10), code: cli.ExitBadInput, msg: "payload too large"},
 		{name: "append payload under max payload", args: app, stdin: strings.Repeat("p", 15<<10), changes: true, msg: `"cid"`},
-		// The bucket's 128 KiB chunks do not fit such a server: refused, nothing half-stored.
-		{name: "put a file of 100 KiB", args: []string{"put"}, stdin: strings.Repeat("f", 100<<10), code: cli.ExitFailure, msg: "maximum payload exceeded"},
-		{name: "put JSON past max payload", args: []string{"put", "--json"}, stdin: `"` + strings.Repeat("j", 20<<10) + `"`, code: cli.ExitFailure, msg: "maximum payload exceeded"},
+		// Blocks larger than the max payload are stored in chunks below it (they were refused,
+		// exit 1 "maximum payload exceeded", while the bucket chunked at 128 KiB).
+		{name: "put a file of 100 KiB", args: []string{"put"}, stdin: strings.Repeat("f", 100<<10), changes: true, msg: `"size":102400`,
+			check: func(t *testing.T, f *fixture, out, _ string) {
+				var p putOut
+				must(t, json.Unmarshal([]byte(out), &p))
+				if got, errs, code := f.run(nil, "cat", p.CID); code != 0 || got != strings.Repeat("f", 100<<10) {
+					t.Errorf("cat: exit %d, %d bytes %s", code, len(got), errs)
+				}
+			}},
+		{name: "put JSON past max payload", args: []string{"put", "--json"}, stdin: `"` + strings.Repeat("j", 20<<10) + `"`, changes: true, msg: `"cid"`},
 		{name: "put a file under max payload", args: []string{"put"}, stdin: strings.Repeat("f", 10<<10), changes: true, msg: `"size":10240`},
 	})
 }

@@ -52,9 +52,19 @@ type JetStreamObjects struct {
 	cfg    ObjectStoreConfig
 	log    *slog.Logger
 	layout fileLayout
+	// chunk is the bucket chunk size when the server's max payload is smaller than the
+	// object store's default (128 KiB); 0 keeps the default.
+	chunk uint32
 }
 
 var _ ObjectStore = (*JetStreamObjects)(nil)
+
+// defaultChunk is nats.go's object-store chunk size; chunkHeadroom what a chunk leaves of
+// the server's max payload for the message's protocol overhead.
+const (
+	defaultChunk  = 128 << 10
+	chunkHeadroom = 512
+)
 
 // OpenObjectStore opens the object store on nc, creating the bucket (file storage) when it is
 // missing. An existing bucket is never updated (updating a replicated stream needs all its
@@ -103,7 +113,13 @@ func OpenObjectStore(ctx context.Context, nc *nats.Conn, cfg ObjectStoreConfig) 
 			return nil, fmt.Errorf("%w: bucket %s expires entries after %s, which would drop blocks", ErrIncompatibleStream, ObjectBucket, st.TTL())
 		}
 	}
-	return &JetStreamObjects{js: js, bucket: bucket, cfg: cfg, log: log, layout: profileLayout()}, nil
+	o := &JetStreamObjects{js: js, bucket: bucket, cfg: cfg, log: log, layout: profileLayout()}
+	// A server whose max payload is below the bucket's 128 KiB chunks would refuse every
+	// block larger than it ("maximum payload exceeded"); chunk below it instead.
+	if mp := nc.MaxPayload(); mp > 0 && mp-chunkHeadroom < defaultChunk {
+		o.chunk = uint32(max(mp-chunkHeadroom, 1024))
+	}
+	return o, nil
 }
 
 // Store encodes value inline in an object block and stores it. previous, when defined, must
@@ -384,7 +400,11 @@ func (s *JetStreamObjects) putBlock(ctx context.Context, c cid.Cid, data []byte,
 	for k, v := range meta {
 		md[k] = v
 	}
-	if _, err := s.bucket.Put(ctx, jetstream.ObjectMeta{Name: name, Metadata: md}, bytes.NewReader(data)); err != nil {
+	om := jetstream.ObjectMeta{Name: name, Metadata: md}
+	if s.chunk > 0 {
+		om.Opts = &jetstream.ObjectMetaOptions{ChunkSize: s.chunk}
+	}
+	if _, err := s.bucket.Put(ctx, om, bytes.NewReader(data)); err != nil {
 		return fmt.Errorf("store block %s: %w", name, storageFull(err))
 	}
 	return nil
