@@ -1,0 +1,139 @@
+package translog_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/storetest"
+	"github.com/jetdag/jetdag/store/translog"
+)
+
+// The witness's half of the adversarial suite: after it cosigned a checkpoint, the store is
+// restored from a partial backup, rebuilt with other history of the same length, or shown
+// with another checkpoint of the same size; each time the log is checkpointed afresh with the
+// same key, and the witness refuses.
+func TestWitnessRefusesTampering(t *testing.T) {
+	cases := []struct {
+		name   string
+		tamper func(t *testing.T, f *fixture, js jetstream.JetStream, msgs []*jetstream.RawStreamMsg)
+		want   string
+	}{
+		{"partial backup, then new events", func(t *testing.T, f *fixture, js jetstream.JetStream, msgs []*jetstream.RawStreamMsg) {
+			var part []*jetstream.RawStreamMsg
+			for _, m := range msgs {
+				if m.Sequence <= 20 || m.Header.Get(store.HeaderAggregateID) != "w-1" {
+					part = append(part, m)
+				}
+			}
+			restore(t, js, part)
+			f.appendN(t, 30, 3, "late")
+		}, "does not extend"},
+		{"other history of the same length", func(t *testing.T, f *fixture, js jetstream.JetStream, _ []*jetstream.RawStreamMsg) {
+			restore(t, js, nil)
+			f.appendN(t, 40, 4, "other")
+		}, "two checkpoints of size 40"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			srv := storetest.Start(t)
+			f := newFixture(t, srv, "")
+			f.appendN(t, 40, 4, "w")
+			w := newTestWitness(t, f)
+			res, err := f.log.Checkpoint(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := w.Observe(ctx, res.Checkpoint); !ok || err != nil {
+				t.Fatalf("first cosignature: %v %v", ok, err)
+			}
+			js, _ := jetstream.New(f.nc)
+			c.tamper(t, f, js, raw(t, js))
+			for _, s := range []string{translog.CheckpointStream, "KV_" + translog.TileBucket} {
+				if err := js.DeleteStream(ctx, s); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err = f.open(t, true).Checkpoint(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = w.Observe(ctx, res.Checkpoint)
+			if !errors.Is(err, translog.ErrRefused) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("witness over the tampered store: %v, want a refusal naming %q", err, c.want)
+			}
+			if _, err := w.Observe(ctx, res.Checkpoint); !errors.Is(err, translog.ErrHalted) {
+				t.Fatalf("after a refusal: %v, want ErrHalted", err)
+			}
+		})
+	}
+}
+
+func newTestWitness(t *testing.T, f *fixture) *translog.Witness {
+	t.Helper()
+	wkey, _, err := translog.GenerateKey(nil, "witness.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cosigner, err := translog.NewCosigner(wkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := translog.NewVerifier(f.vkey)
+	w, err := translog.NewWitness(f.open(t, false), translog.WitnessConfig{Cosigner: cosigner, LogVerifier: v, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func raw(t *testing.T, js jetstream.JetStream) []*jetstream.RawStreamMsg {
+	t.Helper()
+	ctx := context.Background()
+	s, err := js.Stream(ctx, store.StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*jetstream.RawStreamMsg
+	for seq := uint64(1); seq <= info.State.LastSeq; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// restore replaces the event stream with msgs, as restoring a backup would.
+func restore(t *testing.T, js jetstream.JetStream, msgs []*jetstream.RawStreamMsg) {
+	t.Helper()
+	ctx := context.Background()
+	if err := js.DeleteStream(ctx, store.StreamName); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, store.StreamConfig(1)); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		h := nats.Header{}
+		for k, v := range m.Header {
+			if !strings.HasPrefix(k, "Nats-Expected-") {
+				h[k] = v
+			}
+		}
+		if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: m.Subject, Header: h, Data: m.Data}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
