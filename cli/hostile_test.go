@@ -557,9 +557,22 @@ func TestHostileTampering(t *testing.T) {
 				noTemp(t, f)
 			}},
 		{name: "links beside the tampered block", args: []string{"links"}, msg: "{link}"},
+		{name: "tampered link record keeping its metadata", tamper: true,
+			prep: func(t *testing.T, f *fixture) func() {
+				info, err := bucket.GetInfo(ctx, f.link)
+				must(t, err)
+				if _, err := bucket.Put(ctx, jetstream.ObjectMeta{Name: f.link, Metadata: info.Metadata}, strings.NewReader("junk")); err != nil {
+					t.Fatal(err)
+				}
+				return nil
+			},
+			args: []string{"verify"}, code: cli.ExitFailure, msg: "2 of 4 bucket entries"},
+		// links rebuilds the record from metadata that re-encodes to its CID: what it prints
+		// is the record the CID names, whatever the entry's bytes.
+		{name: "links beside a record with junk bytes", args: []string{"links"}, msg: "{link}"},
 		{name: "tampered link record", tamper: true, prep: overwrite("{link}", []byte("junk")),
 			args: []string{"verify"}, code: cli.ExitFailure, msg: "2 of 4 bucket entries"},
-		// links leaves a record that fails verification out, without a word (verify names it).
+		// The junk entry lost the metadata that marks it a link record: links no longer lists it.
 		{name: "links with a tampered record", args: []string{"links"}, check: lines(0)},
 		{name: "bucket entry not named by a CID", tamper: true, prep: overwrite("not-a-cid", []byte("x")),
 			args: []string{"verify"}, code: cli.ExitFailure, msg: "3 of 5 bucket entries"},
