@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,6 +31,7 @@ type ViewOptions struct {
 	ColorBy    string // kind, aggregate or type
 	Layout     string // force or lanes
 	Until      uint64 // 0, or show the store as it was at this stream sequence
+	UntilTime  int64  // 0, or show the events stamped up to this time (Unix ns), in stream order
 	Metrics    string // serve Prometheus metrics on this address
 	Replicas   int    // replicas of the stream, index and bucket when the viewer creates them
 }
@@ -93,7 +95,7 @@ prints {"screenshot":FILE,"frames":N,...} (what it drew) and exits: for CI under
 	f.IntVar(&o.Width, "width", 1280, "window width in pixels")
 	f.IntVar(&o.Height, "height", 800, "window height in pixels")
 	f.StringVar(&o.ColorBy, "color-by", "kind", "colour events by kind, aggregate or type (the c key cycles)")
-	f.Uint64Var(&o.Until, "until", 0, "show the store as it was at stream sequence SEQ: no later event, no object made after it, no live updates (0: live)")
+	f.Var(untilFlag{&o}, "until", "show the store as it was at stream sequence SEQ or time TIME (RFC 3339): no later event, no object made after it, no live updates")
 	f.StringVar(&o.Layout, "layout", "force", "place nodes by force or in lanes, one row per aggregate (the v key switches)")
 	f.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics (the store's and the window's bridge lag) on HOST:PORT")
 	f.IntVar(&o.Replicas, "replicas", 1, "replicas of the event stream, index and object bucket when the viewer creates them (on a cluster: 3)")
@@ -108,6 +110,36 @@ func rootRunsView(root *cobra.Command, e *env) {
 	root.Args = cobra.NoArgs
 	root.RunE = v.RunE
 }
+
+// untilFlag reads --until SEQ|TIME into ViewOptions.Until or UntilTime.
+type untilFlag struct{ o *ViewOptions }
+
+func (f untilFlag) String() string {
+	if f.o == nil {
+		return ""
+	}
+	switch {
+	case f.o.UntilTime != 0:
+		return time.Unix(0, f.o.UntilTime).UTC().Format(time.RFC3339Nano)
+	case f.o.Until != 0:
+		return strconv.FormatUint(f.o.Until, 10)
+	}
+	return ""
+}
+
+func (f untilFlag) Set(v string) error {
+	if n, err := strconv.ParseUint(v, 10, 64); err == nil && n > 0 {
+		f.o.Until, f.o.UntilTime = n, 0
+		return nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		f.o.Until, f.o.UntilTime = 0, t.UnixNano()
+		return nil
+	}
+	return fmt.Errorf("want a stream sequence (1 or more) or an RFC 3339 time such as 2026-03-01T12:00:00Z")
+}
+
+func (untilFlag) Type() string { return "SEQ|TIME" }
 
 // check validates the flags before anything starts.
 func (o ViewOptions) check() error {

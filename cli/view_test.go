@@ -32,6 +32,8 @@ func TestViewRejectsBadFlags(t *testing.T) {
 	}{
 		{"unknown colour mode", []string{"--color-by", "rainbow"}, "--color-by"},
 		{"unknown layout", []string{"--layout", "spiral"}, "--layout"},
+		{"until neither a sequence nor a time", []string{"--until", "yesterday"}, "RFC 3339"},
+		{"until sequence 0", []string{"--until", "0"}, "--until"},
 		{"replicas out of range", []string{"--replicas", "7"}, "--replicas"},
 		{"negative max nodes", []string{"--max-nodes", "-1"}, "--max-nodes"},
 		{"negative frames", []string{"--frames", "-3"}, "--frames"},

@@ -115,7 +115,7 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 		return nil, nil, err
 	}
 	src := &storeSource{nc: nc, events: events, objects: objects, objCfg: objCfg, log: log,
-		until: o.Until, reached: make(chan struct{}), sent: map[cid.Cid]bool{}}
+		until: o.Until, untilTime: o.UntilTime, reached: make(chan struct{}), sent: map[cid.Cid]bool{}}
 	if o.Demo {
 		dctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
@@ -155,10 +155,12 @@ type storeSource struct {
 	// until, when not 0, is the --until sequence: the event feed stops after it and closes
 	// reached; sent then holds the CIDs of the events it delivered and cutoff the newest
 	// event time, which decide which objects and links the object feed delivers.
-	until   uint64
-	reached chan struct{}
-	sent    map[cid.Cid]bool
-	cutoff  int64
+	until uint64
+	// untilTime, when not 0, is --until TIME: the feed stops at the first event stamped later.
+	untilTime int64
+	reached   chan struct{}
+	sent      map[cid.Cid]bool
+	cutoff    int64
 }
 
 // Follow implements ecs.Source: the event feed and the object feed run side by side.
@@ -202,7 +204,7 @@ func (s *storeSource) watchConnection(ctx context.Context, b *ecs.Bridge) error 
 // after a failure and never gives up while ctx lasts.
 func (s *storeSource) followObjects(ctx context.Context, b *ecs.Bridge) error {
 	seen := map[cid.Cid]bool{} // a restarted feed replays what was sent before
-	if s.until > 0 {
+	if s.asOfMode() {
 		// As of a sequence: objects (which have no stream sequence) once the events are
 		// known, those made by the newest event's time, and links between what is shown.
 		select {
@@ -250,7 +252,7 @@ func (s *storeSource) followObjects(ctx context.Context, b *ecs.Bridge) error {
 // it): an object made at or before the newest shown event's time, a link whose two ends are
 // shown.
 func (s *storeSource) asOf(m ecs.Message, seen map[cid.Cid]bool) bool {
-	if s.until == 0 {
+	if !s.asOfMode() {
 		return true
 	}
 	switch m := m.(type) {
@@ -297,14 +299,14 @@ func (s *storeSource) followEvents(ctx context.Context, b *ecs.Bridge) error {
 		if err == nil {
 			backoff = 250 * time.Millisecond
 			for r := range feed {
-				if s.until > 0 && r.Seq > s.until {
+				if s.until > 0 && r.Seq > s.until || s.untilTime != 0 && r.Event != nil && r.Event.Timestamp > s.untilTime {
 					return s.stopAsOf(ctx, status)
 				}
 				if m, ok := recordMessage(r); ok {
 					if err := b.Send(ctx, m); err != nil {
 						return err
 					}
-					if s.until > 0 && r.Event != nil {
+					if s.asOfMode() && r.Event != nil {
 						s.sent[r.Event.CID] = true
 						s.cutoff = max(s.cutoff, r.Event.Timestamp)
 					}
@@ -334,6 +336,9 @@ func (s *storeSource) followEvents(ctx context.Context, b *ecs.Bridge) error {
 		backoff = min(backoff*2, 5*time.Second)
 	}
 }
+
+// asOfMode reports whether the source shows the store as it was (--until).
+func (s *storeSource) asOfMode() bool { return s.until > 0 || s.untilTime != 0 }
 
 // stopAsOf ends the event feed at --until: the picture is complete (caught up, as of that
 // sequence), the object feed may start, and nothing more comes until the window closes.

@@ -101,3 +101,48 @@ func TestSourceUntil(t *testing.T) {
 		t.Fatal("the object made after seq 20 is shown")
 	}
 }
+
+// --until TIME stops at the first event stamped after TIME.
+func TestSourceUntilTime(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv := storetest.Start(t)
+	events, err := store.OpenEvents(ctx, srv.Connect(t), store.EventStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).UnixNano()
+	for i := range 20 {
+		if _, err := events.AppendEvent(ctx, store.NewEvent{AggregateID: "order-1", EventType: "Tick", Payload: []byte("x"), Timestamp: base + int64(i)*int64(time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, closeSrc, err := openSource(ctx, cli.ViewRequest{
+		Options:   cli.ViewOptions{UntilTime: base + 7*int64(time.Second)},
+		Conn:      store.ConnConfig{Servers: []string{srv.ClientURL()}},
+		NATSGiven: true,
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeSrc()
+	bridge := ecs.NewBridge(64)
+	graph := ecs.NewGraph(ecs.Config{}, bridge)
+	graph.Start(ctx)
+	go func() { _ = bridge.Run(ctx, src) }()
+	for !graph.Stats().CaughtUp {
+		if ctx.Err() != nil {
+			t.Fatalf("stats %+v", graph.Stats())
+		}
+		graph.Update()
+		time.Sleep(5 * time.Millisecond)
+	}
+	for range 40 {
+		graph.Update()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if st := graph.Stats(); st.Events != 8 || st.LastSeq != 8 {
+		t.Fatalf("until 12:00:07: %d events, last seq %d; want the 8 stamped 12:00:00 to 12:00:07", st.Events, st.LastSeq)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -51,7 +52,7 @@ func Run(ctx context.Context, r cli.ViewRequest) error {
 	graph := ecs.NewGraph(ecs.Config{MaxNodes: o.MaxNodes}, bridge)
 	graph.Start(ctx)
 	game, err := render.NewGame(ctx, graph, render.GameOptions{
-		Width: o.Width, Height: o.Height, Kiosk: o.Kiosk, ColorBy: mode, Layout: lay, Until: o.Until,
+		Width: o.Width, Height: o.Height, Kiosk: o.Kiosk, ColorBy: mode, Layout: lay, Until: untilShown(o),
 		Screenshot: o.Screenshot, Frames: o.Frames, Logger: r.Logger, Fetch: src.Payload,
 	})
 	if err != nil {
@@ -109,4 +110,13 @@ func (s *storeSource) Payload(ctx context.Context, c cid.Cid) ([]byte, error) {
 		return nil, err
 	}
 	return block.Encode(obj.Data)
+}
+
+// untilShown is what the status bar is told of --until: its sequence, or (for a time) the
+// largest one, which the bar shows as "as of" the newest sequence reached.
+func untilShown(o cli.ViewOptions) uint64 {
+	if o.UntilTime != 0 {
+		return math.MaxUint64
+	}
+	return o.Until
 }
