@@ -81,7 +81,7 @@ gateway-js:
 # disk; the network faults need root): about half an hour; figures in docs/operations.md.
 faults:
 	@mkdir -p bin; echo "fault campaign, long form: log in bin/faults.log"; \
-	JETDAG_FAULTS=long $(GO) test -count=1 -timeout 90m -v ./faults/ > bin/faults.log 2>&1; s=$$?; \
+	JETDAG_FAULTS=long $(GO) test -count=1 -timeout 90m -v ./store/faults/ > bin/faults.log 2>&1; s=$$?; \
 	grep -E 'FAULTS|^(--- |ok|FAIL)' bin/faults.log; exit $$s
 
 # fuzz runs each fuzz target for FUZZTIME (the CLI's argument parsers for CLI_FUZZTIME).

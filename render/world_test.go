@@ -9,8 +9,8 @@ import (
 	"github.com/multiformats/go-multihash"
 	"github.com/yohamta/donburi"
 
-	"github.com/jetdag/jetdag/archetypes"
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/components/archetypes"
 	"github.com/jetdag/jetdag/systems"
 )
 

@@ -7,8 +7,8 @@ import (
 
 	"github.com/yohamta/donburi"
 
-	"github.com/jetdag/jetdag/archetypes"
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/components/archetypes"
 )
 
 func TestStatusLine(t *testing.T) {

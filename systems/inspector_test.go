@@ -11,8 +11,8 @@ import (
 	"github.com/ipfs/go-cid"
 	"github.com/yohamta/donburi"
 
-	"github.com/jetdag/jetdag/archetypes"
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/components/archetypes"
 	"github.com/jetdag/jetdag/store/block"
 )
 

@@ -4,7 +4,7 @@ import (
 	"image/color"
 
 	"github.com/jetdag/jetdag/components"
-	"github.com/jetdag/jetdag/palette"
+	"github.com/jetdag/jetdag/systems/palette"
 )
 
 // Background is the window's background colour.

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/jetdag/jetdag/components"
-	"github.com/jetdag/jetdag/palette"
+	"github.com/jetdag/jetdag/systems/palette"
 )
 
 // Colour by aggregate or type never comes near the colours of rejected messages, files and

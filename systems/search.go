@@ -8,7 +8,7 @@ import (
 	"github.com/yohamta/donburi/ecs"
 
 	"github.com/jetdag/jetdag/components"
-	"github.com/jetdag/jetdag/search"
+	"github.com/jetdag/jetdag/systems/search"
 )
 
 // OpenSearch opens an empty search prompt (the / key).

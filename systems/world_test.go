@@ -11,8 +11,8 @@ import (
 	"github.com/yohamta/donburi"
 	"github.com/yohamta/donburi/ecs"
 
-	"github.com/jetdag/jetdag/archetypes"
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/components/archetypes"
 )
 
 // spec is one node of a test world.

@@ -15,8 +15,8 @@ import (
 	"github.com/yohamta/donburi"
 	donburiecs "github.com/yohamta/donburi/ecs"
 
-	"github.com/jetdag/jetdag/archetypes"
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/components/archetypes"
 	"github.com/jetdag/jetdag/render"
 	"github.com/jetdag/jetdag/systems"
 )

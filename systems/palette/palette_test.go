@@ -6,7 +6,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/jetdag/jetdag/palette"
+	"github.com/jetdag/jetdag/systems/palette"
 )
 
 func TestToLabKnownValues(t *testing.T) {

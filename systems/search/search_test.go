@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/jetdag/jetdag/search"
+	"github.com/jetdag/jetdag/systems/search"
 )
 
 var nodes = []search.Entry{
