@@ -5,15 +5,12 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
 	"github.com/jetdag/jetdag/store"
@@ -21,51 +18,13 @@ import (
 )
 
 // gatewayRoutes mounts the IPFS gateway at /ipfs/ over nc's event stream and object bucket.
-// The stores are opened by the first request that finds them (see lazyGateway).
+// The stores are opened by the first request that finds them (see lazy); the gateway, which
+// only reads, never creates them.
 func gatewayRoutes(_ context.Context, e *env, nc *nats.Conn) ([]httpRoute, error) {
-	return []httpRoute{{Name: "gateway", Pattern: gateway.Prefix, Handler: &lazyGateway{e: e, nc: nc}}}, nil
-}
-
-// lazyGateway opens the stores on the first request that finds jetdag's streams, and answers
-// 503 until then: serve's listener starts before a cluster has elected its leaders and before
-// `jetdag init` has created the streams, and the gateway, which only reads, never creates them.
-type lazyGateway struct {
-	e  *env
-	nc *nats.Conn
-	mu sync.Mutex
-	h  http.Handler
-}
-
-func (l *lazyGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h, err := l.handler(r.Context())
-	if err != nil {
-		http.Error(w, "jetdag store not ready: "+err.Error(), http.StatusServiceUnavailable)
-		return
-	}
-	h.ServeHTTP(w, r)
-}
-
-func (l *lazyGateway) handler(ctx context.Context) (http.Handler, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.h != nil {
-		return l.h, nil
-	}
-	js, err := jetstream.New(l.nc)
-	if err != nil {
-		return nil, err
-	}
-	for _, name := range store.StoreStreams {
-		if _, err := js.Stream(ctx, name); err != nil {
-			return nil, fmt.Errorf("stream %s: %w (run jetdag init)", name, err)
-		}
-	}
-	h, err := newGatewayHandler(ctx, l.e, l.nc, gateway.Config{})
-	if err != nil {
-		return nil, err
-	}
-	l.h = h
-	return h, nil
+	gw := newLazy(nc, func(ctx context.Context) (http.Handler, error) {
+		return newGatewayHandler(ctx, e, nc, gateway.Config{})
+	})
+	return []httpRoute{{Name: "gateway", Pattern: gateway.Prefix, Handler: lazyHandler(gw)}}, nil
 }
 
 // newGatewayHandler opens the event and object stores on nc and returns the gateway over them.

@@ -11,9 +11,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetdag/jetdag/store"
 )
@@ -104,4 +106,58 @@ func serveRoutes(ctx context.Context, e *env, cfg store.ConnConfig, addr string,
 		report[k] = v
 	}
 	return nil
+}
+
+// lazy opens a value over the store (a route's handler, the log) on first use, once jetdag's
+// streams exist: serve's listener starts before a cluster has elected its leaders and before
+// `jetdag init` has created the streams, so nothing is opened at start-up. A failed open is
+// tried again on the next use.
+type lazy[T any] struct {
+	nc   *nats.Conn
+	open func(context.Context) (T, error)
+
+	mu     sync.Mutex
+	v      T
+	opened bool
+}
+
+func newLazy[T any](nc *nats.Conn, open func(context.Context) (T, error)) *lazy[T] {
+	return &lazy[T]{nc: nc, open: open}
+}
+
+// get returns the value, opening it when it is not yet open.
+func (l *lazy[T]) get(ctx context.Context) (T, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.opened {
+		return l.v, nil
+	}
+	var zero T
+	js, err := jetstream.New(l.nc)
+	if err != nil {
+		return zero, err
+	}
+	for _, name := range store.StoreStreams {
+		if _, err := js.Stream(ctx, name); err != nil {
+			return zero, fmt.Errorf("stream %s: %w (run jetdag init)", name, err)
+		}
+	}
+	v, err := l.open(ctx)
+	if err != nil {
+		return zero, err
+	}
+	l.v, l.opened = v, true
+	return v, nil
+}
+
+// lazyHandler serves the handler l opens, answering 503 until it can be opened.
+func lazyHandler(l *lazy[http.Handler]) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, err := l.get(r.Context())
+		if err != nil {
+			http.Error(w, "jetdag store not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -35,14 +36,20 @@ func openLogOn(ctx context.Context, e *env, nc *nats.Conn, cfg translog.Config) 
 }
 
 // logRoutes serves the log's tiles and checkpoint at /log/ and the store's metrics, with the
-// log's own gauges, at /metrics.
-func logRoutes(ctx context.Context, e *env, nc *nats.Conn) ([]httpRoute, error) {
-	l, err := openLogOn(ctx, e, nc, translog.Config{})
-	if err != nil {
-		// A user who may not create the log's stream and bucket still gets the other routes.
-		e.logger.Warn("the log is not served over HTTP", "err", err)
-		l = nil
-	}
+// log's own gauges, at /metrics. The log is opened on first use (see lazy), so serve starts
+// before a cluster has its leaders; until then /log/ answers 503 and /metrics leaves the log's
+// gauges out.
+func logRoutes(_ context.Context, e *env, nc *nats.Conn) ([]httpRoute, error) {
+	log := newLazy(nc, func(ctx context.Context) (*translog.Log, error) {
+		return openLogOn(ctx, e, nc, translog.Config{})
+	})
+	tiles := newLazy(nc, func(ctx context.Context) (http.Handler, error) {
+		l, err := log.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return l.Handler(), nil
+	})
 	col, err := storemetrics.NewCollector(nc)
 	if err != nil {
 		return nil, err
@@ -51,14 +58,13 @@ func logRoutes(ctx context.Context, e *env, nc *nats.Conn) ([]httpRoute, error) 
 	if err := reg.Register(col); err != nil {
 		return nil, err
 	}
-	routes := []httpRoute{{Name: "metrics", Pattern: "/metrics", Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}}
-	if l != nil {
-		if err := reg.Register(logCollector{l: l}); err != nil {
-			return nil, err
-		}
-		routes = append(routes, httpRoute{Name: "log", Pattern: translog.HTTPPrefix, Handler: l.Handler()})
+	if err := reg.Register(logCollector{log: log}); err != nil {
+		return nil, err
 	}
-	return routes, nil
+	return []httpRoute{
+		{Name: "log", Pattern: translog.HTTPPrefix, Handler: lazyHandler(tiles)},
+		{Name: "metrics", Pattern: "/metrics", Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})},
+	}, nil
 }
 
 var (
@@ -67,14 +73,18 @@ var (
 )
 
 // logCollector reports the latest checkpoint at each scrape.
-type logCollector struct{ l *translog.Log }
+type logCollector struct{ log *lazy[*translog.Log] }
 
 func (c logCollector) Describe(ch chan<- *prometheus.Desc) { ch <- logSizeDesc; ch <- logAgeDesc }
 
 func (c logCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	cp, err := c.l.Latest(ctx)
+	l, err := c.log.get(ctx)
+	if err != nil {
+		return
+	}
+	cp, err := l.Latest(ctx)
 	if err != nil {
 		return
 	}
