@@ -3,6 +3,8 @@ package render
 import (
 	"testing"
 
+	"github.com/jetdag/jetdag/components/worldtest"
+
 	"github.com/yohamta/donburi"
 
 	"github.com/jetdag/jetdag/assets"
@@ -15,7 +17,7 @@ import (
 // needs a display to load), beside the scene gather that feeds it.
 func BenchmarkBuild10k(b *testing.B) {
 	w := donburi.NewWorld()
-	mkDAG(w, 10000, 13000)
+	worldtest.DAG(w, 10000, 13000)
 	var m systems.Marks
 	s := gathered(w, &m)
 	r := NewRenderer(assets.NewWhite())

@@ -3,6 +3,8 @@ package render
 import (
 	"testing"
 
+	"github.com/jetdag/jetdag/components/worldtest"
+
 	"github.com/yohamta/donburi"
 
 	"github.com/jetdag/jetdag/assets"
@@ -12,7 +14,7 @@ import (
 
 func TestRendererBuildAllocatesNothing(t *testing.T) {
 	w := donburi.NewWorld()
-	mkDAG(w, 10000, 13000)
+	worldtest.DAG(w, 10000, 13000)
 	var m systems.Marks
 	s := gathered(w, &m)
 	r := NewRenderer(assets.NewWhite())
@@ -31,7 +33,7 @@ func TestRendererBatches(t *testing.T) {
 	w := donburi.NewWorld()
 	const n = 20000
 	for i := 0; i < n; i++ {
-		mkNode(w, i, ev(float64(i%200)*3, float64(i/200)*3, "a", "T"))
+		worldtest.Node(w, i, worldtest.Event(float64(i%200)*3, float64(i/200)*3, "a", "T"))
 	}
 	var m systems.Marks
 	s := gathered(w, &m)
@@ -61,12 +63,12 @@ func TestRendererBatches(t *testing.T) {
 
 func TestRendererCullsAndSimplifies(t *testing.T) {
 	w := donburi.NewWorld()
-	a := mkNode(w, 0, ev(0, 0, "a", "T"))
-	b := mkNode(w, 1, ev(40, 0, "a", "T"))
-	mkNode(w, 2, spec{components.ElementObject, components.ShapeCircle, 0, 40, "", "value"})
-	far := mkNode(w, 3, ev(5000, 5000, "a", "T"))
-	mkEdge(w, b, a, components.EdgePrevious)
-	mkEdge(w, far, b, components.EdgeParent)
+	a := worldtest.Node(w, 0, worldtest.Event(0, 0, "a", "T"))
+	b := worldtest.Node(w, 1, worldtest.Event(40, 0, "a", "T"))
+	worldtest.Node(w, 2, worldtest.Spec{Kind: components.ElementObject, Shape: components.ShapeCircle, X: 0, Y: 40, Agg: "", Type: "value"})
+	far := worldtest.Node(w, 3, worldtest.Event(5000, 5000, "a", "T"))
+	worldtest.Edge(w, b, a, components.EdgePrevious)
+	worldtest.Edge(w, far, b, components.EdgeParent)
 	var m systems.Marks
 	s := gathered(w, &m)
 	r := NewRenderer(assets.NewWhite())

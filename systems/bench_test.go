@@ -3,6 +3,8 @@ package systems
 import (
 	"testing"
 
+	"github.com/jetdag/jetdag/components/worldtest"
+
 	"github.com/yohamta/donburi"
 
 	"github.com/jetdag/jetdag/components"
@@ -15,7 +17,7 @@ import (
 // node.
 func BenchmarkWindowStages10k(b *testing.B) {
 	w := donburi.NewWorld()
-	es := mkDAG(w, 10000, 13000)
+	es := worldtest.DAG(w, 10000, 13000)
 	e := newECS(w)
 	Setup(e, Options{Width: 1280, Height: 800})
 	UpdateScene(e)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jetdag/jetdag/components/worldtest"
+
 	"github.com/yohamta/donburi"
 	"github.com/yohamta/donburi/ecs"
 
@@ -201,8 +203,8 @@ func TestSearch(t *testing.T) {
 	}{
 		{"aggregate: its newest event", "order-1", 2, false},
 		{"aggregate prefix", "invoice", 3, false},
-		{"CID prefix", specCID(4).String()[:14], 4, false},
-		{"upper-case CID prefix", strings.ToUpper(specCID(3).String()[:14]), 3, false},
+		{"CID prefix", worldtest.CID(4).String()[:14], 4, false},
+		{"upper-case CID prefix", strings.ToUpper(worldtest.CID(3).String()[:14]), 3, false},
 		{"nothing", "nope", -1, false},
 	}
 	for _, tc := range tests {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jetdag/jetdag/components/worldtest"
+
 	"github.com/ipfs/go-cid"
 	"github.com/yohamta/donburi"
 
@@ -17,7 +19,7 @@ import (
 )
 
 func TestFormatPayload(t *testing.T) {
-	cbor, err := block.Encode(map[string]any{"sku": "A-1", "qty": int64(2), "link": specCID(1)})
+	cbor, err := block.Encode(map[string]any{"sku": "A-1", "qty": int64(2), "link": worldtest.CID(1)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +34,7 @@ func TestFormatPayload(t *testing.T) {
 		{"empty", nil, PayloadEmpty, nil, ""},
 		{"JSON object re-indented", []byte(`{"a":1,"b":[true,null]}`), PayloadJSON, []string{"{\n  \"a\": 1,\n  \"b\": [\n    true,"}, ""},
 		{"JSON scalar", []byte(`"hello"`), PayloadJSON, []string{`"hello"`}, ""},
-		{"DAG-CBOR as DAG-JSON with links", cbor, PayloadDAGJSON, []string{`"qty": 2`, `"sku": "A-1"`, `"/": "` + specCID(1).String() + `"`}, ""},
+		{"DAG-CBOR as DAG-JSON with links", cbor, PayloadDAGJSON, []string{`"qty": 2`, `"sku": "A-1"`, `"/": "` + worldtest.CID(1).String() + `"`}, ""},
 		{"text that is not JSON: hex", []byte("hello, world"), PayloadHex, []string{"68 65 6c 6c 6f", "|hello, world|"}, ""},
 		{"non-canonical CBOR (a map with unsorted keys): hex", []byte{0xa2, 0x61, 0x62, 0x01, 0x61, 0x61, 0x02}, PayloadHex, []string{"a2 61 62 01"}, ""},
 		{"large: first 2 KiB and a count", big, PayloadHex, []string{"… 100 more bytes"}, ""},
@@ -76,17 +78,17 @@ func TestWrap(t *testing.T) {
 func inspectWorld() (donburi.World, []donburi.Entity) {
 	w := donburi.NewWorld()
 	es := []donburi.Entity{
-		mkNode(w, 0, ev(0, 0, "order-1", "OrderPlaced")),
-		mkNode(w, 1, ev(10, 0, "order-1", "OrderPaid")),
-		mkNode(w, 2, ev(20, 0, "order-1", "OrderShipped")),
-		mkNode(w, 3, ev(10, 10, "invoice-7", "InvoiceIssued")),
-		mkNode(w, 4, spec{components.ElementObject, components.ShapeCircle, 0, 20, "", "value"}),
-		mkNode(w, 5, spec{components.ElementRejected, components.ShapeWarning, 30, 0, "order-1", ""}),
-		mkNode(w, 6, ev(40, 40, "other", "Unrelated")),
+		worldtest.Node(w, 0, worldtest.Event(0, 0, "order-1", "OrderPlaced")),
+		worldtest.Node(w, 1, worldtest.Event(10, 0, "order-1", "OrderPaid")),
+		worldtest.Node(w, 2, worldtest.Event(20, 0, "order-1", "OrderShipped")),
+		worldtest.Node(w, 3, worldtest.Event(10, 10, "invoice-7", "InvoiceIssued")),
+		worldtest.Node(w, 4, worldtest.Spec{Kind: components.ElementObject, Shape: components.ShapeCircle, X: 0, Y: 20, Agg: "", Type: "value"}),
+		worldtest.Node(w, 5, worldtest.Spec{Kind: components.ElementRejected, Shape: components.ShapeWarning, X: 30, Y: 0, Agg: "order-1", Type: ""}),
+		worldtest.Node(w, 6, worldtest.Event(40, 40, "other", "Unrelated")),
 	}
-	mkEdge(w, es[1], es[0], components.EdgePrevious)
-	mkEdge(w, es[2], es[1], components.EdgePrevious)
-	mkEdge(w, es[3], es[1], components.EdgeParent)
+	worldtest.Edge(w, es[1], es[0], components.EdgePrevious)
+	worldtest.Edge(w, es[2], es[1], components.EdgePrevious)
+	worldtest.Edge(w, es[3], es[1], components.EdgeParent)
 	return w, es
 }
 
@@ -104,9 +106,9 @@ func TestInspectAndLines(t *testing.T) {
 		{
 			name: "event with a previous, a parent child and a chain child",
 			e:    es[1],
-			want: []string{"cid=" + specCID(1).String(), "aggregate=order-1", "type=OrderPaid", "sequence=2",
-				"previous=" + specCID(0).String(), "parents=0", "children=2",
-				"=" + specCID(2).String() + " (previous)", "=" + specCID(3).String() + " (parent)",
+			want: []string{"cid=" + worldtest.CID(1).String(), "aggregate=order-1", "type=OrderPaid", "sequence=2",
+				"previous=" + worldtest.CID(0).String(), "parents=0", "children=2",
+				"=" + worldtest.CID(2).String() + " (previous)", "=" + worldtest.CID(3).String() + " (parent)",
 				"time=" + time.Unix(2, 0).UTC().Format(time.RFC3339Nano)},
 		},
 		{
@@ -118,7 +120,7 @@ func TestInspectAndLines(t *testing.T) {
 			name:   "payload arrived",
 			e:      es[3],
 			mutate: func(in *components.InspectorInfo) { in.PayloadFormat, in.Payload = FormatPayload([]byte(`{"n":1}`)) },
-			want:   []string{"parents=1", "=" + specCID(1).String(), "=payload (json)", "=  \"n\": 1"},
+			want:   []string{"parents=1", "=" + worldtest.CID(1).String(), "=payload (json)", "=  \"n\": 1"},
 		},
 		{
 			name:   "payload failed",
@@ -208,11 +210,11 @@ func TestConeWalker(t *testing.T) {
 func TestTooltipAndLabel(t *testing.T) {
 	w := donburi.NewWorld()
 	d := archetypes.Event.Spawn(w)
-	components.DddElement.SetValue(d, components.DddElementData{Kind: components.ElementEvent, CID: specCID(4), Type: "OrderPaid", AggregateID: "order-1", Seq: 9})
-	if got, want := Tooltip(d), "event OrderPaid · order-1 · seq 9\n"+specCID(4).String(); got != want {
+	components.DddElement.SetValue(d, components.DddElementData{Kind: components.ElementEvent, CID: worldtest.CID(4), Type: "OrderPaid", AggregateID: "order-1", Seq: 9})
+	if got, want := Tooltip(d), "event OrderPaid · order-1 · seq 9\n"+worldtest.CID(4).String(); got != want {
 		t.Errorf("Tooltip = %q, want %q", got, want)
 	}
-	s := specCID(4).String()
+	s := worldtest.CID(4).String()
 	if got, want := Label(d), "OrderPaid …"+s[len(s)-6:]; got != want {
 		t.Errorf("Label = %q, want %q", got, want)
 	}
@@ -223,9 +225,9 @@ func TestTooltipAndLabel(t *testing.T) {
 		t.Errorf("rejected tooltip = %q", got)
 	}
 	f := archetypes.Object.Spawn(w)
-	components.DddElement.SetValue(f, components.DddElementData{Kind: components.ElementObject, CID: specCID(5), Type: components.ObjectFile})
+	components.DddElement.SetValue(f, components.DddElementData{Kind: components.ElementObject, CID: worldtest.CID(5), Type: components.ObjectFile})
 	components.Object.SetValue(f, components.ObjectData{Size: 4096})
-	if got, want := Tooltip(f), "object (file) · 4096 bytes\n"+specCID(5).String(); got != want {
+	if got, want := Tooltip(f), "object (file) · 4096 bytes\n"+worldtest.CID(5).String(); got != want {
 		t.Errorf("file tooltip = %q, want %q", got, want)
 	}
 }
@@ -234,7 +236,7 @@ func TestPayloadFetchKeepsOnlyTheLatestSelection(t *testing.T) {
 	w, es := inspectWorld()
 	release := make(chan struct{})
 	fetch := func(ctx context.Context, c cid.Cid) ([]byte, error) {
-		if c == specCID(0) {
+		if c == worldtest.CID(0) {
 			<-release // the first selection's fetch is slow and returns after the second's
 		}
 		return []byte(`{"cid":"` + c.String() + `"}`), nil
@@ -253,7 +255,7 @@ func TestPayloadFetchKeepsOnlyTheLatestSelection(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	UpdateInspector(e) // the stale result arrives now and must be ignored
 	info := Info(e)
-	if info.PayloadPending || info.PayloadFormat != PayloadJSON || !strings.Contains(info.Payload, specCID(1).String()) {
+	if info.PayloadPending || info.PayloadFormat != PayloadJSON || !strings.Contains(info.Payload, worldtest.CID(1).String()) {
 		t.Errorf("payload %q (%s, pending %v), want e1's", info.Payload, info.PayloadFormat, info.PayloadPending)
 	}
 }

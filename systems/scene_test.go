@@ -3,6 +3,8 @@ package systems
 import (
 	"testing"
 
+	"github.com/jetdag/jetdag/components/worldtest"
+
 	"github.com/yohamta/donburi"
 
 	"github.com/jetdag/jetdag/components"
@@ -16,7 +18,7 @@ func gathered(w donburi.World, m *Marks) *Scene {
 
 func TestSceneGatherAllocatesNothing(t *testing.T) {
 	w := donburi.NewWorld()
-	mkDAG(w, 2000, 2600)
+	worldtest.DAG(w, 2000, 2600)
 	var m Marks
 	s := gathered(w, &m)
 	// donburi's query iterator allocates a closure or two a call; the gather itself nothing.
@@ -27,13 +29,13 @@ func TestSceneGatherAllocatesNothing(t *testing.T) {
 
 func TestSceneGatherMirrorsMarksAndDropsDanglingEdges(t *testing.T) {
 	w := donburi.NewWorld()
-	a := mkNode(w, 0, ev(0, 0, "x", "T"))
-	b := mkNode(w, 1, ev(10, 0, "x", "T"))
-	c := mkNode(w, 2, ev(20, 0, "y", "U"))
-	unplaced := mkNode(w, 3, ev(30, 0, "y", "U"))
+	a := worldtest.Node(w, 0, worldtest.Event(0, 0, "x", "T"))
+	b := worldtest.Node(w, 1, worldtest.Event(10, 0, "x", "T"))
+	c := worldtest.Node(w, 2, worldtest.Event(20, 0, "y", "U"))
+	unplaced := worldtest.Node(w, 3, worldtest.Event(30, 0, "y", "U"))
 	components.DddElement.Get(w.Entry(unplaced)).Index = -1
-	mkEdge(w, b, a, components.EdgePrevious)
-	mkEdge(w, c, b, components.EdgeParent)
+	worldtest.Edge(w, b, a, components.EdgePrevious)
+	worldtest.Edge(w, c, b, components.EdgeParent)
 	m := Marks{Hovered: a, Selected: b, Filter: components.FilterData{Aggregate: "x"}}
 	m.SetHighlighted([]donburi.Entity{a, b})
 	w.Remove(a) // an edge to a removed node must not be drawn
@@ -63,7 +65,7 @@ func TestSceneGatherMirrorsMarksAndDropsDanglingEdges(t *testing.T) {
 // weeks. (The inspector reads its node again every coneEvery ticks, which allocates.)
 func TestWindowStagesAllocateNothing(t *testing.T) {
 	w := donburi.NewWorld()
-	es := mkDAG(w, 2000, 2600)
+	es := worldtest.DAG(w, 2000, 2600)
 	e := newECS(w)
 	Setup(e, Options{Width: 1280, Height: 800})
 	UpdateScene(e)
