@@ -16,7 +16,7 @@ WINDOW_PKGS   := ./assets ./render ./systems/windowtest ./cli/viewer ./cmd/jetda
 HEADLESS_PKGS  = $(shell $(GO) list ./... | grep -v -E '/(assets|render|systems/windowtest|cli/viewer|cmd/jetdag-view)$$')
 NO_DISPLAY    := env -u DISPLAY -u WAYLAND_DISPLAY
 # Tests of headless packages that start the jetdag-view binary, so need a display too.
-WINDOW_RUNS   := -run '^TestViewScreenshot$$' ./cli
+WINDOW_RUNS   := -run '^(TestViewScreenshot|TestBenchFrame)$$' ./cli
 
 .PHONY: all build run test test-short check-headless bench fuzz faults deps check-deps vet windows darwin clean gateway-js
 

@@ -45,6 +45,8 @@ type ViewRequest struct {
 	NATSGiven bool
 	Logger    *slog.Logger
 	Stdout    io.Writer
+	// FrameBench, when set, asks for `jetdag bench frame` instead of the view (Options unused).
+	FrameBench *FrameBenchRequest
 }
 
 // Viewer opens the window. The jetdag binary has none (it stays free of the window system,

@@ -21,6 +21,9 @@ import (
 // Run opens the window for a view request and returns when it closes (or, with a
 // screenshot, once the PNG is written). It is the cli.Viewer of the jetdag-view binary.
 func Run(ctx context.Context, r cli.ViewRequest) error {
+	if r.FrameBench != nil {
+		return benchFrame(r)
+	}
 	o := r.Options
 	mode, err := components.ParseColorMode(o.ColorBy)
 	if err != nil {

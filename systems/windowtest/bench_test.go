@@ -1,15 +1,14 @@
 package windowtest
 
 import (
-	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/yohamta/donburi"
 
-	"github.com/jetdag/jetdag/assets"
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/render"
 	"github.com/jetdag/jetdag/systems"
 )
 
@@ -33,56 +32,12 @@ func (g *movingGame) Update() error {
 	return g.viewGame.Update()
 }
 
-// diamondsGame is the reference workload of the project's notes: 20,000 diamonds in batched
-// DrawTriangles calls from one white texel, about 30 FPS in software GL on this kind of
-// machine. Measured in the same run as the view, it is the baseline the view's figure is read
-// against on a noisy, shared machine.
-type diamondsGame struct {
-	white assets.White
-	xs    []float32
-	v     []ebiten.Vertex
-	i     []uint16
-}
-
-func newDiamondsGame() *diamondsGame {
-	rng := rand.New(rand.NewPCG(3, 4))
-	g := &diamondsGame{white: assets.NewWhite()}
-	for k := 0; k < 20000; k++ {
-		g.xs = append(g.xs, rng.Float32()*1280, rng.Float32()*800)
-	}
-	return g
-}
-
-func (g *diamondsGame) Update() error { return nil }
-
-func (g *diamondsGame) Draw(screen *ebiten.Image) {
-	screen.Fill(systems.Background)
-	flush := func() {
-		screen.DrawTriangles(g.v, g.i, g.white.Image, nil)
-		g.v, g.i = g.v[:0], g.i[:0]
-	}
-	for k := 0; k < len(g.xs); k += 2 {
-		if len(g.v)+4 > 1<<16 {
-			flush()
-		}
-		x, y, r := g.xs[k], g.xs[k+1], float32(3)
-		b := uint16(len(g.v))
-		for _, p := range [4][2]float32{{x, y - r}, {x + r, y}, {x, y + r}, {x - r, y}} {
-			g.v = append(g.v, ebiten.Vertex{DstX: p[0], DstY: p[1], SrcX: g.white.SrcX, SrcY: g.white.SrcY, ColorR: 0.2, ColorG: 0.4, ColorB: 1, ColorA: 1})
-		}
-		g.i = append(g.i, b, b+1, b+2, b, b+2, b+3)
-	}
-	flush()
-}
-
-func (g *diamondsGame) Layout(w, h int) (int, int) { return w, h }
-
 // BenchmarkFrame10k draws 10,000 events with 13,000 edges, all on a 1280×800 screen
 // (fitted), with the legend and status bar, vsync off and one Update a frame, and reports
 // frames per second beside the target of 30 in software GL under Xvfb.
 func BenchmarkFrame10k(b *testing.B) {
 	b.Run("baseline-20k-diamonds", func(b *testing.B) {
-		g := newDiamondsGame()
+		g := render.NewDiamondsGame()
 		setFastLoop(b)
 		if err := run(b, g, 1280, 800, 10, nil); err != nil {
 			b.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -162,33 +161,7 @@ func at(img *image.RGBA, x, y float64) color.RGBA {
 // up to edges edges, laid out on a jittered grid like a settled force layout (neighbours
 // about 30 apart).
 func syntheticDAG(w donburi.World, n, edges int) []donburi.Entity {
-	rng := rand.New(rand.NewPCG(1, 2))
-	side := int(math.Ceil(math.Sqrt(float64(n))))
-	es := make([]donburi.Entity, n)
-	const aggs = 200
-	last := make([]int, aggs)
-	for i := range last {
-		last[i] = -1
-	}
-	prevEdges := 0
-	for i := 0; i < n; i++ {
-		x := float64(i%side)*30 + rng.Float64()*10
-		y := float64(i/side)*30 + rng.Float64()*10
-		a := i % aggs
-		es[i] = spawn(w, i, event(x, y, fmt.Sprint("agg-", a), fmt.Sprint("Type", i%7)))
-		if last[a] >= 0 {
-			link(w, es[i], es[last[a]], components.EdgePrevious)
-			prevEdges++
-		}
-		last[a] = i
-	}
-	// Cross parents are recent events (up to 300 back), so they sit a few rows away, as a
-	// force layout keeps linked nodes near each other.
-	for k := prevEdges; k < edges; k++ {
-		i := 1 + rng.IntN(n-1)
-		link(w, es[i], es[i-1-rng.IntN(min(i, 300))], components.EdgeParent)
-	}
-	return es
+	return render.SyntheticDAG(w, n, edges)
 }
 
 // fetchJSON is a payload fetcher over fixed bytes: a JSON document for every CID.

@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// FrameBenchRequest asks the viewer for a frame benchmark instead of the live view
+// (`jetdag bench frame`): the window binary draws a synthetic DAG of Nodes events and Edges
+// edges and prints one JSON line to the request's Stdout.
+type FrameBenchRequest struct {
+	Nodes, Edges, Frames int
+}
+
+func newBenchFrameCmd(e *env) *cobra.Command {
+	var fb FrameBenchRequest
+	cmd := &cobra.Command{
+		Use:   "frame [--nodes N] [--edges M] [--frames F]",
+		Short: "Open the window and measure its frame rate on a synthetic DAG beside the 20k-diamond reference",
+		Long: `bench frame opens the real window (the jetdag-view binary; under Xvfb on a headless
+machine) and measures, in one run: the reference workload (20,000 diamonds in batched
+triangles, about 30 FPS in software GL on a 2-core machine), then the window drawing N events
+and M edges (per-aggregate chains plus cross parents, fitted on a 1280×800 screen, with labels,
+inspector and HUD) standing still and with every node moving each frame, as while the layout
+runs. Vsync is off. It prints one JSON line:
+{"nodes","edges","frames","fps_static","fps_moving","draw_calls","nodes_drawn","edges_drawn",
+"reference_fps","target_fps_static","target_fps_moving"}.`,
+		Example: `  xvfb-run -a -s "-screen 0 1280x1024x24" jetdag bench frame --nodes 10000 --edges 13000
+  xvfb-run -a -s "-screen 0 1280x1024x24" jetdag bench frame --nodes 100000 --edges 130000 --frames 60`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case fb.Nodes < 1 || fb.Nodes > 2_000_000:
+				return badInputf("--nodes %d: want 1 to 2000000", fb.Nodes)
+			case fb.Edges < 0 || fb.Edges > 4_000_000:
+				return badInputf("--edges %d: want 0 to 4000000", fb.Edges)
+			case fb.Frames < 1 || fb.Frames > 100_000:
+				return badInputf("--frames %d: want 1 to 100000", fb.Frames)
+			}
+			if e.viewer != nil {
+				req := fb
+				return e.viewer(cmd.Context(), ViewRequest{FrameBench: &req, Logger: e.logger, Stdout: e.stdout})
+			}
+			return e.execViewer(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&fb.Nodes, "nodes", 10000, "events to draw")
+	f.IntVar(&fb.Edges, "edges", 13000, "edges to draw (chains first, then cross parents)")
+	f.IntVar(&fb.Frames, "frames", 120, "frames measured in each phase (after 10 warm-up frames)")
+	return cmd
+}

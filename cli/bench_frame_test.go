@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestBenchFrame runs `jetdag bench frame` small through the real binaries under the test's
+// display (jetdag hands it to jetdag-view, which opens the window) and checks its JSON line.
+func TestBenchFrame(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the jetdag binaries")
+	}
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		t.Skip("no display (run under xvfb-run)")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "jetdag")
+	for _, b := range [][2]string{{bin, ".."}, {filepath.Join(dir, ViewerBinary), "../cmd/jetdag-view"}} {
+		build := exec.Command("go", "build", "-o", b[0], b[1])
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", b[1], err, out)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "bench", "frame", "--nodes", "2000", "--edges", "2600", "--frames", "8")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("jetdag bench frame: %v\nstderr: %s", err, stderr.String())
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &fields); err != nil {
+		t.Fatalf("stdout %q is not one JSON object: %v", stdout.String(), err)
+	}
+	for _, k := range []string{"nodes", "edges", "fps_static", "fps_moving", "draw_calls", "reference_fps"} {
+		if _, ok := fields[k]; !ok {
+			t.Errorf("field %q missing from %s", k, stdout.String())
+		}
+	}
+	var res struct {
+		Nodes, Edges int
+		FPSStatic    float64 `json:"fps_static"`
+		FPSMoving    float64 `json:"fps_moving"`
+		DrawCalls    int     `json:"draw_calls"`
+		NodesDrawn   int     `json:"nodes_drawn"`
+		EdgesDrawn   int     `json:"edges_drawn"`
+		ReferenceFPS float64 `json:"reference_fps"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Nodes != 2000 || res.Edges != 2600 {
+		t.Errorf("nodes %d edges %d, want 2000 and 2600", res.Nodes, res.Edges)
+	}
+	if res.FPSStatic <= 0 || res.FPSMoving <= 0 || res.ReferenceFPS <= 0 {
+		t.Errorf("frame rates %v %v reference %v: want all above 0", res.FPSStatic, res.FPSMoving, res.ReferenceFPS)
+	}
+	if res.DrawCalls < 1 || res.NodesDrawn != 2000 || res.EdgesDrawn != 2600 {
+		t.Errorf("draw_calls %d, drew %d nodes and %d edges: want at least one call and the whole fitted graph", res.DrawCalls, res.NodesDrawn, res.EdgesDrawn)
+	}
+
+	bad := exec.CommandContext(ctx, bin, "bench", "frame", "--nodes", "0")
+	if err := bad.Run(); err == nil || bad.ProcessState.ExitCode() != 2 {
+		t.Errorf("bench frame --nodes 0: %v, want exit code 2", err)
+	}
+}

@@ -1,0 +1,22 @@
+package viewer
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/jetdag/jetdag/cli"
+	"github.com/jetdag/jetdag/render"
+)
+
+// benchFrame runs `jetdag bench frame` in the window and prints its JSON line.
+func benchFrame(r cli.ViewRequest) error {
+	fb := r.FrameBench
+	res, err := render.BenchFrame(render.FrameBenchOptions{Nodes: fb.Nodes, Edges: fb.Edges, Frames: fb.Frames})
+	if err != nil {
+		return fmt.Errorf("bench frame: %w", err)
+	}
+	if err := json.NewEncoder(r.Stdout).Encode(res); err != nil {
+		return fmt.Errorf("bench frame: write the result: %w", err)
+	}
+	return nil
+}
