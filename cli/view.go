@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jetdag/jetdag/store"
 )
@@ -34,6 +35,7 @@ type ViewOptions struct {
 	UntilTime  int64  // 0, or show the events stamped up to this time (Unix ns), in stream order
 	Metrics    string // serve Prometheus metrics on this address
 	Replicas   int    // replicas of the stream, index and bucket when the viewer creates them
+	LogVKey    string // the transparency log's verifier key (or a file holding it): checkpoints are verified
 }
 
 // ViewRequest is everything the window needs from the command line.
@@ -101,8 +103,12 @@ prints {"screenshot":FILE,"frames":N,...} (what it drew) and exits: for CI under
 	f.StringVar(&o.Layout, "layout", "force", "place nodes by force or in lanes, one row per aggregate (the v key switches)")
 	f.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics (the store's and the window's bridge lag) on HOST:PORT")
 	f.IntVar(&o.Replicas, "replicas", 1, "replicas of the event stream, index and object bucket when the viewer creates them (on a cluster: 3)")
+	f.StringVar(&o.LogVKey, "log-vkey", "", "the transparency log's verifier key, or a file holding it: the status bar shows checkpoints verified (without: unverified)")
 	return cmd
 }
+
+// ReadLogVerifier parses view --log-vkey: a verifier key, or a file holding one.
+func ReadLogVerifier(value string) (note.Verifier, error) { return readVerifier("--log-vkey", value) }
 
 // rootRunsView makes the bare root command (jetdag with no command) run the view with the
 // view's flags.
@@ -145,6 +151,11 @@ func (untilFlag) Type() string { return "SEQ|TIME" }
 
 // check validates the flags before anything starts.
 func (o ViewOptions) check() error {
+	if o.LogVKey != "" {
+		if _, err := ReadLogVerifier(o.LogVKey); err != nil {
+			return err
+		}
+	}
 	switch o.ColorBy {
 	case "", "kind", "aggregate", "type":
 	default:

@@ -41,6 +41,7 @@ func TestViewRejectsBadFlags(t *testing.T) {
 		{"screenshot not a PNG", []string{"--screenshot", filepath.Join(dir, "x.jpg")}, ".png"},
 		{"screenshot in a missing directory", []string{"--screenshot", filepath.Join(dir, "no", "x.png")}, "directory"},
 		{"an argument", []string{"extra"}, "unknown command"},
+		{"malformed log key", []string{"--log-vkey", "not+a+key"}, "--log-vkey"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

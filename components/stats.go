@@ -17,6 +17,8 @@ type GraphStatsData struct {
 	Connection string
 	// CaughtUp is true once the bridge has replayed the stream and is live.
 	CaughtUp bool
+	// Log is the transparency log's status (zero: the store has no log).
+	Log LogStatusData
 }
 
 // GraphStats is the component type of GraphStatsData.

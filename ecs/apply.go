@@ -39,6 +39,9 @@ func (g *Graph) apply(m Message) {
 	case *StatusMsg:
 		s := components.GraphStats.Get(g.world.Entry(g.stats))
 		s.Connection, s.CaughtUp = m.Connection, m.CaughtUp
+	case *LogMsg:
+		s := components.GraphStats.Get(g.world.Entry(g.stats))
+		s.Log = components.LogStatusData{Present: true, Size: m.Size, Time: m.Time, Witnesses: m.Witnesses, Verified: m.Verified, Problem: m.Problem}
 	}
 }
 

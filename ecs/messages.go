@@ -3,6 +3,7 @@ package ecs
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ipfs/go-cid"
 
@@ -73,8 +74,20 @@ type StatusMsg struct {
 	CaughtUp   bool
 }
 
+// LogMsg reports the newest checkpoint of the store's transparency log as the Source read
+// it: its tree size, when it was stored, how many witnesses cosigned it, whether its
+// signature verified with the log's key, and a problem (a contradicted checkpoint, a bad
+// signature), which the window shows in red.
+type LogMsg struct {
+	Size      int64
+	Time      time.Time
+	Witnesses int
+	Verified  bool
+	Problem   string
+}
+
 // Message is what travels through the bridge: an *EventMsg, *ObjectMsg, *LinkMsg,
-// *RejectedMsg or *StatusMsg. The set is closed (an unexported method seals it), so the
+// *RejectedMsg, *StatusMsg or *LogMsg. The set is closed (an unexported method seals it), so the
 // world's type switch covers every message and a message cannot be two things at once.
 type Message interface {
 	// Validate reports, wrapping ErrInvalidMessage, what makes the message impossible to
@@ -88,6 +101,7 @@ func (*ObjectMsg) message()   {}
 func (*LinkMsg) message()     {}
 func (*RejectedMsg) message() {}
 func (*StatusMsg) message()   {}
+func (*LogMsg) message()      {}
 
 // validate checks that m is a message at all (not nil, nor a nil pointer of a message type)
 // and then what it says.
@@ -163,6 +177,17 @@ func (s *StatusMsg) Validate() error {
 	}
 	if s.Connection == "" {
 		return fmt.Errorf("%w: status has no connection state", ErrInvalidMessage)
+	}
+	return nil
+}
+
+// Validate implements Message.
+func (l *LogMsg) Validate() error {
+	if l == nil {
+		return fmt.Errorf("%w: nil log status", ErrInvalidMessage)
+	}
+	if l.Size < 0 || l.Witnesses < 0 {
+		return fmt.Errorf("%w: log size %d, %d witnesses", ErrInvalidMessage, l.Size, l.Witnesses)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"image/color"
 	"strconv"
 	"strings"
 
@@ -69,6 +70,12 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 		panelRect(&d.panel, tr)
 	}
 
+	// The red banner of a contradicted transparency log, across the top.
+	alarm := systems.LogAlarm(e)
+	if alarm != "" {
+		d.panel.rect(0, 0, float32(w), float32(f.uiLine+12), toF(alarmColor))
+	}
+
 	// Help, from the key table.
 	var hr components.Rect
 	keys := systems.KeyTable()
@@ -82,6 +89,9 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	// Text, after every shape (text comes from another atlas and breaks batches).
 	d.laneText(screen)
 	drawText(screen, hud.Status, f.ui, 24, h-barH+(barH-f.uiLine)/2, textColor)
+	if alarm != "" {
+		drawText(screen, alarm, f.ui, 12, 6, textColor)
+	}
 	for i, row := range d.legend {
 		drawText(screen, row.Label, f.ui, 44, 8+6+float64(i)*f.uiLine, textColor)
 	}
@@ -163,3 +173,6 @@ func matchCount(typed, n int) string {
 	}
 	return strconv.Itoa(n) + " matches · "
 }
+
+// alarmColor is the red banner of a contradicted transparency log.
+var alarmColor = color.RGBA{0xc0, 0x20, 0x20, 0xf0}

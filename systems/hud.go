@@ -54,6 +54,9 @@ func StatusLine(e *ecs.ECS) string {
 			b.WriteString(" · " + time.Unix(0, t).UTC().Format(time.RFC3339))
 		}
 	}
+	if l := LogStatus(st.Log, Opts(e).Now()); l != "" {
+		b.WriteString("   " + l)
+	}
 	if set.Paused {
 		b.WriteString("   PAUSED")
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 	"github.com/nats-io/nats.go"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jetdag/jetdag/cli"
 	"github.com/jetdag/jetdag/ecs"
@@ -114,7 +115,14 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 		closeAll()
 		return nil, nil, err
 	}
-	src := &storeSource{nc: nc, events: events, objects: objects, objCfg: objCfg, log: log,
+	var logVerifier note.Verifier
+	if o.LogVKey != "" {
+		if logVerifier, err = cli.ReadLogVerifier(o.LogVKey); err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+	}
+	src := &storeSource{nc: nc, logVerifier: logVerifier, events: events, objects: objects, objCfg: objCfg, log: log,
 		until: o.Until, untilTime: o.UntilTime, reached: make(chan struct{}), sent: map[cid.Cid]bool{}}
 	if o.Demo {
 		dctx, cancel := context.WithCancel(ctx)
@@ -149,6 +157,10 @@ type storeSource struct {
 	objects *store.JetStreamObjects // nil until the bucket exists (see followObjects)
 	objCfg  store.ObjectStoreConfig
 	log     *slog.Logger
+	// logVerifier is --log-vkey (nil: the log's checkpoints are shown unverified); logPoll
+	// how often the newest checkpoint is read (0: defaultLogPoll).
+	logVerifier note.Verifier
+	logPoll     time.Duration
 	// caughtUp is whether the event feed is live, for status messages sent off its goroutine.
 	caughtUp atomic.Bool
 
@@ -167,11 +179,14 @@ type storeSource struct {
 func (s *storeSource) Follow(ctx context.Context, b *ecs.Bridge) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	done := make(chan error, 2)
+	done := make(chan error, 3)
+	objects := s.objects // followObjects may set s.objects later; the log does without
 	go func() { done <- s.followObjects(ctx, b) }()
 	go func() { done <- s.watchConnection(ctx, b) }()
+	go func() { done <- s.followLog(ctx, b, objects) }()
 	err := s.followEvents(ctx, b)
 	cancel()
+	<-done
 	<-done
 	<-done
 	return err

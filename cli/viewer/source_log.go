@@ -1,0 +1,183 @@
+package viewer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/jetdag/jetdag/ecs"
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/translog"
+)
+
+// defaultLogPoll is how often the window reads the log's newest checkpoint.
+const defaultLogPoll = 2 * time.Second
+
+// maxCosignedScan bounds how many cosigned copies after a checkpoint are read to count its
+// witnesses.
+const maxCosignedScan = 64
+
+// logWatch follows the store's transparency log for the status bar: the newest checkpoint,
+// checked against the one held before (consistent, never smaller, one root per size) and,
+// with --log-vkey, against the log's key. A problem, once seen, stays for the session.
+type logWatch struct {
+	l       *translog.Log
+	cps     jetstream.Stream
+	keyed   bool
+	held    *translog.Checkpoint
+	problem string
+}
+
+// followLog sends an ecs.LogMsg whenever what the status bar says of the log changes. A
+// store with no checkpoint stream sends nothing (it is looked for again now and then); the
+// viewer never creates the log.
+func (s *storeSource) followLog(ctx context.Context, b *ecs.Bridge, objects *store.JetStreamObjects) error {
+	if objects == nil {
+		return nil // a read-only user on a store without an object bucket: no log to open
+	}
+	poll := s.logPoll
+	if poll <= 0 {
+		poll = defaultLogPoll
+	}
+	js, err := jetstream.New(s.nc)
+	if err != nil {
+		return nil
+	}
+	var w *logWatch
+	var last ecs.LogMsg
+	for {
+		if w == nil {
+			if cps, err := js.Stream(ctx, translog.CheckpointStream); err == nil {
+				l, err := translog.Open(ctx, s.nc, s.events, objects, translog.Config{Verifier: s.logVerifier, Logger: s.log})
+				if err != nil {
+					s.log.Warn("transparency log", "err", err)
+				} else {
+					w = &logWatch{l: l, cps: cps, keyed: s.logVerifier != nil}
+				}
+			}
+		}
+		if w != nil {
+			if m, ok := w.read(ctx); ok && *m != last {
+				if err := b.Send(ctx, m); err != nil {
+					return nil
+				}
+				last = *m
+			}
+		}
+		if err := sleepCtx(ctx, poll); err != nil {
+			return nil
+		}
+	}
+}
+
+// read reads the newest checkpoint and says what the status bar should show; false when
+// there is nothing to show yet (no checkpoint, or the server did not answer).
+func (w *logWatch) read(ctx context.Context) (*ecs.LogMsg, bool) {
+	cp, err := w.l.Latest(ctx)
+	switch {
+	case errors.Is(err, translog.ErrNoCheckpoint):
+		return nil, false
+	case errors.Is(err, translog.ErrSignature), errors.Is(err, translog.ErrForeignOrigin), errors.Is(err, translog.ErrMalformed):
+		w.problem = err.Error()
+		return w.status(nil), true
+	case err != nil:
+		return nil, false // a transient error: try again at the next poll
+	}
+	if w.held != nil && w.problem == "" {
+		if p, err := w.contradicts(ctx, cp); err != nil {
+			return nil, false
+		} else if p != "" {
+			w.problem = p
+			return w.status(cp), true
+		}
+	}
+	if w.problem == "" {
+		w.held = cp
+	}
+	return w.status(cp), true
+}
+
+// contradicts reports how cp contradicts the held checkpoint ("" when it does not): a
+// smaller tree, another root for the same size, or a tree that does not extend the held one
+// (its consistency proof, from the stored tiles, fails against the held root). An error is a
+// failure to ask, not a contradiction.
+func (w *logWatch) contradicts(ctx context.Context, cp *translog.Checkpoint) (string, error) {
+	h := w.held
+	switch {
+	case cp.N < h.N:
+		return fmt.Sprintf("the newest checkpoint has size %d, smaller than the one held of size %d", cp.N, h.N), nil
+	case cp.N == h.N:
+		if cp.Hash != h.Hash {
+			return fmt.Sprintf("two checkpoints of size %d with different roots", cp.N), nil
+		}
+		return "", nil
+	}
+	proof, _, err := w.l.Consistency(ctx, cp, h.N)
+	if errors.Is(err, translog.ErrInconsistent) {
+		return fmt.Sprintf("the checkpoint of size %d does not extend the one held of size %d: %v", cp.N, h.N, err), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := tlog.CheckTree(proof, cp.N, cp.Hash, h.N, h.Hash); err != nil {
+		return fmt.Sprintf("the checkpoint of size %d is inconsistent with the one held of size %d", cp.N, h.N), nil
+	}
+	return "", nil
+}
+
+// status is the message for cp (nil: the held one, if any).
+func (w *logWatch) status(cp *translog.Checkpoint) *ecs.LogMsg {
+	if cp == nil {
+		cp = w.held
+	}
+	m := &ecs.LogMsg{Verified: w.keyed && w.problem == "", Problem: w.problem}
+	if cp != nil {
+		m.Size, m.Time = cp.N, cp.Time
+		m.Witnesses = w.witnesses(cp)
+	}
+	return m
+}
+
+// witnesses counts the distinct keys other than the log's that signed cp's text, in its own
+// note and in the cosigned copies stored after it. The cosignatures are counted, not
+// verified: the window is given no witness keys (jetdag log audit --witness checks them).
+func (w *logWatch) witnesses(cp *translog.Checkpoint) int {
+	keys := map[string]bool{}
+	add := func(msg []byte) {
+		_, err := note.Open(msg, note.VerifierList())
+		var un *note.UnverifiedNoteError
+		if !errors.As(err, &un) || un.Note.Text != cp.Text {
+			return
+		}
+		for _, sig := range un.Note.UnverifiedSigs {
+			if sig.Name != cp.Origin {
+				keys[fmt.Sprintf("%s+%08x", sig.Name, sig.Hash)] = true
+			}
+		}
+	}
+	add(cp.Note)
+	if cp.StreamSeq == 0 {
+		return len(keys)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	last, err := w.cps.GetLastMsgForSubject(ctx, translog.CosignedSubject)
+	if err != nil || last.Sequence <= cp.StreamSeq {
+		return len(keys)
+	}
+	for seq := last.Sequence; seq > cp.StreamSeq && seq+maxCosignedScan > last.Sequence; seq-- {
+		m, err := w.cps.GetMsg(ctx, seq)
+		if err != nil {
+			continue
+		}
+		if m.Subject == translog.CosignedSubject {
+			add(m.Data)
+		}
+	}
+	return len(keys)
+}

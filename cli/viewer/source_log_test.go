@@ -1,0 +1,164 @@
+package viewer
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/jetdag/jetdag/cli"
+	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/ecs"
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/storetest"
+	"github.com/jetdag/jetdag/store/translog"
+)
+
+// logWorld opens the viewer's source on srv with view options o and runs a world fed by it.
+func logWorld(ctx context.Context, t *testing.T, srv *storetest.Server, o cli.ViewOptions) *ecs.Graph {
+	t.Helper()
+	src, closeSrc, err := openSource(ctx, cli.ViewRequest{
+		Options:   o,
+		Conn:      store.ConnConfig{Servers: []string{srv.ClientURL()}},
+		NATSGiven: true,
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeSrc)
+	src.logPoll = 20 * time.Millisecond
+	bridge := ecs.NewBridge(64)
+	graph := ecs.NewGraph(ecs.Config{}, bridge)
+	graph.Start(ctx)
+	go func() { _ = bridge.Run(ctx, src) }()
+	return graph
+}
+
+// waitLog updates the world until its log status satisfies ok.
+func waitLog(ctx context.Context, t *testing.T, g *ecs.Graph, what string, ok func(components.LogStatusData) bool) components.LogStatusData {
+	t.Helper()
+	for {
+		g.Update()
+		if st := g.Stats().Log; ok(st) {
+			return st
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("%s: log status %+v", what, g.Stats().Log)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A checkpoint made with translog on a real server reaches the world: its size, verified
+// with --log-vkey, unverified without a key, and a contradicting checkpoint (a second root
+// for a size already held, signed with the log's key) turns into a problem.
+func TestSourceFollowsLog(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv := storetest.Start(t)
+	nc := srv.Connect(t)
+	events, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objects, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{EventExists: events.Exists})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendN := func(n int) {
+		for range n {
+			if _, err := events.Append(ctx, "order-1", "Tick", []byte("x")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	appendN(5)
+
+	// No log yet: the world says nothing of one.
+	noLog := logWorld(ctx, t, srv, cli.ViewOptions{})
+	for range 40 {
+		noLog.Update()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if st := noLog.Stats().Log; st.Present || st.Problem != "" {
+		t.Fatalf("a store without a log shows %+v", st)
+	}
+	skey, vkey, err := translog.GenerateKey(nil, "test.example/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := translog.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := translog.Open(ctx, nc, events, objects, translog.Config{Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	vkeyFile := filepath.Join(t.TempDir(), "log.vkey")
+	if err := os.WriteFile(vkeyFile, []byte(vkey+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	keyed := logWorld(ctx, t, srv, cli.ViewOptions{LogVKey: vkeyFile})
+	st := waitLog(ctx, t, keyed, "verified size 5", func(s components.LogStatusData) bool { return s.Present && s.Size == 5 })
+	if !st.Verified || st.Problem != "" || time.Since(st.Time) > time.Minute {
+		t.Fatalf("with the key: %+v, want size 5 verified, stored just now", st)
+	}
+	st = waitLog(ctx, t, noLog, "unverified size 5", func(s components.LogStatusData) bool { return s.Present && s.Size == 5 })
+	if st.Verified || st.Problem != "" {
+		t.Fatalf("without a key: %+v, want size 5 unverified", st)
+	}
+
+	// A checkpoint of another key fails the signature check.
+	_, otherV, err := translog.GenerateKey(nil, "test.example/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := logWorld(ctx, t, srv, cli.ViewOptions{LogVKey: otherV})
+	st = waitLog(ctx, t, wrong, "signature problem", func(s components.LogStatusData) bool { return s.Problem != "" })
+	if st.Verified || !strings.Contains(st.Problem, "signature") {
+		t.Fatalf("with another key: %+v, want a signature problem", st)
+	}
+
+	// The log grows: the world follows, consistent.
+	appendN(5)
+	if _, err := l.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitLog(ctx, t, keyed, "size 10", func(s components.LogStatusData) bool { return s.Size == 10 && s.Problem == "" })
+
+	// Another root for size 10, signed with the log's own key: contradicted.
+	latest, err := l.Latest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(latest.Text, "\n")
+	lines[2] = base64.StdEncoding.EncodeToString(make([]byte, 32))
+	forged, err := note.Sign(&note.Note{Text: strings.Join(lines, "\n")}, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, translog.CheckpointSubject, forged); err != nil {
+		t.Fatal(err)
+	}
+	st = waitLog(ctx, t, keyed, "contradiction", func(s components.LogStatusData) bool { return s.Problem != "" })
+	if st.Verified || !strings.Contains(st.Problem, "two checkpoints of size 10") {
+		t.Fatalf("after a forged checkpoint: %+v, want the contradiction", st)
+	}
+}

@@ -1,0 +1,57 @@
+package systems
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/yohamta/donburi/ecs"
+
+	"github.com/jetdag/jetdag/components"
+)
+
+// LogStatus is the status bar's part about the transparency log, as of now: "log ✓ size N ·
+// checkpoint 12s ago · 2 witnesses" for a checkpoint verified with the log's key, "log ?
+// size N (no key) · …" without a key, "log ✗ …" with the problem when a checkpoint was
+// contradicted or failed its signature, and "" when the store has no log.
+func LogStatus(st components.LogStatusData, now time.Time) string {
+	switch {
+	case st.Problem != "":
+		return "log ✗ " + st.Problem
+	case !st.Present:
+		return ""
+	}
+	mark, key := "✓", ""
+	if !st.Verified {
+		mark, key = "?", " (no key)"
+	}
+	s := fmt.Sprintf("log %s size %d%s · checkpoint %s", mark, st.Size, key, ago(now.Sub(st.Time)))
+	switch st.Witnesses {
+	case 0:
+	case 1:
+		s += " · 1 witness"
+	default:
+		s += fmt.Sprintf(" · %d witnesses", st.Witnesses)
+	}
+	return s
+}
+
+// LogAlarm is the red banner's text: the log's problem, or "" when there is none.
+func LogAlarm(e *ecs.ECS) string {
+	if p := GetOrCreateHUD(e).Stats.Log.Problem; p != "" {
+		return "transparency log: " + p
+	}
+	return ""
+}
+
+// ago says how long ago d was, in whole seconds, minutes or hours.
+func ago(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "just now" // the server's clock is ahead of ours
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d/time.Minute))
+	}
+	return fmt.Sprintf("%dh ago", int(d/time.Hour))
+}
