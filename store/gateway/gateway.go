@@ -63,7 +63,7 @@ func NewHandler(bs blockstore.Blockstore, cfg Config) (http.Handler, error) {
 		MaxConcurrentRequests: limit,
 		MetricsRegistry:       reg,
 	}, backend)
-	return readOnly(rootFirst(bs, h)), nil
+	return readOnly(knownFormat(rootFirst(bs, h))), nil
 }
 
 // rootFirst answers 404 when the root block of an /ipfs/ path is not in bs, before h starts
@@ -103,4 +103,35 @@ func readOnly(h http.Handler) http.Handler {
 			http.Error(w, "jetdag gateway is read-only", http.StatusMethodNotAllowed)
 		}
 	})
+}
+
+// knownFormatName reports whether f is a ?format= value of the path and trustless gateway
+// specs (boxo serves each, or answers 406 for a conversion it does not make).
+func knownFormatName(f string) bool {
+	switch f {
+	case "raw", "car", "tar", "dag-json", "dag-cbor", "json", "cbor", "ipns-record":
+		return true
+	}
+	return false
+}
+
+// knownFormat answers 400 for a ?format= the specs do not name: boxo v0.43 ignores one and
+// answers as if none had been given, so a client asking for a format it mistyped would get a
+// response in another.
+func knownFormat(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f := r.URL.Query().Get("format"); f != "" && !knownFormatName(f) {
+			http.Error(w, fmt.Sprintf("unsupported format %q (want raw, car, tar, dag-json, dag-cbor, json, cbor or ipns-record)", cutFormat(f)), http.StatusBadRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// cutFormat keeps an error message short whatever the client sent.
+func cutFormat(f string) string {
+	if len(f) > 40 {
+		return f[:40] + "…"
+	}
+	return f
 }

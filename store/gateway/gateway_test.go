@@ -434,6 +434,9 @@ func TestErrors(t *testing.T) {
 		{"GET", "/ipfs/" + ev + "?format=dag-json", nil, []int{406}},                 // no codec conversion (IPIP-524)
 		{"GET", "/ipfs/" + ev + "?format=car&dag-scope=everything", nil, []int{400}}, // unknown scope
 		{"GET", "/ipfs/" + ev + "?format=car&entity-bytes=x:y", nil, []int{400}},
+		{"GET", "/ipfs/" + ev + "?format=xml", nil, []int{400}},  // no such format: not ignored
+		{"HEAD", "/ipfs/" + ev + "?format=CAR", nil, []int{400}}, // formats are lower-case
+		{"GET", "/ipfs/" + ev + "?format=raw", nil, []int{200}},  // the same block in a named format
 		{"GET", "/ipfs/" + ev, []string{"Accept", "application/vnd.ipld.dag-pb"}, []int{400, 406}},
 		{"POST", "/ipfs/" + ev, nil, []int{405}},
 		{"PUT", "/ipfs/" + ev, nil, []int{405}},
