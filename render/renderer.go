@@ -30,6 +30,7 @@ type RenderStats struct {
 	Nodes, Edges, Labels int // drawn (after culling and filtering)
 	Vertices             int
 	Calls                int  // DrawTriangles calls of the graph
+	Pulses               int  // arrival pulses drawn
 	Cached               bool // the picture was copied from the last settled frame
 }
 
@@ -167,8 +168,37 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 			}
 		}
 	}
+	r.pulses(s, cam)
 	r.Stats.Labels = len(r.Labels)
 	r.Stats.Vertices = r.graph.vertices()
+}
+
+// pulses draws the arrival pulse of each new node: a ring that widens and fades as the
+// pulse's value falls from 1 to 0, large enough to see even when the node is a dot.
+func (r *Renderer) pulses(s *systems.Scene, cam components.Viewport) {
+	for _, p := range s.Pulses {
+		if p.Node < 0 || p.Node >= len(s.Nodes) {
+			continue
+		}
+		n := &s.Nodes[p.Node]
+		if n.Flags&systems.FlagHidden != 0 {
+			continue
+		}
+		sx, sy := cam.WorldToScreen(n.X, n.Y)
+		base := max(n.R*cam.Zoom, 4)
+		rad := float32(base*(1.3+1.7*(1-p.Value)) + 2)
+		x, y := float32(sx), float32(sy)
+		if x+rad < 0 || x-rad > float32(cam.Width) || y+rad < 0 || y-rad > float32(cam.Height) {
+			continue
+		}
+		c := fcolor{1, 1, 1, float32(0.9 * p.Value)}
+		u := r.circles[2]
+		for k := range u {
+			a, b := u[k], u[(k+1)%len(u)]
+			r.graph.line(x+a[0]*rad, y+a[1]*rad, x+b[0]*rad, y+b[1]*rad, 2.5, c)
+		}
+		r.Stats.Pulses++
+	}
 }
 
 // node adds one node at screen (x, y) with pixel radius pr.

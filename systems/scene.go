@@ -117,6 +117,7 @@ func UpdateScene(e *ecs.ECS) {
 	st.Marks.Filter = *GetOrCreateFilter(e)
 	st.Scene.Gather(e.World, &st.Marks)
 	st.Grid.Build(st.Scene.Nodes)
+	UpdatePulse(e)
 	if entry, ok := components.GraphStats.First(e.World); ok {
 		GetOrCreateHUD(e).Stats = *components.GraphStats.Get(entry)
 	}
@@ -140,6 +141,8 @@ type Scene struct {
 	// Signature hashes everything the renderer draws from (positions, sizes, shapes,
 	// colours, flags, edges): equal signatures draw equal pictures from the same camera.
 	Signature uint64
+	// Pulses are the arrival pulses of new nodes this frame (UpdatePulse fills them).
+	Pulses []Pulse
 
 	query *donburi.Query
 	slot  []int32 // entity ID → index in Nodes, or -1
