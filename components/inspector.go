@@ -37,6 +37,11 @@ type InspectorInfo struct {
 	PayloadFormat, Payload string
 	PayloadErr             error
 	PayloadPending         bool
+	// Log is the event's row about the transparency log (its leaf and inclusion proof),
+	// filled in when the proof fetch returns; LogPending while it runs.
+	Log        string
+	LogErr     error
+	LogPending bool
 }
 
 // InspectorLine is one row of the panel: a label column and a value. An empty Label

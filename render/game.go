@@ -33,6 +33,8 @@ type GameOptions struct {
 	Until uint64
 	// Fetch supplies the inspector's payloads (nil: none shown).
 	Fetch systems.PayloadFetcher
+	// Prove supplies a selected event's inclusion proof in the transparency log (nil: none).
+	Prove systems.ProofFetcher
 	// Screenshot, if set, is where a PNG of frame Frames is written before the game ends.
 	Screenshot string
 	// Frames, if > 0, ends the game after that many frames (DefaultScreenshotFrames when
@@ -86,7 +88,7 @@ func NewGame(ctx context.Context, graph *ecs.Graph, opts GameOptions) (*Game, er
 	}
 	e := graph.ECS()
 	systems.Setup(e, systems.Options{
-		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Layout: opts.Layout, Until: opts.Until, Lanes: graph.Lanes(), Fetch: opts.Fetch,
+		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Layout: opts.Layout, Until: opts.Until, Lanes: graph.Lanes(), Fetch: opts.Fetch, Prove: opts.Prove,
 		Width: opts.Width, Height: opts.Height, Logger: log,
 	})
 	draw.Attach(e)

@@ -165,6 +165,14 @@ func InspectorLines(in *components.InspectorInfo, width int) []components.Inspec
 			add("", c.CID+" ("+edgeName(c.Kind, c.Label)+")")
 		}
 	}
+	switch {
+	case in.LogPending:
+		add("log", "proving…")
+	case in.LogErr != nil:
+		add("log", "✗ "+in.LogErr.Error())
+	case in.Log != "":
+		add("log", in.Log)
+	}
 	n := len(ls)
 	add("status", Verification(in))
 	ls[n].Warn = k.Warn // the first row of the status, as the panel has always drawn it

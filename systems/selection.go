@@ -18,6 +18,13 @@ type inspectorIO struct {
 	fetchDone chan fetchResult
 	fetchStop context.CancelFunc
 	copyDone  chan string
+	proofDone chan proofResult
+}
+
+type proofResult struct {
+	seq  uint64
+	text string
+	err  error
 }
 
 type fetchResult struct {
@@ -32,7 +39,7 @@ var inspectorIOComponent = donburi.NewComponentType[inspectorIO]()
 
 func getInspectorIO(e *ecs.ECS) *inspectorIO {
 	return getOrCreate(e.World, inspectorIOComponent, func(donburi.World) inspectorIO {
-		return inspectorIO{fetchDone: make(chan fetchResult, 4), copyDone: make(chan string, 1)}
+		return inspectorIO{fetchDone: make(chan fetchResult, 4), copyDone: make(chan string, 1), proofDone: make(chan proofResult, 4)}
 	})
 }
 
@@ -88,6 +95,7 @@ func Select(e *ecs.ECS, ent donburi.Entity) {
 			}
 		}()
 	}
+	startProof(e, sel.Info)
 }
 
 // keepClearOfInspector pans the camera, when it is not fitting by itself, so that the
@@ -164,6 +172,10 @@ func UpdateInspector(e *ecs.ECS) {
 				sel.Info.PayloadPending = false
 				sel.Info.PayloadErr, sel.Info.PayloadFormat, sel.Info.Payload = r.err, r.format, r.text
 			}
+		case r := <-io.proofDone:
+			if sel.Info != nil && r.seq == io.fetchSeq {
+				sel.Info.LogPending, sel.Info.Log, sel.Info.LogErr = false, r.text, r.err
+			}
 		default:
 			drained = true
 		}
@@ -183,6 +195,7 @@ func UpdateInspector(e *ecs.ECS) {
 			if info, ok := Inspect(e.World, SceneOf(e), sel.Entity); ok {
 				info.PayloadPending, info.PayloadErr = sel.Info.PayloadPending, sel.Info.PayloadErr
 				info.PayloadFormat, info.Payload = sel.Info.PayloadFormat, sel.Info.Payload
+				info.Log, info.LogErr, info.LogPending = sel.Info.Log, sel.Info.LogErr, sel.Info.LogPending
 				*sel.Info = info
 			}
 		}

@@ -106,6 +106,9 @@ type Options struct {
 	// (default 5 s).
 	Fetch        PayloadFetcher
 	FetchTimeout time.Duration
+	// Prove, if set, supplies a selected event's leaf and inclusion proof in the
+	// transparency log (the inspector's "log" row), off the game goroutine like Fetch.
+	Prove ProofFetcher
 	// Copy puts text on the clipboard (the y key); default SystemClipboard.
 	Copy func(ctx context.Context, text string) error
 	// Width and Height are the first screen size, until the drawing code says otherwise.

@@ -161,6 +161,9 @@ type storeSource struct {
 	// how often the newest checkpoint is read (0: defaultLogPoll).
 	logVerifier note.Verifier
 	logPoll     time.Duration
+	// logHeld is the log and the newest consistent checkpoint followLog holds (nil: none
+	// yet), which Prove proves against.
+	logHeld atomic.Pointer[heldLog]
 	// caughtUp is whether the event feed is live, for status messages sent off its goroutine.
 	caughtUp atomic.Bool
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ipfs/go-cid"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -13,6 +14,7 @@ import (
 	"github.com/jetdag/jetdag/ecs"
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/translog"
+	"github.com/jetdag/jetdag/systems"
 )
 
 // defaultLogPoll is how often the window reads the log's newest checkpoint.
@@ -62,7 +64,11 @@ func (s *storeSource) followLog(ctx context.Context, b *ecs.Bridge, objects *sto
 			}
 		}
 		if w != nil {
-			if m, ok := w.read(ctx); ok && *m != last {
+			m, ok := w.read(ctx)
+			if w.held != nil {
+				s.logHeld.Store(&heldLog{l: w.l, cp: w.held, keyed: w.keyed})
+			}
+			if ok && *m != last {
 				if err := b.Send(ctx, m); err != nil {
 					return nil
 				}
@@ -180,4 +186,33 @@ func (w *logWatch) witnesses(cp *translog.Checkpoint) int {
 		}
 	}
 	return len(keys)
+}
+
+// heldLog is what Prove proves against: the log and the newest checkpoint consistent with
+// every one read before it.
+type heldLog struct {
+	l     *translog.Log
+	cp    *translog.Checkpoint
+	keyed bool
+}
+
+// Prove implements systems.ProofFetcher: the event c's leaf in the newest consistent
+// checkpoint and its inclusion proof, checked against that checkpoint's root here (and
+// by translog before).
+func (s *storeSource) Prove(ctx context.Context, c cid.Cid) (systems.LogProof, error) {
+	h := s.logHeld.Load()
+	if h == nil {
+		return systems.LogProof{}, systems.ErrNoLog
+	}
+	i, p, err := h.l.Prove(ctx, h.cp, c)
+	if errors.Is(err, translog.ErrNotLeaf) {
+		return systems.LogProof{}, fmt.Errorf("%w (size %d): newer than it, or rejected", systems.ErrNotInLog, h.cp.N)
+	}
+	if err != nil {
+		return systems.LogProof{}, err
+	}
+	if err := tlog.CheckRecord(p, h.cp.N, h.cp.Hash, i, tlog.RecordHash(c.Bytes())); err != nil {
+		return systems.LogProof{}, fmt.Errorf("inclusion proof of leaf %d in size %d: %w", i, h.cp.N, err)
+	}
+	return systems.LogProof{Leaf: i, Size: h.cp.N, Hashes: len(p), KeyVerified: h.keyed}, nil
 }

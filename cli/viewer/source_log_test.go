@@ -3,6 +3,7 @@ package viewer
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipfs/go-cid"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/mod/sumdb/note"
 
@@ -20,10 +22,11 @@ import (
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/storetest"
 	"github.com/jetdag/jetdag/store/translog"
+	"github.com/jetdag/jetdag/systems"
 )
 
 // logWorld opens the viewer's source on srv with view options o and runs a world fed by it.
-func logWorld(ctx context.Context, t *testing.T, srv *storetest.Server, o cli.ViewOptions) *ecs.Graph {
+func logWorld(ctx context.Context, t *testing.T, srv *storetest.Server, o cli.ViewOptions) (*ecs.Graph, *storeSource) {
 	t.Helper()
 	src, closeSrc, err := openSource(ctx, cli.ViewRequest{
 		Options:   o,
@@ -40,7 +43,7 @@ func logWorld(ctx context.Context, t *testing.T, srv *storetest.Server, o cli.Vi
 	graph := ecs.NewGraph(ecs.Config{}, bridge)
 	graph.Start(ctx)
 	go func() { _ = bridge.Run(ctx, src) }()
-	return graph
+	return graph, src
 }
 
 // waitLog updates the world until its log status satisfies ok.
@@ -74,23 +77,29 @@ func TestSourceFollowsLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var evs []cid.Cid
 	appendN := func(n int) {
 		for range n {
-			if _, err := events.Append(ctx, "order-1", "Tick", []byte("x")); err != nil {
+			ev, err := events.Append(ctx, "order-1", "Tick", []byte("x"))
+			if err != nil {
 				t.Fatal(err)
 			}
+			evs = append(evs, ev.CID)
 		}
 	}
 	appendN(5)
 
 	// No log yet: the world says nothing of one.
-	noLog := logWorld(ctx, t, srv, cli.ViewOptions{})
+	noLog, noKeySrc := logWorld(ctx, t, srv, cli.ViewOptions{})
 	for range 40 {
 		noLog.Update()
 		time.Sleep(5 * time.Millisecond)
 	}
 	if st := noLog.Stats().Log; st.Present || st.Problem != "" {
 		t.Fatalf("a store without a log shows %+v", st)
+	}
+	if _, err := noKeySrc.Prove(ctx, evs[0]); !errors.Is(err, systems.ErrNoLog) {
+		t.Fatalf("proof without a log: %v, want ErrNoLog", err)
 	}
 	skey, vkey, err := translog.GenerateKey(nil, "test.example/log")
 	if err != nil {
@@ -111,7 +120,7 @@ func TestSourceFollowsLog(t *testing.T) {
 	if err := os.WriteFile(vkeyFile, []byte(vkey+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	keyed := logWorld(ctx, t, srv, cli.ViewOptions{LogVKey: vkeyFile})
+	keyed, keyedSrc := logWorld(ctx, t, srv, cli.ViewOptions{LogVKey: vkeyFile})
 	st := waitLog(ctx, t, keyed, "verified size 5", func(s components.LogStatusData) bool { return s.Present && s.Size == 5 })
 	if !st.Verified || st.Problem != "" || time.Since(st.Time) > time.Minute {
 		t.Fatalf("with the key: %+v, want size 5 verified, stored just now", st)
@@ -121,19 +130,33 @@ func TestSourceFollowsLog(t *testing.T) {
 		t.Fatalf("without a key: %+v, want size 5 unverified", st)
 	}
 
+	// The inspector's proofs: the third of five events is leaf 2, a three-hash proof; an
+	// event newer than the checkpoint is not in it.
+	p, err := keyedSrc.Prove(ctx, evs[2])
+	if err != nil || p != (systems.LogProof{Leaf: 2, Size: 5, Hashes: 3, KeyVerified: true}) {
+		t.Fatalf("proof of the third event: %+v, %v", p, err)
+	}
+	if p, err := noKeySrc.Prove(ctx, evs[4]); err != nil || p.Leaf != 4 || p.KeyVerified {
+		t.Fatalf("proof without a key: %+v, %v; want leaf 4, not key-verified", p, err)
+	}
+	appendN(1)
+	if _, err := keyedSrc.Prove(ctx, evs[5]); !errors.Is(err, systems.ErrNotInLog) {
+		t.Fatalf("proof of an event newer than the checkpoint: %v, want ErrNotInLog", err)
+	}
+
 	// A checkpoint of another key fails the signature check.
 	_, otherV, err := translog.GenerateKey(nil, "test.example/log")
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrong := logWorld(ctx, t, srv, cli.ViewOptions{LogVKey: otherV})
+	wrong, _ := logWorld(ctx, t, srv, cli.ViewOptions{LogVKey: otherV})
 	st = waitLog(ctx, t, wrong, "signature problem", func(s components.LogStatusData) bool { return s.Problem != "" })
 	if st.Verified || !strings.Contains(st.Problem, "signature") {
 		t.Fatalf("with another key: %+v, want a signature problem", st)
 	}
 
 	// The log grows: the world follows, consistent.
-	appendN(5)
+	appendN(4)
 	if _, err := l.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}

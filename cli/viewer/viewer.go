@@ -56,7 +56,7 @@ func Run(ctx context.Context, r cli.ViewRequest) error {
 	graph.Start(ctx)
 	game, err := render.NewGame(ctx, graph, render.GameOptions{
 		Width: o.Width, Height: o.Height, Kiosk: o.Kiosk, ColorBy: mode, Layout: lay, Until: untilShown(o),
-		Screenshot: o.Screenshot, Frames: o.Frames, Logger: r.Logger, Fetch: src.Payload,
+		Screenshot: o.Screenshot, Frames: o.Frames, Logger: r.Logger, Fetch: src.Payload, Prove: src.Prove,
 	})
 	if err != nil {
 		return err
