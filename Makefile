@@ -104,7 +104,7 @@ windows:
 # screenshots renders the pictures of docs/visualizer.md from the window tests under Xvfb:
 # docs/game.png (the force layout) and docs/lanes.png (the lanes layout).
 screenshots: deps
-	JETDAG_SHOTS=$(CURDIR)/docs $(XVFB) $(GO) test -count=1 -run 'TestGameScreenshotRun|TestLanesScreenshot' ./systems/windowtest/
+	JETDAG_SHOTS=$(CURDIR)/docs $(XVFB) $(GO) test -count=1 -run 'TestGameScreenshotRun|TestLanesScreenshot|TestMinimapScreenshot' ./systems/windowtest/
 
 # darwin cross-builds the headless jetdag for macOS (every command but the window, whose Ebiten
 # build needs cgo against Apple's frameworks: build jetdag-view on a Mac with `make build`).

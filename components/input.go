@@ -40,6 +40,7 @@ const (
 	KeyG
 	KeyX
 	KeyZ
+	KeyM
 )
 
 // InputData is one tick of user input as plain values, a singleton: the drawing code fills

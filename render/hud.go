@@ -45,6 +45,8 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 		d.legendEdge(row, 26, rowY(len(d.legend)+i))
 	}
 
+	d.minimapShapes(e) // under the tooltip, prompt, toast and help
+
 	// Tooltip.
 	tip, tx, ty, tw, th := d.tooltipBox(e)
 	if tip != "" {

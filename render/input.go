@@ -23,6 +23,7 @@ var keyCodes = map[ebiten.Key]components.Key{
 	ebiten.KeyNumpadEnter: components.KeyNumpadEnter, ebiten.KeyBackspace: components.KeyBackspace,
 	ebiten.KeyN: components.KeyN, ebiten.KeyV: components.KeyV,
 	ebiten.KeyG: components.KeyG, ebiten.KeyX: components.KeyX, ebiten.KeyZ: components.KeyZ,
+	ebiten.KeyM: components.KeyM,
 }
 
 // KeyOf returns the systems' key for an Ebiten key, or components.KeyUnknown.

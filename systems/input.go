@@ -57,6 +57,7 @@ func UpdateInput(e *ecs.ECS) {
 		p.DownX, p.DownY, p.LastX, p.LastY = f.X, f.Y, f.X, f.Y
 		if onPanel {
 			p.Down = false // a press on a panel never pans
+			minimapClick(e, f.X, f.Y)
 		}
 	case p.Down && f.LeftDown:
 		if !p.Moved && math.Hypot(f.X-p.DownX, f.Y-p.DownY) >= dragThreshold {

@@ -61,6 +61,7 @@ var keyTable = []Binding{
 	{Name: "g", Help: "lanes: group by ID prefix / type family / none", Keys: []components.Key{components.KeyG}, Press: cycleGrouping},
 	{Name: "x", Help: "lanes: x is the stream sequence / event time", Keys: []components.Key{components.KeyX}, Press: toggleLaneX},
 	{Name: "z", Help: "lanes: collapse / expand the selected node's group", Keys: []components.Key{components.KeyZ}, Press: collapseSelected},
+	{Name: "m", Help: "minimap: the whole graph and the view; click it to go there", Keys: []components.Key{components.KeyM}, Press: ToggleMinimap},
 	{Name: "s", Help: "save a screenshot (timestamped PNG)", Keys: []components.Key{components.KeyS}, Press: func(e *ecs.ECS, _ components.Key) {
 		GetOrCreateSettings(e).ScreenshotRequested = true
 	}},

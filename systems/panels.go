@@ -58,6 +58,9 @@ func overPanel(e *ecs.ECS, x, y float64) bool {
 	if GetOrCreateSettings(e).ShowHelp {
 		return true
 	}
+	if MinimapShown(e) && MinimapBox(e).Contains(x, y) {
+		return true
+	}
 	if GetOrCreateSelection(e).Info != nil && InspectorRect(e).Contains(x, y) {
 		return true
 	}
