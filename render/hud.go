@@ -72,10 +72,11 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 		panelRect(&d.panel, tr)
 	}
 
-	// The red banner of a contradicted transparency log, across the top.
+	// The red banner of a contradicted transparency log, across the top right of the legend.
 	alarm := systems.LogAlarm(e)
+	alarmX := 8 + lw + 8
 	if alarm != "" {
-		d.panel.rect(0, 0, float32(w), float32(f.uiLine+12), toF(alarmColor))
+		d.panel.rect(float32(alarmX), 0, float32(w-alarmX), float32(f.uiLine+12), toF(alarmColor))
 	}
 
 	// Help, from the key table.
@@ -92,7 +93,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	d.laneText(screen)
 	drawText(screen, hud.Status, f.ui, 24, h-barH+(barH-f.uiLine)/2, textColor)
 	if alarm != "" {
-		drawText(screen, alarm, f.ui, 12, 6, textColor)
+		drawText(screen, alarm, f.ui, alarmX+8, 6, textColor)
 	}
 	for i, row := range d.legend {
 		drawText(screen, row.Label, f.ui, 44, 8+6+float64(i)*f.uiLine, textColor)

@@ -169,7 +169,7 @@ func InspectorLines(in *components.InspectorInfo, width int) []components.Inspec
 	case in.LogPending:
 		add("log", "proving…")
 	case in.LogErr != nil:
-		add("log", "✗ "+in.LogErr.Error())
+		add("log", "× "+in.LogErr.Error())
 	case in.Log != "":
 		add("log", in.Log)
 	}

@@ -35,10 +35,10 @@ var ErrNoLog = errors.New("the store has no transparency log")
 // off the game goroutine, with a deadline, when an event is selected.
 type ProofFetcher func(ctx context.Context, c cid.Cid) (LogProof, error)
 
-// LogProofText is the inspector's log row: "leaf 123 of 456 ✓ proof 9 hashes", with
+// LogProofText is the inspector's log row: "leaf 123 of 456 √ proof 9 hashes", with
 // "(checkpoint unverified: no key)" when the checkpoint was not checked with the log's key.
 func LogProofText(p LogProof) string {
-	s := fmt.Sprintf("leaf %d of %d ✓ proof %d hashes", p.Leaf, p.Size, p.Hashes)
+	s := fmt.Sprintf("leaf %d of %d √ proof %d hashes", p.Leaf, p.Size, p.Hashes)
 	if !p.KeyVerified {
 		s += " (checkpoint unverified: no key)"
 	}

@@ -74,7 +74,7 @@ func TestInspectorShowsLogProof(t *testing.T) {
 	close(release)
 	time.Sleep(20 * time.Millisecond)
 	UpdateInspector(e) // e0's late proof must not land on e1
-	if r := row(); r != "leaf 123 of 456 ✓ proof 9 hashes" {
+	if r := row(); r != "leaf 123 of 456 √ proof 9 hashes" {
 		t.Errorf("e1: log row %q", r)
 	}
 	for _, tc := range []struct {
@@ -82,8 +82,8 @@ func TestInspectorShowsLogProof(t *testing.T) {
 		want string
 	}{
 		{2, "not in the latest checkpoint (seq 999 is later than size 456)"},
-		{3, "✗ log inconsistent: entry 3 does not hash to its leaf"},
-		{6, "leaf 7 of 8 ✓ proof 3 hashes (checkpoint unverified: no key)"},
+		{3, "× log inconsistent: entry 3 does not hash to its leaf"},
+		{6, "leaf 7 of 8 √ proof 3 hashes (checkpoint unverified: no key)"},
 	} {
 		Select(e, es[tc.i])
 		settle()

@@ -9,18 +9,19 @@ import (
 	"github.com/jetdag/jetdag/components"
 )
 
-// LogStatus is the status bar's part about the transparency log, as of now: "log ✓ size N ·
+// LogStatus is the status bar's part about the transparency log, as of now: "log √ size N ·
 // checkpoint 12s ago · 2 witnesses" for a checkpoint verified with the log's key, "log ?
-// size N (no key) · …" without a key, "log ✗ …" with the problem when a checkpoint was
-// contradicted or failed its signature, and "" when the store has no log.
+// size N (no key) · …" without a key, "log × checkpoint rejected …" when a checkpoint was
+// contradicted or failed its signature (LogAlarm, the banner, says how), and "" when the
+// store has no log.
 func LogStatus(st components.LogStatusData, now time.Time) string {
 	switch {
 	case st.Problem != "":
-		return "log ✗ " + st.Problem
+		return "log × checkpoint rejected (the red banner says why)"
 	case !st.Present:
 		return ""
 	}
-	mark, key := "✓", ""
+	mark, key := "√", ""
 	if !st.Verified {
 		mark, key = "?", " (no key)"
 	}

@@ -16,15 +16,15 @@ func TestLogStatusText(t *testing.T) {
 	}{
 		{components.LogStatusData{}, ""},
 		{components.LogStatusData{Present: true, Size: 456, Time: now.Add(-12 * time.Second), Witnesses: 2, Verified: true},
-			"log ✓ size 456 · checkpoint 12s ago · 2 witnesses"},
+			"log √ size 456 · checkpoint 12s ago · 2 witnesses"},
 		{components.LogStatusData{Present: true, Size: 7, Time: now.Add(-90 * time.Second), Witnesses: 1, Verified: true},
-			"log ✓ size 7 · checkpoint 1m ago · 1 witness"},
+			"log √ size 7 · checkpoint 1m ago · 1 witness"},
 		{components.LogStatusData{Present: true, Size: 7, Time: now.Add(-3 * time.Hour)},
 			"log ? size 7 (no key) · checkpoint 3h ago"},
 		{components.LogStatusData{Present: true, Size: 7, Time: now.Add(time.Second), Verified: true},
-			"log ✓ size 7 · checkpoint just now"},
+			"log √ size 7 · checkpoint just now"},
 		{components.LogStatusData{Present: true, Size: 9, Verified: true, Problem: "checkpoint of size 9 is inconsistent with the held one of size 5"},
-			"log ✗ checkpoint of size 9 is inconsistent with the held one of size 5"},
+			"log × checkpoint rejected (the red banner says why)"},
 	}
 	for _, c := range cases {
 		if got := LogStatus(c.st, now); got != c.want {
@@ -47,7 +47,7 @@ func TestStatusLineShowsLog(t *testing.T) {
 		Present: true, Size: 456, Time: now.Add(-12 * time.Second), Witnesses: 2, Verified: true,
 	}
 	UpdateScene(e)
-	if s := StatusLine(e); !strings.Contains(s, "log ✓ size 456 · checkpoint 12s ago · 2 witnesses") {
+	if s := StatusLine(e); !strings.Contains(s, "log √ size 456 · checkpoint 12s ago · 2 witnesses") {
 		t.Errorf("status line %q lacks the log", s)
 	}
 	if a := LogAlarm(e); a != "" {
@@ -55,8 +55,8 @@ func TestStatusLineShowsLog(t *testing.T) {
 	}
 	components.GraphStats.Get(e.World.Entry(stats)).Log.Problem = "signature does not verify"
 	UpdateScene(e)
-	if s := StatusLine(e); !strings.Contains(s, "log ✗ signature does not verify") {
-		t.Errorf("status line %q lacks the problem", s)
+	if s := StatusLine(e); !strings.Contains(s, "log × checkpoint rejected") {
+		t.Errorf("status line %q lacks the rejection", s)
 	}
 	if a := LogAlarm(e); !strings.Contains(a, "signature does not verify") {
 		t.Errorf("alarm %q lacks the problem", a)
