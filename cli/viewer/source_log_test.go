@@ -62,8 +62,9 @@ func waitLog(ctx context.Context, t *testing.T, g *ecs.Graph, what string, ok fu
 }
 
 // A checkpoint made with translog on a real server reaches the world: its size, verified
-// with --log-vkey, unverified without a key, and a contradicting checkpoint (a second root
-// for a size already held, signed with the log's key) turns into a problem.
+// with --log-vkey, unverified without a key, the witnesses that cosigned it counted, and a
+// contradicting checkpoint (a second root for a size already held, signed with the log's
+// key) turns into a problem.
 func TestSourceFollowsLog(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -162,11 +163,35 @@ func TestSourceFollowsLog(t *testing.T) {
 	}
 	waitLog(ctx, t, keyed, "size 10", func(s components.LogStatusData) bool { return s.Size == 10 && s.Problem == "" })
 
-	// Another root for size 10, signed with the log's own key: contradicted.
+	// Two witnesses cosign it: the status bar counts both.
 	latest, err := l.Latest(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	logV, err := translog.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"w1.example", "w2.example"} {
+		wkey, _, err := translog.GenerateKey(nil, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := translog.NewCosigner(wkey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wit, err := translog.NewWitness(l, translog.WitnessConfig{Cosigner: cs, LogVerifier: logV, Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := wit.Observe(ctx, latest); err != nil || !ok {
+			t.Fatalf("witness %s: cosigned %v, %v", name, ok, err)
+		}
+	}
+	waitLog(ctx, t, keyed, "two witnesses", func(s components.LogStatusData) bool { return s.Size == 10 && s.Witnesses == 2 && s.Problem == "" })
+
+	// Another root for size 10, signed with the log's own key: contradicted.
 	lines := strings.Split(latest.Text, "\n")
 	lines[2] = base64.StdEncoding.EncodeToString(make([]byte, 32))
 	forged, err := note.Sign(&note.Note{Text: strings.Join(lines, "\n")}, signer)
