@@ -53,7 +53,7 @@ with the full tiles cached as a serving process has them.`,
 					return err
 				}
 			}
-			objs, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{Logger: e.logger})
+			objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Logger: e.logger})
 			if err != nil {
 				return err
 			}

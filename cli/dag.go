@@ -24,7 +24,7 @@ func (e *env) loadDAG(ctx context.Context) (*dag.DAG, error) {
 	if err != nil {
 		return nil, err
 	}
-	objects, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{Logger: e.logger, EventExists: events.Exists})
+	objects, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Logger: e.logger, EventExists: events.Exists})
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func (e *env) loadDAG(ctx context.Context) (*dag.DAG, error) {
 	}
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	feed, err := objects.Follow(fctx)
+	feed, err := objects.Subscribe(fctx)
 	if err != nil {
 		return nil, err
 	}

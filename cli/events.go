@@ -371,7 +371,7 @@ the newest checkpoint to be cosigned by that witness.`,
 					return err
 				}
 				defer nc.Close()
-				objs, err := store.OpenObjectStore(cmd.Context(), nc, store.ObjectStoreConfig{Logger: e.logger})
+				objs, err := store.OpenObjects(cmd.Context(), nc, store.ObjectStoreConfig{Logger: e.logger})
 				if err != nil {
 					return err
 				}

@@ -33,7 +33,7 @@ func newGatewayHandler(ctx context.Context, e *env, nc *nats.Conn, cfg gateway.C
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	objects, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{Logger: e.logger, EventExists: events.Exists})
+	objects, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Logger: e.logger, EventExists: events.Exists})
 	if err != nil {
 		return nil, storeErr(err)
 	}

@@ -55,7 +55,7 @@ func TestLazyGatewayWaitsForInit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{}); err != nil {
+	if _, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	if code, body := get("/ipfs/" + ev.CID.String() + "?format=raw"); code != http.StatusOK {

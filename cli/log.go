@@ -41,7 +41,7 @@ func (e *env) openLog(ctx context.Context, cfg translog.Config) (*logStores, err
 		nc.Close()
 		return nil, err
 	}
-	if s.objs, err = store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{Logger: e.logger, EventExists: s.es.Exists}); err != nil {
+	if s.objs, err = store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Logger: e.logger, EventExists: s.es.Exists}); err != nil {
 		nc.Close()
 		return nil, err
 	}

@@ -42,7 +42,7 @@ func (e *env) openStores(ctx context.Context, withEvents bool) (*stores, error) 
 			_ = nc.Drain()
 		}
 	}
-	if st.objects, err = store.OpenObjectStore(ctx, nc, cfg); err != nil {
+	if st.objects, err = store.OpenObjects(ctx, nc, cfg); err != nil {
 		nc.Close()
 		return nil, err
 	}

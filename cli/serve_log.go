@@ -27,7 +27,7 @@ func openLogOn(ctx context.Context, e *env, nc *nats.Conn, cfg translog.Config) 
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	objs, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{Logger: e.logger, EventExists: es.Exists})
+	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Logger: e.logger, EventExists: es.Exists})
 	if err != nil {
 		return nil, storeErr(err)
 	}

@@ -61,7 +61,7 @@ func TestLogRoutesOpenLazily(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{EventExists: events.Exists}); err != nil {
+	if _, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{EventExists: events.Exists}); err != nil {
 		t.Fatal(err)
 	}
 	if code, body := get("/log/checkpoint"); code == http.StatusServiceUnavailable {

@@ -337,7 +337,7 @@ func eventDeps(ev *block.Event) []cid.Cid {
 }
 
 // importBlock stores one verified non-event block in the bucket, classified so that List,
-// Links and Follow index it.
+// Links and Subscribe index it.
 func (s *JetStreamObjects) importBlock(ctx context.Context, c cid.Cid, data []byte, st *ImportStats) error {
 	if ok, err := s.Exists(ctx, c); err != nil {
 		return err

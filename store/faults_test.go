@@ -52,7 +52,7 @@ func TestStorageFull(t *testing.T) {
 	if _, err := es.History(ctx, "other"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("the refused batch left something behind: %v", err)
 	}
-	objs, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{})
+	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
 	if err != nil {
 		t.Fatalf("open the object store on a full server: %v", err)
 	}

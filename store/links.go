@@ -25,7 +25,7 @@ const (
 // MaxLinkTypeBytes bounds a link type's length.
 const MaxLinkTypeBytes = 64
 
-// Bucket entry metadata of a link record: its fields, so that Links and Follow rebuild every
+// Bucket entry metadata of a link record: its fields, so that Links and Subscribe rebuild every
 // link from the bucket's index alone and verify it by re-encoding the record and checking
 // that it hashes to the entry's name.
 const (
@@ -144,7 +144,7 @@ func (s *JetStreamObjects) LinkObjects(ctx context.Context, from, to cid.Cid, li
 	if path, err := s.reaches(ctx, to, from, links); err != nil {
 		return Link{}, err
 	} else if path != nil {
-		return Link{}, fmt.Errorf("%w: %w: %s already reaches %s (a path of %d edges through hash links and links), so a link from %s to %s would close a cycle",
+		return Link{}, fmt.Errorf("%w: %w: %s already reaches %s (a path of %d edge(s) through hash links and links), so a link from %s to %s would close a cycle",
 			ErrInvalidInput, ErrLinkCycle, to, from, len(path)-1, from, to)
 	}
 	ts := s.cfg.Now()

@@ -51,9 +51,9 @@ type ObjectStore interface {
 	LinkObjects(ctx context.Context, from, to cid.Cid, linkType string) (Link, error)
 	// Links returns every link record, verified, in the order they were stored.
 	Links(ctx context.Context) ([]Link, error)
-	// Follow delivers every object and link, existing ones first, then a CaughtUp record,
+	// Subscribe delivers every object and link, existing ones first, then a CaughtUp record,
 	// then new ones live until ctx ends, when the channel is closed.
-	Follow(ctx context.Context) (<-chan ObjectRecord, error)
+	Subscribe(ctx context.Context) (<-chan ObjectRecord, error)
 }
 
 // PutResult is what PutReader and PutFile stored.
@@ -102,7 +102,7 @@ type ObjectInfo struct {
 	ContentSize int64
 }
 
-// ObjectRecord is one step of a Follow feed: exactly one of Object, Link and Err is set,
+// ObjectRecord is one step of a Subscribe feed: exactly one of Object, Link and Err is set,
 // except for the record with only CaughtUp set, sent once every entry stored when the feed
 // started has been delivered.
 type ObjectRecord struct {

@@ -97,7 +97,7 @@ func TestPutMemoryChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	s, err := OpenObjectStore(ctx, nc, ObjectStoreConfig{})
+	s, err := OpenObjects(ctx, nc, ObjectStoreConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ import (
 // index, not a source of truth: every block is verified against its name when read.
 const metaKind = "jetdag-kind"
 
-// ObjectStoreConfig configures OpenObjectStore. The zero value is a single-replica store
+// ObjectStoreConfig configures OpenObjects. The zero value is a single-replica store
 // whose links may join bucket blocks only.
 type ObjectStoreConfig struct {
 	// Replicas of the bucket (1, 3 or 5) when it is created; 0 means 1. An existing bucket
@@ -66,10 +66,10 @@ const (
 	chunkHeadroom = 512
 )
 
-// OpenObjectStore opens the object store on nc, creating the bucket (file storage) when it is
+// OpenObjects opens the object store on nc, creating the bucket (file storage) when it is
 // missing. An existing bucket is never updated (updating a replicated stream needs all its
 // peers); one that does not use file storage is refused with ErrIncompatibleStream.
-func OpenObjectStore(ctx context.Context, nc *nats.Conn, cfg ObjectStoreConfig) (*JetStreamObjects, error) {
+func OpenObjects(ctx context.Context, nc *nats.Conn, cfg ObjectStoreConfig) (*JetStreamObjects, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
@@ -299,9 +299,9 @@ func (s *JetStreamObjects) entries(ctx context.Context) ([]*jetstream.ObjectInfo
 	return infos, nil
 }
 
-// Follow watches the bucket: every object block and link record stored so far, a CaughtUp
+// Subscribe watches the bucket: every object block and link record stored so far, a CaughtUp
 // record, then new ones as they are stored, each verified. UnixFS blocks are not reported.
-func (s *JetStreamObjects) Follow(ctx context.Context) (<-chan ObjectRecord, error) {
+func (s *JetStreamObjects) Subscribe(ctx context.Context) (<-chan ObjectRecord, error) {
 	w, err := s.bucket.Watch(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
 		return nil, fmt.Errorf("watch bucket %s: %w", ObjectBucket, err)
@@ -352,7 +352,7 @@ func (s *JetStreamObjects) Follow(ctx context.Context) (<-chan ObjectRecord, err
 	return out, nil
 }
 
-// record turns a bucket entry into a Follow record; keep is false for entries Follow does not
+// record turns a bucket entry into a Subscribe record; keep is false for entries Subscribe does not
 // report (UnixFS blocks, other blocks).
 func (s *JetStreamObjects) record(ctx context.Context, in *jetstream.ObjectInfo) (ObjectRecord, bool) {
 	kind := BlockKind(in.Metadata[metaKind])
@@ -477,4 +477,18 @@ func contentLink(data any) (cid.Cid, bool) {
 		return cid.Undef, false
 	}
 	return c, c.Type() == cid.Raw || c.Type() == cid.DagProtobuf
+}
+
+// OpenObjectStore is the former name of OpenObjects.
+//
+// Deprecated: use OpenObjects, named like OpenEvents.
+func OpenObjectStore(ctx context.Context, nc *nats.Conn, cfg ObjectStoreConfig) (*JetStreamObjects, error) {
+	return OpenObjects(ctx, nc, cfg)
+}
+
+// Follow is the former name of Subscribe.
+//
+// Deprecated: use Subscribe, named like the event store's.
+func (s *JetStreamObjects) Follow(ctx context.Context) (<-chan ObjectRecord, error) {
+	return s.Subscribe(ctx)
 }

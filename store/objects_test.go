@@ -230,7 +230,7 @@ func TestFollow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	feed, err := s.Follow(ctx)
+	feed, err := s.Subscribe(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestOpenRefusesMemoryBucket(t *testing.T) {
 	if _, err := js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: ObjectBucket, Storage: jetstream.MemoryStorage}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenObjectStore(ctx, srv.Connect(t), ObjectStoreConfig{}); !errors.Is(err, ErrIncompatibleStream) {
+	if _, err := OpenObjects(ctx, srv.Connect(t), ObjectStoreConfig{}); !errors.Is(err, ErrIncompatibleStream) {
 		t.Fatalf("open: %v, want ErrIncompatibleStream", err)
 	}
 }

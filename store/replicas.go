@@ -22,7 +22,7 @@ func ScaleReplicas(ctx context.Context, nc *nats.Conn, replicas int) (map[string
 	if _, err := OpenEvents(ctx, nc, EventStoreConfig{Replicas: replicas}); err != nil {
 		return nil, err
 	}
-	if _, err := OpenObjectStore(ctx, nc, ObjectStoreConfig{Replicas: replicas}); err != nil {
+	if _, err := OpenObjects(ctx, nc, ObjectStoreConfig{Replicas: replicas}); err != nil {
 		return nil, err
 	}
 	js, err := jetstream.New(nc)

@@ -23,7 +23,7 @@ import (
 // objOpen opens the object store on a fresh connection to srv.
 func objOpen(t testing.TB, srv *storetest.Server, cfg ObjectStoreConfig) *JetStreamObjects {
 	t.Helper()
-	s, err := OpenObjectStore(context.Background(), srv.Connect(t), cfg)
+	s, err := OpenObjects(context.Background(), srv.Connect(t), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func TestViewerReadOnly(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	// Once an administrator creates the bucket and stores an object, the window shows it.
-	objs, err := store.OpenObjectStore(ctx, admin, store.ObjectStoreConfig{})
+	objs, err := store.OpenObjects(ctx, admin, store.ObjectStoreConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

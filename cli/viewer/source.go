@@ -104,7 +104,7 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 		return nil, nil, err
 	}
 	objCfg := store.ObjectStoreConfig{Logger: log, EventExists: events.Exists, EventLookup: events.Get, Replicas: o.Replicas}
-	objects, err := store.OpenObjectStore(ctx, nc, objCfg)
+	objects, err := store.OpenObjects(ctx, nc, objCfg)
 	if errors.Is(err, store.ErrPermissionDenied) && !o.Demo {
 		// A read-only user on a store whose bucket nobody has created yet: show the events,
 		// and the objects once the bucket exists.
@@ -233,7 +233,7 @@ func (s *storeSource) followObjects(ctx context.Context, b *ecs.Bridge) error {
 	}
 	for {
 		if s.objects == nil {
-			objects, err := store.OpenObjectStore(ctx, s.nc, s.objCfg)
+			objects, err := store.OpenObjects(ctx, s.nc, s.objCfg)
 			if err != nil {
 				if err := sleepCtx(ctx, 5*time.Second); err != nil {
 					return err
@@ -242,7 +242,7 @@ func (s *storeSource) followObjects(ctx context.Context, b *ecs.Bridge) error {
 			}
 			s.objects = objects
 		}
-		feed, err := s.objects.Follow(ctx)
+		feed, err := s.objects.Subscribe(ctx)
 		if err == nil {
 			for r := range feed {
 				if r.CID.Defined() && seen[r.CID] {

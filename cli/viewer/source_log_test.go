@@ -74,7 +74,7 @@ func TestSourceFollowsLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objects, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{EventExists: events.Exists})
+	objects, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{EventExists: events.Exists})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func largeFile(b *testing.B, size int) (*storetest.Server, *store.JetStreamObjec
 	if err != nil {
 		b.Fatal(err)
 	}
-	objects, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{})
+	objects, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objects, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{EventExists: events.Exists})
+	objects, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{EventExists: events.Exists})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func TestClusterLeaderKilledWhileCheckpointing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := store.OpenObjectStore(ctx, nc, store.ObjectStoreConfig{Replicas: 3})
+	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Replicas: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func newFixture(t *testing.T, srv *storetest.Server, skey string) *fixture {
 	if f.es, err = store.OpenEvents(ctx, f.nc, store.EventStoreConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	if f.objs, err = store.OpenObjectStore(ctx, f.nc, store.ObjectStoreConfig{}); err != nil {
+	if f.objs, err = store.OpenObjects(ctx, f.nc, store.ObjectStoreConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	f.log = f.open(t, true)
