@@ -238,6 +238,26 @@ size is ever stored). Exit 1 when the stream no longer agrees with the stored lo
 }
 
 // checkpointAt returns the checkpoint of size n, or the latest when n < 0.
+// openLogAt opens the log (its notes checked with vkey when one is given) and reads the
+// checkpoint of tree size n (the latest when n < 0): the start of every command that reads a
+// checkpoint. The caller closes the stores.
+func (e *env) openLogAt(ctx context.Context, vkey string, n int64) (*logStores, *translog.Checkpoint, error) {
+	cfg, err := readerConfig(vkey)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := e.openLog(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	cp, err := checkpointAt(ctx, s.log, n)
+	if err != nil {
+		s.close()
+		return nil, nil, logErr(err)
+	}
+	return s, cp, nil
+}
+
 func checkpointAt(ctx context.Context, l *translog.Log, n int64) (*translog.Checkpoint, error) {
 	if n < 0 {
 		return l.Latest(ctx)
@@ -269,19 +289,11 @@ signature lines), ready to be saved and given to verify --checkpoint later. With
 note must verify with that key (exit 1 otherwise).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := readerConfig(vkey)
-			if err != nil {
-				return err
-			}
-			s, err := e.openLog(cmd.Context(), cfg)
+			s, cp, err := e.openLogAt(cmd.Context(), vkey, size)
 			if err != nil {
 				return err
 			}
 			defer s.close()
-			cp, err := checkpointAt(cmd.Context(), s.log, size)
-			if err != nil {
-				return logErr(err)
-			}
 			_, err = e.stdout.Write(cp.Note)
 			return err
 		},
@@ -307,19 +319,11 @@ event, rejected by verification, or later than the checkpoint).`,
 			if err != nil {
 				return err
 			}
-			cfg, err := readerConfig(vkey)
-			if err != nil {
-				return err
-			}
-			s, err := e.openLog(cmd.Context(), cfg)
+			s, cp, err := e.openLogAt(cmd.Context(), vkey, size)
 			if err != nil {
 				return err
 			}
 			defer s.close()
-			cp, err := checkpointAt(cmd.Context(), s.log, size)
-			if err != nil {
-				return logErr(err)
-			}
 			i, p, err := s.log.Prove(cmd.Context(), cp, c)
 			if err != nil {
 				return logErr(err)
@@ -345,19 +349,11 @@ the tree of size --from is a prefix of the checkpoint of size --to (default the 
 			if from < 0 {
 				return badInputf("--from N is required (a tree size, 0 or more)")
 			}
-			cfg, err := readerConfig(vkey)
-			if err != nil {
-				return err
-			}
-			s, err := e.openLog(cmd.Context(), cfg)
+			s, cp, err := e.openLogAt(cmd.Context(), vkey, to)
 			if err != nil {
 				return err
 			}
 			defer s.close()
-			cp, err := checkpointAt(cmd.Context(), s.log, to)
-			if err != nil {
-				return logErr(err)
-			}
 			if from > cp.N {
 				return badInputf("--from %d is beyond the checkpoint's size %d", from, cp.N)
 			}
