@@ -433,7 +433,17 @@ func verifyAcked(t *testing.T, urls string, files []string, cps ...checkpoint) v
 	for _, cp := range cps {
 		args = append(args, "--vkey", cp.vkey, "--checkpoint", cp.note)
 	}
-	out, errs, code := runJetdag(t, 5*time.Minute, append(append(args, "--acked"), files...)...)
+	args = append(append(args, "--acked"), files...)
+	out, errs, code := runJetdag(t, 5*time.Minute, args...)
+	// Right after the faults the cluster may still be electing the leaders of the stream or the
+	// bucket: a verify that could not even open the store (no report) is run again, for up to
+	// two minutes; one that read the store and found something wrong is never retried.
+	for deadline := time.Now().Add(2 * time.Minute); code != 0 && !strings.Contains(out, `"acked_ok"`) &&
+		(strings.Contains(errs, "deadline exceeded") || strings.Contains(errs, "no responders")) && time.Now().Before(deadline); {
+		t.Logf("verify could not open the store yet (%s); again in 2s", strings.TrimSpace(errs))
+		time.Sleep(2 * time.Second)
+		out, errs, code = runJetdag(t, 5*time.Minute, args...)
+	}
 	var r verifyReport
 	var sum struct {
 		OK       bool   `json:"ok"`
