@@ -1,0 +1,103 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/ipfs/go-cid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/block"
+	"github.com/jetdag/jetdag/store/storetest"
+)
+
+// Next walks a chain forward with subject-filtered gets, stepping over a fork and junk that a
+// hostile writer put between two events of the aggregate; ChildrenWithin finds the events of
+// other aggregates that name an event as a parent, within its window only.
+func TestExploreNeighbours(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	s := openJS(t, srv)
+	a1, err := s.Append(ctx, "order-1", "Placed", []byte("1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Hostile messages of order-1 between a1 and a2: a fork of nothing, and junk.
+	js, _ := jetstream.New(srv.Connect(t))
+	fork := block.Event{AggregateID: "order-1", EventType: "Paid", Payload: []byte("x"), PreviousCID: cid.Undef, Timestamp: 7}
+	m, _, err := store.EventMessage(&fork)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.PublishMsg(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: "event.store.order-1.Junk", Data: []byte("junk"), Header: nats.Header{"Cid": {"bafyjunk"}}}); err != nil {
+		t.Fatal(err)
+	}
+	var filler []cid.Cid
+	for range 5 {
+		ev, err := s.Append(ctx, "other", "Tick", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		filler = append(filler, ev.CID)
+	}
+	a2, err := s.Append(ctx, "order-1", "Paid", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near, err := s.Append(ctx, "payment-1", "Taken", nil, a1.CID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		if _, err := s.Append(ctx, "other", "Tick", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	far, err := s.Append(ctx, "shipment-1", "Sent", nil, a1.CID, a2.CID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	next, err := s.Next(ctx, a1)
+	if err != nil || !next.CID.Equals(a2.CID) || next.Seq != a2.Seq {
+		t.Fatalf("Next(a1) = %v, %v; want a2 %s at seq %d", next, err, a2.CID, a2.Seq)
+	}
+	if _, err := s.Next(ctx, a2); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Next(head) = %v, want ErrNotFound", err)
+	}
+	first, err := s.Get(ctx, filler[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next, err := s.Next(ctx, first); err != nil || !next.CID.Equals(filler[1]) {
+		t.Errorf("Next(other #1) = %v, %v; want other #2", next, err)
+	}
+
+	all, err := s.ChildrenWithin(ctx, a1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || !all[0].CID.Equals(near.CID) || !all[1].CID.Equals(far.CID) {
+		t.Fatalf("children of a1 (whole stream): %v, want payment-1 then shipment-1", all)
+	}
+	window := int(far.Seq-a1.Seq) - 1 // ends just before the far child
+	within, err := s.ChildrenWithin(ctx, a1, window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(within) != 1 || !within[0].CID.Equals(near.CID) || within[0].AggregateID != "payment-1" {
+		t.Fatalf("children of a1 within %d messages: %v, want payment-1 only", window, within)
+	}
+	if kids, err := s.ChildrenWithin(ctx, far, 0); err != nil || len(kids) != 0 {
+		t.Errorf("children of the last event: %v, %v; want none", kids, err)
+	}
+	if _, err := s.Next(ctx, &store.StoredEvent{}); !errors.Is(err, store.ErrInvalidInput) {
+		t.Errorf("Next of no event: %v, want ErrInvalidInput", err)
+	}
+}
