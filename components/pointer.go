@@ -16,6 +16,9 @@ type PointerData struct {
 	DownX, DownY float64 // where the press went down
 	LastX, LastY float64 // where the drag last panned from
 	LastInput    time.Time
+	// LastClickOn and LastClick are the node last clicked and when, for double-clicks.
+	LastClickOn donburi.Entity
+	LastClick   time.Time
 }
 
 // Pointer is the component type of the PointerData singleton.

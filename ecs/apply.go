@@ -42,6 +42,8 @@ func (g *Graph) apply(m Message) {
 	case *LogMsg:
 		s := components.GraphStats.Get(g.world.Entry(g.stats))
 		s.Log = components.LogStatusData{Present: true, Size: m.Size, Time: m.Time, Witnesses: m.Witnesses, Verified: m.Verified, Problem: m.Problem}
+	case *ExploreMsg:
+		g.applyExplore(m)
 	}
 }
 
@@ -95,11 +97,16 @@ func (g *Graph) applyNode(m Message, key cid.Cid) {
 		g.n.duplicates++
 		return
 	}
-	if miss := g.missing(m, key); len(miss) > 0 {
+	miss := g.missing(m, key)
+	if len(miss) > 0 && !g.cfg.Partial {
 		g.hold(m, key, miss)
 		return
 	}
 	g.spawnNode(m)
+	if g.cfg.Partial {
+		g.dangle(m, miss)
+		g.attachDangling(key)
+	}
 	g.release(key)
 }
 
@@ -197,6 +204,9 @@ func (g *Graph) spawnNode(m Message) {
 				}
 			}
 		}
+		if !g.world.Valid(near) {
+			near = g.waiter(ev.CID) // explore mode: beside a child fetched before it
+		}
 		entry := g.spawn(components.DddElementData{
 			Kind: components.ElementEvent, CID: ev.CID, Seq: ev.Seq, Type: ev.EventType,
 			AggregateID: ev.AggregateID, CreatedAt: ev.Timestamp,
@@ -224,9 +234,13 @@ func (g *Graph) spawnNode(m Message) {
 	case *ObjectMsg:
 		o := m
 		prev, hasPrev := g.present(o.Previous)
+		near := prev
+		if !hasPrev {
+			near = g.waiter(o.CID)
+		}
 		entry := g.spawn(components.DddElementData{
 			Kind: components.ElementObject, CID: o.CID, Type: o.Kind, CreatedAt: o.Timestamp,
-		}, layout.NoGroup, 0, prev)
+		}, layout.NoGroup, 0, near)
 		components.Object.SetValue(entry, components.ObjectData{PreviousCID: o.Previous, ContentCID: o.Content, Size: o.Size})
 		e := entry.Entity()
 		if hasPrev {

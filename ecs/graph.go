@@ -44,6 +44,10 @@ type Config struct {
 	// Lanes tunes the lanes layout, kept beside the force layout at the same node IDs
 	// (zero: DefaultLanes).
 	Lanes layout.LanesConfig
+	// Partial says the source sends a neighbourhood, not the stream (explore mode): a node
+	// whose previous block or parents are missing enters at once instead of being held, and
+	// its edges to them are added when they arrive.
+	Partial bool
 }
 
 // Graph is the live graph model: it owns the donburi world, the CID → entity index, the held
@@ -72,6 +76,10 @@ type Graph struct {
 	aggs     map[string]*aggregate
 	groups   groupIDs
 	held     heldSet
+	// dangling and explore serve explore mode (explore.go): edges waiting for their
+	// target, and the Explore singleton (donburi.Null until the first ExploreMsg).
+	dangling map[cid.Cid][]danglingEdge
+	explore  donburi.Entity
 
 	n    tally
 	rank float64
@@ -135,6 +143,7 @@ func NewGraph(cfg Config, b *Bridge) *Graph {
 		gone:     newTombstones(tombs),
 		aggs:     make(map[string]*aggregate),
 		held:     newHeldSet(),
+		explore:  donburi.Null,
 	}
 	g.sync.SetLanes(lanes)
 	g.stats = w.Create(components.GraphStats)

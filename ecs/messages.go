@@ -86,8 +86,18 @@ type LogMsg struct {
 	Problem   string
 }
 
+// ExploreMsg reports explore mode (view --at): the node the window opened on, the depth
+// asked, and the nodes whose neighbours the source has now sent (their expandable mark goes),
+// with a note for the user. The first one puts the world in explore mode.
+type ExploreMsg struct {
+	Root     cid.Cid
+	Depth    int
+	Expanded []cid.Cid
+	Note     string
+}
+
 // Message is what travels through the bridge: an *EventMsg, *ObjectMsg, *LinkMsg,
-// *RejectedMsg, *StatusMsg or *LogMsg. The set is closed (an unexported method seals it), so the
+// *RejectedMsg, *StatusMsg, *LogMsg or *ExploreMsg. The set is closed (an unexported method seals it), so the
 // world's type switch covers every message and a message cannot be two things at once.
 type Message interface {
 	// Validate reports, wrapping ErrInvalidMessage, what makes the message impossible to
@@ -102,6 +112,7 @@ func (*LinkMsg) message()     {}
 func (*RejectedMsg) message() {}
 func (*StatusMsg) message()   {}
 func (*LogMsg) message()      {}
+func (*ExploreMsg) message()  {}
 
 // validate checks that m is a message at all (not nil, nor a nil pointer of a message type)
 // and then what it says.
@@ -188,6 +199,22 @@ func (l *LogMsg) Validate() error {
 	}
 	if l.Size < 0 || l.Witnesses < 0 {
 		return fmt.Errorf("%w: log size %d, %d witnesses", ErrInvalidMessage, l.Size, l.Witnesses)
+	}
+	return nil
+}
+
+// Validate implements Message.
+func (x *ExploreMsg) Validate() error {
+	if x == nil {
+		return fmt.Errorf("%w: nil explore report", ErrInvalidMessage)
+	}
+	if !x.Root.Defined() || x.Depth < 0 {
+		return fmt.Errorf("%w: explore report without a root or with depth %d", ErrInvalidMessage, x.Depth)
+	}
+	for i, c := range x.Expanded {
+		if !c.Defined() {
+			return fmt.Errorf("%w: explore report's expanded node %d is undefined", ErrInvalidMessage, i)
+		}
 	}
 	return nil
 }

@@ -67,6 +67,7 @@ func WindowStages() []Stage {
 		{Name: "input", Run: systems.UpdateInput},         // hover, click, drag, wheel, key table, search
 		{Name: "camera", Run: systems.UpdateCamera},       // fit and follow easing
 		{Name: "inspector", Run: systems.UpdateInspector}, // cone of the selection, payload arrival
+		{Name: "explore", Run: systems.UpdateExplore},     // explore mode: the source's notes
 		{Name: "hud", Run: systems.UpdateHUD},             // status line, toasts
 	}
 }

@@ -218,12 +218,27 @@ func (r *Renderer) node(n *systems.SceneNode, x, y, pr float32, c fcolor) {
 		r.shape(b, n.Shape, x, y, pr+selectRingPx, ring)
 	}
 	r.shape(b, n.Shape, x, y, pr, c)
+	if n.Flags&systems.FlagExpandable != 0 {
+		r.expandMark(x, y, pr, c.a)
+	}
 	if n.Shape == components.ShapeWarning && pr >= lodWarnMark {
 		white := fcolor{1, 1, 1, c.a}
 		bw := 0.16 * pr
 		b.rect(x-bw/2, y-0.5*pr, bw, 0.55*pr, white)
 		b.rect(x-bw/2, y+0.17*pr, bw, bw, white)
 	}
+}
+
+// expandMark adds the "+" that explore mode puts above the right of a node whose
+// neighbours are not fetched yet (a double-click fetches them).
+func (r *Renderer) expandMark(x, y, pr, alpha float32) {
+	c := toF(systems.ExpandMarkColor)
+	c.a *= alpha
+	arm := max(0.45*pr, 4)
+	w := max(0.16*pr, 1.5)
+	cx, cy := x+0.8*pr+arm, y-0.8*pr-arm
+	r.graph.rect(cx-arm, cy-w/2, 2*arm, w, c)
+	r.graph.rect(cx-w/2, cy-arm, w, 2*arm, c)
 }
 
 // shape adds a node shape to b; pr is its radius in pixels.

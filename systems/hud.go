@@ -45,6 +45,9 @@ func StatusLine(e *ecs.ECS) string {
 	case st.CaughtUp:
 		phase = "live"
 	}
+	if x := ExploreOf(e); x != nil {
+		phase = exploreStatus(x, len(SceneOf(e).Nodes))
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s · %s   %.1f events/s   %d nodes (%d events, %d objects)   %.0f FPS   lag %d   rejected %d   colour: %s",
 		conn, phase, st.EventsPerSecond, len(SceneOf(e).Nodes), st.Events, st.Objects, h.FPS, st.Lag, st.Rejected, set.ColorMode)

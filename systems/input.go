@@ -72,6 +72,7 @@ func UpdateInput(e *ecs.ECS) {
 	if f.LeftReleased {
 		if p.Down && !p.Moved {
 			Select(e, hover)
+			clicked(e, p, hover, now)
 		}
 		p.Down, p.Moved = false, false
 	}

@@ -32,6 +32,7 @@ var keyTable = []Binding{
 		Keys: []components.Key{components.KeyArrowLeft, components.KeyArrowRight, components.KeyArrowUp, components.KeyArrowDown},
 		Hold: holdPan},
 	{Name: "click", Help: "select a node: inspector, chain and causal cone"},
+	{Name: "double-click", Help: "explore mode (view --at): fetch a + node's neighbours"},
 	{Name: "f", Help: "fit everything in view", Keys: []components.Key{components.KeyF}, Press: func(e *ecs.ECS, _ components.Key) {
 		c := GetOrCreateCamera(e)
 		c.AutoFit, c.Fitted = true, false

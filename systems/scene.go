@@ -21,6 +21,7 @@ const (
 	FlagSelected                          // open in the inspector
 	FlagHighlighted                       // on the selected chain or causal cone
 	FlagHidden                            // hidden by a filter: not drawn, not picked
+	FlagExpandable                        // explore mode: its neighbours are not fetched yet
 )
 
 // SceneNode is one node of the world, copied into a flat array once a frame so that the
@@ -52,6 +53,8 @@ type SceneEdge struct {
 type Marks struct {
 	Hovered, Selected donburi.Entity
 	Filter            components.FilterData
+	// Explore is explore mode's state (nil: not exploring), which marks expandable nodes.
+	Explore *components.ExploreData
 	// highlight[id] == entity marks the entity with that ID as highlighted (the entity
 	// value, with its version, guards against a removed entity's recycled ID).
 	highlight []donburi.Entity
@@ -115,6 +118,7 @@ func UpdateScene(e *ecs.ECS) {
 	st.Marks.Hovered = GetOrCreatePointer(e).Hovered
 	st.Marks.Selected = sel.Entity
 	st.Marks.Filter = *GetOrCreateFilter(e)
+	st.Marks.Explore = ExploreOf(e)
 	st.Scene.Gather(e.World, &st.Marks)
 	st.Grid.Build(st.Scene.Nodes)
 	UpdatePulse(e)
@@ -245,6 +249,9 @@ func (s *Scene) gatherOne(entry *donburi.Entry) {
 		}
 		if m.Highlighted(e) {
 			n.Flags |= FlagHighlighted
+		}
+		if m.Explore != nil && d.Kind != components.ElementRejected && m.Explore.Expandable(d.CID) {
+			n.Flags |= FlagExpandable
 		}
 	}
 	if entry.HasComponent(components.Interaction) {

@@ -65,7 +65,7 @@ func GetOrCreatePicture(e *ecs.ECS) *components.PictureData {
 // GetOrCreatePointer returns the pointer singleton.
 func GetOrCreatePointer(e *ecs.ECS) *components.PointerData {
 	return getOrCreate(e.World, components.Pointer, func(donburi.World) components.PointerData {
-		return components.PointerData{Hovered: donburi.Null, LastInput: Opts(e).Now()}
+		return components.PointerData{Hovered: donburi.Null, LastClickOn: donburi.Null, LastInput: Opts(e).Now()}
 	})
 }
 
@@ -109,6 +109,8 @@ type Options struct {
 	// Prove, if set, supplies a selected event's leaf and inclusion proof in the
 	// transparency log (the inspector's "log" row), off the game goroutine like Fetch.
 	Prove ProofFetcher
+	// Expand, if set, asks explore mode's source for a node's neighbours (a double-click).
+	Expand Expander
 	// Copy puts text on the clipboard (the y key); default SystemClipboard.
 	Copy func(ctx context.Context, text string) error
 	// Width and Height are the first screen size, until the drawing code says otherwise.
@@ -171,6 +173,7 @@ func Setup(e *ecs.ECS, opts Options) {
 	removeSingleton(w, components.HUD)
 	removeSingleton(w, inspectorIOComponent)
 	removeSingleton(w, sceneComponent)
+	removeSingleton(w, exploreUIComponent)
 	o := getOrCreate(w, optionsComponent, nil)
 	o.Options = opts.withDefaults()
 	GetOrCreateCamera(e)

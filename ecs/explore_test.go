@@ -1,0 +1,166 @@
+package ecs_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/ecs"
+	"github.com/jetdag/jetdag/systems"
+)
+
+// A Partial graph (explore mode) takes a neighbourhood in the order it was fetched: a node
+// whose previous event and parents are missing enters at once, and the edges to them appear
+// when they come, even after the node; an ExploreMsg puts the world in explore mode.
+func TestPartialGraphTakesNeighbourhoodInAnyOrder(t *testing.T) {
+	g, b := newGraph(t, ecs.Config{Partial: true}, 16)
+	names := []string{"o2", "o1", "p1", "obj"}
+	// The root first (its previous o1 and parent p1 not fetched yet), then what it names.
+	feed(t, g, b, event(5, "order-1", "o2", "o1", "p1"))
+	if nodeCount(g) != 1 || g.Stats().Held != 0 {
+		t.Fatalf("root alone: %d nodes, %d held; want 1 node, none held", nodeCount(g), g.Stats().Held)
+	}
+	if got := edgesOf(t, g, "o2", names); len(got) != 0 {
+		t.Fatalf("root's edges before its neighbours came: %v", got)
+	}
+	if g.Exploring() {
+		t.Fatal("exploring before any ExploreMsg")
+	}
+	feed(t, g, b, event(3, "order-1", "o1", "o0"), event(4, "payment-1", "p1", ""),
+		object("obj", ecs.ObjectValue, ""), link("obj", "o2", "References"))
+	got := edgesOf(t, g, "o2", names)
+	slices.Sort(got)
+	if want := []string{"parent:p1", "prev:o1"}; !slices.Equal(got, want) {
+		t.Errorf("root's edges once its neighbours came: %v, want %v", got, want)
+	}
+	if got := edgesOf(t, g, "obj", names); !slices.Equal(got, []string{"link(References):o2"}) {
+		t.Errorf("object's edges: %v", got)
+	}
+	if nodeCount(g) != 4 || g.Stats().Held != 0 || g.Stats().Links != 1 {
+		t.Errorf("%d nodes, %d held, %d links; want 4, 0, 1", nodeCount(g), g.Stats().Held, g.Stats().Links)
+	}
+	// o1's own previous (o0) never comes: nothing waits for it in the held set.
+	feed(t, g, b, &ecs.ExploreMsg{Root: cidOf("o2"), Depth: 1, Expanded: []cid.Cid{cidOf("o2")}, Note: "3 new nodes"})
+	if !g.Exploring() {
+		t.Fatal("not exploring after an ExploreMsg")
+	}
+	x, ok := components.Explore.First(g.World())
+	if !ok {
+		t.Fatal("no Explore singleton")
+	}
+	st := components.Explore.Get(x)
+	if !st.Root.Equals(cidOf("o2")) || st.Depth != 1 || st.Expandable(cidOf("o2")) || !st.Expandable(cidOf("o1")) || st.Note != "3 new nodes" || st.NoteSeq != 1 {
+		t.Errorf("explore state %+v", st)
+	}
+}
+
+// Without Partial, the live graph still holds a child until its previous event arrives.
+func TestLiveGraphStillHolds(t *testing.T) {
+	g, b := newGraph(t, ecs.Config{}, 16)
+	feed(t, g, b, event(2, "a", "a2", "a1"))
+	if nodeCount(g) != 0 || g.Stats().Held != 1 {
+		t.Fatalf("%d nodes, %d held; want the child held", nodeCount(g), g.Stats().Held)
+	}
+	feed(t, g, b, event(1, "a", "a1", ""))
+	if nodeCount(g) != 2 || g.Stats().Held != 0 {
+		t.Fatalf("%d nodes, %d held after the previous came", nodeCount(g), g.Stats().Held)
+	}
+}
+
+// The expansion model, headless: a double-click on a node marked expandable asks the source
+// for its neighbours (once, while they are on their way), and the source's report clears the
+// mark; a double-click on an expanded node, a single click or two slow clicks ask nothing.
+// The status bar names the root, the depth and the node count.
+func TestDoubleClickExpands(t *testing.T) {
+	g, b := newGraph(t, ecs.Config{Partial: true}, 16)
+	feed(t, g, b, event(2, "order-1", "o2", "o1"), event(1, "order-1", "o1", "o0"),
+		&ecs.ExploreMsg{Root: cidOf("o2"), Depth: 1, Expanded: []cid.Cid{cidOf("o2")}})
+	now := time.Unix(1e9, 0)
+	var asked []cid.Cid
+	e := g.ECS()
+	systems.Setup(e, systems.Options{Width: 800, Height: 600, Now: func() time.Time { return now },
+		Expand: func(c cid.Cid) bool { asked = append(asked, c); return true }})
+	frame := func() {
+		g.Update()
+		for _, s := range ecs.WindowStages() {
+			s.Run(e)
+		}
+	}
+	for range 40 {
+		frame()
+		time.Sleep(5 * time.Millisecond)
+	}
+	flags := func(name string) systems.NodeFlags {
+		t.Helper()
+		ent, ok := g.Lookup(cidOf(name))
+		if !ok {
+			t.Fatalf("%s not in the world", name)
+		}
+		i := systems.SceneOf(e).Index(ent)
+		if i < 0 {
+			t.Fatalf("%s not in the scene", name)
+		}
+		return systems.SceneOf(e).Nodes[i].Flags
+	}
+	click := func(name string) {
+		t.Helper()
+		ent, _ := g.Lookup(cidOf(name))
+		n := systems.SceneOf(e).Nodes[systems.SceneOf(e).Index(ent)]
+		x, y := systems.GetOrCreateCamera(e).WorldToScreen(n.X, n.Y)
+		systems.HandleInput(e, components.InputData{X: x, Y: y})
+		systems.HandleInput(e, components.InputData{X: x, Y: y, LeftDown: true, LeftPressed: true})
+		systems.HandleInput(e, components.InputData{X: x, Y: y, LeftReleased: true})
+		if systems.Selected(e) != ent {
+			t.Fatalf("the click on %s selected %v", name, systems.Selected(e))
+		}
+	}
+	toast := func() string { return systems.GetOrCreateToast(e).Text }
+
+	if flags("o2")&systems.FlagExpandable != 0 || flags("o1")&systems.FlagExpandable == 0 {
+		t.Fatalf("flags: root %b, o1 %b; want only o1 expandable", flags("o2"), flags("o1"))
+	}
+	click("o1")
+	if len(asked) != 0 {
+		t.Fatalf("a single click asked for %v", asked)
+	}
+	click("o1")
+	if len(asked) != 1 || !asked[0].Equals(cidOf("o1")) || !strings.Contains(toast(), "fetching the neighbours") {
+		t.Fatalf("double-click on o1: asked %v, toast %q", asked, toast())
+	}
+	click("o1")
+	click("o1")
+	if len(asked) != 1 || !strings.Contains(toast(), "still fetching") {
+		t.Fatalf("double-click while fetching: asked %v, toast %q", asked, toast())
+	}
+
+	feed(t, g, b, event(0, "order-1", "o0", ""), &ecs.ExploreMsg{Root: cidOf("o2"), Depth: 1, Expanded: []cid.Cid{cidOf("o1")}, Note: "1 new node"})
+	for range 40 { // the layout spreads o0 away from o1, beside which it arrived
+		frame()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if flags("o1")&systems.FlagExpandable != 0 || flags("o0")&systems.FlagExpandable == 0 {
+		t.Errorf("after o1's expansion: o1 %b, o0 %b; want only o0 expandable", flags("o1"), flags("o0"))
+	}
+	if toast() != "1 new node" {
+		t.Errorf("toast %q, want the source's note", toast())
+	}
+	root := cidOf("o2").String()
+	if line := systems.StatusLine(e); !strings.Contains(line, "explore …"+root[len(root)-6:]+" · depth 1 · 3 nodes") {
+		t.Errorf("status line %q", line)
+	}
+	click("o2")
+	click("o2")
+	if len(asked) != 1 || !strings.Contains(toast(), "already expanded") {
+		t.Errorf("double-click on the expanded root: asked %v, toast %q", asked, toast())
+	}
+	click("o0")
+	now = now.Add(time.Second)
+	click("o0")
+	if len(asked) != 1 {
+		t.Errorf("two clicks a second apart asked %v", asked)
+	}
+}
