@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
-	"github.com/spf13/cobra"
 
 	"github.com/jetdag/jetdag/store/block"
 )
@@ -69,10 +68,10 @@ func parseCIDArg(what, s string) (cid.Cid, error) {
 	return c, nil
 }
 
-// optionalCIDFlag parses cmd's CID flag name: cid.Undef when the flag is not given;
+// optionalCIDFlag parses the CID flag name: cid.Undef when the flag is not given;
 // given empty, it is bad input (an empty value must not silently drop a guard).
-func optionalCIDFlag(cmd *cobra.Command, name, value string) (cid.Cid, error) {
-	if !cmd.Flags().Changed(name) {
+func optionalCIDFlag(given bool, name, value string) (cid.Cid, error) {
+	if !given {
 		return cid.Undef, nil
 	}
 	if value == "" {

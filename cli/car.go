@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -18,8 +19,13 @@ func cidStrings(cs []cid.Cid) []string {
 	return out
 }
 
+// exportOptions are export's flags.
+type exportOptions struct {
+	path, aggregate string
+}
+
 func newExportCmd(e *env) *cobra.Command {
-	var path, aggregate string
+	var o exportOptions
 	cmd := &cobra.Command{
 		Use:   "export --car FILE",
 		Short: "Write the store (or what one aggregate reaches) to a CARv1 file",
@@ -31,47 +37,53 @@ FILE is written next to it and renamed into place when complete (a symbolic link
 followed); a character device or a FIFO (/dev/null, a named pipe) is written directly;
 a directory or any other kind of file is refused (exit 2). Prints one JSON line of counts.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			if path == "" {
-				return badInputf("--car FILE is required")
-			}
-			if aggregate != "" {
-				if err := store.ValidateName("--aggregate", aggregate); err != nil {
-					return badInput(err)
-				}
-			}
-			out, err := createOutput("--car", path)
-			if err != nil {
-				return err
-			}
-			defer out.abort()
-			st, err := e.openStores(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer st.close()
-			stats, err := store.ExportCAR(ctx, out, st.events, st.objects, store.ExportOptions{Aggregate: aggregate})
-			if err != nil {
-				return objectErr(err)
-			}
-			if err := out.commit(); err != nil {
-				return err
-			}
-			return writeJSON(e.stdout, map[string]any{
-				"file": path, "roots": cidStrings(stats.Roots), "events": stats.Events,
-				"objects": stats.Objects, "links": stats.Links, "file_blocks": stats.FileBlocks,
-				"other_blocks": stats.Other, "rejected": stats.Rejected,
-			})
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
-	cmd.Flags().StringVar(&path, "car", "", "CAR file to write (required)")
-	cmd.Flags().StringVar(&aggregate, "aggregate", "", "export only what this aggregate's events reach")
+	cmd.Flags().StringVar(&o.path, "car", "", "CAR file to write (required)")
+	cmd.Flags().StringVar(&o.aggregate, "aggregate", "", "export only what this aggregate's events reach")
 	return cmd
 }
 
+func (o *exportOptions) run(ctx context.Context, e *env) error {
+	if o.path == "" {
+		return badInputf("--car FILE is required")
+	}
+	if o.aggregate != "" {
+		if err := store.ValidateName("--aggregate", o.aggregate); err != nil {
+			return badInput(err)
+		}
+	}
+	out, err := createOutput("--car", o.path)
+	if err != nil {
+		return err
+	}
+	defer out.abort()
+	st, err := e.openStores(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	stats, err := store.ExportCAR(ctx, out, st.events, st.objects, store.ExportOptions{Aggregate: o.aggregate})
+	if err != nil {
+		return objectErr(err)
+	}
+	if err := out.commit(); err != nil {
+		return err
+	}
+	return writeJSON(e.stdout, map[string]any{
+		"file": o.path, "roots": cidStrings(stats.Roots), "events": stats.Events,
+		"objects": stats.Objects, "links": stats.Links, "file_blocks": stats.FileBlocks,
+		"other_blocks": stats.Other, "rejected": stats.Rejected,
+	})
+}
+
+// importOptions are import's flags.
+type importOptions struct {
+	path string
+}
+
 func newImportCmd(e *env) *cobra.Command {
-	var path string
+	var o importOptions
 	cmd := &cobra.Command{
 		Use:   "import --car FILE",
 		Short: "Verify a CAR file and load its events and blocks into the store",
@@ -83,36 +95,37 @@ store and appends the events so that each comes after its previous event and par
 What is already stored is skipped, so an import can be repeated. Prints one JSON line of
 counts.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			if path == "" {
-				return badInputf("--car FILE is required")
-			}
-			// Stat first: opening a FIFO would wait for a writer.
-			if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-				return badInputf("--car %s: is %s; import reads the file twice, so it must be a regular file", path, fileKind(fi.Mode()))
-			}
-			f, err := openInput("--car", path)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			st, err := e.openStores(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer st.close()
-			stats, err := store.ImportCAR(ctx, f, st.events, st.objects)
-			if err != nil {
-				return objectErr(fmt.Errorf("import %s: %w", path, err))
-			}
-			return writeJSON(e.stdout, map[string]any{
-				"file": path, "roots": cidStrings(stats.Roots), "events": stats.Events,
-				"events_present": stats.EventsPresent, "blocks": stats.Blocks, "links": stats.Links,
-				"blocks_present": stats.BlocksPresent,
-			})
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
-	cmd.Flags().StringVar(&path, "car", "", "CAR file to read (required)")
+	cmd.Flags().StringVar(&o.path, "car", "", "CAR file to read (required)")
 	return cmd
+}
+
+func (o *importOptions) run(ctx context.Context, e *env) error {
+	if o.path == "" {
+		return badInputf("--car FILE is required")
+	}
+	// Stat first: opening a FIFO would wait for a writer.
+	if fi, err := os.Stat(o.path); err == nil && !fi.Mode().IsRegular() {
+		return badInputf("--car %s: is %s; import reads the file twice, so it must be a regular file", o.path, fileKind(fi.Mode()))
+	}
+	f, err := openInput("--car", o.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := e.openStores(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	stats, err := store.ImportCAR(ctx, f, st.events, st.objects)
+	if err != nil {
+		return objectErr(fmt.Errorf("import %s: %w", o.path, err))
+	}
+	return writeJSON(e.stdout, map[string]any{
+		"file": o.path, "roots": cidStrings(stats.Roots), "events": stats.Events,
+		"events_present": stats.EventsPresent, "blocks": stats.Blocks, "links": stats.Links,
+		"blocks_present": stats.BlocksPresent,
+	})
 }

@@ -38,8 +38,13 @@ func (e *env) openEvents(ctx context.Context, replicas int) (*store.JetStreamEve
 	}, nil
 }
 
+// initOptions are init's flags.
+type initOptions struct {
+	replicas int
+}
+
 func newInitCmd(e *env) *cobra.Command {
-	var replicas int
+	var o initOptions
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Create the event stream, its CID index and the object bucket, or set their replicas",
@@ -51,33 +56,41 @@ init found them (the requested number for what it created).`,
 		Example: `  jetdag init
   jetdag --nats nats://n1:4222,nats://n2:4222,nats://n3:4222 init --replicas 3`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if replicas < 1 || replicas > 5 {
-				return badInputf("--replicas %d: want 1 to 5", replicas)
-			}
-			nc, err := e.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer nc.Close()
-			before, err := store.ScaleReplicas(cmd.Context(), nc, replicas)
-			if err != nil {
-				return err
-			}
-			return writeJSON(e.stdout, map[string]any{
-				"stream": store.StreamName, "index": store.IndexBucket, "bucket": store.ObjectBucket,
-				"replicas": replicas, "before": before,
-			})
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
-	cmd.Flags().IntVar(&replicas, "replicas", 1, "number of replicas (1, 3 or 5 on a cluster)")
+	cmd.Flags().IntVar(&o.replicas, "replicas", 1, "number of replicas (1, 3 or 5 on a cluster)")
 	return cmd
 }
 
+func (o *initOptions) run(ctx context.Context, e *env) error {
+	if o.replicas < 1 || o.replicas > 5 {
+		return badInputf("--replicas %d: want 1 to 5", o.replicas)
+	}
+	nc, err := e.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	before, err := store.ScaleReplicas(ctx, nc, o.replicas)
+	if err != nil {
+		return err
+	}
+	return writeJSON(e.stdout, map[string]any{
+		"stream": store.StreamName, "index": store.IndexBucket, "bucket": store.ObjectBucket,
+		"replicas": o.replicas, "before": before,
+	})
+}
+
+// appendOptions are append's flags; the ...Set fields say which flags were given.
+type appendOptions struct {
+	agg, typ, data, dataFile, expect string
+	parents                          []string
+	retries                          int
+	dataSet, dataFileSet, expectSet  bool
+}
+
 func newAppendCmd(e *env) *cobra.Command {
-	var agg, typ, data, dataFile, expect string
-	var parents []string
-	var retries int
+	var o appendOptions
 	cmd := &cobra.Command{
 		Use:   "append",
 		Short: "Append one event to an aggregate's chain",
@@ -87,142 +100,165 @@ func newAppendCmd(e *env) *cobra.Command {
 aggregate has no events yet); a refused or lost race exits 3.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var payload []byte
-			switch {
-			case cmd.Flags().Changed("data") && cmd.Flags().Changed("data-file"):
-				return badInputf("give --data or --data-file, not both")
-			case cmd.Flags().Changed("data"):
-				payload = []byte(data)
-			case cmd.Flags().Changed("data-file"):
-				f, err := openInput("--data-file", dataFile)
-				if err != nil {
-					return err
-				}
-				payload, err = readInput("--data-file "+dataFile, f)
-				f.Close()
-				if err != nil {
-					return err
-				}
-			case !isTerminal(e.stdin):
-				b, err := readInput("stdin", e.stdin)
-				if err != nil {
-					return err
-				}
-				payload = b
-			}
-			if retries < 0 {
-				return badInputf("--retries %d: want 0 or more", retries)
-			}
-			ne := store.NewEvent{AggregateID: agg, EventType: typ, Payload: payload}
-			for _, p := range parents {
-				c, err := parseCIDArg("--parent", p)
-				if err != nil {
-					return err
-				}
-				ne.Parents = append(ne.Parents, c)
-			}
-			var opts []store.AppendOption
-			switch {
-			case cmd.Flags().Changed("expect-head") && expect == "":
-				return badInputf("--expect-head is empty: give the head's CID, or none for a new aggregate")
-			case expect == "":
-				opts = append(opts, store.WithRetries(retries))
-			case expect == "none":
-				opts = append(opts, store.ExpectNew())
-			default:
-				c, err := parseCIDArg("--expect-head", expect)
-				if err != nil {
-					return err
-				}
-				opts = append(opts, store.ExpectHead(c))
-			}
-			if err := store.ValidateName("--aggregate", agg); err != nil {
-				return badInput(err)
-			}
-			if err := store.ValidateName("--type", typ); err != nil {
-				return badInput(err)
-			}
-			es, closeFn, err := e.openEvents(cmd.Context(), 0)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			ev, err := es.AppendEvent(cmd.Context(), ne, opts...)
-			if err != nil {
-				return storeErr(err)
-			}
-			return writeJSON(e.stdout, map[string]any{"cid": ev.CID.String(), "seq": ev.Seq, "previous_cid": cidString(ev.PreviousCID)})
+			f := cmd.Flags()
+			o.dataSet, o.dataFileSet, o.expectSet = f.Changed("data"), f.Changed("data-file"), f.Changed("expect-head")
+			return o.run(cmd.Context(), e)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&agg, "aggregate", "", "aggregate ID (required)")
-	f.StringVar(&typ, "type", "", "event type (required)")
-	f.StringVar(&data, "data", "", "payload as a string")
-	f.StringVar(&dataFile, "data-file", "", "read the payload from this file")
-	f.StringArrayVar(&parents, "parent", nil, "CID of a causal parent event (repeatable)")
-	f.StringVar(&expect, "expect-head", "", "CID the aggregate's head must be, or none for a new aggregate")
-	f.IntVar(&retries, "retries", 10, "retries on a lost race when no --expect-head is given")
+	f.StringVar(&o.agg, "aggregate", "", "aggregate ID (required)")
+	f.StringVar(&o.typ, "type", "", "event type (required)")
+	f.StringVar(&o.data, "data", "", "payload as a string")
+	f.StringVar(&o.dataFile, "data-file", "", "read the payload from this file")
+	f.StringArrayVar(&o.parents, "parent", nil, "CID of a causal parent event (repeatable)")
+	f.StringVar(&o.expect, "expect-head", "", "CID the aggregate's head must be, or none for a new aggregate")
+	f.IntVar(&o.retries, "retries", 10, "retries on a lost race when no --expect-head is given")
 	_ = cmd.MarkFlagRequired("aggregate")
 	_ = cmd.MarkFlagRequired("type")
 	return cmd
 }
 
+func (o *appendOptions) run(ctx context.Context, e *env) error {
+	var payload []byte
+	switch {
+	case o.dataSet && o.dataFileSet:
+		return badInputf("give --data or --data-file, not both")
+	case o.dataSet:
+		payload = []byte(o.data)
+	case o.dataFileSet:
+		f, err := openInput("--data-file", o.dataFile)
+		if err != nil {
+			return err
+		}
+		payload, err = readInput("--data-file "+o.dataFile, f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	case !isTerminal(e.stdin):
+		b, err := readInput("stdin", e.stdin)
+		if err != nil {
+			return err
+		}
+		payload = b
+	}
+	if o.retries < 0 {
+		return badInputf("--retries %d: want 0 or more", o.retries)
+	}
+	ne := store.NewEvent{AggregateID: o.agg, EventType: o.typ, Payload: payload}
+	for _, p := range o.parents {
+		c, err := parseCIDArg("--parent", p)
+		if err != nil {
+			return err
+		}
+		ne.Parents = append(ne.Parents, c)
+	}
+	var opts []store.AppendOption
+	switch {
+	case o.expectSet && o.expect == "":
+		return badInputf("--expect-head is empty: give the head's CID, or none for a new aggregate")
+	case o.expect == "":
+		opts = append(opts, store.WithRetries(o.retries))
+	case o.expect == "none":
+		opts = append(opts, store.ExpectNew())
+	default:
+		c, err := parseCIDArg("--expect-head", o.expect)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, store.ExpectHead(c))
+	}
+	if err := store.ValidateName("--aggregate", o.agg); err != nil {
+		return badInput(err)
+	}
+	if err := store.ValidateName("--type", o.typ); err != nil {
+		return badInput(err)
+	}
+	es, closeFn, err := e.openEvents(ctx, 0)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	ev, err := es.AppendEvent(ctx, ne, opts...)
+	if err != nil {
+		return storeErr(err)
+	}
+	return writeJSON(e.stdout, map[string]any{"cid": ev.CID.String(), "seq": ev.Seq, "previous_cid": cidString(ev.PreviousCID)})
+}
+
+// getOptions are get's flags (it has none).
+type getOptions struct{}
+
 func newGetCmd(e *env) *cobra.Command {
+	var o getOptions
 	return &cobra.Command{
 		Use:   "get CID",
 		Short: "Print one event, verified, as a JSON line",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := parseCIDArg("CID", args[0])
-			if err != nil {
-				return err
-			}
-			es, closeFn, err := e.openEvents(cmd.Context(), 0)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			ev, err := es.Get(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			return writeJSON(e.stdout, toEventJSON(ev))
-		},
+		RunE:  func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context(), e, args[0]) },
 	}
 }
 
+func (o *getOptions) run(ctx context.Context, e *env, arg string) error {
+	c, err := parseCIDArg("CID", arg)
+	if err != nil {
+		return err
+	}
+	es, closeFn, err := e.openEvents(ctx, 0)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	ev, err := es.Get(ctx, c)
+	if err != nil {
+		return err
+	}
+	return writeJSON(e.stdout, toEventJSON(ev))
+}
+
+// historyOptions are history's flags (it has none).
+type historyOptions struct{}
+
 func newHistoryCmd(e *env) *cobra.Command {
+	var o historyOptions
 	return &cobra.Command{
 		Use:   "history AGGREGATE",
 		Short: "Print an aggregate's events in chain order, one JSON line each",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := store.ValidateName("aggregate", args[0]); err != nil {
-				return badInput(err)
-			}
-			es, closeFn, err := e.openEvents(cmd.Context(), 0)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			evs, err := es.History(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			for _, ev := range evs {
-				if err := writeJSON(e.stdout, toEventJSON(ev)); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
+		RunE:  func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context(), e, args[0]) },
 	}
 }
 
+func (o *historyOptions) run(ctx context.Context, e *env, aggregate string) error {
+	if err := store.ValidateName("aggregate", aggregate); err != nil {
+		return badInput(err)
+	}
+	es, closeFn, err := e.openEvents(ctx, 0)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	evs, err := es.History(ctx, aggregate)
+	if err != nil {
+		return err
+	}
+	for _, ev := range evs {
+		if err := writeJSON(e.stdout, toEventJSON(ev)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tailOptions are tail's flags.
+type tailOptions struct {
+	from             uint64
+	checkpoint, vkey string
+	stopAtLive       bool
+}
+
 func newTailCmd(e *env) *cobra.Command {
-	var from uint64
-	var checkpoint, vkey string
-	var stopAtLive bool
+	var o tailOptions
 	cmd := &cobra.Command{
 		Use:   "tail",
 		Short: "Follow the event stream live (verified), one JSON line per event or rejected message",
@@ -231,63 +267,70 @@ messages with their reason, until interrupted. --until-caught-up stops once it i
 --checkpoint latest|FILE --vkey V starts after that checkpoint (its signature checked, its
 state block giving every aggregate's head) instead of replaying the stream from the start.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := context.WithCancel(cmd.Context())
-			defer cancel()
-			es, closeFn, err := e.openEvents(ctx, 0)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			var subOpts []store.SubscribeOption
-			if checkpoint != "" {
-				_, rp, err := resumeFrom(ctx, e, checkpoint, vkey)
-				if err != nil {
-					return err
-				}
-				subOpts = append(subOpts, store.ResumeAt(rp))
-			}
-			start := from
-			if from == 0 && checkpoint == "" {
-				last, err := es.LastSeq(ctx)
-				if err != nil {
-					return err
-				}
-				start = last + 1 // only what arrives from now on
-			}
-			ch, err := es.Subscribe(ctx, start, subOpts...)
-			if err != nil {
-				return err
-			}
-			// Before the connection closes: stop the feed and wait for it to end, so that it
-			// neither reports the closing connection as an error nor writes after tail returns.
-			defer func() {
-				cancel()
-				for range ch {
-				}
-			}()
-			for r := range ch {
-				if err := writeRecord(e.stdout, r); err != nil {
-					return err
-				}
-				if r.CaughtUp && stopAtLive {
-					return nil
-				}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
-	cmd.Flags().Uint64Var(&from, "from", 0, "first stream sequence to print (0 or unset: only events that arrive from now on)")
-	cmd.Flags().BoolVar(&stopAtLive, "until-caught-up", false, "exit once every stored event has been printed")
-	cmd.Flags().StringVar(&checkpoint, "checkpoint", "", `start after a checkpoint ("latest" or a note file) whose signature verifies with --vkey, from its state block, instead of replaying the whole stream`)
-	cmd.Flags().StringVar(&vkey, "vkey", "", "the log's verifier key (or a file) for --checkpoint")
+	cmd.Flags().Uint64Var(&o.from, "from", 0, "first stream sequence to print (0 or unset: only events that arrive from now on)")
+	cmd.Flags().BoolVar(&o.stopAtLive, "until-caught-up", false, "exit once every stored event has been printed")
+	cmd.Flags().StringVar(&o.checkpoint, "checkpoint", "", `start after a checkpoint ("latest" or a note file) whose signature verifies with --vkey, from its state block, instead of replaying the whole stream`)
+	cmd.Flags().StringVar(&o.vkey, "vkey", "", "the log's verifier key (or a file) for --checkpoint")
 	return cmd
 }
 
+func (o *tailOptions) run(ctx context.Context, e *env) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	es, closeFn, err := e.openEvents(ctx, 0)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	var subOpts []store.SubscribeOption
+	if o.checkpoint != "" {
+		_, rp, err := resumeFrom(ctx, e, o.checkpoint, o.vkey)
+		if err != nil {
+			return err
+		}
+		subOpts = append(subOpts, store.ResumeAt(rp))
+	}
+	start := o.from
+	if o.from == 0 && o.checkpoint == "" {
+		last, err := es.LastSeq(ctx)
+		if err != nil {
+			return err
+		}
+		start = last + 1 // only what arrives from now on
+	}
+	ch, err := es.Subscribe(ctx, start, subOpts...)
+	if err != nil {
+		return err
+	}
+	// Before the connection closes: stop the feed and wait for it to end, so that it
+	// neither reports the closing connection as an error nor writes after tail returns.
+	defer func() {
+		cancel()
+		for range ch {
+		}
+	}()
+	for r := range ch {
+		if err := writeRecord(e.stdout, r); err != nil {
+			return err
+		}
+		if r.CaughtUp && o.stopAtLive {
+			return nil
+		}
+	}
+	return nil
+}
+
+// verifyOptions are verify's flags.
+type verifyOptions struct {
+	repair, quiet, objects bool
+	ackedFiles             []string
+	logFlags               logVerifyFlags
+}
+
 func newVerifyCmd(e *env) *cobra.Command {
-	var repair, quiet, objects bool
-	var ackedFiles []string
-	var logFlags logVerifyFlags
+	var o verifyOptions
 	cmd := &cobra.Command{
 		Use:   "verify [--acked FILE...]",
 		Short: "Check every invariant of the event stream; exit 0 only when all hold",
@@ -311,118 +354,121 @@ sequence and state block, and so does every --checkpoint FILE the user kept; a t
 rewritten or forked store prints {"log_problem"} lines and exits 1. --witness-vkey V requires
 the newest checkpoint to be cosigned by that witness.`,
 		Args: cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 && len(ackedFiles) == 0 {
-				return badInputf("verify takes no arguments (did you mean --acked %s?)", args[0])
-			}
-			ackedFiles = append(ackedFiles, args...) // --acked a.jsonl b.jsonl, as a shell glob gives them
-			var acked *store.AckedChecker
-			var torn int
-			if len(ackedFiles) > 0 {
-				evs, n, err := readAckedFiles(ackedFiles)
-				if err != nil {
-					return err
-				}
-				acked, torn = store.NewAckedChecker(evs), n
-			}
-			logAudit, err := logFlags.prepare()
-			if err != nil {
-				return err
-			}
-			if logFlags.from != "" {
-				return logFlags.verifyFrom(cmd.Context(), e)
-			}
-			es, closeFn, err := e.openEvents(cmd.Context(), 0)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			opts := store.ReplayOptions{CheckIndex: true, RepairIndex: repair}
-			var bar *progressbar.ProgressBar
-			if !quiet && isTerminal(e.stderr) {
-				opts.Progress = func(seq, last uint64) {
-					if bar == nil {
-						bar = progressbar.NewOptions64(int64(last), progressbar.OptionSetWriter(e.stderr),
-							progressbar.OptionSetDescription("verifying"), progressbar.OptionShowCount(),
-							progressbar.OptionThrottle(100_000_000), progressbar.OptionClearOnFinish())
-					}
-					_ = bar.Set64(int64(seq))
-				}
-			}
-			_, st, err := es.Replay(cmd.Context(), opts, func(r store.Record) error {
-				if acked != nil {
-					acked.Observe(r)
-				}
-				if r.Rejected != nil {
-					return writeRecord(e.stdout, r)
-				}
-				return nil
-			})
-			if bar != nil {
-				_ = bar.Finish()
-			}
-			if err != nil {
-				return err
-			}
-			var bucket store.BucketCheck
-			if objects {
-				nc, err := e.connect(cmd.Context())
-				if err != nil {
-					return err
-				}
-				defer nc.Close()
-				objs, err := store.OpenObjects(cmd.Context(), nc, store.ObjectStoreConfig{Logger: e.logger})
-				if err != nil {
-					return err
-				}
-				bucket, err = objs.VerifyBucket(cmd.Context(), func(name string, err error) {
-					_ = writeJSON(e.stdout, map[string]any{"bucket_entry": name, "rejected": true, "reason": err.Error()})
-				})
-				if err != nil {
-					return err
-				}
-			}
-			ackedOK := true
-			if acked != nil {
-				if ackedOK, err = writeAckedReport(e, acked, len(ackedFiles), torn); err != nil {
-					return err
-				}
-			}
-			logOK, logSummary, err := logAudit.run(cmd.Context(), e)
-			if err != nil {
-				return err
-			}
-			indexOK := st.IndexBad == 0 || repair // a repair that did not finish returned an error above
-			ok := st.Rejected == 0 && bucket.Bad == 0 && ackedOK && indexOK && logOK
-			summary := map[string]any{"ok": ok, "messages": st.Messages, "events": st.Events,
-				"rejected": st.Rejected, "aggregates": st.Aggregates, "last_seq": st.LastSeq,
-				"index_bad": st.IndexBad, "index_repaired": st.IndexRepaired,
-				"bucket_entries": bucket.Entries, "bucket_bad": bucket.Bad}
-			for k, v := range logSummary {
-				summary[k] = v
-			}
-			if err := writeJSON(e.stdout, summary); err != nil {
-				return err
-			}
-			if !ok {
-				if !logOK {
-					return &ExitError{Code: ExitFailure, Err: fmt.Errorf("the store disagrees with its log's checkpoints (see log_problem lines); %d of %d messages failed verification",
-						st.Rejected, st.Messages)}
-				}
-				if !ackedOK {
-					return &ExitError{Code: ExitFailure, Err: fmt.Errorf("acknowledged events lost, moved or stored twice, or batches stored in part (see acked_problem lines); %d of %d messages failed verification",
-						st.Rejected, st.Messages)}
-				}
-				return &ExitError{Code: ExitFailure, Err: fmt.Errorf("%d of %d messages, %d of %d bucket entries and %d CID index entries failed verification (--repair-index rebuilds the index)",
-					st.Rejected, st.Messages, bucket.Bad, bucket.Entries, st.IndexBad)}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context(), e, args) },
 	}
-	logFlags.register(cmd)
-	cmd.Flags().StringSliceVar(&ackedFiles, "acked", nil, "acknowledgement files of jetdag load to check against the stream")
-	cmd.Flags().BoolVar(&repair, "repair-index", false, "rewrite missing and wrong entries of the CID index and its watermark")
-	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress bar")
-	cmd.Flags().BoolVar(&objects, "objects", true, "also read and check every block of the object-store bucket")
+	o.logFlags.register(cmd)
+	cmd.Flags().StringSliceVar(&o.ackedFiles, "acked", nil, "acknowledgement files of jetdag load to check against the stream")
+	cmd.Flags().BoolVar(&o.repair, "repair-index", false, "rewrite missing and wrong entries of the CID index and its watermark")
+	cmd.Flags().BoolVar(&o.quiet, "quiet", false, "no progress bar")
+	cmd.Flags().BoolVar(&o.objects, "objects", true, "also read and check every block of the object-store bucket")
 	return cmd
+}
+
+// run verifies; args are --acked files given after the first (as a shell glob gives them).
+func (o *verifyOptions) run(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && len(o.ackedFiles) == 0 {
+		return badInputf("verify takes no arguments (did you mean --acked %s?)", args[0])
+	}
+	ackedFiles := append(o.ackedFiles, args...) // --acked a.jsonl b.jsonl, as a shell glob gives them
+	var acked *store.AckedChecker
+	var torn int
+	if len(ackedFiles) > 0 {
+		evs, n, err := readAckedFiles(ackedFiles)
+		if err != nil {
+			return err
+		}
+		acked, torn = store.NewAckedChecker(evs), n
+	}
+	logAudit, err := o.logFlags.prepare()
+	if err != nil {
+		return err
+	}
+	if o.logFlags.from != "" {
+		return o.logFlags.verifyFrom(ctx, e)
+	}
+	es, closeFn, err := e.openEvents(ctx, 0)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	opts := store.ReplayOptions{CheckIndex: true, RepairIndex: o.repair}
+	var bar *progressbar.ProgressBar
+	if !o.quiet && isTerminal(e.stderr) {
+		opts.Progress = func(seq, last uint64) {
+			if bar == nil {
+				bar = progressbar.NewOptions64(int64(last), progressbar.OptionSetWriter(e.stderr),
+					progressbar.OptionSetDescription("verifying"), progressbar.OptionShowCount(),
+					progressbar.OptionThrottle(100_000_000), progressbar.OptionClearOnFinish())
+			}
+			_ = bar.Set64(int64(seq))
+		}
+	}
+	_, st, err := es.Replay(ctx, opts, func(r store.Record) error {
+		if acked != nil {
+			acked.Observe(r)
+		}
+		if r.Rejected != nil {
+			return writeRecord(e.stdout, r)
+		}
+		return nil
+	})
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	var bucket store.BucketCheck
+	if o.objects {
+		nc, err := e.connect(ctx)
+		if err != nil {
+			return err
+		}
+		defer nc.Close()
+		objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Logger: e.logger})
+		if err != nil {
+			return err
+		}
+		bucket, err = objs.VerifyBucket(ctx, func(name string, err error) {
+			_ = writeJSON(e.stdout, map[string]any{"bucket_entry": name, "rejected": true, "reason": err.Error()})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	ackedOK := true
+	if acked != nil {
+		if ackedOK, err = writeAckedReport(e, acked, len(ackedFiles), torn); err != nil {
+			return err
+		}
+	}
+	logOK, logSummary, err := logAudit.run(ctx, e)
+	if err != nil {
+		return err
+	}
+	indexOK := st.IndexBad == 0 || o.repair // a repair that did not finish returned an error above
+	ok := st.Rejected == 0 && bucket.Bad == 0 && ackedOK && indexOK && logOK
+	summary := map[string]any{"ok": ok, "messages": st.Messages, "events": st.Events,
+		"rejected": st.Rejected, "aggregates": st.Aggregates, "last_seq": st.LastSeq,
+		"index_bad": st.IndexBad, "index_repaired": st.IndexRepaired,
+		"bucket_entries": bucket.Entries, "bucket_bad": bucket.Bad}
+	for k, v := range logSummary {
+		summary[k] = v
+	}
+	if err := writeJSON(e.stdout, summary); err != nil {
+		return err
+	}
+	if !ok {
+		if !logOK {
+			return &ExitError{Code: ExitFailure, Err: fmt.Errorf("the store disagrees with its log's checkpoints (see log_problem lines); %d of %d messages failed verification",
+				st.Rejected, st.Messages)}
+		}
+		if !ackedOK {
+			return &ExitError{Code: ExitFailure, Err: fmt.Errorf("acknowledged events lost, moved or stored twice, or batches stored in part (see acked_problem lines); %d of %d messages failed verification",
+				st.Rejected, st.Messages)}
+		}
+		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("%d of %d messages, %d of %d bucket entries and %d CID index entries failed verification (--repair-index rebuilds the index)",
+			st.Rejected, st.Messages, bucket.Bad, bucket.Entries, st.IndexBad)}
+	}
+	return nil
 }

@@ -40,9 +40,14 @@ func newGatewayHandler(ctx context.Context, e *env, nc *nats.Conn, cfg gateway.C
 	return gateway.NewHandler(gateway.NewBlockstore(objects, events), cfg)
 }
 
+// gatewayOptions are gateway's flags.
+type gatewayOptions struct {
+	addr      string
+	trustless bool
+}
+
 func newGatewayCmd(e *env) *cobra.Command {
-	var addr string
-	var trustless bool
+	var o gatewayOptions
 	cmd := &cobra.Command{
 		Use:   "gateway --http HOST:PORT",
 		Short: "Serve the store as an IPFS trustless HTTP gateway (/ipfs/{cid})",
@@ -62,33 +67,35 @@ prints one JSON line {"http", "gateway"} once it listens.`,
 		Example: `  jetdag gateway --http 127.0.0.1:8080
   curl -H 'Accept: application/vnd.ipld.car' 'http://127.0.0.1:8080/ipfs/bafyrei...?dag-scope=all' > past.car`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if addr == "" {
-				return badInputf("--http HOST:PORT is required")
-			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			nc, err := e.connect(ctx)
-			if err != nil {
-				return err
-			}
-			defer nc.Close()
-			h, err := newGatewayHandler(ctx, e, nc, gateway.Config{TrustlessOnly: trustless})
-			if err != nil {
-				return err
-			}
-			_, report, err := serveHTTP(ctx, addr, []httpRoute{{Name: "gateway", Pattern: gateway.Prefix, Handler: h}}, e.logger)
-			if err != nil {
-				return err
-			}
-			if err := writeJSON(e.stdout, report); err != nil {
-				return err
-			}
-			<-ctx.Done()
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
-	cmd.Flags().StringVar(&addr, "http", "", "listen address HOST:PORT (required; port 0 picks a free one)")
-	cmd.Flags().BoolVar(&trustless, "trustless", false, "serve only verifiable responses (raw blocks and CAR files), no deserialized files")
+	cmd.Flags().StringVar(&o.addr, "http", "", "listen address HOST:PORT (required; port 0 picks a free one)")
+	cmd.Flags().BoolVar(&o.trustless, "trustless", false, "serve only verifiable responses (raw blocks and CAR files), no deserialized files")
 	return cmd
+}
+
+func (o *gatewayOptions) run(ctx context.Context, e *env) error {
+	if o.addr == "" {
+		return badInputf("--http HOST:PORT is required")
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	nc, err := e.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	h, err := newGatewayHandler(ctx, e, nc, gateway.Config{TrustlessOnly: o.trustless})
+	if err != nil {
+		return err
+	}
+	_, report, err := serveHTTP(ctx, o.addr, []httpRoute{{Name: "gateway", Pattern: gateway.Prefix, Handler: h}}, e.logger)
+	if err != nil {
+		return err
+	}
+	if err := writeJSON(e.stdout, report); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return nil
 }

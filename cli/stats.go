@@ -52,7 +52,11 @@ type consumerJSON struct {
 	Delivered uint64 `json:"delivered_seq"`
 }
 
+// statsOptions are stats' flags (it has none).
+type statsOptions struct{}
+
 func newStatsCmd(e *env) *cobra.Command {
+	var o statsOptions
 	return &cobra.Command{
 		Use:   "stats",
 		Short: "Print the store's size: events, aggregates, objects and bytes, as one JSON line",
@@ -63,23 +67,25 @@ nothing is created) and prints one JSON line:
 lag: {"name", "num_pending" (messages it has yet to receive), "num_ack_pending",
 "num_redelivered", "delivered_seq"}. A store that does not exist yet counts as empty.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			nc, err := e.connect(cmd.Context())
-			if err != nil {
-				return storeErr(err)
-			}
-			defer nc.Close()
-			js, err := jetstream.New(nc)
-			if err != nil {
-				return err
-			}
-			st, err := collectStats(cmd.Context(), nc, js, e.logger)
-			if err != nil {
-				return storeErr(err)
-			}
-			return writeJSON(e.stdout, st)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
+}
+
+func (o *statsOptions) run(ctx context.Context, e *env) error {
+	nc, err := e.connect(ctx)
+	if err != nil {
+		return storeErr(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	st, err := collectStats(ctx, nc, js, e.logger)
+	if err != nil {
+		return storeErr(err)
+	}
+	return writeJSON(e.stdout, st)
 }
 
 // collectStats reads the counts from stream and bucket info.
