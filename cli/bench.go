@@ -16,6 +16,7 @@ func benchSet() []func(*env) *cobra.Command {
 		newBenchAppendCmd, // bench_events.go
 		newBenchReplayCmd, // bench_events.go
 		newBenchResumeCmd, // bench_log.go
+		newBenchLogCmd,    // bench_log.go
 		newBenchFrameCmd,  // bench_frame.go
 	}
 }

@@ -109,7 +109,7 @@ func TestBenchLayoutBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"bench without a subcommand", nil, "needs a subcommand: append, frame, layout, replay, resume"},
+		{"bench without a subcommand", nil, "needs a subcommand: append, frame, layout, log, replay, resume"},
 		{"unknown bench subcommand", []string{"nosuch"}, "nosuch"},
 		{"no graph", []string{"layout"}, "--graph FILE is required"},
 		{"missing file", []string{"layout", "--graph", filepath.Join(dir, "none.json")}, "no such file"},

@@ -357,3 +357,38 @@ func TestBenchResume(t *testing.T) {
 		t.Fatalf("bench resume: %+v", out)
 	}
 }
+
+// bench log prints the checkpointer's rate beside the append rate of the same run, their
+// ratio, and a proof from tiles by a fresh reader, cold and warm; bad input is exit 2.
+func TestBenchLog(t *testing.T) {
+	var out struct {
+		Events         int64   `json:"events"`
+		Leaves         int64   `json:"leaves"`
+		AppendPerS     float64 `json:"append_events_per_s"`
+		CheckpointPerS float64 `json:"checkpoint_events_per_s"`
+		Ratio          float64 `json:"ratio"`
+		ProveColdMS    float64 `json:"prove_cold_ms"`
+		ProveMS        float64 `json:"prove_ms"`
+		ProofHashes    int     `json:"proof_hashes"`
+		CheckpointMS   float64 `json:"checkpoint_ms"`
+	}
+	var stdout, stderr strings.Builder
+	if code := cli.Run(context.Background(), []string{"bench", "log", "--events", "3000", "--rounds", "3", "--aggregates", "30"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("bench log: exit %d %s", code, stderr.String())
+	}
+	lastJSONLine(t, stdout.String(), &out)
+	if out.Events != 3000 || out.Leaves != 3030 || out.AppendPerS <= 0 || out.CheckpointPerS <= 0 || out.CheckpointMS <= 0 ||
+		out.ProveColdMS <= 0 || out.ProveMS <= 0 || out.ProofHashes != 12 {
+		t.Fatalf("bench log: %+v", out)
+	}
+	if r := out.CheckpointPerS / out.AppendPerS; r < out.Ratio-0.01 || r > out.Ratio+0.01 {
+		t.Errorf("ratio %v, the figures give %v", out.Ratio, r)
+	}
+	for _, args := range [][]string{{"--events", "0"}, {"--rounds", "0"}, {"--events", "5", "--rounds", "6"}, {"--size", "-1"}} {
+		stdout.Reset()
+		stderr.Reset()
+		if code := cli.Run(context.Background(), append([]string{"bench", "log"}, args...), strings.NewReader(""), &stdout, &stderr); code != cli.ExitBadInput {
+			t.Errorf("bench log %v: exit %d (%s), want 2", args, code, stderr.String())
+		}
+	}
+}

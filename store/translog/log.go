@@ -299,7 +299,10 @@ func (l *Log) Leaf(ctx context.Context, cp *Checkpoint, i int64) (cid.Cid, error
 
 // LeafIndex finds the leaf of the event c in cp's tree: the index gives the event's stream
 // sequence, and leaves are in stream order, so a binary search over the entry bundles finds
-// it. An event that is stored but rejected, or later than cp, is ErrNotLeaf.
+// it. The search starts in the only range the leaf can be in: leaf i's sequence is at least
+// i+1, and the N-1-i leaves after it have sequences up to cp.Seq, so with no rejected
+// messages the first probe finds it. An event that is stored but rejected, or later than cp,
+// is ErrNotLeaf.
 func (l *Log) LeafIndex(ctx context.Context, cp *Checkpoint, c cid.Cid) (int64, error) {
 	ev, err := l.es.Get(ctx, c)
 	if errors.Is(err, store.ErrNotFound) {
@@ -311,7 +314,8 @@ func (l *Log) LeafIndex(ctx context.Context, cp *Checkpoint, c cid.Cid) (int64, 
 	if ev.Seq > cp.Seq {
 		return 0, fmt.Errorf("%w: %s (seq %d) is later than the checkpoint of size %d (seq %d)", ErrNotLeaf, c, ev.Seq, cp.N, cp.Seq)
 	}
-	lo, hi := int64(0), cp.N // the leaf, if any, is in [lo, hi)
+	// The leaf, if any, is in [lo, hi).
+	lo, hi := max(0, cp.N-1-int64(cp.Seq-ev.Seq)), min(cp.N, int64(ev.Seq))
 	for lo < hi {
 		mid := lo + (hi-lo)/2
 		lc, err := l.Leaf(ctx, cp, mid)

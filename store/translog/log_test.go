@@ -187,7 +187,7 @@ func TestCheckpointProveConsistency(t *testing.T) {
 	if err != nil || latest.N != 633 {
 		t.Fatalf("latest: %v %v", latest, err)
 	}
-	for _, i := range []int{0, 1, 255, 256, 299, 632} {
+	for _, i := range []int{0, 1, 255, 256, 299, 300, 450, 632} {
 		idx, p, err := r.Prove(ctx, latest, leaves[i])
 		if err != nil || idx != int64(i) {
 			t.Fatalf("prove leaf %d: index %d, %v", i, idx, err)

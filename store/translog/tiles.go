@@ -47,37 +47,44 @@ type tileStore struct {
 	// rev remembers the revision this process last wrote under a key, so the next (wider)
 	// write of a partial tile is one compare-and-set instead of a read and a write.
 	rev map[string]uint64
-	// full caches full tiles read (they never change), so proofs and HTTP reads of recent
-	// tiles need no round trip; at most fullCacheSize of them (8 MiB of hash tiles).
+	// cache keeps the widest version of each tile read or written (a tile only grows, and
+	// every narrower version is a prefix of it), so proofs and HTTP reads of recent tiles,
+	// the partial right edge included, need no round trip; at most cacheSize of them (8 MiB
+	// of hash tiles). Every tile a proof uses is still checked against its checkpoint's root.
 	mu    sync.Mutex
-	full  map[string][]byte
+	cache map[string][]byte
 	order []string
 }
 
-const fullCacheSize = 1024
+const cacheSize = 1024
 
 func newTileStore(kv jetstream.KeyValue, js jetstream.JetStream) *tileStore {
-	return &tileStore{kv: kv, js: js, rev: make(map[string]uint64), full: make(map[string][]byte)}
+	return &tileStore{kv: kv, js: js, rev: make(map[string]uint64), cache: make(map[string][]byte)}
 }
 
 func (s *tileStore) cached(key string) ([]byte, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d, ok := s.full[key]
+	d, ok := s.cache[key]
 	return d, ok
 }
 
-func (s *tileStore) cache(key string, data []byte) {
+// keep caches data as key's newest version when it is wider than the one cached, or in
+// any case when replace is set (a version read afresh from the bucket).
+func (s *tileStore) keep(key string, data []byte, replace bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.full[key]; ok {
+	if old, ok := s.cache[key]; ok {
+		if replace || len(data) > len(old) {
+			s.cache[key] = data
+		}
 		return
 	}
-	if len(s.order) >= fullCacheSize {
-		delete(s.full, s.order[0])
+	if len(s.order) >= cacheSize {
+		delete(s.cache, s.order[0])
 		s.order = s.order[1:]
 	}
-	s.full[key] = data
+	s.cache[key] = data
 	s.order = append(s.order, key)
 }
 
@@ -122,10 +129,16 @@ func (s *tileStore) writeAll(ctx context.Context, tiles []tlog.Tile, data [][]by
 	return nil
 }
 
-// read returns the data of t (t.W hashes, or t.W entries for an entry bundle, L = -1).
+// read returns the data of t (t.W hashes, or t.W entries for an entry bundle, L = -1), from
+// the cache when it holds t at that width or wider.
 func (s *tileStore) read(ctx context.Context, t tlog.Tile) ([]byte, error) {
+	return s.readTile(ctx, t, false)
+}
+
+// readTile is read; fresh skips the cache and replaces its version with the bucket's.
+func (s *tileStore) readTile(ctx context.Context, t tlog.Tile, fresh bool) ([]byte, error) {
 	key := tileKey(t)
-	if d, ok := s.cached(key); ok {
+	if d, ok := s.cached(key); ok && !fresh {
 		if data, ok := cutTile(t, d); ok {
 			return data, nil
 		}
@@ -141,9 +154,7 @@ func (s *tileStore) read(ctx context.Context, t tlog.Tile) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s (the stored tile is narrower)", ErrTileMissing, torchwood.TilePath(t))
 	}
-	if w, ok := cutTile(tlog.Tile{H: t.H, L: t.L, N: t.N, W: tileWidth}, e.Value()); ok && len(w) == len(e.Value()) {
-		s.cache(key, e.Value())
-	}
+	s.keep(key, e.Value(), fresh)
 	return data, nil
 }
 
@@ -222,22 +233,34 @@ func (s *tileStore) remember(t tlog.Tile, key string, rev uint64) {
 }
 
 // hashReader is a tlog.TileReader over the bucket for reading a checkpoint's tree: wrapped in
-// tlog.TileHashReader, every tile it returns is checked against the checkpoint's root.
+// tlog.TileHashReader, every tile it returns is checked against the checkpoint's root. The
+// tiles of one call (a proof needs a few, one a level) are read in parallel.
 type hashReader struct {
-	ctx context.Context
-	s   *tileStore
+	ctx   context.Context
+	s     *tileStore
+	fresh bool // read past the cache
 }
 
 func (r hashReader) Height() int { return TileHeight }
 
 func (r hashReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 	out := make([][]byte, len(tiles))
+	errs := make([]error, len(tiles))
+	var wg sync.WaitGroup
 	for i, t := range tiles {
-		d, err := r.s.read(r.ctx, t)
-		if err != nil {
-			return nil, err
+		if !r.fresh {
+			if d, ok := r.s.cached(tileKey(t)); ok {
+				if data, ok := cutTile(t, d); ok {
+					out[i] = data
+					continue
+				}
+			}
 		}
-		out[i] = d
+		wg.Go(func() { out[i], errs[i] = r.s.readTile(r.ctx, t, r.fresh) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -245,7 +268,22 @@ func (r hashReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 func (r hashReader) SaveTiles([]tlog.Tile, [][]byte) {}
 
 // treeReader returns a HashReader over the stored tiles of tree, each tile checked against
-// tree's root.
+// tree's root. Tiles come from the cache when it has them; when they do not check (a tile
+// rewritten in the bucket since it was cached), the hashes are read again from the bucket.
 func (s *tileStore) treeReader(ctx context.Context, tree tlog.Tree) tlog.HashReader {
-	return tlog.TileHashReader(tree, hashReader{ctx: ctx, s: s})
+	return retryReader{
+		cached: tlog.TileHashReader(tree, hashReader{ctx: ctx, s: s}),
+		fresh:  tlog.TileHashReader(tree, hashReader{ctx: ctx, s: s, fresh: true}),
+	}
+}
+
+// retryReader reads hashes through cached, and through fresh when cached fails.
+type retryReader struct{ cached, fresh tlog.HashReader }
+
+func (r retryReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	hs, err := r.cached.ReadHashes(indexes)
+	if err == nil {
+		return hs, nil
+	}
+	return r.fresh.ReadHashes(indexes)
 }

@@ -33,23 +33,25 @@ type edgeKey struct {
 // leaf's stored hashes and the tree's root need nothing else, so its memory does not grow
 // with the log. Anything else is read back from the sink.
 type builder struct {
-	n       int64               // leaves added
-	flushed int64               // leaves whose tiles have been saved
-	pending map[int64]tlog.Hash // stored hashes not yet in a saved tile
-	edge    map[edgeKey][]byte  // newest data of the right-most tiles
-	entries []byte              // the current entry bundle (leaf data since the last full one)
-	bundles map[int64][]byte    // entry bundles filled since the last flush
+	n       int64              // leaves added
+	flushed int64              // leaves whose tiles have been saved
+	pending []tlog.Hash        // stored hashes not yet in a saved tile, from index base on
+	base    int64              // stored hash index of pending[0]: StoredHashIndex(0, flushed)
+	edge    map[edgeKey][]byte // newest data of the right-most tiles
+	entries []byte             // the current entry bundle (leaf data since the last full one)
+	bundles map[int64][]byte   // entry bundles filled since the last flush
 	sink    tileSink
 	ctx     context.Context // for sink reads during a hash lookup
 }
 
 func newBuilder(sink tileSink) *builder {
-	return &builder{pending: make(map[int64]tlog.Hash), edge: make(map[edgeKey][]byte), bundles: make(map[int64][]byte), sink: sink}
+	return &builder{edge: make(map[edgeKey][]byte), bundles: make(map[int64][]byte), sink: sink}
 }
 
 // resume makes the builder continue a stored tree of n leaves (its tiles in the sink).
 func (b *builder) resume(ctx context.Context, n int64) error {
 	b.n, b.flushed = n, n
+	b.pending, b.base = b.pending[:0], tlog.StoredHashIndex(0, n)
 	if w := int(n % tileWidth); w > 0 && b.sink != nil {
 		t := tlog.Tile{H: TileHeight, L: -1, N: n / tileWidth, W: w}
 		data, err := b.sink.load(ctx, t)
@@ -65,8 +67,8 @@ func (b *builder) resume(ctx context.Context, n int64) error {
 func (b *builder) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
 	for i, x := range indexes {
-		if h, ok := b.pending[x]; ok {
-			out[i] = h
+		if x >= b.base && x-b.base < int64(len(b.pending)) {
+			out[i] = b.pending[x-b.base]
 			continue
 		}
 		t := tlog.TileForIndex(TileHeight, x)
@@ -104,11 +106,8 @@ func (b *builder) add(ctx context.Context, leaf []byte) error {
 	if err != nil {
 		return fmt.Errorf("leaf %d: %w", b.n, err)
 	}
-	base := tlog.StoredHashIndex(0, b.n)
-	for i, h := range hs {
-		b.pending[base+int64(i)] = h
-	}
-	if b.sink != nil { // entries are only stored, never read back by the builder
+	b.pending = append(b.pending, hs...) // stored hash indexes are consecutive, leaf after leaf
+	if b.sink != nil {                   // entries are only stored, never read back by the builder
 		if b.entries, err = torchwood.AppendTileEntry(b.entries, leaf); err != nil {
 			return err
 		}
@@ -163,7 +162,7 @@ func (b *builder) flush(ctx context.Context) error {
 		b.edge[k] = data[i]
 		delete(b.edge, edgeKey{t.L, t.N - 1}) // no longer on the right edge
 	}
-	clear(b.pending)
+	b.pending, b.base = b.pending[:0], tlog.StoredHashIndex(0, b.n)
 	if b.sink == nil && b.n%tileWidth == 0 {
 		b.entries = nil
 	}
