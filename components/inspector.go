@@ -33,6 +33,9 @@ type InspectorInfo struct {
 	PayloadSize int
 	Reason      string
 	Subject     string
+	// Fields are the rows a kind's Inspect adds that no field above holds (a kind added to
+	// the kind table beyond the built-in three); the inspector shows them after the sequence.
+	Fields []Field
 	// Payload is filled in when the fetch returns.
 	PayloadFormat, Payload string
 	PayloadErr             error
@@ -43,6 +46,9 @@ type InspectorInfo struct {
 	LogErr     error
 	LogPending bool
 }
+
+// Field is one labelled value of a node for the inspector.
+type Field struct{ Label, Value string }
 
 // InspectorLine is one row of the panel: a label column and a value. An empty Label
 // continues the row above; Heading rows are drawn brighter; Payload rows use the whole

@@ -6,8 +6,10 @@ import (
 )
 
 // ElementKind says what a node of the world stands for. Each kind has its own component
-// (Event, Object, Rejected) beside the DddElement every node has, its archetype in package
-// archetypes, and its row of look, label, tooltip and inspector lines in package systems.
+// beside the DddElement every node has and its row in the kind table of package systems
+// (name, archetype, look, label, tooltip, inspector lines). The built-in kinds are below,
+// their components (Event, Object, Rejected) in this package; a kind added later declares
+// its value, component and row in its one file of package systems.
 type ElementKind uint8
 
 // The kinds of element.
@@ -17,7 +19,8 @@ const (
 	ElementRejected                        // a stream message that failed verification
 )
 
-// String names the kind for the inspector.
+// String names a built-in kind ("unknown" for any other; the kind table's Name is what the
+// window shows).
 func (k ElementKind) String() string {
 	switch k {
 	case ElementEvent:

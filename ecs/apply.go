@@ -8,7 +8,6 @@ import (
 	donburiecs "github.com/yohamta/donburi/ecs"
 
 	"github.com/jetdag/jetdag/components"
-	"github.com/jetdag/jetdag/components/archetypes"
 	"github.com/jetdag/jetdag/layout"
 	"github.com/jetdag/jetdag/systems"
 )
@@ -32,6 +31,10 @@ func (g *Graph) apply(m Message) {
 		g.applyNode(m, m.CID)
 	case *ObjectMsg:
 		g.applyNode(m, m.CID)
+	case *NodeMsg:
+		if g.kinds.Has(m.Kind) {
+			g.applyNode(m, m.CID)
+		}
 	case *LinkMsg:
 		g.applyLink(m)
 	case *RejectedMsg:
@@ -60,6 +63,11 @@ func refs(m Message, dst []cid.Cid) []cid.Cid {
 		if m.Previous.Defined() {
 			dst = append(dst, m.Previous)
 		}
+	case *NodeMsg:
+		if m.Previous.Defined() {
+			dst = append(dst, m.Previous)
+		}
+		dst = append(dst, m.Parents...)
 	case *LinkMsg:
 		dst = append(dst, m.From, m.To)
 	}
@@ -186,68 +194,94 @@ func (g *Graph) aggregate(id string) *aggregate {
 	return a
 }
 
-// spawnNode puts an event or object into the world with the edges to whichever of the blocks
-// it points at are there (a held node forced in by MaxHeld lacks the others).
+// spawnNode puts an event, object or node of another kind into the world with the edges to
+// whichever of the blocks it points at are there (a held node forced in by MaxHeld lacks the
+// others).
 func (g *Graph) spawnNode(m Message) {
 	g.retire.MakeRoom(g.world, 1) // before looking anything up: it may remove what we point at
+	d, previous, parents := nodeOf(m)
+	if !g.kinds.Has(d.Kind) {
+		return
+	}
+	group := int32(layout.NoGroup)
+	var agg *aggregate
+	if d.AggregateID != "" {
+		agg = g.aggregate(d.AggregateID)
+		group = agg.group
+	}
+	prev, hasPrev := g.present(previous)
+	near := prev
+	if !hasPrev {
+		for _, p := range parents {
+			if e, ok := g.present(p); ok {
+				near = e
+				break
+			}
+		}
+	}
+	if !g.world.Valid(near) {
+		near = g.waiter(d.CID) // explore mode: beside a child fetched before it
+	}
+	entry := g.spawn(d, group, float64(d.Seq), near)
+	setOwn(entry, m)
+	e := entry.Entity()
+	if hasPrev {
+		g.edge(e, prev, components.EdgePrevious, "")
+	}
+	for _, p := range parents {
+		if pe, ok := g.present(p); ok {
+			g.edge(e, pe, components.EdgeParent, "")
+		}
+	}
+	if agg != nil {
+		agg.live++
+		if d.Kind == components.ElementEvent && (!g.world.Valid(agg.latest) || d.Seq >= agg.latestSeq) {
+			agg.latest, agg.latestSeq = e, d.Seq
+		}
+	}
+	g.index[d.CID] = e
+	switch d.Kind {
+	case components.ElementEvent:
+		g.n.events++
+		g.rate.add(1)
+	case components.ElementObject:
+		g.n.objects++
+	}
+	g.n.lastSeq = max(g.n.lastSeq, d.Seq)
+}
+
+// nodeOf is what spawning m's node needs, whatever its kind: its element and the blocks it
+// points at by a previous and a parent edge.
+func nodeOf(m Message) (d components.DddElementData, previous cid.Cid, parents []cid.Cid) {
 	switch m := m.(type) {
 	case *EventMsg:
-		ev := m
-		agg := g.aggregate(ev.AggregateID)
-		prev, hasPrev := g.present(ev.Previous)
-		near := prev
-		if !hasPrev {
-			for _, p := range ev.Parents {
-				if e, ok := g.present(p); ok {
-					near = e
-					break
-				}
-			}
-		}
-		if !g.world.Valid(near) {
-			near = g.waiter(ev.CID) // explore mode: beside a child fetched before it
-		}
-		entry := g.spawn(components.DddElementData{
-			Kind: components.ElementEvent, CID: ev.CID, Seq: ev.Seq, Type: ev.EventType,
-			AggregateID: ev.AggregateID, CreatedAt: ev.Timestamp,
-		}, agg.group, float64(ev.Seq), near)
-		components.Event.SetValue(entry, components.EventData{
-			PreviousCID: ev.Previous, ParentCIDs: append([]cid.Cid(nil), ev.Parents...), PayloadSize: ev.PayloadSize,
-		})
-		e := entry.Entity()
-		if hasPrev {
-			g.edge(e, prev, components.EdgePrevious, "")
-		}
-		for _, p := range ev.Parents {
-			if pe, ok := g.present(p); ok {
-				g.edge(e, pe, components.EdgeParent, "")
-			}
-		}
-		agg.live++
-		if !g.world.Valid(agg.latest) || ev.Seq >= agg.latestSeq {
-			agg.latest, agg.latestSeq = e, ev.Seq
-		}
-		g.index[ev.CID] = e
-		g.n.events++
-		g.n.lastSeq = max(g.n.lastSeq, ev.Seq)
-		g.rate.add(1)
+		return components.DddElementData{
+			Kind: components.ElementEvent, CID: m.CID, Seq: m.Seq, Type: m.EventType,
+			AggregateID: m.AggregateID, CreatedAt: m.Timestamp,
+		}, m.Previous, m.Parents
 	case *ObjectMsg:
-		o := m
-		prev, hasPrev := g.present(o.Previous)
-		near := prev
-		if !hasPrev {
-			near = g.waiter(o.CID)
-		}
-		entry := g.spawn(components.DddElementData{
-			Kind: components.ElementObject, CID: o.CID, Type: o.Kind, CreatedAt: o.Timestamp,
-		}, layout.NoGroup, 0, near)
-		components.Object.SetValue(entry, components.ObjectData{PreviousCID: o.Previous, ContentCID: o.Content, Size: o.Size})
-		e := entry.Entity()
-		if hasPrev {
-			g.edge(e, prev, components.EdgePrevious, "")
-		}
-		g.index[o.CID] = e
-		g.n.objects++
+		return components.DddElementData{
+			Kind: components.ElementObject, CID: m.CID, Type: m.Kind, CreatedAt: m.Timestamp,
+		}, m.Previous, nil
+	case *NodeMsg:
+		return components.DddElementData{
+			Kind: m.Kind, CID: m.CID, Seq: m.Seq, Type: m.Type, AggregateID: m.AggregateID, CreatedAt: m.Timestamp,
+		}, m.Previous, m.Parents
+	}
+	return components.DddElementData{}, cid.Undef, nil
+}
+
+// setOwn sets the kind's own component of m's node.
+func setOwn(entry *donburi.Entry, m Message) {
+	switch m := m.(type) {
+	case *EventMsg:
+		components.Event.SetValue(entry, components.EventData{
+			PreviousCID: m.Previous, ParentCIDs: append([]cid.Cid(nil), m.Parents...), PayloadSize: m.PayloadSize,
+		})
+	case *ObjectMsg:
+		components.Object.SetValue(entry, components.ObjectData{PreviousCID: m.Previous, ContentCID: m.Content, Size: m.Size})
+	case *NodeMsg:
+		m.Own.SetOn(entry)
 	}
 }
 
@@ -287,9 +321,9 @@ func (g *Graph) applyRejected(r *RejectedMsg) {
 	g.n.lastSeq = max(g.n.lastSeq, r.Seq)
 }
 
-// spawn creates a node entity of d's kind (its archetype, and its look from the kind table)
-// with its layout node, placed next to near (donburi.Null: none). The caller sets the
-// kind's own component.
+// spawn creates a node entity of d's kind (its archetype and look from its row of the kind
+// table) with its layout node, placed next to near (donburi.Null: none). The caller sets
+// the kind's own component.
 func (g *Graph) spawn(d components.DddElementData, group int32, t float64, near donburi.Entity) *donburi.Entry {
 	nearID := layout.NoNode
 	var pos components.PositionData
@@ -307,11 +341,12 @@ func (g *Graph) spawn(d components.DddElementData, group int32, t float64, near 
 	}
 	id := g.runner.AddNode(nearID, group, t)
 	g.sync.Placed(id)
-	g.lanes.Set(int(id), laneNode(&d))
+	row := g.kinds.Row(d.Kind)
+	g.lanes.Set(int(id), laneNode(&d, row.Lane))
 	d.Index = int32(id)
-	entry := archetypes.For(d.Kind).Spawn(g.world)
+	entry := row.Archetype.Spawn(g.world)
 	components.DddElement.SetValue(entry, d)
-	components.GraphNodeVisual.SetValue(entry, systems.Kind(d.Kind).Look(&d))
+	components.GraphNodeVisual.SetValue(entry, row.Look(&d))
 	components.Position.SetValue(entry, pos)
 	g.retire.Track(entry.Entity())
 	return entry
@@ -346,7 +381,7 @@ func (g *Graph) onRemove(w donburi.World, e donburi.Entity) {
 		g.runner.RemoveNode(layout.NodeID(d.Index))
 		g.lanes.Remove(int(d.Index))
 	}
-	if d.Kind != components.ElementObject && d.AggregateID != "" {
+	if d.AggregateID != "" { // objects have none
 		if a, ok := g.aggs[d.AggregateID]; ok {
 			a.live--
 			if a.latest == e {
@@ -360,14 +395,7 @@ func (g *Graph) onRemove(w donburi.World, e donburi.Entity) {
 	}
 }
 
-// laneNode is what the lanes layout needs of a node.
-func laneNode(d *components.DddElementData) layout.LaneNode {
-	n := layout.LaneNode{Aggregate: d.AggregateID, Type: d.Type, Seq: d.Seq, Time: d.CreatedAt, Beside: layout.NoBeside}
-	switch d.Kind {
-	case components.ElementObject:
-		n.Kind = layout.LaneObject
-	case components.ElementRejected:
-		n.Kind = layout.LaneRejected
-	}
-	return n
+// laneNode is what the lanes layout needs of a node (kind: its row's Lane).
+func laneNode(d *components.DddElementData, kind layout.LaneKind) layout.LaneNode {
+	return layout.LaneNode{Kind: kind, Aggregate: d.AggregateID, Type: d.Type, Seq: d.Seq, Time: d.CreatedAt, Beside: layout.NoBeside}
 }

@@ -27,6 +27,8 @@ func (g *Graph) dangle(m Message, miss []cid.Cid) {
 		from, prev = g.index[m.CID], m.Previous
 	case *ObjectMsg:
 		from, prev = g.index[m.CID], m.Previous
+	case *NodeMsg:
+		from, prev = g.index[m.CID], m.Previous
 	default:
 		return
 	}

@@ -48,6 +48,9 @@ type Config struct {
 	// whose previous block or parents are missing enters at once instead of being held, and
 	// its edges to them are added when they arrive.
 	Partial bool
+	// Kinds is the kind table the world's nodes are spawned, drawn and inspected by (nil:
+	// systems.DefaultKinds); a kind it adds arrives as a NodeMsg.
+	Kinds *systems.KindTable
 }
 
 // Graph is the live graph model: it owns the donburi world, the CID → entity index, the held
@@ -63,6 +66,7 @@ type Graph struct {
 	// held is the hovered node pinned in the force layout, and its layout ID.
 	hovered   donburi.Entity
 	hoveredID layout.NodeID
+	kinds     *systems.KindTable
 	sync      *systems.LayoutSync
 	retire    *systems.Retire
 	stages    []Stage
@@ -127,7 +131,11 @@ func NewGraph(cfg Config, b *Bridge) *Graph {
 	}
 	lanes := layout.NewLanes(cfg.Lanes)
 	cfg.FrameBudget, cfg.MaxHeld = budget, maxHeld
+	if cfg.Kinds == nil {
+		cfg.Kinds = systems.DefaultKinds()
+	}
 	g := &Graph{
+		kinds:   cfg.Kinds,
 		cfg:     cfg,
 		bridge:  b,
 		world:   w,
@@ -148,6 +156,7 @@ func NewGraph(cfg Config, b *Bridge) *Graph {
 	g.sync.SetLanes(lanes)
 	g.stats = w.Create(components.GraphStats)
 	components.GraphStats.SetValue(w.Entry(g.stats), components.GraphStatsData{Connection: StatusConnecting})
+	systems.SetKinds(w.Entry(g.stats), cfg.Kinds)
 	w.OnRemove(g.onRemove)
 	g.stages = g.modelStages()
 	return g

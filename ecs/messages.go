@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
+	"github.com/yohamta/donburi"
 
 	"github.com/jetdag/jetdag/components"
 )
@@ -67,6 +68,30 @@ type RejectedMsg struct {
 	Reason      string
 }
 
+// NodeMsg is a node of a kind the Graph's kind table (Config.Kinds) adds beyond events,
+// objects and rejected messages, which have messages of their own. It spawns, is held for a
+// missing Previous or parent, and is indexed by its CID the way an event is; the kind's own
+// component is Own's to set. A NodeMsg of a kind the table lacks is dropped.
+type NodeMsg struct {
+	Kind        components.ElementKind
+	CID         cid.Cid
+	Seq         uint64 // stream sequence, or 0
+	AggregateID string // where it has one, else ""
+	Type        string // what filters, labels and colour by type group it by
+	Previous    cid.Cid
+	Parents     []cid.Cid
+	Timestamp   int64 // Unix nanoseconds
+	// Own sets the kind's own component on the spawned node (whose archetype, from the kind's
+	// row, carries it).
+	Own KindData
+}
+
+// KindData is the own component value of a NodeMsg's node.
+type KindData interface {
+	// SetOn sets the value on the node's entry.
+	SetOn(entry *donburi.Entry)
+}
+
 // StatusMsg reports the Source's connection state and whether it has caught up with the
 // stream (replayed everything stored when it started) and now follows it live.
 type StatusMsg struct {
@@ -97,7 +122,7 @@ type ExploreMsg struct {
 }
 
 // Message is what travels through the bridge: an *EventMsg, *ObjectMsg, *LinkMsg,
-// *RejectedMsg, *StatusMsg, *LogMsg or *ExploreMsg. The set is closed (an unexported method seals it), so the
+// *RejectedMsg, *NodeMsg, *StatusMsg, *LogMsg or *ExploreMsg. The set is closed (an unexported method seals it), so the
 // world's type switch covers every message and a message cannot be two things at once.
 type Message interface {
 	// Validate reports, wrapping ErrInvalidMessage, what makes the message impossible to
@@ -110,6 +135,7 @@ func (*EventMsg) message()    {}
 func (*ObjectMsg) message()   {}
 func (*LinkMsg) message()     {}
 func (*RejectedMsg) message() {}
+func (*NodeMsg) message()     {}
 func (*StatusMsg) message()   {}
 func (*LogMsg) message()      {}
 func (*ExploreMsg) message()  {}
@@ -177,6 +203,31 @@ func (r *RejectedMsg) Validate() error {
 	}
 	if r.Reason == "" {
 		return fmt.Errorf("%w: rejected seq %d has no reason", ErrInvalidMessage, r.Seq)
+	}
+	return nil
+}
+
+// Validate implements Message.
+func (n *NodeMsg) Validate() error {
+	if n == nil {
+		return fmt.Errorf("%w: nil node", ErrInvalidMessage)
+	}
+	switch n.Kind {
+	case 0:
+		return fmt.Errorf("%w: node has no kind", ErrInvalidMessage)
+	case components.ElementEvent, components.ElementObject, components.ElementRejected:
+		return fmt.Errorf("%w: a node of kind %v is sent as its own message", ErrInvalidMessage, n.Kind)
+	}
+	if !n.CID.Defined() {
+		return fmt.Errorf("%w: node of kind %d has no CID", ErrInvalidMessage, n.Kind)
+	}
+	if n.Own == nil {
+		return fmt.Errorf("%w: node %s has no component value", ErrInvalidMessage, n.CID)
+	}
+	for i, p := range n.Parents {
+		if !p.Defined() {
+			return fmt.Errorf("%w: node %s parent %d is undefined", ErrInvalidMessage, n.CID, i)
+		}
 	}
 	return nil
 }

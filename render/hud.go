@@ -30,7 +30,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 
 	// Legend (rebuilt only when the colour mode changes).
 	if d.legend == nil || d.legendMode != set.ColorMode {
-		d.legend, d.legendMode = systems.LegendNodes(set.ColorMode), set.ColorMode
+		d.legend, d.legendMode = systems.KindsOf(e.World).Legend(set.ColorMode), set.ColorMode
 	}
 	edges := systems.LegendEdges()
 	rows := len(d.legend) + len(edges)

@@ -5,10 +5,11 @@
 // world in step with the feed and the layout; the window systems (scene, input and the key
 // table, camera, picking, selection and cone, search, filter, inspector, HUD, picture cache)
 // turn plain input values into state and state into plain content (inspector lines, status
-// line, tooltips, legend) that package render draws. The kind table (kinds.go, kind_*.go)
-// says, in one row per node kind, how nodes look and what they say.
+// line, tooltips, legend) that package render draws. The kind table (kinds.go: KindTable,
+// one kind_<name>.go per kind) says, in one row per node kind, what archetype its nodes
+// spawn with, how they look and what they say; a world's table is in a singleton (KindsOf).
 //
-// It imports components, layout, palette, search and store/block, never Ebiten nor jetdag's
-// ecs package (which runs these systems in the order written in its order.go), so its tests
-// run without a display.
+// It imports components, archetypes, layout, palette, search and store/block, never Ebiten
+// nor jetdag's ecs package (which runs these systems in the order written in its order.go),
+// so its tests run without a display.
 package systems

@@ -46,6 +46,6 @@ func filterSelected(e *ecs.ECS, byAggregate bool) {
 	if info.Kind == components.ElementRejected {
 		Toast(e, "showing rejected messages")
 	} else {
-		Toast(e, "showing "+info.Kind.String()+" type "+info.Type)
+		Toast(e, "showing "+KindsOf(e.World).Row(info.Kind).Name+" type "+info.Type)
 	}
 }

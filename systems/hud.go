@@ -75,7 +75,7 @@ func StatusLine(e *ecs.ECS) string {
 		} else if f.Kind == components.ElementRejected {
 			b.WriteString("   filter: rejected")
 		} else {
-			fmt.Fprintf(&b, "   filter: %s %s", f.Kind, f.Type)
+			fmt.Fprintf(&b, "   filter: %s %s", KindsOf(e.World).Row(f.Kind).Name, f.Type)
 		}
 	}
 	b.WriteString("   h: help")
@@ -117,11 +117,14 @@ type LegendEdge struct {
 	Arrow   bool
 }
 
-// LegendNodes are the legend's node rows, from the kind table, for the colour mode.
-func LegendNodes(mode components.ColorMode) []LegendNode {
+// LegendNodes are the legend's node rows of the default kind table for the colour mode.
+func LegendNodes(mode components.ColorMode) []LegendNode { return builtinKinds.Legend(mode) }
+
+// Legend is the legend's node rows, from t's rows in table order, for the colour mode.
+func (t *KindTable) Legend(mode components.ColorMode) []LegendNode {
 	var out []LegendNode
-	for _, k := range Kinds() {
-		out = append(out, Kind(k).Legend...)
+	for _, k := range t.Kinds() {
+		out = append(out, t.Row(k).Legend...)
 	}
 	if len(out) > 0 && out[0].Label == "event" {
 		switch mode {

@@ -83,7 +83,7 @@ func Inspect(w donburi.World, s *Scene, e donburi.Entity) (components.InspectorI
 	if d.CreatedAt != 0 {
 		info.Time = time.Unix(0, d.CreatedAt).UTC()
 	}
-	Kind(d.Kind).Inspect(&info, entry)
+	KindsOf(w).Row(d.Kind).Inspect(&info, entry)
 	if entry.HasComponent(components.Edges) {
 		for _, out := range components.Edges.Get(entry).Out {
 			if out.Kind == components.EdgeLink {
@@ -116,13 +116,19 @@ func cidOf(w donburi.World, e donburi.Entity) string {
 	return d.CID.String()
 }
 
-// Verification is the inspector's verification line for the node.
+// Verification is the inspector's verification line for a node of the default kind table.
 func Verification(in *components.InspectorInfo) string { return Kind(in.Kind).Status(in) }
 
-// InspectorLines lays the info out as the panel's rows, wrapping values at width
-// characters: the rows every kind has, with the kind's own rows from the kind table.
+// InspectorLines lays out the info of a node of the default kind table; see
+// KindTable.InspectorLines.
 func InspectorLines(in *components.InspectorInfo, width int) []components.InspectorLine {
-	k := Kind(in.Kind)
+	return builtinKinds.InspectorLines(in, width)
+}
+
+// InspectorLines lays the info out as the panel's rows, wrapping values at width
+// characters: the rows every kind has, with the kind's own rows from its row of t.
+func (t *KindTable) InspectorLines(in *components.InspectorInfo, width int) []components.InspectorLine {
+	k := t.Row(in.Kind)
 	var ls []components.InspectorLine
 	add := func(label, value string) {
 		for i, part := range wrap(value, width) {
@@ -132,7 +138,7 @@ func InspectorLines(in *components.InspectorInfo, width int) []components.Inspec
 			ls = append(ls, components.InspectorLine{Label: label, Value: part})
 		}
 	}
-	ls = append(ls, components.InspectorLine{Value: strings.ToUpper(in.Kind.String()), Heading: true})
+	ls = append(ls, components.InspectorLine{Value: strings.ToUpper(k.Name), Heading: true})
 	if in.CID.Defined() {
 		add("cid", in.CID.String())
 	}
@@ -174,7 +180,7 @@ func InspectorLines(in *components.InspectorInfo, width int) []components.Inspec
 		add("log", in.Log)
 	}
 	n := len(ls)
-	add("status", Verification(in))
+	add("status", k.Status(in))
 	ls[n].Warn = k.Warn // the first row of the status, as the panel has always drawn it
 	switch {
 	case !k.Payload:
@@ -206,7 +212,7 @@ func SelectionLines(e *ecs.ECS) []components.InspectorLine {
 	if info == nil {
 		return nil
 	}
-	return InspectorLines(info, inspectorCols(e))
+	return KindsOf(e.World).InspectorLines(info, inspectorCols(e))
 }
 
 func edgeName(k components.EdgeKind, label string) string {

@@ -7,11 +7,17 @@ import (
 	"github.com/yohamta/donburi"
 
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/components/archetypes"
+	"github.com/jetdag/jetdag/layout"
 )
 
 // eventKind is the kind table's row of events: blue diamonds with a cyan highlight (the
 // seed's look), their previous event and causal parents in the inspector.
 var eventKind = KindInfo{
+	Kind:      components.ElementEvent,
+	Name:      "event",
+	Archetype: archetypes.Event,
+	Lane:      layout.LaneEvent,
 	Look: func(*components.DddElementData) components.GraphNodeVisualData {
 		return components.GraphNodeVisualData{BaseColor: components.EventBlue, HighlightColor: components.EventCyan, Size: 0.5, Shape: components.ShapeDiamond}
 	},

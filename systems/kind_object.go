@@ -7,12 +7,18 @@ import (
 	"github.com/yohamta/donburi"
 
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/components/archetypes"
+	"github.com/jetdag/jetdag/layout"
 )
 
 // objectKind is the kind table's row of objects: green circles for structured values,
 // orange squares for files, their previous version and a file's UnixFS content in the
 // inspector.
 var objectKind = KindInfo{
+	Kind:      components.ElementObject,
+	Name:      "object",
+	Archetype: archetypes.Object,
+	Lane:      layout.LaneObject,
 	Look: func(d *components.DddElementData) components.GraphNodeVisualData {
 		if d.Type == components.ObjectFile {
 			return components.GraphNodeVisualData{BaseColor: components.FileOrange, HighlightColor: components.ObjectYellow, Size: 0.5, Shape: components.ShapeSquare}

@@ -7,11 +7,17 @@ import (
 	"github.com/yohamta/donburi"
 
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/components/archetypes"
+	"github.com/jetdag/jetdag/layout"
 )
 
 // rejectedKind is the kind table's row of rejected stream messages: red warning triangles
 // that say why verification failed.
 var rejectedKind = KindInfo{
+	Kind:      components.ElementRejected,
+	Name:      "rejected",
+	Archetype: archetypes.Rejected,
+	Lane:      layout.LaneRejected,
 	Look: func(*components.DddElementData) components.GraphNodeVisualData {
 		return components.GraphNodeVisualData{BaseColor: components.RejectedRed, HighlightColor: components.RejectedWhite, Size: 0.5, Shape: components.ShapeWarning}
 	},

@@ -75,7 +75,7 @@ func Select(e *ecs.ECS, ent donburi.Entity) {
 	refreshCone(e)
 	keepClearOfInspector(e, ent)
 	o := Opts(e)
-	if o.Fetch != nil && info.CID.Defined() && info.Kind != components.ElementRejected {
+	if o.Fetch != nil && info.CID.Defined() && KindsOf(e.World).Row(info.Kind).Payload {
 		sel.Info.PayloadPending = true
 		ctx, cancel := context.WithTimeout(context.Background(), o.FetchTimeout)
 		io.fetchStop = cancel

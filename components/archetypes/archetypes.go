@@ -22,27 +22,31 @@ var nodeComponents = []donburi.IComponentType{
 	components.Velocity, components.Interaction, components.Edges,
 }
 
-func newArchetype(kind donburi.IComponentType) *Archetype {
+// New returns the archetype of a node kind whose own component is kind: the node components
+// every node has, then kind. A kind of the kind table beyond the built-in three makes its
+// archetype with it.
+func New(kind donburi.IComponentType) *Archetype {
 	cs := make([]donburi.IComponentType, 0, len(nodeComponents)+1)
 	cs = append(cs, nodeComponents...)
 	return &Archetype{components: append(cs, kind)}
 }
 
-// The node archetypes, one per components.ElementKind.
+// The node archetypes of the built-in kinds, one per components.ElementKind.
 var (
-	Event    = newArchetype(components.Event)
-	Object   = newArchetype(components.Object)
-	Rejected = newArchetype(components.Rejected)
+	Event    = New(components.Event)
+	Object   = New(components.Object)
+	Rejected = New(components.Rejected)
 )
 
-// byKind is the archetype list, indexed by components.ElementKind.
+// byKind is the built-in kinds' archetype list, indexed by components.ElementKind (the kind
+// table of package systems names each kind's archetype in its row).
 var byKind = [...]*Archetype{
 	components.ElementEvent:    Event,
 	components.ElementObject:   Object,
 	components.ElementRejected: Rejected,
 }
 
-// For returns the archetype of nodes of kind k, or nil for an unknown kind.
+// For returns the archetype of nodes of the built-in kind k, or nil for another kind.
 func For(k components.ElementKind) *Archetype {
 	if int(k) < len(byKind) {
 		return byKind[k]
