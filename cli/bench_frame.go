@@ -9,6 +9,9 @@ import (
 // edges and prints one JSON line to the request's Stdout.
 type FrameBenchRequest struct {
 	Nodes, Edges, Frames int
+	// CPUProfile and MemProfile, when set, are files for pprof profiles of the view's
+	// measured phases (not the reference): CPU over both, heap at the end.
+	CPUProfile, MemProfile string
 }
 
 func newBenchFrameCmd(e *env) *cobra.Command {
@@ -21,9 +24,14 @@ machine) and measures, in one run: the reference workload (20,000 diamonds in ba
 triangles, about 30 FPS in software GL on a 2-core machine), then the window drawing N events
 and M edges (per-aggregate chains plus cross parents, fitted on a 1280×800 screen, with labels,
 inspector and HUD) standing still and with every node moving each frame, as while the layout
-runs. Vsync is off. It prints one JSON line:
+runs. Vsync is off. Fitted, 10,000 nodes and more are small enough to be drawn zoomed out, as
+density pictures (nodes_density, edges_density). It prints one JSON line:
 {"nodes","edges","frames","fps_static","fps_moving","draw_calls","nodes_drawn","edges_drawn",
-"reference_fps","target_fps_static","target_fps_moving"}.`,
+"nodes_density","edges_density","reference_fps","target_fps_static","target_fps_moving",
+"rss_reference_bytes","rss_bytes","bytes_per_node","bytes_per_node_over_reference",
+"target_bytes_per_node"}: rss_reference_bytes is the process's resident memory after the
+reference phase, before the DAG is built; rss_bytes its peak at the end.
+--cpuprofile and --memprofile write pprof profiles of the DAG's phases.`,
 		Example: `  xvfb-run -a -s "-screen 0 1280x1024x24" jetdag bench frame --nodes 10000 --edges 13000
   xvfb-run -a -s "-screen 0 1280x1024x24" jetdag bench frame --nodes 100000 --edges 130000 --frames 60`,
 		Args: cobra.NoArgs,
@@ -47,5 +55,7 @@ runs. Vsync is off. It prints one JSON line:
 	f.IntVar(&fb.Nodes, "nodes", 10000, "events to draw")
 	f.IntVar(&fb.Edges, "edges", 13000, "edges to draw (chains first, then cross parents)")
 	f.IntVar(&fb.Frames, "frames", 120, "frames measured in each phase (after 10 warm-up frames)")
+	f.StringVar(&fb.CPUProfile, "cpuprofile", "", "write a pprof CPU profile of the view's measured phases to this file")
+	f.StringVar(&fb.MemProfile, "memprofile", "", "write a pprof heap profile, taken at the end, to this file")
 	return cmd
 }

@@ -5,6 +5,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -133,23 +138,39 @@ type FrameBenchOptions struct {
 	Nodes, Edges  int
 	Frames        int // measured frames of each phase (warm-up frames come on top)
 	Width, Height int
+	// CPUProfile and MemProfile, when set, are files for pprof profiles of the view's
+	// measured phases (not the reference): CPU over static and moving, heap at the end.
+	CPUProfile, MemProfile string
 }
 
 // FrameBenchResult is what `jetdag bench frame` prints.
 type FrameBenchResult struct {
-	Nodes        int     `json:"nodes"`
-	Edges        int     `json:"edges"`
-	Frames       int     `json:"frames"`
-	FPSStatic    float64 `json:"fps_static"`
-	FPSMoving    float64 `json:"fps_moving"`
-	DrawCalls    int     `json:"draw_calls"`        // DrawTriangles calls a moving frame (graph batches + HUD panels)
-	DrawCallsSt  int     `json:"draw_calls_static"` // the same standing still (a settled picture is one copy)
-	Cached       bool    `json:"static_cached"`     // the static frames copied the settled picture
-	NodesDrawn   int     `json:"nodes_drawn"`
-	EdgesDrawn   int     `json:"edges_drawn"`
+	Nodes       int     `json:"nodes"`
+	Edges       int     `json:"edges"`
+	Frames      int     `json:"frames"`
+	FPSStatic   float64 `json:"fps_static"`
+	FPSMoving   float64 `json:"fps_moving"`
+	DrawCalls   int     `json:"draw_calls"`        // DrawTriangles and DrawImage calls of the graph a moving frame, plus the HUD panels'
+	DrawCallsSt int     `json:"draw_calls_static"` // the same standing still (a settled picture is one copy)
+	Cached      bool    `json:"static_cached"`     // the static frames copied the settled picture
+	NodesDrawn  int     `json:"nodes_drawn"`
+	EdgesDrawn  int     `json:"edges_drawn"`
+	// NodesDensity and EdgesDensity are those drawn into the zoomed-out density pictures.
+	NodesDensity int     `json:"nodes_density"`
+	EdgesDensity int     `json:"edges_density"`
 	ReferenceFPS float64 `json:"reference_fps"`
 	TargetStatic float64 `json:"target_fps_static"`
 	TargetMoving float64 `json:"target_fps_moving"`
+	// RSSReference is the process's resident memory after the reference phase, the window
+	// open and no world built yet; RSSBytes is its peak (VmHWM) at the end, the world, scene
+	// and vertex buffers of the moving phase included. Zero where /proc is missing.
+	RSSReference int64 `json:"rss_reference_bytes"`
+	RSSBytes     int64 `json:"rss_bytes"`
+	// BytesPerNode is RSSBytes over the nodes (the issue's measure); BytesPerNodeOver is the
+	// same above the reference's RSS, what the world itself costs.
+	BytesPerNode     float64 `json:"bytes_per_node"`
+	BytesPerNodeOver float64 `json:"bytes_per_node_over_reference"`
+	TargetPerNode    float64 `json:"target_bytes_per_node"`
 }
 
 // ErrFrameBench reports a frame benchmark that could not run.
@@ -166,23 +187,99 @@ func BenchFrame(o FrameBenchOptions) (FrameBenchResult, error) {
 	if o.Width <= 0 || o.Height <= 0 {
 		o.Width, o.Height = 1280, 800
 	}
-	res := FrameBenchResult{Nodes: o.Nodes, Edges: o.Edges, Frames: o.Frames, TargetStatic: 30, TargetMoving: 20}
-	w := donburi.NewWorld()
-	SyntheticDAG(w, o.Nodes, o.Edges)
-	g := &frameBench{o: o, world: w, ref: NewDiamondsGame(), res: &res}
+	res := FrameBenchResult{Nodes: o.Nodes, Edges: o.Edges, Frames: o.Frames, TargetStatic: 30, TargetMoving: 20, TargetPerNode: 1536}
+	g := &frameBench{o: o, ref: NewDiamondsGame(), res: &res}
 	ebiten.SetWindowSize(o.Width, o.Height)
 	ebiten.SetWindowTitle("jetdag bench frame")
 	ebiten.SetVsyncEnabled(false)
 	ebiten.SetTPS(ebiten.SyncWithFPS)
 	ebiten.SetScreenClearedEveryFrame(false)
 	ebiten.SetRunnableOnUnfocused(true)
-	if err := ebiten.RunGame(g); err != nil {
+	err := ebiten.RunGame(g)
+	g.stopProfile()
+	if err != nil {
 		return res, fmt.Errorf("%w: %w", ErrFrameBench, err)
 	}
 	if g.err != nil {
 		return res, g.err
 	}
+	if o.MemProfile != "" {
+		if err := writeHeapProfile(o.MemProfile); err != nil {
+			return res, fmt.Errorf("%w: %w", ErrFrameBench, err)
+		}
+	}
+	res.RSSBytes = procStatus("VmHWM")
+	if res.RSSBytes > 0 && o.Nodes > 0 {
+		res.BytesPerNode = float64(res.RSSBytes) / float64(o.Nodes)
+		res.BytesPerNodeOver = float64(res.RSSBytes-res.RSSReference) / float64(o.Nodes)
+	}
 	return res, nil
+}
+
+// startProfile starts the CPU profile, if one was asked for.
+func (g *frameBench) startProfile() error {
+	if g.o.CPUProfile == "" {
+		return nil
+	}
+	f, err := os.Create(g.o.CPUProfile)
+	if err != nil {
+		return fmt.Errorf("%w: cpu profile: %w", ErrFrameBench, err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("%w: cpu profile: %w", ErrFrameBench, err)
+	}
+	g.prof = f
+	return nil
+}
+
+// stopProfile ends the CPU profile, if one runs.
+func (g *frameBench) stopProfile() {
+	if g.prof == nil {
+		return
+	}
+	pprof.StopCPUProfile()
+	if err := g.prof.Close(); err != nil && g.err == nil {
+		g.err = fmt.Errorf("%w: cpu profile: %w", ErrFrameBench, err)
+	}
+	g.prof = nil
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	return nil
+}
+
+// procStatus reads one "kB" figure of /proc/self/status (VmRSS, VmHWM) in bytes, or 0
+// where there is no such file or line.
+func procStatus(key string) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		rest, ok := strings.CutPrefix(line, key+":")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+		if err != nil {
+			return 0
+		}
+		return kb * 1024
+	}
+	return 0
 }
 
 // frameBench runs the benchmark's phases one after the other in one game loop.
@@ -194,6 +291,7 @@ type frameBench struct {
 	ecs   *donburiecs.ECS
 	draw  *Drawer
 	err   error
+	prof  *os.File
 
 	phase int // 0 reference, 1 static, 2 moving, 3 done
 	frame int
@@ -209,6 +307,13 @@ func (g *frameBench) Update() error {
 	}
 	if g.phase > 0 {
 		if g.ecs == nil {
+			g.res.RSSReference = procStatus("VmRSS")
+			g.world = donburi.NewWorld()
+			SyntheticDAG(g.world, g.o.Nodes, g.o.Edges)
+			if err := g.startProfile(); err != nil {
+				g.err = err
+				return ebiten.Termination
+			}
 			d, err := NewDrawer()
 			if err != nil {
 				g.err = fmt.Errorf("%w: %w", ErrFrameBench, err)
@@ -269,6 +374,7 @@ func (g *frameBench) Draw(screen *ebiten.Image) {
 		st := g.draw.Renderer.Stats
 		g.res.DrawCalls = st.Calls + 1
 		g.res.NodesDrawn, g.res.EdgesDrawn = st.Nodes, st.Edges
+		g.res.NodesDensity, g.res.EdgesDensity = st.DensityNodes, st.DensityEdges
 	}
 	g.phase++
 	g.frame = 0

@@ -12,7 +12,8 @@ import (
 
 // Level-of-detail thresholds, in screen pixels of node radius.
 const (
-	lodDot       = 2.5  // below: every node is one small triangle (software GL pays per triangle)
+	lodDot       = 2.5  // below: nodes and the edges into them go into the density pictures
+	lodMarked    = 4.0  // zoomed out, hovered, selected and highlighted nodes are drawn this big
 	lodNeedle    = 3.0  // below (target radius): an edge is one tapering triangle, not a quad
 	lodArrow     = 3.0  // from: Previous edges get arrowheads
 	lodDash      = 2.0  // from: parent and link edges are dashed and dotted
@@ -28,10 +29,13 @@ const (
 // RenderStats describes the last frame the renderer built.
 type RenderStats struct {
 	Nodes, Edges, Labels int // drawn (after culling and filtering)
-	Vertices             int
-	Calls                int  // DrawTriangles calls of the graph
-	Pulses               int  // arrival pulses drawn
-	Cached               bool // the picture was copied from the last settled frame
+	// DensityNodes and DensityEdges are those of Nodes and Edges drawn zoomed out, into the
+	// density pictures rather than as shapes.
+	DensityNodes, DensityEdges int
+	Vertices                   int
+	Calls                      int  // DrawTriangles and DrawImage calls of the graph
+	Pulses                     int  // arrival pulses drawn
+	Cached                     bool // the picture was copied from the last settled frame
 }
 
 // Renderer turns a Scene into batched triangles: edges first, then nodes, all in as few
@@ -40,6 +44,7 @@ type RenderStats struct {
 type Renderer struct {
 	white   assets.White
 	graph   batch
+	dens    density         // the zoomed-out nodes and edges
 	circles [3][][2]float32 // 8, 16 and 32 corners
 	palette [systems.PaletteSize]fcolor
 	prev    fcolor
@@ -60,6 +65,7 @@ func NewRenderer(white assets.White) *Renderer {
 		parent: toF(systems.ParentEdgeColor),
 		link:   toF(systems.LinkEdgeColor),
 	}
+	r.dens.prevC, r.dens.otherC = r.prev, r.parent
 	r.circles = [3][][2]float32{unitCircle(8), unitCircle(16), unitCircle(32)}
 	pal := systems.NewPalette()
 	for i := range r.palette {
@@ -84,10 +90,14 @@ func (r *Renderer) nodeColor(n *systems.SceneNode, mode components.ColorMode) fc
 	return toF(n.Base)
 }
 
-// Build fills the renderer's batch with the scene as cam sees it. It allocates nothing once
-// the buffers have grown to the scene's size.
+// Build fills the renderer's batch with the scene as cam sees it. Nodes smaller than lodDot
+// pixels, and the edges into them, go into the density pictures instead (the zoomed-out
+// level of detail), except the hovered, selected and highlighted ones and the edges of the
+// selection's cone, which stay shapes on top. It allocates nothing once the buffers have
+// grown to the scene's and screen's size.
 func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode components.ColorMode) {
 	r.graph.reset()
+	r.dens.begin(cam.Width, cam.Height)
 	r.Labels = r.Labels[:0]
 	r.Stats = RenderStats{}
 	w, h := float64(cam.Width), float64(cam.Height)
@@ -117,16 +127,27 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 			c = r.prev
 		}
 		width := lineW
+		lit := false
 		if dim {
-			const lit = systems.FlagHighlighted | systems.FlagSelected
-			if a.Flags&lit != 0 && b.Flags&lit != 0 {
+			const litFlags = systems.FlagHighlighted | systems.FlagSelected
+			if a.Flags&litFlags != 0 && b.Flags&litFlags != 0 {
 				width *= 1.6
 				c.a = 1
+				lit = true
 			} else {
 				c = c.alpha(dimAlpha)
 			}
 		}
 		pr := b.R * z
+		if pr < lodDot && !lit {
+			weight := float32(1)
+			if dim {
+				weight = dimAlpha
+			}
+			r.dens.edge(ax, ay, bx, by, e.Kind == components.EdgePrevious, weight)
+			r.Stats.Edges++
+			continue
+		}
 		x0, y0, x1, y1 := float32(ax), float32(ay), float32(bx), float32(by)
 		switch {
 		case pr < lodNeedle:
@@ -161,8 +182,15 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 			if dim && n.Flags&marked == 0 {
 				c = c.alpha(dimAlpha)
 			}
-			r.node(n, float32(sx), float32(sy), float32(pr), c)
 			r.Stats.Nodes++
+			if pr < lodDot {
+				if pass == 0 {
+					r.dens.node(float32(sx), float32(sy), float32(pr), c)
+					continue
+				}
+				pr = lodMarked // a marked node stays findable however far out
+			}
+			r.node(n, float32(sx), float32(sy), float32(pr), c)
 			if pr >= lodLabel && len(r.Labels) < maxLabels && sx >= 0 && sx <= w && sy >= 0 && sy <= h {
 				r.Labels = append(r.Labels, i)
 			}
@@ -171,6 +199,7 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 	r.pulses(s, cam)
 	r.Stats.Labels = len(r.Labels)
 	r.Stats.Vertices = r.graph.vertices()
+	r.Stats.DensityNodes, r.Stats.DensityEdges = r.dens.Nodes, r.dens.Edges
 }
 
 // pulses draws the arrival pulse of each new node: a ring that widens and fades as the
@@ -204,12 +233,6 @@ func (r *Renderer) pulses(s *systems.Scene, cam components.Viewport) {
 // node adds one node at screen (x, y) with pixel radius pr.
 func (r *Renderer) node(n *systems.SceneNode, x, y, pr float32, c fcolor) {
 	b := &r.graph
-	if pr < lodDot {
-		// One triangle centred on the node with about the area of its diamond.
-		a := 1.75 * max(pr, 0.8)
-		b.tri(x, y-a, x+0.866*a, y+0.5*a, x-0.866*a, y+0.5*a, c)
-		return
-	}
 	if n.Flags&(systems.FlagSelected|systems.FlagHovered) != 0 {
 		ring := fcolor{1, 1, 1, 1}
 		if n.Flags&systems.FlagSelected == 0 {
@@ -331,9 +354,11 @@ func (b *batch) dashed(x0, y0, x1, y1, width, on, off float32, c fcolor) {
 	}
 }
 
-// DrawGraph clears screen to the background and draws the batch built by Build.
+// DrawGraph clears screen to the background and draws what Build built: the density
+// pictures, then the batch.
 func (r *Renderer) DrawGraph(screen *ebiten.Image) {
 	screen.Fill(systems.Background)
-	r.Stats.Calls = r.graph.draw(screen, r.white.Image)
+	r.Stats.Calls = r.dens.draw(screen)
+	r.Stats.Calls += r.graph.draw(screen, r.white.Image)
 	r.Stats.Cached = false
 }

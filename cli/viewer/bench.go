@@ -11,7 +11,8 @@ import (
 // benchFrame runs `jetdag bench frame` in the window and prints its JSON line.
 func benchFrame(r cli.ViewRequest) error {
 	fb := r.FrameBench
-	res, err := render.BenchFrame(render.FrameBenchOptions{Nodes: fb.Nodes, Edges: fb.Edges, Frames: fb.Frames})
+	res, err := render.BenchFrame(render.FrameBenchOptions{Nodes: fb.Nodes, Edges: fb.Edges, Frames: fb.Frames,
+		CPUProfile: fb.CPUProfile, MemProfile: fb.MemProfile})
 	if err != nil {
 		return fmt.Errorf("bench frame: %w", err)
 	}

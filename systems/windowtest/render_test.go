@@ -231,9 +231,9 @@ func TestLargeGraphZoomedOut(t *testing.T) {
 	if st.Nodes != 10000 || st.Edges != 13000 {
 		t.Errorf("drew %d nodes and %d edges, want all 10000 and 13000 (fitted)", st.Nodes, st.Edges)
 	}
-	// Zoomed out, nodes are single triangles and edges needles: 3 vertices each.
-	if st.Vertices != 3*(10000+13000) {
-		t.Errorf("%d vertices, want %d", st.Vertices, 3*(10000+13000))
+	// Zoomed out, nodes and edges go into the density pictures: no vertices at all.
+	if st.DensityNodes != 10000 || st.DensityEdges != 13000 || st.Vertices != 0 {
+		t.Errorf("%d nodes and %d edges as density, %d vertices: want 10000, 13000 and 0", st.DensityNodes, st.DensityEdges, st.Vertices)
 	}
 	blue := 0
 	for y := 0; y < 800; y++ {

@@ -1,0 +1,101 @@
+package render
+
+import (
+	"testing"
+)
+
+func TestClipSegment(t *testing.T) {
+	tests := []struct {
+		name           string
+		x0, y0, x1, y1 float64
+		ok             bool
+	}{
+		{"inside", 1, 1, 5, 5, true},
+		{"crosses the whole box", -10, 5, 30, 5, true},
+		{"left of it", -10, 1, -1, 8, false},
+		{"below it", 2, 12, 8, 30, false},
+		{"diagonal corner miss", -5, 4, 4, -5, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			x0, y0, x1, y1, ok := clipSegment(tc.x0, tc.y0, tc.x1, tc.y1, 10, 10)
+			if ok != tc.ok {
+				t.Fatalf("ok %v, want %v", ok, tc.ok)
+			}
+			if !ok {
+				return
+			}
+			for _, v := range []float64{x0, y0, x1, y1} {
+				if v < 0 || v >= 10 {
+					t.Errorf("clipped end %v outside [0, 10)", v)
+				}
+			}
+		})
+	}
+}
+
+// TestDensityEdgeCountsCells: a segment adds one count to each cell it crosses, along its
+// major axis, clipped to the screen, and begin forgets them.
+func TestDensityEdgeCountsCells(t *testing.T) {
+	var d density
+	d.begin(40, 20)                 // 20×10 cells
+	d.edge(1, 1, 39, 1, true, 1)    // horizontal along row 0: 20 cells
+	d.edge(3, -50, 3, 50, false, 1) // vertical through column 1, clipped: 10 cells
+	d.edge(-5, -5, -1, -1, true, 1) // off screen: nothing
+	var prev, other, cells int
+	for _, c := range d.ecells {
+		if c.prev+c.other > 0 {
+			cells++
+		}
+		prev += int(c.prev)
+		other += int(c.other)
+	}
+	if prev != 20*edgeUnit || other != 10*edgeUnit {
+		t.Errorf("previous counts %d, other %d; want %d and %d", prev, other, 20*edgeUnit, 10*edgeUnit)
+	}
+	if cells != 29 {
+		t.Errorf("%d cells touched, want 29 (the two segments cross once)", cells)
+	}
+	if d.Edges != 2 {
+		t.Errorf("%d edges counted, want the 2 on screen", d.Edges)
+	}
+	d.begin(40, 20)
+	for i, c := range d.ecells {
+		if c.prev+c.other != 0 {
+			t.Fatalf("cell %d still holds %v after begin", i, c)
+		}
+	}
+}
+
+// TestDensityNodePixels: a lone node shows its own colour opaque; more nodes on a pixel read
+// brighter, a dimmed node fainter; begin clears what was touched.
+func TestDensityNodePixels(t *testing.T) {
+	var d density
+	d.begin(8, 8)
+	blue := fcolor{0.2, 0.4, 1, 1}
+	d.node(1.5, 1.5, 0.5, blue)
+	for k := 0; k < 20; k++ {
+		d.node(5.5, 5.5, 0.5, blue)
+	}
+	d.node(3.5, 6.5, 0.5, blue.alpha(dimAlpha))
+	r, g, b, a := nodePixel(d.cells[1*8+1])
+	if a != 255 || r != 51 || g != 102 || b != 255 {
+		t.Errorf("lone node pixel %d,%d,%d,%d, want its colour 51,102,255 opaque", r, g, b, a)
+	}
+	r2, g2, _, _ := nodePixel(d.cells[5*8+5])
+	if r2 <= r+40 || g2 <= g+40 {
+		t.Errorf("20 nodes on a pixel read %d,%d, want clearly brighter than one node's %d,%d", r2, g2, r, g)
+	}
+	if _, _, _, a3 := nodePixel(d.cells[6*8+3]); a3 == 0 || a3 > 128 {
+		t.Errorf("a dimmed node's alpha %d, want faint but present", a3)
+	}
+	if d.Nodes != 22 {
+		t.Errorf("%d nodes counted, want 22", d.Nodes)
+	}
+	d.begin(8, 8)
+	for i, c := range d.cells {
+		if c.w != 0 {
+			t.Fatalf("pixel %d still weighs %d after begin", i, c.w)
+		}
+	}
+}
