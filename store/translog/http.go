@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"filippo.io/torchwood"
 )
@@ -14,8 +15,12 @@ const HTTPPrefix = "/log/"
 // Handler serves the log by C2SP tlog-tiles under HTTPPrefix: GET checkpoint (the latest
 // signed note, text/plain, never cached), tile/<L>/<N>[.p/<W>] and tile/entries/<N>[.p/<W>]
 // (application/octet-stream; full tiles are immutable and cached for a year). A tile not yet
-// stored at that width is 404, a malformed path 400.
+// stored at that width is 404, a malformed path 400. Each new checkpoint it serves has its
+// right edge read first (Warm), so the tiles a client asks for next, and every proof's
+// partial tiles, come from memory.
 func (l *Log) Handler() http.Handler {
+	var warmed atomic.Int64
+	warmed.Store(-1)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -36,6 +41,13 @@ func (l *Log) Handler() http.Handler {
 			if err != nil {
 				l.serverError(w, "checkpoint", err)
 				return
+			}
+			if warmed.Load() != cp.N {
+				if err := l.Warm(r.Context(), cp); err != nil {
+					l.log.Warn("log HTTP: the checkpoint's tiles", "size", cp.N, "err", err)
+				} else {
+					warmed.Store(cp.N)
+				}
 			}
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-cache")

@@ -265,6 +265,20 @@ func (l *Log) HashReader(ctx context.Context, cp *Checkpoint) tlog.HashReader {
 	return l.tiles.treeReader(ctx, cp.Tree)
 }
 
+// Warm reads the tiles on the right edge of cp's tree (those its root is computed from, the
+// partial ones included) into the log's tile cache, checked against cp's root: the tiles
+// every proof in cp's tree needs besides its own path.
+func (l *Log) Warm(ctx context.Context, cp *Checkpoint) error {
+	root, err := tlog.TreeHash(cp.N, l.HashReader(ctx, cp))
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInconsistent, err)
+	}
+	if root != cp.Hash {
+		return fmt.Errorf("%w: the tiles give another root than the checkpoint of size %d", ErrInconsistent, cp.N)
+	}
+	return nil
+}
+
 // Leaf returns the data (binary CID) of leaf i, read from its entry bundle.
 func (l *Log) Leaf(ctx context.Context, cp *Checkpoint, i int64) (cid.Cid, error) {
 	if i < 0 || i >= cp.N {
