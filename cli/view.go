@@ -17,6 +17,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/block"
 )
 
 // ViewOptions are the view command's flags.
@@ -36,6 +37,8 @@ type ViewOptions struct {
 	Metrics    string // serve Prometheus metrics on this address
 	Replicas   int    // replicas of the stream, index and bucket when the viewer creates them
 	LogVKey    string // the transparency log's verifier key (or a file holding it): checkpoints are verified
+	At         string // explore mode: open on this CID or aggregate's head and its neighbourhood, no replay
+	Depth      int    // explore mode: fetch the neighbours up to this many hops from At
 }
 
 // ViewRequest is everything the window needs from the command line.
@@ -103,6 +106,8 @@ prints {"screenshot":FILE,"frames":N,...} (what it drew) and exits: for CI under
 	f.StringVar(&o.Layout, "layout", "force", "place nodes by force or in lanes, one row per aggregate (the v key switches)")
 	f.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics (the store's and the window's bridge lag) on HOST:PORT")
 	f.IntVar(&o.Replicas, "replicas", 1, "replicas of the event stream, index and object bucket when the viewer creates them (on a cluster: 3)")
+	f.StringVar(&o.At, "at", "", "explore mode: open on this event or object CID, or this aggregate's head, and its neighbourhood, without replaying the stream (double-click a + node for more)")
+	f.IntVar(&o.Depth, "depth", DefaultExploreDepth, "explore mode: fetch the nodes up to N hops (chain, parents, children, links) from --at")
 	f.StringVar(&o.LogVKey, "log-vkey", "", "the transparency log's verifier key, or a file holding it: the status bar shows checkpoints verified (without: unverified)")
 	return cmd
 }
@@ -149,8 +154,38 @@ func (f untilFlag) Set(v string) error {
 
 func (untilFlag) Type() string { return "SEQ|TIME" }
 
+// DefaultExploreDepth is view --depth when it is not given.
+const DefaultExploreDepth = 2
+
+// checkAt validates the explore flags: --at must be a CID or an aggregate ID (whether it is
+// stored is for the viewer to find out), and explores the store as it is, so it does not mix
+// with the flags that replay it or write to it.
+func (o ViewOptions) checkAt() error {
+	if o.Depth < 0 {
+		return badInputf("--depth %d: want 0 (the node alone) or more", o.Depth)
+	}
+	if o.At == "" {
+		return nil
+	}
+	if _, err := block.ParseCID(o.At); err != nil {
+		if verr := store.ValidateName("aggregate ID", o.At); verr != nil {
+			return badInputf("--at %q: neither a CID (%v) nor an aggregate ID (%v)", o.At, err, verr)
+		}
+	}
+	switch {
+	case o.Until != 0 || o.UntilTime != 0:
+		return badInputf("--at explores the store as it is now, around one node, without replaying it: it does not take --until")
+	case o.Demo:
+		return badInputf("--at explores what is stored; --demo writes new events: run the demo first, then view --at")
+	}
+	return nil
+}
+
 // check validates the flags before anything starts.
 func (o ViewOptions) check() error {
+	if err := o.checkAt(); err != nil {
+		return err
+	}
 	if o.LogVKey != "" {
 		if _, err := ReadLogVerifier(o.LogVKey); err != nil {
 			return err

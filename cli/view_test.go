@@ -42,6 +42,10 @@ func TestViewRejectsBadFlags(t *testing.T) {
 		{"screenshot in a missing directory", []string{"--screenshot", filepath.Join(dir, "no", "x.png")}, "directory"},
 		{"an argument", []string{"extra"}, "unknown command"},
 		{"malformed log key", []string{"--log-vkey", "not+a+key"}, "--log-vkey"},
+		{"negative depth", []string{"--at", "order-1", "--depth", "-1"}, "--depth"},
+		{"at neither a CID nor an aggregate", []string{"--at", "line\nbreak"}, "neither a CID"},
+		{"at with until", []string{"--at", "order-1", "--until", "5"}, "--until"},
+		{"at with demo", []string{"--at", "order-1", "--demo"}, "--demo"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -87,6 +87,9 @@ func (g *Graph) applyExplore(m *ExploreMsg) {
 		x.Expanded[c] = true
 		delete(x.Requested, c)
 	}
+	for _, c := range m.Failed {
+		delete(x.Requested, c)
+	}
 	if m.Note != "" {
 		x.Note = m.Note
 		x.NoteSeq++

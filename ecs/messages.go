@@ -112,12 +112,14 @@ type LogMsg struct {
 }
 
 // ExploreMsg reports explore mode (view --at): the node the window opened on, the depth
-// asked, and the nodes whose neighbours the source has now sent (their expandable mark goes),
-// with a note for the user. The first one puts the world in explore mode.
+// asked, the nodes whose neighbours the source has now sent (their expandable mark goes),
+// those it could not fetch neighbours for (they stay expandable: a double-click tries again),
+// and a note for the user. The first one puts the world in explore mode.
 type ExploreMsg struct {
 	Root     cid.Cid
 	Depth    int
 	Expanded []cid.Cid
+	Failed   []cid.Cid
 	Note     string
 }
 

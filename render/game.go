@@ -35,6 +35,8 @@ type GameOptions struct {
 	Fetch systems.PayloadFetcher
 	// Prove supplies a selected event's inclusion proof in the transparency log (nil: none).
 	Prove systems.ProofFetcher
+	// Expand asks explore mode's source for a node's neighbours (nil: not exploring).
+	Expand systems.Expander
 	// Screenshot, if set, is where a PNG of frame Frames is written before the game ends.
 	Screenshot string
 	// Frames, if > 0, ends the game after that many frames (DefaultScreenshotFrames when
@@ -88,7 +90,7 @@ func NewGame(ctx context.Context, graph *ecs.Graph, opts GameOptions) (*Game, er
 	}
 	e := graph.ECS()
 	systems.Setup(e, systems.Options{
-		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Layout: opts.Layout, Until: opts.Until, Lanes: graph.Lanes(), Fetch: opts.Fetch, Prove: opts.Prove,
+		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Layout: opts.Layout, Until: opts.Until, Lanes: graph.Lanes(), Fetch: opts.Fetch, Prove: opts.Prove, Expand: opts.Expand,
 		Width: opts.Width, Height: opts.Height, Logger: log,
 	})
 	draw.Attach(e)
@@ -121,6 +123,16 @@ type Summary struct {
 	Layout   string  `json:"layout"`
 	AsOfSeq  uint64  `json:"as_of_seq"` // the highest stream sequence shown
 	FPS      float64 `json:"fps"`
+	// Explore is explore mode's state (view --at), absent otherwise.
+	Explore *ExploreSummary `json:"explore,omitempty"`
+}
+
+// ExploreSummary is what explore mode showed: the node it opened on, the depth asked and
+// how many drawn nodes can still be expanded (their neighbours not fetched).
+type ExploreSummary struct {
+	Root       string `json:"root"`
+	Depth      int    `json:"depth"`
+	Expandable int    `json:"expandable"`
 }
 
 // Summary describes the last frame. Game goroutine only (or after Run has returned).
@@ -128,11 +140,20 @@ func (g *Game) Summary() Summary {
 	e := g.graph.ECS()
 	st := g.graph.Stats()
 	scene := systems.SceneOf(e)
-	return Summary{
+	sum := Summary{
 		Nodes: len(scene.Nodes), Events: st.Events, Objects: st.Objects, Rejected: st.Rejected,
 		Edges: len(scene.Edges), Layout: systems.GetOrCreateSettings(e).Layout.String(),
 		AsOfSeq: st.LastSeq, FPS: math.Round(systems.GetOrCreateHUD(e).FPS*10) / 10,
 	}
+	if x := systems.ExploreOf(e); x != nil {
+		sum.Explore = &ExploreSummary{Root: x.Root.String(), Depth: x.Depth}
+		for i := range scene.Nodes {
+			if scene.Nodes[i].Flags&systems.FlagExpandable != 0 {
+				sum.Explore.Expandable++
+			}
+		}
+	}
+	return sum
 }
 
 // ScreenshotWritten reports whether the screenshot run's PNG has been written.

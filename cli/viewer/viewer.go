@@ -16,6 +16,7 @@ import (
 	"github.com/jetdag/jetdag/render"
 	"github.com/jetdag/jetdag/store/block"
 	"github.com/jetdag/jetdag/store/storemetrics"
+	"github.com/jetdag/jetdag/systems"
 )
 
 // Run opens the window for a view request and returns when it closes (or, with a
@@ -40,6 +41,17 @@ func Run(ctx context.Context, r cli.ViewRequest) error {
 		return err
 	}
 	defer closeSrc()
+	// Explore mode (--at) swaps the replaying source for one that fetches a neighbourhood;
+	// what --at names is looked up now, before any window opens.
+	var feed ecs.Source = src
+	var expand systems.Expander
+	if o.At != "" {
+		ex, err := newExploreSource(ctx, src, o.At, o.Depth)
+		if err != nil {
+			return err
+		}
+		feed, expand = ex, ex.Request
+	}
 
 	bridge := ecs.NewBridge(0)
 	if o.Metrics != "" {
@@ -52,11 +64,11 @@ func Run(ctx context.Context, r cli.ViewRequest) error {
 		}
 		r.Logger.Info("metrics", "url", "http://"+addr+"/metrics")
 	}
-	graph := ecs.NewGraph(ecs.Config{MaxNodes: o.MaxNodes}, bridge)
+	graph := ecs.NewGraph(ecs.Config{MaxNodes: o.MaxNodes, Partial: o.At != ""}, bridge)
 	graph.Start(ctx)
 	game, err := render.NewGame(ctx, graph, render.GameOptions{
 		Width: o.Width, Height: o.Height, Kiosk: o.Kiosk, ColorBy: mode, Layout: lay, Until: untilShown(o),
-		Screenshot: o.Screenshot, Frames: o.Frames, Logger: r.Logger, Fetch: src.Payload, Prove: src.Prove,
+		Screenshot: o.Screenshot, Frames: o.Frames, Logger: r.Logger, Fetch: src.Payload, Prove: src.Prove, Expand: expand,
 	})
 	if err != nil {
 		return err
@@ -67,7 +79,7 @@ func Run(ctx context.Context, r cli.ViewRequest) error {
 	fed := make(chan struct{})
 	go func() {
 		defer close(fed)
-		if err := bridge.Run(ctx, src); err != nil && ctx.Err() == nil {
+		if err := bridge.Run(ctx, feed); err != nil && ctx.Err() == nil {
 			r.Logger.Error("the view's source stopped", "err", err)
 		}
 	}()

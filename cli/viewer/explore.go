@@ -1,0 +1,355 @@
+// This file is explore mode's source (view --at): instead of replaying the stream, it opens
+// on one node, fetches its neighbourhood up to --depth hops through the CID index and
+// subject-filtered reads, and then fetches one node's neighbours more whenever the window
+// asks (a double-click). It never reads the whole stream.
+
+package viewer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/jetdag/jetdag/cli"
+	"github.com/jetdag/jetdag/ecs"
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/block"
+)
+
+// childWindow is how many stream messages after an event explore mode reads (headers only)
+// for events of other aggregates that name it as a parent. Nothing indexes children: a child
+// further away is not found (a full view finds it).
+const childWindow = 10_000
+
+// exploreSource is explore mode's ecs.Source. Its maps belong to the Follow goroutine; the
+// window reaches it only through Request.
+type exploreSource struct {
+	base     *storeSource
+	root     exploreNode
+	depth    int
+	window   int // childWindow (tests shrink it)
+	requests chan cid.Cid
+
+	nodes     map[cid.Cid]*exploreNode // sent to the world
+	expanded  map[cid.Cid]bool
+	links     map[cid.Cid][]store.Link // by endpoint, read once at the start
+	linksSent map[cid.Cid]bool         // link record CIDs
+}
+
+// exploreNode is a node explore mode has fetched: an event or an object.
+type exploreNode struct {
+	cid   cid.Cid
+	event *store.StoredEvent
+	obj   *block.Object
+}
+
+func (n *exploreNode) label() string {
+	s := n.cid.String()
+	short := "…" + s[max(len(s)-6, 0):]
+	if n.event != nil {
+		return fmt.Sprintf("%s #%d of %s (%s)", n.event.EventType, n.event.Seq, n.event.AggregateID, short)
+	}
+	return "object " + short
+}
+
+// newExploreSource resolves view --at on the store base reads: a CID names an event or an
+// object, anything else an aggregate, whose head it opens on. What names nothing stored is
+// an error with exit code 1 (2 when it is not even a well-formed CID), before any window
+// opens.
+func newExploreSource(ctx context.Context, base *storeSource, at string, depth int) (*exploreSource, error) {
+	s := &exploreSource{
+		base: base, depth: depth, window: childWindow, requests: make(chan cid.Cid, 16),
+		nodes: map[cid.Cid]*exploreNode{}, expanded: map[cid.Cid]bool{},
+		links: map[cid.Cid][]store.Link{}, linksSent: map[cid.Cid]bool{},
+	}
+	root, err := s.resolve(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	s.root = *root
+	return s, nil
+}
+
+func (s *exploreSource) resolve(ctx context.Context, at string) (*exploreNode, error) {
+	c, perr := block.ParseCID(at)
+	if perr == nil {
+		n, err := s.fetch(ctx, c)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, &cli.ExitError{Code: cli.ExitFailure, Err: fmt.Errorf("--at %s: no event or object of this store has that CID", at)}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--at %s: %w", at, err)
+		}
+		return n, nil
+	}
+	if err := store.ValidateName("aggregate ID", at); err != nil {
+		return nil, &cli.ExitError{Code: cli.ExitBadInput, Err: fmt.Errorf("--at %q: neither a CID (%v) nor an aggregate ID (%v)", at, perr, err)}
+	}
+	ev, err := s.base.events.Head(ctx, at)
+	switch {
+	case errors.Is(err, store.ErrNotFound) && looksLikeCID(at):
+		return nil, &cli.ExitError{Code: cli.ExitBadInput, Err: fmt.Errorf("--at %q is not a well-formed CID (%v), nor an aggregate of this store", at, perr)}
+	case errors.Is(err, store.ErrNotFound):
+		return nil, &cli.ExitError{Code: cli.ExitFailure, Err: fmt.Errorf("--at %q: this store has no aggregate of that name (nor is it a CID)", at)}
+	case err != nil:
+		return nil, fmt.Errorf("--at %q: head of the aggregate: %w", at, err)
+	}
+	return &exploreNode{cid: ev.CID, event: ev}, nil
+}
+
+// looksLikeCID reports whether s was probably meant as a CID (a multibase base32 CIDv1 or a
+// base58 CIDv0): a malformed one is then bad input rather than an unknown aggregate.
+func looksLikeCID(s string) bool {
+	return len(s) >= 46 && (strings.HasPrefix(s, "baf") || strings.HasPrefix(s, "Qm"))
+}
+
+// fetch reads the block c as an event (through the CID index) or an object (from the
+// bucket), verified; ErrNotFound when it is neither.
+func (s *exploreSource) fetch(ctx context.Context, c cid.Cid) (*exploreNode, error) {
+	if c.Type() == cid.DagCBOR {
+		ev, err := s.base.events.Get(ctx, c)
+		if err == nil {
+			return &exploreNode{cid: c, event: ev}, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+	}
+	if s.base.objects != nil {
+		ok, err := s.base.objects.Exists(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			obj, err := s.base.objects.Get(ctx, c)
+			if err != nil {
+				return nil, err // a link record or file content is no object: not a node
+			}
+			return &exploreNode{cid: c, obj: obj}, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s", store.ErrNotFound, c)
+}
+
+// Request asks for the neighbours of c; it never blocks (false: too many requests waiting).
+// It is the window's systems.Expander.
+func (s *exploreSource) Request(c cid.Cid) bool {
+	select {
+	case s.requests <- c:
+		return true
+	default:
+		return false
+	}
+}
+
+// Follow implements ecs.Source: the root, its neighbourhood to the depth asked, and then one
+// expansion for each request until ctx ends.
+func (s *exploreSource) Follow(ctx context.Context, b *ecs.Bridge) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.base.watchConnection(ctx, b) }()
+	defer func() { cancel(); <-done }()
+
+	start := time.Now()
+	if err := b.Send(ctx, &ecs.StatusMsg{Connection: connState(s.base.nc), CaughtUp: false}); err != nil {
+		return err
+	}
+	if err := b.Send(ctx, &ecs.ExploreMsg{Root: s.root.cid, Depth: s.depth}); err != nil {
+		return err
+	}
+	if s.base.objects != nil {
+		links, err := s.base.objects.Links(ctx)
+		if err != nil {
+			s.base.log.Warn("explore: the link records could not be read; links are left out", "err", err)
+		}
+		for _, l := range links {
+			s.links[l.From] = append(s.links[l.From], l)
+			s.links[l.To] = append(s.links[l.To], l)
+		}
+	}
+	root := s.root
+	if err := s.send(ctx, b, &root); err != nil {
+		return err
+	}
+	frontier := []cid.Cid{root.cid}
+	for d := 0; d < s.depth && len(frontier) > 0; d++ {
+		var next []cid.Cid
+		for _, c := range frontier {
+			added, err := s.expand(ctx, b, c)
+			if err != nil {
+				return err
+			}
+			next = append(next, added...)
+		}
+		frontier = next
+	}
+	s.base.log.Info("explore: neighbourhood fetched", "root", root.cid, "depth", s.depth, "nodes", len(s.nodes), "took", time.Since(start))
+	if err := b.Send(ctx, &ecs.StatusMsg{Connection: connState(s.base.nc), CaughtUp: true}); err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case c := <-s.requests:
+			if _, err := s.expand(ctx, b, c); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// expand fetches the neighbours of the sent node c that are not in the world yet, sends
+// them, and reports c expanded (or failed, with the reason, when a read failed: c stays
+// expandable). It returns the new nodes; its error is the bridge's only (ctx ended).
+func (s *exploreSource) expand(ctx context.Context, b *ecs.Bridge, c cid.Cid) ([]cid.Cid, error) {
+	n, ok := s.nodes[c]
+	if !ok || s.expanded[c] {
+		return nil, b.Send(ctx, &ecs.ExploreMsg{Root: s.root.cid, Depth: s.depth, Expanded: []cid.Cid{c}})
+	}
+	var added []cid.Cid
+	add := func(m *exploreNode) error {
+		if _, ok := s.nodes[m.cid]; ok {
+			return nil
+		}
+		added = append(added, m.cid)
+		return s.send(ctx, b, m)
+	}
+	ferr := s.neighbours(ctx, n, add)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	msg := &ecs.ExploreMsg{Root: s.root.cid, Depth: s.depth}
+	if ferr != nil {
+		var be bridgeError
+		if errors.As(ferr, &be) {
+			return nil, be.err
+		}
+		s.base.log.Warn("explore: neighbours not fetched", "cid", c, "err", ferr)
+		msg.Failed, msg.Note = []cid.Cid{c}, fmt.Sprintf("could not fetch the neighbours of %s: %v", n.label(), ferr)
+	} else {
+		s.expanded[c] = true
+		msg.Expanded = []cid.Cid{c}
+		msg.Note = fmt.Sprintf("%s: %d new nodes", n.label(), len(added))
+		if len(added) == 1 {
+			msg.Note = fmt.Sprintf("%s: 1 new node", n.label())
+		}
+	}
+	return added, b.Send(ctx, msg)
+}
+
+// bridgeError marks an error of the bridge (ctx ended) among fetch errors.
+type bridgeError struct{ err error }
+
+func (e bridgeError) Error() string { return e.err.Error() }
+
+// neighbours fetches what n points at (previous event or version, parents), what points at
+// it that can be found without a replay (the next event of its chain, children of other
+// aggregates within the child window) and what its link records join it to, calling add for
+// each.
+func (s *exploreSource) neighbours(ctx context.Context, n *exploreNode, add func(*exploreNode) error) error {
+	visit := func(c cid.Cid) error {
+		if !c.Defined() {
+			return nil
+		}
+		if _, ok := s.nodes[c]; ok {
+			return nil
+		}
+		m, err := s.fetch(ctx, c)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c, err)
+		}
+		if err := add(m); err != nil {
+			return bridgeError{err}
+		}
+		return nil
+	}
+	if ev := n.event; ev != nil {
+		if err := visit(ev.PreviousCID); err != nil {
+			return err
+		}
+		for _, p := range ev.ParentCIDs {
+			if err := visit(p); err != nil {
+				return err
+			}
+		}
+		next, err := s.base.events.Next(ctx, ev)
+		switch {
+		case err == nil:
+			if err := add(&exploreNode{cid: next.CID, event: next}); err != nil {
+				return bridgeError{err}
+			}
+		case !errors.Is(err, store.ErrNotFound):
+			return fmt.Errorf("next event of %s: %w", ev.AggregateID, err)
+		}
+		kids, err := s.base.events.ChildrenWithin(ctx, ev, s.window)
+		if err != nil {
+			return err
+		}
+		for _, k := range kids {
+			if err := add(&exploreNode{cid: k.CID, event: k}); err != nil {
+				return bridgeError{err}
+			}
+		}
+	}
+	if o := n.obj; o != nil {
+		if err := visit(o.PreviousCID); err != nil {
+			return err
+		}
+	}
+	for _, l := range s.links[n.cid] {
+		other := l.To
+		if other.Equals(n.cid) {
+			other = l.From
+		}
+		if _, ok := s.nodes[other]; ok {
+			continue
+		}
+		m, err := s.fetch(ctx, other)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // file content or a link record: no node of the world
+		}
+		if err != nil {
+			return fmt.Errorf("link %s → %s: %w", l.From, l.To, err)
+		}
+		if err := add(m); err != nil {
+			return bridgeError{err}
+		}
+	}
+	return nil
+}
+
+// send puts n into the world, with the links between it and the nodes already there.
+func (s *exploreSource) send(ctx context.Context, b *ecs.Bridge, n *exploreNode) error {
+	var m ecs.Message
+	if n.event != nil {
+		m, _ = recordMessage(store.Record{Seq: n.event.Seq, Event: n.event})
+	} else {
+		om, ok := s.base.objectMessage(ctx, store.ObjectRecord{CID: n.cid, Object: n.obj})
+		if !ok {
+			return nil
+		}
+		m = om
+	}
+	if err := b.Send(ctx, m); err != nil {
+		return err
+	}
+	s.nodes[n.cid] = n
+	for _, l := range s.links[n.cid] {
+		_, okF := s.nodes[l.From]
+		_, okT := s.nodes[l.To]
+		if !okF || !okT || s.linksSent[l.CID] {
+			continue
+		}
+		if err := b.Send(ctx, &ecs.LinkMsg{From: l.From, To: l.To, Type: l.Type}); err != nil {
+			return err
+		}
+		s.linksSent[l.CID] = true
+	}
+	return nil
+}
