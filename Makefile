@@ -102,9 +102,10 @@ windows:
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -o bin/jetdag-view.exe ./cmd/jetdag-view
 
 # screenshots renders the pictures of docs/visualizer.md from the window tests under Xvfb:
-# docs/game.png (the force layout) and docs/lanes.png (the lanes layout).
+# docs/game.png (the force layout), docs/lanes.png (the lanes layout), docs/view-minimap.png
+# and docs/view-timeline.png (the timeline bar as of an earlier sequence).
 screenshots: deps
-	JETDAG_SHOTS=$(CURDIR)/docs $(XVFB) $(GO) test -count=1 -run 'TestGameScreenshotRun|TestLanesScreenshot|TestMinimapScreenshot' ./systems/windowtest/
+	JETDAG_SHOTS=$(CURDIR)/docs $(XVFB) $(GO) test -count=1 -run 'TestGameScreenshotRun|TestLanesScreenshot|TestMinimapScreenshot|TestTimelineScreenshot' ./systems/windowtest/
 
 # darwin cross-builds the headless jetdag for macOS (every command but the window, whose Ebiten
 # build needs cgo against Apple's frameworks: build jetdag-view on a Mac with `make build`).

@@ -30,15 +30,17 @@ type ViewOptions struct {
 	Frames     int    // frames to render before exiting (with Screenshot: default 60)
 	Width      int
 	Height     int
-	ColorBy    string // kind, aggregate or type
-	Layout     string // force or lanes
-	Until      uint64 // 0, or show the store as it was at this stream sequence
-	UntilTime  int64  // 0, or show the events stamped up to this time (Unix ns), in stream order
-	Metrics    string // serve Prometheus metrics on this address
-	Replicas   int    // replicas of the stream, index and bucket when the viewer creates them
-	LogVKey    string // the transparency log's verifier key (or a file holding it): checkpoints are verified
-	At         string // explore mode: open on this CID or aggregate's head and its neighbourhood, no replay
-	Depth      int    // explore mode: fetch the neighbours up to this many hops from At
+	ColorBy    string  // kind, aggregate or type
+	Layout     string  // force or lanes
+	Until      uint64  // 0, or show the store as it was at this stream sequence
+	UntilTime  int64   // 0, or show the events stamped up to this time (Unix ns), in stream order
+	Replay     float64 // 0, or play the held events from the oldest at this speed (1 to 1000× event time)
+	Loop       bool    // with Replay: start again at the oldest after the newest
+	Metrics    string  // serve Prometheus metrics on this address
+	Replicas   int     // replicas of the stream, index and bucket when the viewer creates them
+	LogVKey    string  // the transparency log's verifier key (or a file holding it): checkpoints are verified
+	At         string  // explore mode: open on this CID or aggregate's head and its neighbourhood, no replay
+	Depth      int     // explore mode: fetch the neighbours up to this many hops from At
 }
 
 // ViewRequest is everything the window needs from the command line.
@@ -103,6 +105,8 @@ prints {"screenshot":FILE,"frames":N,...} (what it drew) and exits: for CI under
 	f.IntVar(&o.Height, "height", 800, "window height in pixels")
 	f.StringVar(&o.ColorBy, "color-by", "kind", "colour events by kind, aggregate or type (the c key cycles)")
 	f.Var(untilFlag{&o}, "until", "show the store as it was at stream sequence SEQ or time TIME (RFC 3339): no later event, no object made after it, no live updates")
+	f.Float64Var(&o.Replay, "replay", 0, "play the store's history from the oldest held event at SPEED times real event time (1 to 1000; the timeline bar, p and , . keys)")
+	f.BoolVar(&o.Loop, "loop", false, "with --replay: start again at the oldest event after the newest (a kiosk's movie)")
 	f.StringVar(&o.Layout, "layout", "force", "place nodes by force or in lanes, one row per aggregate (the v key switches)")
 	f.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics (the store's and the window's bridge lag) on HOST:PORT")
 	f.IntVar(&o.Replicas, "replicas", 1, "replicas of the event stream, index and object bucket when the viewer creates them (on a cluster: 3)")
@@ -202,6 +206,10 @@ func (o ViewOptions) check() error {
 		return badInputf("--layout %q: want force or lanes", o.Layout)
 	}
 	switch {
+	case o.Replay != 0 && !(o.Replay >= 1 && o.Replay <= 1000):
+		return badInputf("--replay %v: want a speed from 1 to 1000 (times real event time)", o.Replay)
+	case o.Loop && o.Replay == 0:
+		return badInputf("--loop: only with --replay SPEED")
 	case o.Replicas < 1 || o.Replicas > 5:
 		return badInputf("--replicas %d: want 1 to 5", o.Replicas)
 	case o.MaxNodes < 0:

@@ -41,6 +41,13 @@ const (
 	KeyX
 	KeyZ
 	KeyM
+	KeyP
+	KeyBracketLeft
+	KeyBracketRight
+	KeyComma
+	KeyPeriod
+	KeyHome
+	KeyEnd
 )
 
 // InputData is one tick of user input as plain values, a singleton: the drawing code fills

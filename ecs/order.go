@@ -58,11 +58,13 @@ func (g *Graph) modelStages() []Stage {
 }
 
 // WindowStages are the window's Update systems, run by the game right after Graph.Update,
-// in this order. The scene must be gathered before anything picks or draws (it is the
+// in this order. The timeline comes first (the scene hides what is later than its as-of
+// sequence; it indexes the last frame's scene). The scene must be gathered before anything picks or draws (it is the
 // flat copy of the world they read); input before the camera (a drag or the wheel stops
 // fit and follow before the camera eases); the inspector after input (a click selects).
 func WindowStages() []Stage {
 	return []Stage{
+		{Name: "timeline", Run: systems.UpdateTimeline},   // as-of sequence, playback clock
 		{Name: "scene", Run: systems.UpdateScene},         // world → flat scene, pick grid rebuilt
 		{Name: "input", Run: systems.UpdateInput},         // hover, click, drag, wheel, key table, search
 		{Name: "camera", Run: systems.UpdateCamera},       // fit and follow easing

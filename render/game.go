@@ -31,6 +31,10 @@ type GameOptions struct {
 	Layout  components.LayoutMode
 	// Until is the --until sequence (0: live), for the status bar.
 	Until uint64
+	// Replay, when not 0, plays the history from the oldest held event at this speed
+	// (--replay); Loop starts it again at the end.
+	Replay float64
+	Loop   bool
 	// Fetch supplies the inspector's payloads (nil: none shown).
 	Fetch systems.PayloadFetcher
 	// Prove supplies a selected event's inclusion proof in the transparency log (nil: none).
@@ -90,7 +94,7 @@ func NewGame(ctx context.Context, graph *ecs.Graph, opts GameOptions) (*Game, er
 	}
 	e := graph.ECS()
 	systems.Setup(e, systems.Options{
-		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Layout: opts.Layout, Until: opts.Until, Lanes: graph.Lanes(), Fetch: opts.Fetch, Prove: opts.Prove, Expand: opts.Expand,
+		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Layout: opts.Layout, Until: opts.Until, Replay: opts.Replay, Loop: opts.Loop, Lanes: graph.Lanes(), Fetch: opts.Fetch, Prove: opts.Prove, Expand: opts.Expand,
 		Width: opts.Width, Height: opts.Height, Logger: log,
 	})
 	draw.Attach(e)
@@ -115,13 +119,13 @@ func (g *Game) Frames() int { return g.frames }
 
 // Summary is what the window showed in its last frame, for the screenshot run's JSON line.
 type Summary struct {
-	Nodes    int     `json:"nodes"`
+	Nodes    int     `json:"nodes"` // drawn: not hidden by a filter or the timeline
 	Events   int     `json:"events"`
 	Objects  int     `json:"objects"`
 	Rejected int     `json:"rejected"`
 	Edges    int     `json:"edges"`
 	Layout   string  `json:"layout"`
-	AsOfSeq  uint64  `json:"as_of_seq"` // the highest stream sequence shown
+	AsOfSeq  uint64  `json:"as_of_seq"` // the highest stream sequence shown (the timeline's, when not live)
 	FPS      float64 `json:"fps"`
 	// Explore is explore mode's state (view --at), absent otherwise.
 	Explore *ExploreSummary `json:"explore,omitempty"`
@@ -140,10 +144,14 @@ func (g *Game) Summary() Summary {
 	e := g.graph.ECS()
 	st := g.graph.Stats()
 	scene := systems.SceneOf(e)
+	asOf := st.LastSeq
+	if tl := systems.GetOrCreateTimeline(e); !tl.Live() {
+		asOf = tl.AsOf // the timeline shows an earlier sequence
+	}
 	sum := Summary{
-		Nodes: len(scene.Nodes), Events: st.Events, Objects: st.Objects, Rejected: st.Rejected,
+		Nodes: scene.Shown(), Events: st.Events, Objects: st.Objects, Rejected: st.Rejected,
 		Edges: len(scene.Edges), Layout: systems.GetOrCreateSettings(e).Layout.String(),
-		AsOfSeq: st.LastSeq, FPS: math.Round(systems.GetOrCreateHUD(e).FPS*10) / 10,
+		AsOfSeq: asOf, FPS: math.Round(systems.GetOrCreateHUD(e).FPS*10) / 10,
 	}
 	if x := systems.ExploreOf(e); x != nil {
 		sum.Explore = &ExploreSummary{Root: x.Root.String(), Depth: x.Depth}

@@ -27,6 +27,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	// Status bar.
 	d.panel.rect(0, float32(h-barH), float32(w), barH, toF(panelColor))
 	d.panel.fan(12, float32(h-barH/2), 5, d.Renderer.circles[1], toF(systems.ConnColor(hud.Stats.Connection)))
+	d.timelineShapes(e)
 
 	// Legend (rebuilt only when the colour mode changes).
 	if d.legend == nil || d.legendMode != set.ColorMode {
@@ -35,7 +36,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	edges := systems.LegendEdges()
 	rows := len(d.legend) + len(edges)
 	lw, lh := 230.0, 12+float64(rows)*f.uiLine
-	d.laneShapes(e, 8+lh, h-barH)
+	d.laneShapes(e, 8+lh, h-systems.BottomH)
 	panelRect(&d.panel, components.Rect{MinX: 8, MinY: 8, MaxX: 8 + lw, MaxY: 8 + lh})
 	rowY := func(i int) float64 { return 8 + 6 + (float64(i)+0.5)*f.uiLine }
 	for i, row := range d.legend {
@@ -58,13 +59,13 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	if s := systems.GetOrCreateSearch(e); s.Open {
 		prompt = "/" + string(s.Query) + "|   " + matchCount(len(s.Query), s.Count) + "Enter: jump · Esc: cancel"
 		pw := text.Advance(prompt, f.ui) + 16
-		panelRect(&d.panel, components.Rect{MinX: 8, MinY: h - barH - 8 - f.uiLine - 8, MaxX: 8 + pw, MaxY: h - barH - 8})
+		panelRect(&d.panel, components.Rect{MinX: 8, MinY: h - systems.BottomH - 8 - f.uiLine - 8, MaxX: 8 + pw, MaxY: h - systems.BottomH - 8})
 	}
 	toast := systems.GetOrCreateToast(e).Text
 	var tr components.Rect
 	if toast != "" {
 		tw := text.Advance(toast, f.ui) + 16
-		tr = components.Rect{MinX: w - tw - 8, MinY: h - barH - 8 - f.uiLine - 8, MaxX: w - 8, MaxY: h - barH - 8}
+		tr = components.Rect{MinX: w - tw - 8, MinY: h - systems.BottomH - 8 - f.uiLine - 8, MaxX: w - 8, MaxY: h - systems.BottomH - 8}
 		if systems.Info(e) != nil {
 			iw := systems.InspectorRect(e).Width()
 			tr.MinX, tr.MaxX = tr.MinX-iw, tr.MaxX-iw
@@ -91,6 +92,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 
 	// Text, after every shape (text comes from another atlas and breaks batches).
 	d.laneText(screen)
+	d.timelineText(e, screen)
 	drawText(screen, hud.Status, f.ui, 24, h-barH+(barH-f.uiLine)/2, textColor)
 	if alarm != "" {
 		drawText(screen, alarm, f.ui, alarmX+8, 6, textColor)
@@ -111,7 +113,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 		}
 	}
 	if prompt != "" {
-		drawText(screen, prompt, f.ui, 16, h-barH-8-f.uiLine-4, textColor)
+		drawText(screen, prompt, f.ui, 16, h-systems.BottomH-8-f.uiLine-4, textColor)
 	}
 	if toast != "" {
 		drawText(screen, toast, f.ui, tr.MinX+8, tr.MinY+4, textColor)
@@ -160,7 +162,7 @@ func (d *Drawer) tooltipBox(e *ecs.ECS) (tip string, x, y, bw, bh float64) {
 	if x+bw > float64(cam.Width) {
 		x = p.X - 8 - bw
 	}
-	if y+bh > float64(cam.Height)-systems.StatusBarH {
+	if y+bh > float64(cam.Height)-systems.BottomH {
 		y = p.Y - 8 - bh
 	}
 	return tip, max(x, 0), max(y, 0), bw, bh

@@ -24,6 +24,9 @@ var keyCodes = map[ebiten.Key]components.Key{
 	ebiten.KeyN: components.KeyN, ebiten.KeyV: components.KeyV,
 	ebiten.KeyG: components.KeyG, ebiten.KeyX: components.KeyX, ebiten.KeyZ: components.KeyZ,
 	ebiten.KeyM: components.KeyM,
+	ebiten.KeyP: components.KeyP, ebiten.KeyBracketLeft: components.KeyBracketLeft,
+	ebiten.KeyBracketRight: components.KeyBracketRight, ebiten.KeyComma: components.KeyComma,
+	ebiten.KeyPeriod: components.KeyPeriod, ebiten.KeyHome: components.KeyHome, ebiten.KeyEnd: components.KeyEnd,
 }
 
 // KeyOf returns the systems' key for an Ebiten key, or components.KeyUnknown.

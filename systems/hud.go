@@ -51,7 +51,9 @@ func StatusLine(e *ecs.ECS) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s · %s   %.1f events/s   %d nodes (%d events, %d objects)   %.0f FPS   lag %d   rejected %d   colour: %s",
 		conn, phase, st.EventsPerSecond, len(SceneOf(e).Nodes), st.Events, st.Objects, h.FPS, st.Lag, st.Rejected, set.ColorMode)
-	if Opts(e).Until > 0 {
+	if a := AsOfText(e); a != "" {
+		b.WriteString("   " + a) // the timeline bar shows an earlier sequence
+	} else if Opts(e).Until > 0 {
 		fmt.Fprintf(&b, "   as of seq %d", st.LastSeq)
 		if t := newestEventTime(SceneOf(e)); t != 0 {
 			b.WriteString(" · " + time.Unix(0, t).UTC().Format(time.RFC3339))

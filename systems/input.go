@@ -52,12 +52,16 @@ func UpdateInput(e *ecs.ECS) {
 
 	// Press, drag, click.
 	switch {
+	case timelineInput(e, f):
+		p.Down, p.Moved = false, false // a drag on the timeline bar
 	case f.LeftPressed:
 		p.Down, p.Moved = true, false
 		p.DownX, p.DownY, p.LastX, p.LastY = f.X, f.Y, f.X, f.Y
 		if onPanel {
 			p.Down = false // a press on a panel never pans
-			minimapClick(e, f.X, f.Y)
+			if !minimapClick(e, f.X, f.Y) {
+				timelinePress(e, f.X, f.Y)
+			}
 		}
 	case p.Down && f.LeftDown:
 		if !p.Moved && math.Hypot(f.X-p.DownX, f.Y-p.DownY) >= dragThreshold {

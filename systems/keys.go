@@ -47,6 +47,35 @@ var keyTable = []Binding{
 		s.Paused = !s.Paused
 		Toast(e, onOff("pause", s.Paused))
 	}},
+	{Name: "p", Help: "timeline: play / pause the store's history (from live: from the oldest)", Keys: []components.Key{components.KeyP},
+		Press: func(e *ecs.ECS, _ components.Key) { TogglePlay(e) }},
+	{Name: ", / .", Help: "timeline: play slower / faster (1× to 1000× event time)", Keys: []components.Key{components.KeyComma, components.KeyPeriod},
+		Press: func(e *ecs.ECS, k components.Key) {
+			if k == components.KeyComma {
+				ChangeSpeed(e, -1)
+			} else {
+				ChangeSpeed(e, 1)
+			}
+		}},
+	{Name: "[ / ]", Help: "timeline: one event back / forward", Keys: []components.Key{components.KeyBracketLeft, components.KeyBracketRight},
+		Press: func(e *ecs.ECS, k components.Key) {
+			GetOrCreateTimeline(e).Playing = false
+			if k == components.KeyBracketLeft {
+				StepTimeline(e, -1)
+			} else {
+				StepTimeline(e, 1)
+			}
+		}},
+	{Name: "Home / End", Help: "timeline: the oldest held event / live", Keys: []components.Key{components.KeyHome, components.KeyEnd},
+		Press: func(e *ecs.ECS, k components.Key) {
+			if k == components.KeyHome {
+				SetAsOf(e, 1)
+			} else {
+				SetAsOf(e, 0)
+				Toast(e, "timeline: live")
+			}
+		}},
+	{Name: "drag bar", Help: "timeline: the store as of the sequence under the cursor"},
 	{Name: "c", Help: "colour events by kind / aggregate / type", Keys: []components.Key{components.KeyC}, Press: func(e *ecs.ECS, _ components.Key) {
 		s := GetOrCreateSettings(e)
 		s.ColorMode = s.ColorMode.Next()

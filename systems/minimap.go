@@ -98,7 +98,7 @@ func MinimapBox(e *ecs.ECS) components.Rect {
 	if GetOrCreateSelection(e).Info != nil {
 		right = InspectorRect(e).MinX - 8
 	}
-	bottom := float64(cam.Height) - StatusBarH - minimapGap
+	bottom := float64(cam.Height) - BottomH - minimapGap
 	return components.Rect{MinX: right - MinimapW, MinY: bottom - MinimapH, MaxX: right, MaxY: bottom}
 }
 

@@ -24,7 +24,7 @@ func InspectorRect(e *ecs.ECS) components.Rect {
 	cam := GetOrCreateCamera(e)
 	w, h := float64(cam.Width), float64(cam.Height)
 	pw := min(560, max(w*0.42, 260))
-	return components.Rect{MinX: w - pw, MinY: 0, MaxX: w, MaxY: h - StatusBarH}
+	return components.Rect{MinX: w - pw, MinY: 0, MaxX: w, MaxY: h - BottomH}
 }
 
 // inspectorCols is how many characters of value fit on one panel row.
@@ -42,7 +42,7 @@ func inspectorCols(e *ecs.ECS) int {
 func freeArea(e *ecs.ECS) components.Rect {
 	cam := GetOrCreateCamera(e)
 	w, h := float64(cam.Width), float64(cam.Height)
-	a := components.Rect{MinX: fitMargin, MinY: fitMargin, MaxX: w - fitMargin, MaxY: h - StatusBarH - fitMargin}
+	a := components.Rect{MinX: fitMargin, MinY: fitMargin, MaxX: w - fitMargin, MaxY: h - BottomH - fitMargin}
 	if GetOrCreateSelection(e).Info != nil {
 		a.MaxX = InspectorRect(e).MinX - fitMargin
 	}
@@ -53,7 +53,7 @@ func freeArea(e *ecs.ECS) components.Rect {
 }
 
 // overPanel reports whether the screen point (x, y) is on a panel (help, inspector, status
-// bar), where the mouse does not pan, zoom or pick.
+// bar, timeline bar), where the mouse does not pan, zoom or pick.
 func overPanel(e *ecs.ECS, x, y float64) bool {
 	if GetOrCreateSettings(e).ShowHelp {
 		return true
@@ -64,5 +64,5 @@ func overPanel(e *ecs.ECS, x, y float64) bool {
 	if GetOrCreateSelection(e).Info != nil && InspectorRect(e).Contains(x, y) {
 		return true
 	}
-	return y >= float64(GetOrCreateCamera(e).Height)-StatusBarH
+	return y >= float64(GetOrCreateCamera(e).Height)-BottomH
 }

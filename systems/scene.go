@@ -55,6 +55,10 @@ type Marks struct {
 	Filter            components.FilterData
 	// Explore is explore mode's state (nil: not exploring), which marks expandable nodes.
 	Explore *components.ExploreData
+	// AsOf, when not 0, hides what was not in the store as of that stream sequence (the
+	// timeline): later events and rejected messages, and objects stamped after AsOfTime.
+	AsOf     uint64
+	AsOfTime int64
 	// highlight[id] == entity marks the entity with that ID as highlighted (the entity
 	// value, with its version, guards against a removed entity's recycled ID).
 	highlight []donburi.Entity
@@ -119,6 +123,8 @@ func UpdateScene(e *ecs.ECS) {
 	st.Marks.Selected = sel.Entity
 	st.Marks.Filter = *GetOrCreateFilter(e)
 	st.Marks.Explore = ExploreOf(e)
+	tl := GetOrCreateTimeline(e)
+	st.Marks.AsOf, st.Marks.AsOfTime = tl.AsOf, tl.AsOfTime
 	st.Scene.Gather(e.World, &st.Marks)
 	st.Grid.Build(st.Scene.Nodes)
 	UpdatePulse(e)
@@ -202,6 +208,17 @@ func (s *Scene) mix(x uint64) {
 	s.Signature = (s.Signature ^ x) * fnvPrime64
 }
 
+// Shown counts the nodes not hidden (by a filter or the timeline's as-of sequence).
+func (s *Scene) Shown() int {
+	n := 0
+	for i := range s.Nodes {
+		if s.Nodes[i].Flags&FlagHidden == 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // Index returns the scene index of e, or -1 when e is not in the scene.
 func (s *Scene) Index(e donburi.Entity) int {
 	id := int(e.Id())
@@ -237,6 +254,9 @@ func (s *Scene) gatherOne(entry *donburi.Entry) {
 	m := s.marks
 	if m != nil {
 		if m.Filter.Active() && !MatchFilter(m.Filter, d) {
+			n.Flags |= FlagHidden
+		}
+		if m.AsOf != 0 && (d.Seq > m.AsOf || d.Seq == 0 && d.CreatedAt > m.AsOfTime) {
 			n.Flags |= FlagHidden
 		}
 		if e == m.Hovered {

@@ -107,7 +107,7 @@ func goToMatch(e *ecs.ECS) bool {
 	scene := SceneOf(e)
 	for range len(s.Matches) {
 		i := scene.Index(s.Matches[s.Pos])
-		if i < 0 {
+		if i < 0 || laterThanAsOf(e, &scene.Nodes[i]) {
 			s.Pos = (s.Pos + 1) % len(s.Matches)
 			continue
 		}

@@ -99,6 +99,10 @@ type Options struct {
 	Layout    components.LayoutMode // the first layout (--layout)
 	// Until, when not 0, is the --until sequence: the status bar says the picture is as of it.
 	Until uint64
+	// Replay, when not 0, plays the held events from the oldest at this speed (1 to 1000
+	// times their real event time; --replay SPEED); Loop starts again at the end.
+	Replay float64
+	Loop   bool
 	// Lanes is the model's lanes layout (nil: none), which the g, x and z keys rearrange and
 	// the drawing code labels.
 	Lanes *layout.Lanes
@@ -174,6 +178,8 @@ func Setup(e *ecs.ECS, opts Options) {
 	removeSingleton(w, inspectorIOComponent)
 	removeSingleton(w, sceneComponent)
 	removeSingleton(w, exploreUIComponent)
+	removeSingleton(w, components.Timeline)
+	removeSingleton(w, timelineStateComponent)
 	o := getOrCreate(w, optionsComponent, nil)
 	o.Options = opts.withDefaults()
 	GetOrCreateCamera(e)
@@ -183,6 +189,7 @@ func Setup(e *ecs.ECS, opts Options) {
 	GetOrCreateHUD(e)
 	getInspectorIO(e)
 	getSceneState(e)
+	GetOrCreateTimeline(e)
 }
 
 // Opts returns the window's options (with defaults filled in).

@@ -104,6 +104,7 @@ func newViewGame(t testing.TB, w donburi.World, opts systems.Options) *viewGame 
 }
 
 func (g *viewGame) Update() error {
+	systems.UpdateTimeline(g.ecs)
 	systems.UpdateScene(g.ecs)
 	if g.input {
 		g.reader.Read(systems.GetOrCreateInput(g.ecs))
