@@ -33,3 +33,32 @@ func BenchmarkBuild10k(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkBuild100k is the CPU side of a moving 100,000-node frame (the frame benchmark's
+// DAG fitted on 1280×800, zoomed out: the density pictures), beside the scene gather that
+// feeds it and the pick grid built from it.
+func BenchmarkBuild100k(b *testing.B) {
+	w := donburi.NewWorld()
+	SyntheticDAG(w, 100000, 130000)
+	var m systems.Marks
+	s := gathered(w, &m)
+	r := NewRenderer(assets.NewWhite())
+	cam := components.Fit(s.Bounds, 1280, 800, 40)
+	b.Run("build", func(b *testing.B) {
+		for b.Loop() {
+			r.Build(s, cam, components.ColorByAggregate)
+		}
+		b.ReportMetric(float64(r.Stats.DensityNodes), "density-nodes")
+	})
+	b.Run("gather", func(b *testing.B) {
+		for b.Loop() {
+			s.Gather(w, &m)
+		}
+	})
+	var g systems.PickGrid
+	b.Run("pick-grid", func(b *testing.B) {
+		for b.Loop() {
+			g.Build(s.Nodes)
+		}
+	})
+}

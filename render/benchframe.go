@@ -156,8 +156,13 @@ type FrameBenchResult struct {
 	NodesDrawn  int     `json:"nodes_drawn"`
 	EdgesDrawn  int     `json:"edges_drawn"`
 	// NodesDensity and EdgesDensity are those drawn into the zoomed-out density pictures.
-	NodesDensity int     `json:"nodes_density"`
-	EdgesDensity int     `json:"edges_density"`
+	NodesDensity int `json:"nodes_density"`
+	EdgesDensity int `json:"edges_density"`
+	// UpdateMS and DrawMS are the milliseconds a moving frame spends in Update (the scene
+	// gather) and in Draw (building and queueing the picture); the rest of its time is
+	// Ebiten's flush to GL and the present.
+	UpdateMS     float64 `json:"moving_update_ms"`
+	DrawMS       float64 `json:"moving_draw_ms"`
 	ReferenceFPS float64 `json:"reference_fps"`
 	TargetStatic float64 `json:"target_fps_static"`
 	TargetMoving float64 `json:"target_fps_moving"`
@@ -297,6 +302,8 @@ type frameBench struct {
 	frame int
 	start time.Time
 	tick  int
+	// upd and drw sum the time spent in Update and Draw over the measured moving frames.
+	upd, drw time.Duration
 }
 
 const benchWarmup = 10
@@ -304,6 +311,9 @@ const benchWarmup = 10
 func (g *frameBench) Update() error {
 	if g.err != nil || g.phase == 3 {
 		return ebiten.Termination
+	}
+	if g.phase == 2 && g.frame >= benchWarmup {
+		defer func(t time.Time) { g.upd += time.Since(t) }(time.Now())
 	}
 	if g.phase > 0 {
 		if g.ecs == nil {
@@ -344,6 +354,9 @@ func (g *frameBench) Draw(screen *ebiten.Image) {
 	if g.phase == 3 || g.err != nil {
 		return
 	}
+	if g.phase == 2 && g.frame >= benchWarmup {
+		defer func(t time.Time) { g.drw += time.Since(t) }(time.Now())
+	}
 	if g.phase == 0 {
 		g.ref.Draw(screen)
 	} else if g.draw != nil {
@@ -375,6 +388,8 @@ func (g *frameBench) Draw(screen *ebiten.Image) {
 		g.res.DrawCalls = st.Calls + 1
 		g.res.NodesDrawn, g.res.EdgesDrawn = st.Nodes, st.Edges
 		g.res.NodesDensity, g.res.EdgesDensity = st.DensityNodes, st.DensityEdges
+		perFrame := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(g.o.Frames) }
+		g.res.UpdateMS, g.res.DrawMS = perFrame(g.upd), perFrame(g.drw)
 	}
 	g.phase++
 	g.frame = 0

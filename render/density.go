@@ -21,6 +21,8 @@ const (
 	edgeUnit = 4
 	// densityBright is how many doublings of nodes in one pixel bring it halfway to white.
 	densityBright = 3.0
+	// maxEdgeSamples bounds the cells one edge adds to (longer edges are sampled).
+	maxEdgeSamples = 32
 	// edgeAlphaMax caps the edge haze's opacity so that the nodes stay in front of it.
 	edgeAlphaMax = 0.55
 )
@@ -105,9 +107,11 @@ func (d *density) node(x, y, pr float32, c fcolor) {
 	d.Nodes++
 }
 
-// edge adds the segment from (x0, y0) to (x1, y1), screen pixels, to the edge grid: one
-// count in every cell it crosses (a DDA along its major axis in 16.16 fixed point), weighted
-// by dim (1 full, less when dimmed).
+// edge adds the segment from (x0, y0) to (x1, y1), screen pixels, to the edge grid: a count
+// in every cell it crosses, weighted by dim (1 full, less when dimmed). A segment longer than
+// maxEdgeSamples cells is sampled at that many evenly spaced points instead, each weighing
+// its share of the cells it stands for: the same density at a bounded cost (a zoomed-out
+// layout whose edges cross the screen would otherwise cost a step per cell of each).
 func (d *density) edge(x0, y0, x1, y1 float64, previous bool, dim float32) {
 	if d.ecells == nil {
 		d.ecells = make([]edgeCellSum, d.ew*d.eh)
@@ -117,64 +121,43 @@ func (d *density) edge(x0, y0, x1, y1 float64, previous bool, dim float32) {
 	if x0, y0, x1, y1, ok = clipSegment(x0, y0, x1, y1, float64(d.ew), float64(d.eh)); !ok {
 		return
 	}
-	wt := uint32(float32(edgeUnit)*dim + 0.5)
-	if wt == 0 {
-		wt = 1
-	}
 	ix0, iy0, ix1, iy1 := int(x0), int(y0), int(x1), int(y1)
 	d.ebox = d.ebox.Union(image.Rect(min(ix0, ix1), min(iy0, iy1), max(ix0, ix1)+1, max(iy0, iy1)+1))
 	d.Edges++
-	cells := d.ecells
-	// Walk the major axis one cell at a time; the minor coordinate moves in fixed point.
-	major, minor := x1-x0, y1-y0
-	majorStep, minorStep := 1, d.ew
-	start, minorPos := ix0, y0
-	n := abs(ix1 - ix0)
-	if math.Abs(minor) > math.Abs(major) {
-		major, minor = minor, major
-		majorStep, minorStep = d.ew, 1
-		start, minorPos = iy0, x0
-		n = abs(iy1 - iy0)
+	cells := max(abs(ix1-ix0), abs(iy1-iy0)) + 1
+	samples := min(cells, maxEdgeSamples)
+	wt := uint32(float32(edgeUnit)*dim*float32(cells)/float32(samples) + 0.5)
+	if wt == 0 {
+		wt = 1
 	}
-	if major < 0 {
-		majorStep = -majorStep
-	}
-	slope := 0.0
-	if n > 0 {
-		slope = minor / math.Abs(major)
-	}
+	// 16.16 fixed point along both axes: a step a cell from end to end, or, sampled, the
+	// centres of samples equal parts.
 	const one = 1 << 16
-	fix := int64(minorPos * one)
-	dfix := int64(slope * one)
-	var base int
-	if majorStep == 1 || majorStep == -1 {
-		base = start // x along the row; the row comes from fix
-		for k := 0; k <= n; k++ {
-			idx := int(fix>>16)*minorStep + base
-			if uint(idx) < uint(len(cells)) {
-				addEdge(&cells[idx], previous, wt)
+	fx, fy := int64(x0*one), int64(y0*one)
+	var dx, dy int64
+	switch {
+	case samples < cells:
+		dx, dy = int64((x1-x0)*one)/int64(samples), int64((y1-y0)*one)/int64(samples)
+		fx, fy = fx+dx/2, fy+dy/2
+	case samples > 1:
+		dx, dy = int64((x1-x0)*one)/int64(samples-1), int64((y1-y0)*one)/int64(samples-1)
+	}
+	ecs := d.ecells
+	ew := d.ew
+	if previous {
+		for k := 0; k < samples; k++ {
+			if idx := int(fy>>16)*ew + int(fx>>16); uint(idx) < uint(len(ecs)) {
+				ecs[idx].prev += wt
 			}
-			base += majorStep
-			fix += dfix
+			fx, fy = fx+dx, fy+dy
 		}
 		return
 	}
-	base = start * d.ew // the row; the column comes from fix
-	for k := 0; k <= n; k++ {
-		idx := base + int(fix>>16)
-		if uint(idx) < uint(len(cells)) {
-			addEdge(&cells[idx], previous, wt)
+	for k := 0; k < samples; k++ {
+		if idx := int(fy>>16)*ew + int(fx>>16); uint(idx) < uint(len(ecs)) {
+			ecs[idx].other += wt
 		}
-		base += majorStep
-		fix += dfix
-	}
-}
-
-func addEdge(cl *edgeCellSum, previous bool, wt uint32) {
-	if previous {
-		cl.prev += wt
-	} else {
-		cl.other += wt
+		fx, fy = fx+dx, fy+dy
 	}
 }
 
@@ -188,6 +171,9 @@ func abs(x int) int {
 // clipSegment clips a segment to [0, w)×[0, h) (Liang–Barsky); ok is false when nothing of
 // it is inside.
 func clipSegment(x0, y0, x1, y1, w, h float64) (float64, float64, float64, float64, bool) {
+	if x0 >= 0 && x1 >= 0 && y0 >= 0 && y1 >= 0 && x0 < w && x1 < w && y0 < h && y1 < h {
+		return x0, y0, x1, y1, true // inside: the common case
+	}
 	t0, t1 := 0.0, 1.0
 	dx, dy := x1-x0, y1-y0
 	w, h = math.Nextafter(w, 0), math.Nextafter(h, 0)

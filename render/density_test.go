@@ -99,3 +99,24 @@ func TestDensityNodePixels(t *testing.T) {
 		}
 	}
 }
+
+// TestDensityLongEdgeSampled: an edge longer than maxEdgeSamples cells adds to that many
+// cells, which together weigh what the whole edge would.
+func TestDensityLongEdgeSampled(t *testing.T) {
+	var d density
+	d.begin(1280, 40)
+	d.edge(0, 1, 1279, 1, false, 1) // 640 cells along row 0
+	total, cells := 0, 0
+	for _, c := range d.ecells {
+		if c.other > 0 {
+			cells++
+			total += int(c.other)
+		}
+	}
+	if cells != maxEdgeSamples {
+		t.Errorf("%d cells touched, want %d samples", cells, maxEdgeSamples)
+	}
+	if want := 640 * edgeUnit; total < want*95/100 || total > want*105/100 {
+		t.Errorf("total weight %d, want about %d (640 cells of %d)", total, want, edgeUnit)
+	}
+}
