@@ -16,7 +16,7 @@ WINDOW_PKGS   := ./assets ./render ./systems/windowtest ./cli/viewer ./cmd/jetda
 HEADLESS_PKGS  = $(shell $(GO) list ./... | grep -v -E '/(assets|render|systems/windowtest|cli/viewer|cmd/jetdag-view)$$')
 NO_DISPLAY    := env -u DISPLAY -u WAYLAND_DISPLAY
 # Tests of headless packages that start the jetdag-view binary, so need a display too.
-WINDOW_RUNS   := -run '^(TestViewScreenshot|TestBenchFrame)$$' ./cli
+WINDOW_RUNS   := -run '^(TestViewScreenshot|TestViewExploreScreenshot|TestBenchFrame)$$' ./cli
 
 .PHONY: all build run test test-short check-headless bench fuzz faults deps check-deps vet windows darwin clean gateway-js
 
@@ -103,9 +103,11 @@ windows:
 
 # screenshots renders the pictures of docs/visualizer.md from the window tests under Xvfb:
 # docs/game.png (the force layout), docs/lanes.png (the lanes layout), docs/view-minimap.png
-# and docs/view-timeline.png (the timeline bar as of an earlier sequence).
+# and docs/view-timeline.png (the timeline bar as of an earlier sequence); docs/view-explore.png
+# (view --at: one event's neighbourhood).
 screenshots: deps
 	JETDAG_SHOTS=$(CURDIR)/docs $(XVFB) $(GO) test -count=1 -run 'TestGameScreenshotRun|TestLanesScreenshot|TestMinimapScreenshot|TestTimelineScreenshot' ./systems/windowtest/
+	JETDAG_SHOTS=$(CURDIR)/docs $(XVFB) $(GO) test -count=1 -run 'TestViewExploreScreenshot' ./cli/
 
 # darwin cross-builds the headless jetdag for macOS (every command but the window, whose Ebiten
 # build needs cgo against Apple's frameworks: build jetdag-view on a Mac with `make build`).

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/storetest"
+	"github.com/jetdag/jetdag/systems"
+)
+
+// TestViewExploreScreenshot runs the real binaries under the test's display against a real
+// server holding 400 events: view --at one event --depth 1 draws that event, its previous and
+// next events and the payment it caused (4 nodes, the three neighbours marked + as
+// expandable), not the store; an unknown --at exits 1 without a window.
+func TestViewExploreScreenshot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the jetdag binaries")
+	}
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		t.Skip("no display (run under xvfb-run)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	srv := storetest.Start(t)
+	es, err := store.OpenEvents(ctx, srv.Connect(t), store.EventStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root *store.StoredEvent
+	for i := range 400 {
+		ev, err := es.Append(ctx, fmt.Sprintf("order-%d", i%40), "Step", []byte{byte(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 205 { // order-5's sixth event: it has a previous and a next
+			root = ev
+			if _, err := es.Append(ctx, "payment-5", "Taken", nil, root.CID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "jetdag")
+	for _, b := range [][2]string{{bin, ".."}, {filepath.Join(dir, ViewerBinary), "../cmd/jetdag-view"}} {
+		build := exec.Command("go", "build", "-o", b[0], b[1])
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", b[1], err, out)
+		}
+	}
+	shot := filepath.Join(dir, "explore.png")
+	cmd := exec.CommandContext(ctx, bin, "view", "--nats", srv.ClientURL(), "--at", root.CID.String(), "--depth", "1",
+		"--screenshot", shot, "--frames", "120", "--width", "640", "--height", "480", "--log-level", "error")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("jetdag view --at: %v\nstderr: %s", err, stderr.String())
+	}
+	var report struct {
+		Nodes, Events, Edges int
+		Explore              *struct {
+			Root       string
+			Depth      int
+			Expandable int
+		}
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
+		t.Fatalf("stdout %q: %v", stdout.String(), err)
+	}
+	if report.Nodes != 4 || report.Events != 4 || report.Edges != 3 || report.Explore == nil ||
+		report.Explore.Root != root.CID.String() || report.Explore.Depth != 1 || report.Explore.Expandable != 3 {
+		t.Fatalf("JSON line %s: want 4 nodes and 3 edges around %s, 3 of them expandable", stdout.String(), root.CID)
+	}
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plus, mark := 0, systems.ExpandMarkColor
+	for y := 0; y < img.Bounds().Dy(); y++ {
+		for x := 0; x < img.Bounds().Dx(); x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			if absInt(int(r>>8)-int(mark.R)) < 6 && absInt(int(g>>8)-int(mark.G)) < 6 && absInt(int(b>>8)-int(mark.B)) < 6 {
+				plus++
+			}
+		}
+	}
+	if plus < 20 {
+		t.Errorf("%d pixels of the + mark's yellow: the expandable nodes are not marked", plus)
+	}
+	if dst := os.Getenv("JETDAG_SHOTS"); dst != "" {
+		data, _ := os.ReadFile(shot)
+		_ = os.WriteFile(filepath.Join(dst, "view-explore.png"), data, 0o644)
+	}
+
+	unknown := exec.CommandContext(ctx, bin, "view", "--nats", srv.ClientURL(), "--at", "order-none", "--screenshot", shot, "--log-level", "error")
+	var uerr bytes.Buffer
+	unknown.Stderr = &uerr
+	err = unknown.Run()
+	if xe, ok := err.(*exec.ExitError); !ok || xe.ExitCode() != ExitFailure || !bytes.Contains(uerr.Bytes(), []byte("order-none")) {
+		t.Errorf("view --at an unknown aggregate: %v, stderr %q; want exit 1 naming it", err, uerr.String())
+	}
+}
