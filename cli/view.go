@@ -179,6 +179,8 @@ func (o ViewOptions) checkAt() error {
 	switch {
 	case o.Until != 0 || o.UntilTime != 0:
 		return badInputf("--at explores the store as it is now, around one node, without replaying it: it does not take --until")
+	case o.Replay != 0:
+		return badInputf("--at fetches one node's neighbourhood, not the stream's history: it does not take --replay (the timeline plays what a full view holds)")
 	case o.Demo:
 		return badInputf("--at explores what is stored; --demo writes new events: run the demo first, then view --at")
 	}

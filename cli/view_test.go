@@ -50,6 +50,7 @@ func TestViewRejectsBadFlags(t *testing.T) {
 		{"at neither a CID nor an aggregate", []string{"--at", "line\nbreak"}, "neither a CID"},
 		{"at with until", []string{"--at", "order-1", "--until", "5"}, "--until"},
 		{"at with demo", []string{"--at", "order-1", "--demo"}, "--demo"},
+		{"at with replay", []string{"--at", "order-1", "--replay", "10"}, "--replay"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
