@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"runtime/pprof"
@@ -21,9 +22,15 @@ func benchSet() []func(*env) *cobra.Command {
 	}
 }
 
+// benchOptions are the flags bench gives all its subcommands.
+type benchOptions struct {
+	profile string // --cpuprofile
+}
+
 // newBenchCmd is the parent of the benchmarks: each subcommand measures one part of jetdag
 // beside its reference and prints one JSON line.
 func newBenchCmd(e *env) *cobra.Command {
+	var o benchOptions
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure jetdag beside its references (prints one JSON line per run)",
@@ -37,17 +44,21 @@ scripts can compare runs. Each subcommand documents the reference it is measured
 					names = append(names, sub.Name())
 				}
 			}
-			return badInputf("bench needs a subcommand: %s", strings.Join(names, ", "))
+			return o.run(cmd.Context(), e, names)
 		},
 	}
-	var profile string
-	cmd.PersistentFlags().StringVar(&profile, "cpuprofile", "", "write a Go CPU profile of the run (client and embedded server) to this file")
+	cmd.PersistentFlags().StringVar(&o.profile, "cpuprofile", "", "write a Go CPU profile of the run (client and embedded server) to this file")
 	for _, add := range benchSet() {
 		sub := add(e)
-		sub.RunE = profiled(&profile, sub.RunE)
+		sub.RunE = profiled(&o.profile, sub.RunE)
 		cmd.AddCommand(sub)
 	}
 	return cmd
+}
+
+// run is bench without a subcommand: bad input naming the subcommands.
+func (o *benchOptions) run(_ context.Context, _ *env, subcommands []string) error {
+	return badInputf("bench needs a subcommand: %s", strings.Join(subcommands, ", "))
 }
 
 // profiled wraps a benchmark's RunE so that a --cpuprofile run writes a CPU profile of it.

@@ -78,8 +78,13 @@ func rawBaselineStream(ctx context.Context, js jetstream.JetStream, name string)
 	return func() { _ = js.DeleteStream(context.Background(), name) }, nil
 }
 
+// benchAppendOptions are bench append's flags.
+type benchAppendOptions struct {
+	aggregates, events, size, workers, batch int
+}
+
 func newBenchAppendCmd(e *env) *cobra.Command {
-	var aggregates, events, size, workers, batch int
+	var o benchAppendOptions
 	cmd := &cobra.Command{
 		Use:   "append",
 		Short: "Measure appends/s beside raw JetStream publishing on the same server",
@@ -92,135 +97,141 @@ publishing. checked_baseline_msgs_per_s is raw messages that ask the server for 
 duplicate and expected-sequence checks, sent the same way. Without --nats it starts an
 embedded server in a temporary directory.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if aggregates < 1 || events < 1 || size < 0 {
-				return badInputf("--aggregates and --events must be positive, --size not negative")
-			}
-			if workers < 0 {
-				return badInputf("--workers %d: want 0 (AppendAsync) or more goroutines", workers)
-			}
-			if batch < 1 || batch > 1000 || batch > 1 && aggregates > 1 {
-				return badInputf("--batch %d: want 1 to 1000, and only with one aggregate", batch)
-			}
-			ctx := cmd.Context()
-			nc, es, cleanup, err := e.benchStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer cleanup()
-			js, _ := jetstream.New(nc)
-			payload := make([]byte, size)
-			for i := range payload {
-				payload[i] = byte(i)
-			}
-			run := "r" + strconv.FormatInt(time.Now().UnixNano(), 36)
-			// Message size of the baseline: the same as an event message, headers included.
-			// A chained event (it has a previous CID) with the expected-sequence headers an
-			// append adds: the raw messages carry as many bytes, as body.
-			first := block.Event{AggregateID: "bench-" + run, EventType: "BenchEvent", Payload: payload, Timestamp: 1}
-			_, firstCID, err := first.Block()
-			if err != nil {
-				return err
-			}
-			probe := first
-			probe.PreviousCID, probe.Timestamp = firstCID, 2
-			pm, _, err := store.EventMessage(&probe)
-			if err != nil {
-				return err
-			}
-			pm.Header.Set("Nats-Expected-Last-Subject-Sequence", "1000000")
-			pm.Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", store.AggregateFilter(probe.AggregateID))
-			rawBody := make([]byte, store.MessageSize(pm))
-			dropBaseline, err := rawBaselineStream(ctx, js, "raw-"+run)
-			if err != nil {
-				return err
-			}
-			defer dropBaseline()
-			subj := "jetdag-bench.raw-" + run + ".x"
-
-			// The baseline and jetdag run in alternating rounds, so that a busy machine slows
-			// both alike; the rates are totals over the rounds.
-			const rounds = 10
-			var evTime, baseTime, checkedTime time.Duration
-			checked := newCheckedPublisher(nc, js, "jetdag-bench.raw-"+run+".chk", aggregates, workers)
-			mode, api := "sequential", "Append"
-			if batch > 1 {
-				api = "AppendBatch"
-			}
-			if aggregates > 1 {
-				mode = "concurrent"
-				if workers == 0 {
-					api = "AppendAsync"
-				}
-			}
-			agg := "bench-" + run
-			aggs := make([]string, aggregates)
-			for a := range aggs {
-				aggs[a] = fmt.Sprintf("bench-%s-%04d", run, a)
-			}
-			// Warm up untimed: one event per aggregate, so every head is cached as in a
-			// long-running producer, and as many raw messages.
-			if err := rawPublish(ctx, js, subj, rawBody, aggregates, mode == "concurrent"); err != nil {
-				return err
-			}
-			if mode == "sequential" {
-				if _, err := es.Append(ctx, agg, "BenchEvent", payload); err != nil {
-					return err
-				}
-			} else if err := asyncAppends(ctx, es, aggs, aggregates, payload); err != nil {
-				return err
-			}
-			if err := checked.run(ctx, rawBody, aggregates); err != nil {
-				return err
-			}
-			for r := range rounds {
-				chunk := events/rounds + boolInt(r < events%rounds)
-				t0 := time.Now()
-				if err := rawPublish(ctx, js, subj, rawBody, chunk, mode == "concurrent"); err != nil {
-					return err
-				}
-				baseTime += time.Since(t0)
-				t0 = time.Now()
-				if mode == "sequential" {
-					if err := sequentialAppends(ctx, es, agg, chunk, batch, payload); err != nil {
-						return err
-					}
-				} else if workers == 0 {
-					if err := asyncAppends(ctx, es, aggs, chunk, payload); err != nil {
-						return err
-					}
-				} else if err := concurrentAppends(ctx, es, aggs, workers, chunk, payload); err != nil {
-					return err
-				}
-				evTime += time.Since(t0)
-				t0 = time.Now()
-				if err := checked.run(ctx, rawBody, chunk); err != nil {
-					return err
-				}
-				checkedTime += time.Since(t0)
-			}
-			evRate := float64(events) / evTime.Seconds()
-			baseRate := float64(events) / baseTime.Seconds()
-			checkedRate := float64(events) / checkedTime.Seconds()
-			return writeJSON(e.stdout, map[string]any{
-				"mode": mode, "events": events, "aggregates": aggregates, "size": size, "workers": workers,
-				"events_per_s": round(evRate), "baseline_msgs_per_s": round(baseRate), "ratio": round3(evRate / baseRate),
-				"checked_baseline_msgs_per_s": round(checkedRate), "checked_ratio": round3(evRate / checkedRate),
-				"batch": batch, "api": api,
-			})
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
 	f := cmd.Flags()
-	f.IntVar(&aggregates, "aggregates", 1, "aggregates to spread the events over (1: sequential appends)")
-	f.IntVar(&events, "events", 10000, "events to append")
-	f.IntVar(&size, "size", 256, "payload bytes per event")
-	f.IntVar(&workers, "workers", 0, "with --aggregates > 1: 0 = AppendAsync from one goroutine, N = N goroutines calling Append")
-	f.IntVar(&batch, "batch", 1, "with one aggregate: events per AppendBatch call (atomic batches; 1 = Append)")
+	f.IntVar(&o.aggregates, "aggregates", 1, "aggregates to spread the events over (1: sequential appends)")
+	f.IntVar(&o.events, "events", 10000, "events to append")
+	f.IntVar(&o.size, "size", 256, "payload bytes per event")
+	f.IntVar(&o.workers, "workers", 0, "with --aggregates > 1: 0 = AppendAsync from one goroutine, N = N goroutines calling Append")
+	f.IntVar(&o.batch, "batch", 1, "with one aggregate: events per AppendBatch call (atomic batches; 1 = Append)")
 	return cmd
 }
 
+func (o *benchAppendOptions) run(ctx context.Context, e *env) error {
+	if o.aggregates < 1 || o.events < 1 || o.size < 0 {
+		return badInputf("--aggregates and --events must be positive, --size not negative")
+	}
+	if o.workers < 0 {
+		return badInputf("--workers %d: want 0 (AppendAsync) or more goroutines", o.workers)
+	}
+	if o.batch < 1 || o.batch > 1000 || o.batch > 1 && o.aggregates > 1 {
+		return badInputf("--batch %d: want 1 to 1000, and only with one aggregate", o.batch)
+	}
+	nc, es, cleanup, err := e.benchStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	js, _ := jetstream.New(nc)
+	payload := make([]byte, o.size)
+	for i := range payload {
+		payload[i] = byte(i)
+	}
+	run := "r" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	// Message size of the baseline: the same as an event message, headers included.
+	// A chained event (it has a previous CID) with the expected-sequence headers an
+	// append adds: the raw messages carry as many bytes, as body.
+	first := block.Event{AggregateID: "bench-" + run, EventType: "BenchEvent", Payload: payload, Timestamp: 1}
+	_, firstCID, err := first.Block()
+	if err != nil {
+		return err
+	}
+	probe := first
+	probe.PreviousCID, probe.Timestamp = firstCID, 2
+	pm, _, err := store.EventMessage(&probe)
+	if err != nil {
+		return err
+	}
+	pm.Header.Set("Nats-Expected-Last-Subject-Sequence", "1000000")
+	pm.Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", store.AggregateFilter(probe.AggregateID))
+	rawBody := make([]byte, store.MessageSize(pm))
+	dropBaseline, err := rawBaselineStream(ctx, js, "raw-"+run)
+	if err != nil {
+		return err
+	}
+	defer dropBaseline()
+	subj := "jetdag-bench.raw-" + run + ".x"
+
+	// The baseline and jetdag run in alternating rounds, so that a busy machine slows
+	// both alike; the rates are totals over the rounds.
+	const rounds = 10
+	var evTime, baseTime, checkedTime time.Duration
+	checked := newCheckedPublisher(nc, js, "jetdag-bench.raw-"+run+".chk", o.aggregates, o.workers)
+	mode, api := "sequential", "Append"
+	if o.batch > 1 {
+		api = "AppendBatch"
+	}
+	if o.aggregates > 1 {
+		mode = "concurrent"
+		if o.workers == 0 {
+			api = "AppendAsync"
+		}
+	}
+	agg := "bench-" + run
+	aggs := make([]string, o.aggregates)
+	for a := range aggs {
+		aggs[a] = fmt.Sprintf("bench-%s-%04d", run, a)
+	}
+	// Warm up untimed: one event per aggregate, so every head is cached as in a
+	// long-running producer, and as many raw messages.
+	if err := rawPublish(ctx, js, subj, rawBody, o.aggregates, mode == "concurrent"); err != nil {
+		return err
+	}
+	if mode == "sequential" {
+		if _, err := es.Append(ctx, agg, "BenchEvent", payload); err != nil {
+			return err
+		}
+	} else if err := asyncAppends(ctx, es, aggs, o.aggregates, payload); err != nil {
+		return err
+	}
+	if err := checked.run(ctx, rawBody, o.aggregates); err != nil {
+		return err
+	}
+	for r := range rounds {
+		chunk := o.events/rounds + boolInt(r < o.events%rounds)
+		t0 := time.Now()
+		if err := rawPublish(ctx, js, subj, rawBody, chunk, mode == "concurrent"); err != nil {
+			return err
+		}
+		baseTime += time.Since(t0)
+		t0 = time.Now()
+		if mode == "sequential" {
+			if err := sequentialAppends(ctx, es, agg, chunk, o.batch, payload); err != nil {
+				return err
+			}
+		} else if o.workers == 0 {
+			if err := asyncAppends(ctx, es, aggs, chunk, payload); err != nil {
+				return err
+			}
+		} else if err := concurrentAppends(ctx, es, aggs, o.workers, chunk, payload); err != nil {
+			return err
+		}
+		evTime += time.Since(t0)
+		t0 = time.Now()
+		if err := checked.run(ctx, rawBody, chunk); err != nil {
+			return err
+		}
+		checkedTime += time.Since(t0)
+	}
+	evRate := float64(o.events) / evTime.Seconds()
+	baseRate := float64(o.events) / baseTime.Seconds()
+	checkedRate := float64(o.events) / checkedTime.Seconds()
+	return writeJSON(e.stdout, map[string]any{
+		"mode": mode, "events": o.events, "aggregates": o.aggregates, "size": o.size, "workers": o.workers,
+		"events_per_s": round(evRate), "baseline_msgs_per_s": round(baseRate), "ratio": round3(evRate / baseRate),
+		"checked_baseline_msgs_per_s": round(checkedRate), "checked_ratio": round3(evRate / checkedRate),
+		"batch": o.batch, "api": api,
+	})
+}
+
+// benchReplayOptions are bench replay's flags.
+type benchReplayOptions struct {
+	aggregates, events, size int
+}
+
 func newBenchReplayCmd(e *env) *cobra.Command {
-	var aggregates, events, size int
+	var o benchReplayOptions
 	cmd := &cobra.Command{
 		Use:   "replay",
 		Short: "Measure verified replay beside raw ordered-consumer reading of the same stream",
@@ -228,59 +239,60 @@ func newBenchReplayCmd(e *env) *cobra.Command {
 then replays it with full verification and reads it again with a bare ordered consumer, and
 prints {"events_per_s", "baseline_msgs_per_s", "ratio", "index_bytes_per_event"}.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if aggregates < 1 || events < 1 || size < 0 {
-				return badInputf("--aggregates and --events must be positive, --size not negative")
-			}
-			ctx := cmd.Context()
-			nc, es, cleanup, err := e.benchStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer cleanup()
-			last, err := es.LastSeq(ctx)
-			if err != nil {
-				return err
-			}
-			js, _ := jetstream.New(nc)
-			if last < uint64(events) {
-				if err := fillStream(ctx, js, events-int(last), aggregates, size); err != nil {
-					return err
-				}
-			}
-			// Baseline: a bare ordered consumer reading every message.
-			t0 := time.Now()
-			n, err := rawRead(ctx, js)
-			if err != nil {
-				return err
-			}
-			baseRate := float64(n) / time.Since(t0).Seconds()
-
-			var before, after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
-			t0 = time.Now()
-			v, st, err := es.Replay(ctx, store.ReplayOptions{}, nil)
-			if err != nil {
-				return err
-			}
-			evRate := float64(st.Messages) / time.Since(t0).Seconds()
-			runtime.GC()
-			runtime.ReadMemStats(&after)
-			perEvent := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(max(v.Len(), 1))
-			runtime.KeepAlive(v)
-			return writeJSON(e.stdout, map[string]any{
-				"events": st.Events, "rejected": st.Rejected, "aggregates": st.Aggregates,
-				"events_per_s": round(evRate), "baseline_msgs_per_s": round(baseRate), "ratio": round3(evRate / baseRate),
-				"index_bytes_per_event": round(perEvent),
-			})
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
 	f := cmd.Flags()
-	f.IntVar(&aggregates, "aggregates", 1000, "aggregates the generated events belong to")
-	f.IntVar(&events, "events", 100000, "events in the stream")
-	f.IntVar(&size, "size", 256, "payload bytes per generated event")
+	f.IntVar(&o.aggregates, "aggregates", 1000, "aggregates the generated events belong to")
+	f.IntVar(&o.events, "events", 100000, "events in the stream")
+	f.IntVar(&o.size, "size", 256, "payload bytes per generated event")
 	return cmd
+}
+
+func (o *benchReplayOptions) run(ctx context.Context, e *env) error {
+	if o.aggregates < 1 || o.events < 1 || o.size < 0 {
+		return badInputf("--aggregates and --events must be positive, --size not negative")
+	}
+	nc, es, cleanup, err := e.benchStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	last, err := es.LastSeq(ctx)
+	if err != nil {
+		return err
+	}
+	js, _ := jetstream.New(nc)
+	if last < uint64(o.events) {
+		if err := fillStream(ctx, js, o.events-int(last), o.aggregates, o.size); err != nil {
+			return err
+		}
+	}
+	// Baseline: a bare ordered consumer reading every message.
+	t0 := time.Now()
+	n, err := rawRead(ctx, js)
+	if err != nil {
+		return err
+	}
+	baseRate := float64(n) / time.Since(t0).Seconds()
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	t0 = time.Now()
+	v, st, err := es.Replay(ctx, store.ReplayOptions{}, nil)
+	if err != nil {
+		return err
+	}
+	evRate := float64(st.Messages) / time.Since(t0).Seconds()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	perEvent := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(max(v.Len(), 1))
+	runtime.KeepAlive(v)
+	return writeJSON(e.stdout, map[string]any{
+		"events": st.Events, "rejected": st.Rejected, "aggregates": st.Aggregates,
+		"events_per_s": round(evRate), "baseline_msgs_per_s": round(baseRate), "ratio": round3(evRate / baseRate),
+		"index_bytes_per_event": round(perEvent),
+	})
 }
 
 func boolInt(b bool) int {

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 )
 
@@ -14,8 +16,13 @@ type FrameBenchRequest struct {
 	CPUProfile, MemProfile string
 }
 
+// benchFrameOptions are bench frame's flags: the request handed to the viewer.
+type benchFrameOptions struct {
+	fb FrameBenchRequest
+}
+
 func newBenchFrameCmd(e *env) *cobra.Command {
-	var fb FrameBenchRequest
+	var o benchFrameOptions
 	cmd := &cobra.Command{
 		Use:   "frame [--nodes N] [--edges M] [--frames F]",
 		Short: "Open the window and measure its frame rate on a synthetic DAG beside the 20k-diamond reference",
@@ -35,27 +42,29 @@ reference phase, before the DAG is built; rss_bytes its peak at the end.
 		Example: `  xvfb-run -a -s "-screen 0 1280x1024x24" jetdag bench frame --nodes 10000 --edges 13000
   xvfb-run -a -s "-screen 0 1280x1024x24" jetdag bench frame --nodes 100000 --edges 130000 --frames 60`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			switch {
-			case fb.Nodes < 1 || fb.Nodes > 2_000_000:
-				return badInputf("--nodes %d: want 1 to 2000000", fb.Nodes)
-			case fb.Edges < 0 || fb.Edges > 4_000_000:
-				return badInputf("--edges %d: want 0 to 4000000", fb.Edges)
-			case fb.Frames < 1 || fb.Frames > 100_000:
-				return badInputf("--frames %d: want 1 to 100000", fb.Frames)
-			}
-			if e.viewer != nil {
-				req := fb
-				return e.viewer(cmd.Context(), ViewRequest{FrameBench: &req, Logger: e.logger, Stdout: e.stdout})
-			}
-			return e.execViewer(cmd.Context())
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
 	f := cmd.Flags()
-	f.IntVar(&fb.Nodes, "nodes", 10000, "events to draw")
-	f.IntVar(&fb.Edges, "edges", 13000, "edges to draw (chains first, then cross parents)")
-	f.IntVar(&fb.Frames, "frames", 120, "frames measured in each phase (after 10 warm-up frames)")
-	f.StringVar(&fb.CPUProfile, "cpuprofile", "", "write a pprof CPU profile of the view's measured phases to this file")
-	f.StringVar(&fb.MemProfile, "memprofile", "", "write a pprof heap profile, taken at the end, to this file")
+	f.IntVar(&o.fb.Nodes, "nodes", 10000, "events to draw")
+	f.IntVar(&o.fb.Edges, "edges", 13000, "edges to draw (chains first, then cross parents)")
+	f.IntVar(&o.fb.Frames, "frames", 120, "frames measured in each phase (after 10 warm-up frames)")
+	f.StringVar(&o.fb.CPUProfile, "cpuprofile", "", "write a pprof CPU profile of the view's measured phases to this file")
+	f.StringVar(&o.fb.MemProfile, "memprofile", "", "write a pprof heap profile, taken at the end, to this file")
 	return cmd
+}
+
+func (o *benchFrameOptions) run(ctx context.Context, e *env) error {
+	switch {
+	case o.fb.Nodes < 1 || o.fb.Nodes > 2_000_000:
+		return badInputf("--nodes %d: want 1 to 2000000", o.fb.Nodes)
+	case o.fb.Edges < 0 || o.fb.Edges > 4_000_000:
+		return badInputf("--edges %d: want 0 to 4000000", o.fb.Edges)
+	case o.fb.Frames < 1 || o.fb.Frames > 100_000:
+		return badInputf("--frames %d: want 1 to 100000", o.fb.Frames)
+	}
+	if e.viewer != nil {
+		req := o.fb
+		return e.viewer(ctx, ViewRequest{FrameBench: &req, Logger: e.logger, Stdout: e.stdout})
+	}
+	return e.execViewer(ctx)
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,14 +26,18 @@ type benchLayoutResult struct {
 	MedianEdge float64 `json:"median_edge"` // after the last tick, to compare layouts, not just speed
 }
 
+// benchLayoutOptions are bench layout's flags; generateSet says whether --generate was given.
+type benchLayoutOptions struct {
+	graphFile, out string
+	ticks, workers int
+	generate       int
+	theta          float64
+	seed           int64
+	generateSet    bool
+}
+
 func newBenchLayoutCmd(e *env) *cobra.Command {
-	var (
-		graphFile, out string
-		ticks, workers int
-		generate       int
-		theta          float64
-		seed           int64
-	)
+	var o benchLayoutOptions
 	cmd := &cobra.Command{
 		Use:   "layout --graph FILE [--ticks N] [--theta T] | --generate N --out FILE",
 		Short: "Time the force layout on a graph file (compare with bench/d3-layout.mjs)",
@@ -47,67 +52,72 @@ With --generate N it instead writes a synthetic Merkle-DAG graph of N nodes to -
 {"generated", "nodes", "edges"}.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cmd.Flags().Changed("generate") {
-				if graphFile != "" {
-					return badInputf("--generate writes a graph, --graph reads one: give one of them")
-				}
-				if generate < 0 || generate > layout.MaxGraphNodes {
-					return badInputf("--generate %d: want 0..%d nodes", generate, layout.MaxGraphNodes)
-				}
-				if out == "" {
-					return badInputf("--generate needs --out FILE")
-				}
-				return writeSyntheticGraph(e, generate, seed, out)
-			}
-			if graphFile == "" {
-				return badInputf("--graph FILE is required (make one with --generate N --out FILE)")
-			}
-			if ticks < 1 {
-				return badInputf("--ticks %d: want at least 1", ticks)
-			}
-			if !(theta > 0) || math.IsInf(theta, 0) {
-				return badInputf("--theta %g: want a positive number (d3's default is 0.9)", theta)
-			}
-			if workers < 0 {
-				return badInputf("--workers %d: want 0 (all cores) or more", workers)
-			}
-			g, err := readGraphFile(graphFile)
-			if err != nil {
-				return err
-			}
-			p := layout.DefaultParams()
-			p.Theta, p.Workers = theta, workers
-			// d3's tick() computes every force whatever alpha is; so must we for a fair figure.
-			p.AlphaMin = 1e-300
-			s := layout.New(p)
-			g.Groups = nil // d3 knows no groups: start from the same spiral
-			ids := g.Load(s, false)
-			start := time.Now()
-			for range ticks {
-				s.Tick()
-			}
-			elapsed := time.Since(start)
-			res := benchLayoutResult{
-				MsPerTick:  float64(elapsed.Nanoseconds()) / 1e6 / float64(ticks),
-				Nodes:      g.Nodes,
-				Edges:      len(g.Edges),
-				Ticks:      ticks,
-				Theta:      theta,
-				Workers:    s.Params().Workers,
-				MedianEdge: medianEdge(s, g, ids),
-			}
-			return json.NewEncoder(e.stdout).Encode(res)
+			o.generateSet = cmd.Flags().Changed("generate")
+			return o.run(cmd.Context(), e)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&graphFile, "graph", "", "graph file to lay out (JSON {\"nodes\": N, \"edges\": [[from, to], ...]})")
-	f.IntVar(&ticks, "ticks", 100, "ticks to run")
-	f.Float64Var(&theta, "theta", 0.9, "Barnes-Hut opening angle")
-	f.IntVar(&workers, "workers", 0, "goroutines for the force pass (0 = all cores)")
-	f.IntVar(&generate, "generate", 0, "write a synthetic Merkle-DAG graph of this many nodes to --out instead")
-	f.StringVar(&out, "out", "", "file --generate writes (- for stdout)")
-	f.Int64Var(&seed, "seed", 1, "seed of --generate")
+	f.StringVar(&o.graphFile, "graph", "", "graph file to lay out (JSON {\"nodes\": N, \"edges\": [[from, to], ...]})")
+	f.IntVar(&o.ticks, "ticks", 100, "ticks to run")
+	f.Float64Var(&o.theta, "theta", 0.9, "Barnes-Hut opening angle")
+	f.IntVar(&o.workers, "workers", 0, "goroutines for the force pass (0 = all cores)")
+	f.IntVar(&o.generate, "generate", 0, "write a synthetic Merkle-DAG graph of this many nodes to --out instead")
+	f.StringVar(&o.out, "out", "", "file --generate writes (- for stdout)")
+	f.Int64Var(&o.seed, "seed", 1, "seed of --generate")
 	return cmd
+}
+
+func (o *benchLayoutOptions) run(_ context.Context, e *env) error {
+	if o.generateSet {
+		if o.graphFile != "" {
+			return badInputf("--generate writes a graph, --graph reads one: give one of them")
+		}
+		if o.generate < 0 || o.generate > layout.MaxGraphNodes {
+			return badInputf("--generate %d: want 0..%d nodes", o.generate, layout.MaxGraphNodes)
+		}
+		if o.out == "" {
+			return badInputf("--generate needs --out FILE")
+		}
+		return writeSyntheticGraph(e, o.generate, o.seed, o.out)
+	}
+	if o.graphFile == "" {
+		return badInputf("--graph FILE is required (make one with --generate N --out FILE)")
+	}
+	if o.ticks < 1 {
+		return badInputf("--ticks %d: want at least 1", o.ticks)
+	}
+	if !(o.theta > 0) || math.IsInf(o.theta, 0) {
+		return badInputf("--theta %g: want a positive number (d3's default is 0.9)", o.theta)
+	}
+	if o.workers < 0 {
+		return badInputf("--workers %d: want 0 (all cores) or more", o.workers)
+	}
+	g, err := readGraphFile(o.graphFile)
+	if err != nil {
+		return err
+	}
+	p := layout.DefaultParams()
+	p.Theta, p.Workers = o.theta, o.workers
+	// d3's tick() computes every force whatever alpha is; so must we for a fair figure.
+	p.AlphaMin = 1e-300
+	s := layout.New(p)
+	g.Groups = nil // d3 knows no groups: start from the same spiral
+	ids := g.Load(s, false)
+	start := time.Now()
+	for range o.ticks {
+		s.Tick()
+	}
+	elapsed := time.Since(start)
+	res := benchLayoutResult{
+		MsPerTick:  float64(elapsed.Nanoseconds()) / 1e6 / float64(o.ticks),
+		Nodes:      g.Nodes,
+		Edges:      len(g.Edges),
+		Ticks:      o.ticks,
+		Theta:      o.theta,
+		Workers:    s.Params().Workers,
+		MedianEdge: medianEdge(s, g, ids),
+	}
+	return json.NewEncoder(e.stdout).Encode(res)
 }
 
 // readGraphFile reads a graph file; every problem with it is bad input (exit 2).

@@ -18,8 +18,13 @@ import (
 	"github.com/jetdag/jetdag/store/translog"
 )
 
+// benchResumeOptions are bench resume's flags.
+type benchResumeOptions struct {
+	events, aggregates, tail int
+}
+
 func newBenchResumeCmd(e *env) *cobra.Command {
-	var events, aggregates, tail int
+	var o benchResumeOptions
 	cmd := &cobra.Command{
 		Use:   "resume",
 		Short: "Measure a feed resumed from a signed checkpoint beside a full verified replay",
@@ -32,110 +37,111 @@ stream with full verification, one resumed from the checkpoint's state block. It
 leaf from the stored tiles (checked against the root), first read from the bucket, then again
 with the full tiles cached as a serving process has them.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if events < 1 || aggregates < 1 || tail < 0 {
-				return badInputf("--events and --aggregates must be positive, --tail not negative")
-			}
-			ctx := cmd.Context()
-			nc, es, cleanup, err := e.benchStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer cleanup()
-			js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(20000))
-			if err != nil {
-				return err
-			}
-			last, err := es.LastSeq(ctx)
-			if err != nil {
-				return err
-			}
-			if last < uint64(events) {
-				if err := fillStream(ctx, js, events-int(last), aggregates, 0); err != nil {
-					return err
-				}
-			}
-			objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Logger: e.logger})
-			if err != nil {
-				return err
-			}
-			skey, _, err := translog.GenerateKey(nil, "bench.jetdag/log")
-			if err != nil {
-				return err
-			}
-			signer, err := translog.NewSigner(skey)
-			if err != nil {
-				return err
-			}
-			l, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer, Logger: e.logger})
-			if err != nil {
-				return err
-			}
-			t0 := time.Now()
-			res, err := l.Checkpoint(ctx)
-			if err != nil {
-				return err
-			}
-			cpTime := time.Since(t0).Seconds()
-			cp := res.Checkpoint
-			pending := make([]*store.PendingAppend, 0, tail)
-			for i := range tail {
-				pending = append(pending, es.AppendAsync(ctx, store.NewEvent{AggregateID: fmt.Sprintf("tail-%d", i%aggregates), EventType: "Tail"}))
-			}
-			for _, p := range pending {
-				if _, err := p.Wait(ctx); err != nil {
-					return err
-				}
-			}
-			fullS, err := timeToLive(ctx, es)
-			if err != nil {
-				return err
-			}
-			t0 = time.Now()
-			latest, err := l.Latest(ctx)
-			if err != nil {
-				return err
-			}
-			rp, err := l.ResumePoint(ctx, latest)
-			if err != nil {
-				return err
-			}
-			if _, err := timeToLive(ctx, es, store.ResumeAt(rp)); err != nil {
-				return err
-			}
-			resumeS := time.Since(t0).Seconds()
-			prove := func() (tlog.RecordProof, float64, error) {
-				t0 := time.Now()
-				p, err := tlog.ProveRecord(cp.N, cp.N/2, l.HashReader(ctx, cp))
-				return p, float64(time.Since(t0).Microseconds()) / 1000, err
-			}
-			_, coldMS, err := prove() // tiles read from the bucket
-			if err != nil {
-				return err
-			}
-			proof, proveMS, err := prove() // full tiles now cached, as a serving process has them
-			if err != nil {
-				return err
-			}
-			leaf, err := l.Leaf(ctx, cp, cp.N/2)
-			if err != nil {
-				return err
-			}
-			if err := tlog.CheckRecord(proof, cp.N, cp.Hash, cp.N/2, tlog.RecordHash(leaf.Bytes())); err != nil {
-				return fmt.Errorf("the benchmark's proof does not check: %w", err)
-			}
-			return writeJSON(e.stdout, map[string]any{
-				"events": cp.N, "tail": tail, "resume_s": round3(resumeS), "full_replay_s": round3(fullS),
-				"ratio": round3(resumeS / fullS), "checkpoint_s": round3(cpTime),
-				"checkpoint_events_per_s": int(float64(cp.N) / cpTime),
-				"proof_hashes":            len(proof), "proof_bytes": len(proof) * tlog.HashSize, "prove_ms": proveMS, "prove_cold_ms": coldMS,
-			})
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
-	cmd.Flags().IntVar(&events, "events", 100_000, "events in the stream before the checkpoint")
-	cmd.Flags().IntVar(&aggregates, "aggregates", 1000, "aggregates the events are spread over")
-	cmd.Flags().IntVar(&tail, "tail", 1000, "events appended after the checkpoint")
+	cmd.Flags().IntVar(&o.events, "events", 100_000, "events in the stream before the checkpoint")
+	cmd.Flags().IntVar(&o.aggregates, "aggregates", 1000, "aggregates the events are spread over")
+	cmd.Flags().IntVar(&o.tail, "tail", 1000, "events appended after the checkpoint")
 	return cmd
+}
+
+func (o *benchResumeOptions) run(ctx context.Context, e *env) error {
+	if o.events < 1 || o.aggregates < 1 || o.tail < 0 {
+		return badInputf("--events and --aggregates must be positive, --tail not negative")
+	}
+	nc, es, cleanup, err := e.benchStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(20000))
+	if err != nil {
+		return err
+	}
+	last, err := es.LastSeq(ctx)
+	if err != nil {
+		return err
+	}
+	if last < uint64(o.events) {
+		if err := fillStream(ctx, js, o.events-int(last), o.aggregates, 0); err != nil {
+			return err
+		}
+	}
+	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Logger: e.logger})
+	if err != nil {
+		return err
+	}
+	skey, _, err := translog.GenerateKey(nil, "bench.jetdag/log")
+	if err != nil {
+		return err
+	}
+	signer, err := translog.NewSigner(skey)
+	if err != nil {
+		return err
+	}
+	l, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer, Logger: e.logger})
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	res, err := l.Checkpoint(ctx)
+	if err != nil {
+		return err
+	}
+	cpTime := time.Since(t0).Seconds()
+	cp := res.Checkpoint
+	pending := make([]*store.PendingAppend, 0, o.tail)
+	for i := range o.tail {
+		pending = append(pending, es.AppendAsync(ctx, store.NewEvent{AggregateID: fmt.Sprintf("tail-%d", i%o.aggregates), EventType: "Tail"}))
+	}
+	for _, p := range pending {
+		if _, err := p.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	fullS, err := timeToLive(ctx, es)
+	if err != nil {
+		return err
+	}
+	t0 = time.Now()
+	latest, err := l.Latest(ctx)
+	if err != nil {
+		return err
+	}
+	rp, err := l.ResumePoint(ctx, latest)
+	if err != nil {
+		return err
+	}
+	if _, err := timeToLive(ctx, es, store.ResumeAt(rp)); err != nil {
+		return err
+	}
+	resumeS := time.Since(t0).Seconds()
+	prove := func() (tlog.RecordProof, float64, error) {
+		t0 := time.Now()
+		p, err := tlog.ProveRecord(cp.N, cp.N/2, l.HashReader(ctx, cp))
+		return p, float64(time.Since(t0).Microseconds()) / 1000, err
+	}
+	_, coldMS, err := prove() // tiles read from the bucket
+	if err != nil {
+		return err
+	}
+	proof, proveMS, err := prove() // full tiles now cached, as a serving process has them
+	if err != nil {
+		return err
+	}
+	leaf, err := l.Leaf(ctx, cp, cp.N/2)
+	if err != nil {
+		return err
+	}
+	if err := tlog.CheckRecord(proof, cp.N, cp.Hash, cp.N/2, tlog.RecordHash(leaf.Bytes())); err != nil {
+		return fmt.Errorf("the benchmark's proof does not check: %w", err)
+	}
+	return writeJSON(e.stdout, map[string]any{
+		"events": cp.N, "tail": o.tail, "resume_s": round3(resumeS), "full_replay_s": round3(fullS),
+		"ratio": round3(resumeS / fullS), "checkpoint_s": round3(cpTime),
+		"checkpoint_events_per_s": int(float64(cp.N) / cpTime),
+		"proof_hashes":            len(proof), "proof_bytes": len(proof) * tlog.HashSize, "prove_ms": proveMS, "prove_cold_ms": coldMS,
+	})
 }
 
 // timeToLive starts a feed and returns the seconds until it is live.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -46,13 +47,18 @@ docs/format.md.`,
 	return cmd
 }
 
+// blockEncodeEventOptions are block encode event's flags: the event's own fields are bound
+// to ev directly.
+type blockEncodeEventOptions struct {
+	ev           block.Event
+	payloadHex   string
+	previous     string
+	parents      []string
+	timestampSet bool
+}
+
 func newBlockEncodeEventCmd(e *env) *cobra.Command {
-	var (
-		ev         block.Event
-		payloadHex string
-		previous   string
-		parents    []string
-	)
+	var o blockEncodeEventOptions
 	cmd := &cobra.Command{
 		Use:   "event --aggregate A --type T [--payload-hex H] [--timestamp NS] [--previous CID] [--parent CID]...",
 		Short: "Encode an event block",
@@ -65,50 +71,58 @@ base32 CIDv1 strings ("bafy…"). Malformed flags, hex or CIDs exit with code 2.
     --payload-hex 7b22616d6f756e74223a3130307d --timestamp 1700000000000000000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if ev.Payload, err = blockHexFlag("--payload-hex", payloadHex); err != nil {
-				return err
-			}
-			if !cmd.Flags().Changed("timestamp") {
-				ev.Timestamp = time.Now().UnixNano()
-			}
-			if ev.PreviousCID, err = blockCIDFlag("--previous", previous); err != nil {
-				return err
-			}
-			for _, p := range parents {
-				c, err := blockCIDFlag("--parent", p)
-				if err != nil {
-					return err
-				}
-				if !c.Defined() {
-					return badInputf("--parent: empty CID")
-				}
-				ev.ParentCIDs = append(ev.ParentCIDs, c)
-			}
-			data, c, err := ev.Block()
-			if err != nil {
-				return badInput(err)
-			}
-			return writeBlockResult(e.stdout, data, c)
+			o.timestampSet = cmd.Flags().Changed("timestamp")
+			return o.run(cmd.Context(), e)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&ev.AggregateID, "aggregate", "", "aggregate ID (required)")
-	f.StringVar(&ev.EventType, "type", "", "event type (required)")
-	f.StringVar(&payloadHex, "payload-hex", "", "payload bytes in hex (default empty)")
-	f.Int64Var(&ev.Timestamp, "timestamp", 0, "Unix time in nanoseconds (default now)")
-	f.StringVar(&previous, "previous", "", "CID of the aggregate's previous event (default null: the first event)")
-	f.StringArrayVar(&parents, "parent", nil, "CID of a causal parent event; repeat for several, in order")
+	f.StringVar(&o.ev.AggregateID, "aggregate", "", "aggregate ID (required)")
+	f.StringVar(&o.ev.EventType, "type", "", "event type (required)")
+	f.StringVar(&o.payloadHex, "payload-hex", "", "payload bytes in hex (default empty)")
+	f.Int64Var(&o.ev.Timestamp, "timestamp", 0, "Unix time in nanoseconds (default now)")
+	f.StringVar(&o.previous, "previous", "", "CID of the aggregate's previous event (default null: the first event)")
+	f.StringArrayVar(&o.parents, "parent", nil, "CID of a causal parent event; repeat for several, in order")
 	return cmd
 }
 
+func (o *blockEncodeEventOptions) run(_ context.Context, e *env) error {
+	var err error
+	if o.ev.Payload, err = blockHexFlag("--payload-hex", o.payloadHex); err != nil {
+		return err
+	}
+	if !o.timestampSet {
+		o.ev.Timestamp = time.Now().UnixNano()
+	}
+	if o.ev.PreviousCID, err = blockCIDFlag("--previous", o.previous); err != nil {
+		return err
+	}
+	for _, p := range o.parents {
+		c, err := blockCIDFlag("--parent", p)
+		if err != nil {
+			return err
+		}
+		if !c.Defined() {
+			return badInputf("--parent: empty CID")
+		}
+		o.ev.ParentCIDs = append(o.ev.ParentCIDs, c)
+	}
+	data, c, err := o.ev.Block()
+	if err != nil {
+		return badInput(err)
+	}
+	return writeBlockResult(e.stdout, data, c)
+}
+
+// blockEncodeObjectOptions are block encode object's flags: the object's timestamp is bound
+// to obj directly.
+type blockEncodeObjectOptions struct {
+	obj                                   block.Object
+	dataHex, dataJSON, previous           string
+	dataHexSet, dataJSONSet, timestampSet bool
+}
+
 func newBlockEncodeObjectCmd(e *env) *cobra.Command {
-	var (
-		obj      block.Object
-		dataHex  string
-		dataJSON string
-		previous string
-	)
+	var o blockEncodeObjectOptions
 	cmd := &cobra.Command{
 		Use:   "object (--data-hex H | --data-json J) [--timestamp NS] [--previous CID]",
 		Short: "Encode an object block",
@@ -122,51 +136,60 @@ link and {"/":{"bytes":"…"}} is bytes). Malformed flags, hex, values or CIDs e
   jetdag block encode object --data-hex a0 --previous bafyrei…`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			hexSet, jsonSet := cmd.Flags().Changed("data-hex"), cmd.Flags().Changed("data-json")
-			switch {
-			case hexSet == jsonSet:
-				return badInputf("give exactly one of --data-hex and --data-json")
-			case hexSet:
-				raw, err := blockHexFlag("--data-hex", dataHex)
-				if err != nil {
-					return err
-				}
-				if obj.Data, err = block.Decode(raw); err != nil {
-					return badInputf("--data-hex: %w", err)
-				}
-			default:
-				var err error
-				if obj.Data, err = block.DecodeDAGJSON([]byte(dataJSON)); err != nil {
-					return badInputf("--data-json: %w", err)
-				}
-			}
-			if !cmd.Flags().Changed("timestamp") {
-				obj.Timestamp = time.Now().UnixNano()
-			}
-			var err error
-			if obj.PreviousCID, err = blockCIDFlag("--previous", previous); err != nil {
-				return err
-			}
-			data, c, err := obj.Block()
-			if err != nil {
-				return badInput(err)
-			}
-			return writeBlockResult(e.stdout, data, c)
+			f := cmd.Flags()
+			o.dataHexSet, o.dataJSONSet, o.timestampSet = f.Changed("data-hex"), f.Changed("data-json"), f.Changed("timestamp")
+			return o.run(cmd.Context(), e)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&dataHex, "data-hex", "", "the data: one DAG-CBOR value, in hex")
-	f.StringVar(&dataJSON, "data-json", "", "the data: one DAG-JSON value")
-	f.Int64Var(&obj.Timestamp, "timestamp", 0, "Unix time in nanoseconds (default now)")
-	f.StringVar(&previous, "previous", "", "CID of the object's previous version (default null)")
+	f.StringVar(&o.dataHex, "data-hex", "", "the data: one DAG-CBOR value, in hex")
+	f.StringVar(&o.dataJSON, "data-json", "", "the data: one DAG-JSON value")
+	f.Int64Var(&o.obj.Timestamp, "timestamp", 0, "Unix time in nanoseconds (default now)")
+	f.StringVar(&o.previous, "previous", "", "CID of the object's previous version (default null)")
 	return cmd
 }
 
+func (o *blockEncodeObjectOptions) run(_ context.Context, e *env) error {
+	hexSet, jsonSet := o.dataHexSet, o.dataJSONSet
+	switch {
+	case hexSet == jsonSet:
+		return badInputf("give exactly one of --data-hex and --data-json")
+	case hexSet:
+		raw, err := blockHexFlag("--data-hex", o.dataHex)
+		if err != nil {
+			return err
+		}
+		if o.obj.Data, err = block.Decode(raw); err != nil {
+			return badInputf("--data-hex: %w", err)
+		}
+	default:
+		var err error
+		if o.obj.Data, err = block.DecodeDAGJSON([]byte(o.dataJSON)); err != nil {
+			return badInputf("--data-json: %w", err)
+		}
+	}
+	if !o.timestampSet {
+		o.obj.Timestamp = time.Now().UnixNano()
+	}
+	var err error
+	if o.obj.PreviousCID, err = blockCIDFlag("--previous", o.previous); err != nil {
+		return err
+	}
+	data, c, err := o.obj.Block()
+	if err != nil {
+		return badInput(err)
+	}
+	return writeBlockResult(e.stdout, data, c)
+}
+
+// blockDecodeOptions are block decode's flags.
+type blockDecodeOptions struct {
+	asHex   bool
+	wantCID string
+}
+
 func newBlockDecodeCmd(e *env) *cobra.Command {
-	var (
-		asHex   bool
-		wantCID string
-	)
+	var o blockDecodeOptions
 	cmd := &cobra.Command{
 		Use:   "decode [--hex] [--cid CID] < block",
 		Short: "Print a DAG-CBOR block read on stdin as DAG-JSON",
@@ -181,50 +204,52 @@ unreadable input (bad hex, empty, over 32 MiB) exits with code 2.`,
     | jetdag block decode --hex
   jetdag block decode --cid bafyrei… < block.cbor`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			limit := int64(maxBlockInput)
-			if asHex {
-				limit *= 2
-			}
-			in, err := io.ReadAll(io.LimitReader(e.stdin, limit+1))
-			if err != nil {
-				return fmt.Errorf("reading stdin: %w", err)
-			}
-			if int64(len(in)) > limit {
-				return badInputf("input larger than %d bytes", limit)
-			}
-			if asHex {
-				if in, err = hex.DecodeString(strings.Map(dropSpace, string(in))); err != nil {
-					return badInputf("stdin is not hex: %w", err)
-				}
-			}
-			if len(in) == 0 {
-				return badInputf("no block on stdin")
-			}
-			if wantCID != "" {
-				c, err := blockCIDFlag("--cid", wantCID)
-				if err != nil {
-					return err
-				}
-				if err := block.Verify(c, in); err != nil {
-					return err
-				}
-			}
-			v, err := block.Decode(in)
-			if err != nil {
-				return fmt.Errorf("not a conformant block: %w", err)
-			}
-			js, err := block.EncodeDAGJSON(v)
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(e.stdout, "%s\n", js)
-			return err
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
-	cmd.Flags().BoolVar(&asHex, "hex", false, "stdin holds the block as hex text")
-	cmd.Flags().StringVar(&wantCID, "cid", "", "also check that the block hashes to this CID")
+	cmd.Flags().BoolVar(&o.asHex, "hex", false, "stdin holds the block as hex text")
+	cmd.Flags().StringVar(&o.wantCID, "cid", "", "also check that the block hashes to this CID")
 	return cmd
+}
+
+func (o *blockDecodeOptions) run(_ context.Context, e *env) error {
+	limit := int64(maxBlockInput)
+	if o.asHex {
+		limit *= 2
+	}
+	in, err := io.ReadAll(io.LimitReader(e.stdin, limit+1))
+	if err != nil {
+		return fmt.Errorf("reading stdin: %w", err)
+	}
+	if int64(len(in)) > limit {
+		return badInputf("input larger than %d bytes", limit)
+	}
+	if o.asHex {
+		if in, err = hex.DecodeString(strings.Map(dropSpace, string(in))); err != nil {
+			return badInputf("stdin is not hex: %w", err)
+		}
+	}
+	if len(in) == 0 {
+		return badInputf("no block on stdin")
+	}
+	if o.wantCID != "" {
+		c, err := blockCIDFlag("--cid", o.wantCID)
+		if err != nil {
+			return err
+		}
+		if err := block.Verify(c, in); err != nil {
+			return err
+		}
+	}
+	v, err := block.Decode(in)
+	if err != nil {
+		return fmt.Errorf("not a conformant block: %w", err)
+	}
+	js, err := block.EncodeDAGJSON(v)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.stdout, "%s\n", js)
+	return err
 }
 
 // blockHexFlag decodes a hex flag value (exit 2 when malformed).

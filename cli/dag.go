@@ -107,7 +107,11 @@ func dagErr(err error) error {
 	return err
 }
 
+// dagOptions are dag's flags (it has none; its subcommands answer).
+type dagOptions struct{}
+
 func newDagCmd(e *env) *cobra.Command {
+	var o dagOptions
 	cmd := &cobra.Command{
 		Use:   "dag",
 		Short: "Walk the Merkle DAG of events, objects and links (JSON)",
@@ -115,86 +119,118 @@ func newDagCmd(e *env) *cobra.Command {
 links in memory and answers one question about it as one JSON line. Edges point from the newer
 node to the older one (previous, parent) and from the linking object to its target.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return badInputf("dag needs a subcommand: ancestors, descendants, path or heads")
-		},
-	}
-	var depth int
-	walk := func(name, short string, fn func(d *dag.DAG, c cid.Cid, depth int) ([]cid.Cid, error)) *cobra.Command {
-		c := &cobra.Command{
-			Use:   name + " CID",
-			Short: short,
-			Args:  cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				c, err := parseCIDArg("CID", args[0])
-				if err != nil {
-					return err
-				}
-				if depth < 0 {
-					return badInputf("--depth %d: want 0 (unbounded) or more", depth)
-				}
-				d, err := e.loadDAG(cmd.Context())
-				if err != nil {
-					return err
-				}
-				got, err := fn(d, c, depth)
-				if err != nil {
-					return dagErr(err)
-				}
-				return writeJSON(e.stdout, map[string]any{"cid": c.String(), name: cidStrings(got), "count": len(got)})
-			},
-		}
-		c.Flags().IntVar(&depth, "depth", 0, "at most this many edges away (0: unbounded)")
-		return c
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
 	cmd.AddCommand(
-		walk("ancestors", "Everything the node points at, directly or not (older events, parents, link targets)",
+		newDagWalkCmd(e, "ancestors", "Everything the node points at, directly or not (older events, parents, link targets)",
 			func(d *dag.DAG, c cid.Cid, n int) ([]cid.Cid, error) { return d.Ancestors(c, n) }),
-		walk("descendants", "Everything that points at the node, directly or not",
+		newDagWalkCmd(e, "descendants", "Everything that points at the node, directly or not",
 			func(d *dag.DAG, c cid.Cid, n int) ([]cid.Cid, error) { return d.Descendants(c, n) }),
-		&cobra.Command{
-			Use:   "path FROM TO",
-			Short: "A shortest path from FROM to TO along the edges (newer to older)",
-			Args:  cobra.ExactArgs(2),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				from, err := parseCIDArg("FROM", args[0])
-				if err != nil {
-					return err
-				}
-				to, err := parseCIDArg("TO", args[1])
-				if err != nil {
-					return err
-				}
-				d, err := e.loadDAG(cmd.Context())
-				if err != nil {
-					return err
-				}
-				p, err := d.Path(from, to)
-				if errors.Is(err, dag.ErrNoPath) {
-					return &ExitError{Code: ExitFailure, Err: err}
-				}
-				if err != nil {
-					return dagErr(err)
-				}
-				return writeJSON(e.stdout, map[string]any{"from": from.String(), "to": to.String(), "path": cidStrings(p)})
-			},
-		},
-		&cobra.Command{
-			Use:   "heads",
-			Short: "Every aggregate's latest event, and the nodes nothing points at",
-			Args:  cobra.NoArgs,
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				d, err := e.loadDAG(cmd.Context())
-				if err != nil {
-					return err
-				}
-				aggs := map[string]string{}
-				for a, c := range d.AggregateHeads() {
-					aggs[a] = c.String()
-				}
-				return writeJSON(e.stdout, map[string]any{"aggregates": aggs, "heads": cidStrings(d.Heads()), "nodes": d.Len(), "edges": d.EdgeCount()})
-			},
-		},
+		newDagPathCmd(e),
+		newDagHeadsCmd(e),
 	)
 	return cmd
+}
+
+func (o *dagOptions) run(_ context.Context, _ *env) error {
+	return badInputf("dag needs a subcommand: ancestors, descendants, path or heads")
+}
+
+// dagWalkOptions are the flags of dag ancestors and dag descendants; name and walk say which.
+type dagWalkOptions struct {
+	name  string
+	walk  func(d *dag.DAG, c cid.Cid, depth int) ([]cid.Cid, error)
+	depth int
+}
+
+func newDagWalkCmd(e *env, name, short string, walk func(d *dag.DAG, c cid.Cid, depth int) ([]cid.Cid, error)) *cobra.Command {
+	o := dagWalkOptions{name: name, walk: walk}
+	cmd := &cobra.Command{
+		Use:   name + " CID",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE:  func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context(), e, args[0]) },
+	}
+	cmd.Flags().IntVar(&o.depth, "depth", 0, "at most this many edges away (0: unbounded)")
+	return cmd
+}
+
+func (o *dagWalkOptions) run(ctx context.Context, e *env, arg string) error {
+	c, err := parseCIDArg("CID", arg)
+	if err != nil {
+		return err
+	}
+	if o.depth < 0 {
+		return badInputf("--depth %d: want 0 (unbounded) or more", o.depth)
+	}
+	d, err := e.loadDAG(ctx)
+	if err != nil {
+		return err
+	}
+	got, err := o.walk(d, c, o.depth)
+	if err != nil {
+		return dagErr(err)
+	}
+	return writeJSON(e.stdout, map[string]any{"cid": c.String(), o.name: cidStrings(got), "count": len(got)})
+}
+
+// dagPathOptions are dag path's flags (it has none).
+type dagPathOptions struct{}
+
+func newDagPathCmd(e *env) *cobra.Command {
+	var o dagPathOptions
+	return &cobra.Command{
+		Use:   "path FROM TO",
+		Short: "A shortest path from FROM to TO along the edges (newer to older)",
+		Args:  cobra.ExactArgs(2),
+		RunE:  func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context(), e, args[0], args[1]) },
+	}
+}
+
+func (o *dagPathOptions) run(ctx context.Context, e *env, fromArg, toArg string) error {
+	from, err := parseCIDArg("FROM", fromArg)
+	if err != nil {
+		return err
+	}
+	to, err := parseCIDArg("TO", toArg)
+	if err != nil {
+		return err
+	}
+	d, err := e.loadDAG(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := d.Path(from, to)
+	if errors.Is(err, dag.ErrNoPath) {
+		return &ExitError{Code: ExitFailure, Err: err}
+	}
+	if err != nil {
+		return dagErr(err)
+	}
+	return writeJSON(e.stdout, map[string]any{"from": from.String(), "to": to.String(), "path": cidStrings(p)})
+}
+
+// dagHeadsOptions are dag heads' flags (it has none).
+type dagHeadsOptions struct{}
+
+func newDagHeadsCmd(e *env) *cobra.Command {
+	var o dagHeadsOptions
+	return &cobra.Command{
+		Use:   "heads",
+		Short: "Every aggregate's latest event, and the nodes nothing points at",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
+	}
+}
+
+func (o *dagHeadsOptions) run(ctx context.Context, e *env) error {
+	d, err := e.loadDAG(ctx)
+	if err != nil {
+		return err
+	}
+	aggs := map[string]string{}
+	for a, c := range d.AggregateHeads() {
+		aggs[a] = c.String()
+	}
+	return writeJSON(e.stdout, map[string]any{"aggregates": aggs, "heads": cidStrings(d.Heads()), "nodes": d.Len(), "edges": d.EdgeCount()})
 }

@@ -25,8 +25,8 @@ import (
 	"github.com/jetdag/jetdag/store"
 )
 
-// loadConfig is what `jetdag load` was asked to do.
-type loadConfig struct {
+// loadOptions are load's flags: what `jetdag load` was asked to do.
+type loadOptions struct {
 	aggregates  int
 	rate        float64
 	duration    time.Duration
@@ -43,7 +43,7 @@ type loadConfig struct {
 	pubTimeout  time.Duration
 }
 
-func (c loadConfig) check() error {
+func (c *loadOptions) check() error {
 	switch {
 	case c.aggregates < 1:
 		return badInputf("--aggregates %d: want at least 1", c.aggregates)
@@ -72,7 +72,7 @@ func (c loadConfig) check() error {
 }
 
 func newLoadCmd(e *env) *cobra.Command {
-	var c loadConfig
+	var c loadOptions
 	cmd := &cobra.Command{
 		Use:   "load",
 		Short: "Append a steady load across many aggregates and log every acknowledged event",
@@ -95,45 +95,7 @@ append it started was acknowledged or lost a race (a conflict, counted), 1 when 
   jetdag load --aggregates 10 --rate 5000 --batch 50 --duration 1m --acked batches.jsonl
   jetdag verify --acked acked.jsonl batches.jsonl`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := c.check(); err != nil {
-				return err
-			}
-			var ackOut *os.File
-			if c.ackedFile != "" {
-				f, err := os.OpenFile(c.ackedFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-				if err != nil {
-					return badInput(fmt.Errorf("--acked: %w", err))
-				}
-				defer f.Close()
-				ackOut = f
-			}
-			nc, err := e.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer nc.Close()
-			skew := c.clockSkew.Nanoseconds()
-			es, err := store.OpenEvents(cmd.Context(), nc, store.EventStoreConfig{
-				Logger: e.logger, Now: func() int64 { return time.Now().UnixNano() + skew }, PublishTimeout: c.pubTimeout,
-			})
-			if err != nil {
-				return err
-			}
-			r := newLoadRun(c, es, ackOut, e)
-			if err := r.run(cmd.Context()); err != nil {
-				return err
-			}
-			defer func() {
-				fctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
-				defer cancel()
-				_ = es.Flush(fctx)
-			}()
-			if n := r.errors(); n > 0 {
-				return fmt.Errorf("%d appends failed (last: %s)", n, r.lastErr)
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return c.run(cmd.Context(), e) },
 	}
 	f := cmd.Flags()
 	f.IntVar(&c.aggregates, "aggregates", 10, "number of aggregates to spread the events over")
@@ -153,9 +115,49 @@ append it started was acknowledged or lost a race (a conflict, counted), 1 when 
 	return cmd
 }
 
+func (c *loadOptions) run(ctx context.Context, e *env) error {
+	if err := c.check(); err != nil {
+		return err
+	}
+	var ackOut *os.File
+	if c.ackedFile != "" {
+		f, err := os.OpenFile(c.ackedFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return badInput(fmt.Errorf("--acked: %w", err))
+		}
+		defer f.Close()
+		ackOut = f
+	}
+	nc, err := e.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	skew := c.clockSkew.Nanoseconds()
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{
+		Logger: e.logger, Now: func() int64 { return time.Now().UnixNano() + skew }, PublishTimeout: c.pubTimeout,
+	})
+	if err != nil {
+		return err
+	}
+	r := newLoadRun(*c, es, ackOut, e)
+	if err := r.run(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		fctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+		defer cancel()
+		_ = es.Flush(fctx)
+	}()
+	if n := r.errors(); n > 0 {
+		return fmt.Errorf("%d appends failed (last: %s)", n, r.lastErr)
+	}
+	return nil
+}
+
 // loadRun is one run of the generator.
 type loadRun struct {
-	cfg    loadConfig
+	cfg    loadOptions
 	es     *store.JetStreamEvents
 	ackOut *os.File
 	e      *env
@@ -179,7 +181,7 @@ type loadRun struct {
 	maxGap    time.Duration
 }
 
-func newLoadRun(c loadConfig, es *store.JetStreamEvents, ackOut *os.File, e *env) *loadRun {
+func newLoadRun(c loadOptions, es *store.JetStreamEvents, ackOut *os.File, e *env) *loadRun {
 	var id [6]byte
 	_, _ = rand.Read(id[:])
 	return &loadRun{

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -18,12 +19,18 @@ import (
 	"github.com/jetdag/jetdag/store/storemetrics"
 )
 
+// serveOptions are serve's flags; listenSet says whether --listen was given.
+type serveOptions struct {
+	dir, listen, cluster, routes, name, metrics, configFile, httpAddr string
+	authToken, authUser, authPassword, tlsCert, tlsKey, tlsClientCA   string
+	replicas                                                          int
+	logKey                                                            string
+	checkpointEvery                                                   time.Duration
+	listenSet                                                         bool
+}
+
 func newServeCmd(e *env) *cobra.Command {
-	var dir, listen, cluster, routes, name, metrics, configFile, httpAddr string
-	var authUser, tlsCert, tlsKey, tlsClientCA string
-	var replicas int
-	var logKey string
-	var checkpointEvery time.Duration
+	var o serveOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run an embedded NATS server with JetStream (and create jetdag's stream)",
@@ -47,110 +54,115 @@ streams it says so and keeps serving: run "jetdag init" as an administrator.`,
   jetdag serve --store ./data --config nats-server.conf --user admin --password "$ADMIN_PW"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dir == "" {
-				return badInputf("--store DIR is required")
-			}
-			if err := e.conn.check(); err != nil {
-				return err // the client flags serve's own connection uses
-			}
-			cpr, err := newCheckpointer(logKey, checkpointEvery)
-			if err != nil {
-				return err
-			}
-			var rts []string
-			if routes != "" {
-				rts = strings.Split(routes, ",")
-			}
-			token := firstNonEmpty(cmd.Flag("auth-token").Value.String(), os.Getenv("JETDAG_AUTH_TOKEN"))
-			password := firstNonEmpty(cmd.Flag("auth-password").Value.String(), os.Getenv("JETDAG_AUTH_PASSWORD"))
-			if !cmd.Flags().Changed("listen") && configFile != "" {
-				listen = "" // the configuration file's address, if it has one
-			}
-			srv, err := server.Start(server.Config{
-				StoreDir: dir, Listen: listen, Name: name, Cluster: cluster, Routes: rts, Logger: e.logger,
-				ConfigFile: configFile, Token: token, User: authUser, Password: password,
-				TLSCert: tlsCert, TLSKey: tlsKey, TLSClientCA: tlsClientCA,
-			})
-			if errors.Is(err, server.ErrNotReady) {
-				return err
-			}
-			if err != nil {
-				return badInput(err) // a configuration file, credential or certificate that does not work
-			}
-			defer srv.Shutdown()
-			// serve's own clients connect in-process, with the credential the server requires.
-			own := e.connConfig()
-			own.InProcess, own.ConnectTimeout = srv.NATS(), 0
-			if token != "" && own.Token == "" && own.User == "" && own.CredsFile == "" && own.NKeySeedFile == "" {
-				own.Token = token
-			}
-			if authUser != "" && own.User == "" && own.Token == "" && own.CredsFile == "" && own.NKeySeedFile == "" {
-				own.User, own.Password = authUser, password
-			}
-			if cluster == "" {
-				nc, err := store.Connect(cmd.Context(), own)
-				if err == nil {
-					_, err = store.OpenEvents(cmd.Context(), nc, store.EventStoreConfig{Replicas: replicas, Logger: e.logger})
-					nc.Close()
-				}
-				switch {
-				case errors.Is(err, store.ErrAuthorization):
-					e.logger.Warn("serve could not create jetdag's stream with the credentials it has; run `jetdag init` as a user who may", "err", err)
-				case err != nil:
-					return err
-				}
-			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			report := map[string]string{"url": srv.ClientURL(), "store": dir}
-			if metrics != "" {
-				mnc, err := store.Connect(ctx, own)
-				if err != nil {
-					return fmt.Errorf("metrics connection: %w", err)
-				}
-				defer mnc.Close()
-				addr, err := storemetrics.Serve(ctx, metrics, mnc, e.logger)
-				if err != nil {
-					return badInput(err)
-				}
-				report["metrics"] = "http://" + addr + "/metrics"
-			}
-			if httpAddr != "" {
-				if err := serveRoutes(ctx, e, own, httpAddr, report); err != nil {
-					return err
-				}
-			}
-			if cpr != nil {
-				done := make(chan struct{})
-				go func() { defer close(done); cpr.run(ctx, e, own, replicas) }()
-				defer func() { stop(); <-done }() // the checkpointer ends with ctx, even on an early return
-			}
-			if err := writeJSON(e.stdout, report); err != nil {
-				return err
-			}
-			<-ctx.Done()
-			return nil
+			o.listenSet = cmd.Flags().Changed("listen")
+			return o.run(cmd.Context(), e)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&dir, "store", "", "JetStream store directory (required)")
-	f.StringVar(&listen, "listen", "127.0.0.1:4222", "client listen address HOST:PORT")
-	f.StringVar(&cluster, "cluster", "", "cluster listen address HOST:PORT (enables clustering)")
-	f.StringVar(&routes, "routes", "", "comma-separated nats-route:// URLs of the other cluster members")
-	f.StringVar(&name, "name", "", "server name (required in a cluster)")
-	f.IntVar(&replicas, "replicas", 1, "replicas of the event stream when serve creates it")
-	f.StringVar(&metrics, "metrics", "", "serve Prometheus metrics on HOST:PORT (/metrics)")
-	f.StringVar(&httpAddr, "http", "", "serve HTTP on HOST:PORT: the IPFS gateway at /ipfs/ (docs/objects.md)")
-	f.StringVar(&logKey, "log-key", "", "keep the transparency log up to date, signing checkpoints with this key file (docs/log.md)")
-	f.DurationVar(&checkpointEvery, "checkpoint-every", time.Second, "with --log-key: how often to checkpoint while events arrive")
-	f.StringVar(&configFile, "config", "", "a nats-server configuration file (users, permissions, accounts, TLS, limits)")
-	f.String("auth-token", "", "require this token of every client (better: $JETDAG_AUTH_TOKEN, which ps does not show)")
-	f.StringVar(&authUser, "auth-user", "", "require this user name and the password of $JETDAG_AUTH_PASSWORD (or --auth-password)")
-	f.String("auth-password", "", "the password for --auth-user (better: $JETDAG_AUTH_PASSWORD)")
-	f.StringVar(&tlsCert, "tls-server-cert", "", "require TLS, with this server certificate (PEM)")
-	f.StringVar(&tlsKey, "tls-server-key", "", "the server certificate's private key (PEM)")
-	f.StringVar(&tlsClientCA, "tls-client-ca", "", "also require client certificates signed by this CA (mutual TLS)")
+	f.StringVar(&o.dir, "store", "", "JetStream store directory (required)")
+	f.StringVar(&o.listen, "listen", "127.0.0.1:4222", "client listen address HOST:PORT")
+	f.StringVar(&o.cluster, "cluster", "", "cluster listen address HOST:PORT (enables clustering)")
+	f.StringVar(&o.routes, "routes", "", "comma-separated nats-route:// URLs of the other cluster members")
+	f.StringVar(&o.name, "name", "", "server name (required in a cluster)")
+	f.IntVar(&o.replicas, "replicas", 1, "replicas of the event stream when serve creates it")
+	f.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on HOST:PORT (/metrics)")
+	f.StringVar(&o.httpAddr, "http", "", "serve HTTP on HOST:PORT: the IPFS gateway at /ipfs/ (docs/objects.md)")
+	f.StringVar(&o.logKey, "log-key", "", "keep the transparency log up to date, signing checkpoints with this key file (docs/log.md)")
+	f.DurationVar(&o.checkpointEvery, "checkpoint-every", time.Second, "with --log-key: how often to checkpoint while events arrive")
+	f.StringVar(&o.configFile, "config", "", "a nats-server configuration file (users, permissions, accounts, TLS, limits)")
+	f.StringVar(&o.authToken, "auth-token", "", "require this token of every client (better: $JETDAG_AUTH_TOKEN, which ps does not show)")
+	f.StringVar(&o.authUser, "auth-user", "", "require this user name and the password of $JETDAG_AUTH_PASSWORD (or --auth-password)")
+	f.StringVar(&o.authPassword, "auth-password", "", "the password for --auth-user (better: $JETDAG_AUTH_PASSWORD)")
+	f.StringVar(&o.tlsCert, "tls-server-cert", "", "require TLS, with this server certificate (PEM)")
+	f.StringVar(&o.tlsKey, "tls-server-key", "", "the server certificate's private key (PEM)")
+	f.StringVar(&o.tlsClientCA, "tls-client-ca", "", "also require client certificates signed by this CA (mutual TLS)")
 	return cmd
+}
+
+func (o *serveOptions) run(ctx context.Context, e *env) error {
+	if o.dir == "" {
+		return badInputf("--store DIR is required")
+	}
+	if err := e.conn.check(); err != nil {
+		return err // the client flags serve's own connection uses
+	}
+	cpr, err := newCheckpointer(o.logKey, o.checkpointEvery)
+	if err != nil {
+		return err
+	}
+	var rts []string
+	if o.routes != "" {
+		rts = strings.Split(o.routes, ",")
+	}
+	token := firstNonEmpty(o.authToken, os.Getenv("JETDAG_AUTH_TOKEN"))
+	password := firstNonEmpty(o.authPassword, os.Getenv("JETDAG_AUTH_PASSWORD"))
+	if !o.listenSet && o.configFile != "" {
+		o.listen = "" // the configuration file's address, if it has one
+	}
+	srv, err := server.Start(server.Config{
+		StoreDir: o.dir, Listen: o.listen, Name: o.name, Cluster: o.cluster, Routes: rts, Logger: e.logger,
+		ConfigFile: o.configFile, Token: token, User: o.authUser, Password: password,
+		TLSCert: o.tlsCert, TLSKey: o.tlsKey, TLSClientCA: o.tlsClientCA,
+	})
+	if errors.Is(err, server.ErrNotReady) {
+		return err
+	}
+	if err != nil {
+		return badInput(err) // a configuration file, credential or certificate that does not work
+	}
+	defer srv.Shutdown()
+	// serve's own clients connect in-process, with the credential the server requires.
+	own := e.connConfig()
+	own.InProcess, own.ConnectTimeout = srv.NATS(), 0
+	if token != "" && own.Token == "" && own.User == "" && own.CredsFile == "" && own.NKeySeedFile == "" {
+		own.Token = token
+	}
+	if o.authUser != "" && own.User == "" && own.Token == "" && own.CredsFile == "" && own.NKeySeedFile == "" {
+		own.User, own.Password = o.authUser, password
+	}
+	if o.cluster == "" {
+		nc, err := store.Connect(ctx, own)
+		if err == nil {
+			_, err = store.OpenEvents(ctx, nc, store.EventStoreConfig{Replicas: o.replicas, Logger: e.logger})
+			nc.Close()
+		}
+		switch {
+		case errors.Is(err, store.ErrAuthorization):
+			e.logger.Warn("serve could not create jetdag's stream with the credentials it has; run `jetdag init` as a user who may", "err", err)
+		case err != nil:
+			return err
+		}
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	report := map[string]string{"url": srv.ClientURL(), "store": o.dir}
+	if o.metrics != "" {
+		mnc, err := store.Connect(ctx, own)
+		if err != nil {
+			return fmt.Errorf("metrics connection: %w", err)
+		}
+		defer mnc.Close()
+		addr, err := storemetrics.Serve(ctx, o.metrics, mnc, e.logger)
+		if err != nil {
+			return badInput(err)
+		}
+		report["metrics"] = "http://" + addr + "/metrics"
+	}
+	if o.httpAddr != "" {
+		if err := serveRoutes(ctx, e, own, o.httpAddr, report); err != nil {
+			return err
+		}
+	}
+	if cpr != nil {
+		done := make(chan struct{})
+		go func() { defer close(done); cpr.run(ctx, e, own, o.replicas) }()
+		defer func() { stop(); <-done }() // the checkpointer ends with ctx, even on an early return
+	}
+	if err := writeJSON(e.stdout, report); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return nil
 }
 
 func firstNonEmpty(vs ...string) string {
