@@ -1,6 +1,12 @@
 // Package cli is the jetdag command line: it parses flags with cobra and calls the store,
 // the DAG engine and the visualizer. Every command prints machine-readable JSON lines on
 // stdout and returns the documented exit codes.
+//
+// Each command is an options struct with a run method: newXxxCmd binds the flags to the
+// fields of an xxxOptions (and records which flags were given, where that matters), and
+// (*xxxOptions).run(ctx, e, ...) does the work through env's streams. A new command goes in
+// its own file cli/<name>.go and is registered in commandSet (cli/commands.go); a new bench
+// in benchSet (cli/bench.go).
 package cli
 
 import (
