@@ -18,6 +18,7 @@ import (
 
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/block"
+	"github.com/jetdag/jetdag/store/translog"
 )
 
 // ViewOptions are the view command's flags.
@@ -41,6 +42,9 @@ type ViewOptions struct {
 	LogVKey    string  // the transparency log's verifier key (or a file holding it): checkpoints are verified
 	At         string  // explore mode: open on this CID or aggregate's head and its neighbourhood, no replay
 	Depth      int     // explore mode: fetch the neighbours up to this many hops from At
+	// WitnessVKeys are witnesses' cosignature verifier keys (or files): the status bar counts
+	// only their verified cosignatures (without: every cosignature, shown unverified).
+	WitnessVKeys []string
 }
 
 // ViewRequest is everything the window needs from the command line.
@@ -113,11 +117,29 @@ prints {"screenshot":FILE,"frames":N,...} (what it drew) and exits: for CI under
 	f.StringVar(&o.At, "at", "", "explore mode: open on this event or object CID, or this aggregate's head, and its neighbourhood, without replaying the stream (double-click a + node for more)")
 	f.IntVar(&o.Depth, "depth", DefaultExploreDepth, "explore mode: fetch the nodes up to N hops (chain, parents, children, links) from --at")
 	f.StringVar(&o.LogVKey, "log-vkey", "", "the transparency log's verifier key, or a file holding it: the status bar shows checkpoints verified (without: unverified)")
+	f.StringArrayVar(&o.WitnessVKeys, "witness-vkey", nil, "a witness's cosignature verifier key, or a file holding it: the status bar counts the witnesses whose cosignatures verify (repeatable; without: counted unverified)")
 	return cmd
 }
 
 // ReadLogVerifier parses view --log-vkey: a verifier key, or a file holding one.
 func ReadLogVerifier(value string) (note.Verifier, error) { return readVerifier("--log-vkey", value) }
+
+// ReadWitnessVerifiers parses view --witness-vkey: cosignature verifier keys, or files
+// holding them.
+func ReadWitnessVerifiers(values []string) ([]note.Verifier, error) {
+	var out []note.Verifier
+	for _, w := range values {
+		if b, err := os.ReadFile(w); err == nil {
+			w = string(b)
+		}
+		v, err := translog.NewCosignatureVerifier(w)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("--witness-vkey: %w", err))
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
 
 // rootRunsView makes the bare root command (jetdag with no command) run the view with the
 // view's flags.
@@ -196,6 +218,9 @@ func (o ViewOptions) check() error {
 		if _, err := ReadLogVerifier(o.LogVKey); err != nil {
 			return err
 		}
+	}
+	if _, err := ReadWitnessVerifiers(o.WitnessVKeys); err != nil {
+		return err
 	}
 	switch o.ColorBy {
 	case "", "kind", "aggregate", "type":

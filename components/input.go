@@ -48,6 +48,7 @@ const (
 	KeyPeriod
 	KeyHome
 	KeyEnd
+	KeyK
 )
 
 // InputData is one tick of user input as plain values, a singleton: the drawing code fills

@@ -19,4 +19,10 @@ type LogStatusData struct {
 	// Problem, when not "", says how a checkpoint was contradicted (a newer one inconsistent
 	// with one already held) or failed its signature: the window shows it in red.
 	Problem string
+	// Seq is the stream sequence of the newest checkpoint's last leaf and PrevSeq that of the
+	// checkpoint before it (0: none): the newest checkpoint added the events in (PrevSeq, Seq].
+	Seq, PrevSeq uint64
+	// WitnessesVerified: Witnesses counts only cosignatures that verified with the witness
+	// keys given to the window (view --witness-vkey); false: counted, not verified.
+	WitnessesVerified bool
 }

@@ -86,6 +86,9 @@ type SettingsData struct {
 	ShowHelp bool // the help overlay is open
 	// ScreenshotRequested is set by the s key and cleared by the drawing code that takes it.
 	ScreenshotRequested bool
+	// LogHighlight is the k key: the events the newest log checkpoint added are highlighted
+	// (the rest dimmed) while nothing is selected.
+	LogHighlight bool
 	// Kiosk resumes fit and follow after KioskIdle without input.
 	Kiosk     bool
 	KioskIdle time.Duration

@@ -44,7 +44,8 @@ func (g *Graph) apply(m Message) {
 		s.Connection, s.CaughtUp = m.Connection, m.CaughtUp
 	case *LogMsg:
 		s := components.GraphStats.Get(g.world.Entry(g.stats))
-		s.Log = components.LogStatusData{Present: true, Size: m.Size, Time: m.Time, Witnesses: m.Witnesses, Verified: m.Verified, Problem: m.Problem}
+		s.Log = components.LogStatusData{Present: true, Size: m.Size, Time: m.Time, Witnesses: m.Witnesses, Verified: m.Verified, Problem: m.Problem,
+			Seq: m.Seq, PrevSeq: m.PrevSeq, WitnessesVerified: m.WitnessesVerified}
 	case *ExploreMsg:
 		g.applyExplore(m)
 	}

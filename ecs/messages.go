@@ -109,6 +109,12 @@ type LogMsg struct {
 	Witnesses int
 	Verified  bool
 	Problem   string
+	// Seq is the stream sequence of the checkpoint's last leaf, PrevSeq that of the
+	// checkpoint before it (0: none): the checkpoint's events are those in (PrevSeq, Seq].
+	Seq, PrevSeq uint64
+	// WitnessesVerified: Witnesses counts only cosignatures that verified with the
+	// configured witness keys (false: no keys, the cosignatures are counted unverified).
+	WitnessesVerified bool
 }
 
 // ExploreMsg reports explore mode (view --at): the node the window opened on, the depth
@@ -252,6 +258,9 @@ func (l *LogMsg) Validate() error {
 	}
 	if l.Size < 0 || l.Witnesses < 0 {
 		return fmt.Errorf("%w: log size %d, %d witnesses", ErrInvalidMessage, l.Size, l.Witnesses)
+	}
+	if l.PrevSeq > l.Seq {
+		return fmt.Errorf("%w: log checkpoint at seq %d after one at seq %d", ErrInvalidMessage, l.Seq, l.PrevSeq)
 	}
 	return nil
 }

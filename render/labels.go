@@ -39,7 +39,7 @@ func (d *Drawer) DrawLabels(e *ecs.ECS, screen *ebiten.Image) {
 		}
 		d.labelBoxes = append(d.labelBoxes, box)
 		c := labelText
-		if scene.Selected >= 0 && n.Flags&(systems.FlagHighlighted|systems.FlagSelected) == 0 {
+		if scene.Dimmed() && n.Flags&(systems.FlagHighlighted|systems.FlagSelected) == 0 {
 			c.A = uint8(float64(c.A) * dimAlpha)
 		}
 		drawText(screen, l.text, d.fonts.label, box.MinX, box.MinY, c)

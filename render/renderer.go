@@ -102,7 +102,7 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 	r.Stats = RenderStats{}
 	w, h := float64(cam.Width), float64(cam.Height)
 	z := cam.Zoom
-	dim := s.Selected >= 0
+	dim := s.Dimmed()
 	lineW := float32(min(max(1.2*math.Sqrt(z), 1), 2.5))
 
 	for k := range s.Edges {

@@ -100,3 +100,35 @@ func TestRendererCullsAndSimplifies(t *testing.T) {
 		})
 	}
 }
+
+// The newest checkpoint's events (the k key) are drawn lit and everything else dimmed, as a
+// selection's cone is: without the highlight no vertex is dimmed.
+func TestRendererDimsOutsideTheCheckpoint(t *testing.T) {
+	w := donburi.NewWorld()
+	worldtest.Node(w, 0, worldtest.Event(0, 0, "a", "T"))  // seq 1: before the checkpoint
+	worldtest.Node(w, 1, worldtest.Event(40, 0, "a", "T")) // seq 2: the checkpoint's
+	r := NewRenderer(assets.NewWhite())
+	cam := components.Viewport{Zoom: 2, Width: 400, Height: 300}
+	alphas := func(m systems.Marks) (dim, lit int) {
+		s := gathered(w, &m)
+		r.Build(s, cam, components.ColorByKind)
+		for _, c := range r.graph.chunks {
+			for _, v := range c.v {
+				switch {
+				case v.ColorA < 0.5:
+					dim++
+				case v.ColorA > 0.99:
+					lit++
+				}
+			}
+		}
+		return dim, lit
+	}
+	if dim, lit := alphas(systems.Marks{}); dim != 0 || lit == 0 {
+		t.Fatalf("no highlight: %d dimmed vertices, %d lit", dim, lit)
+	}
+	dim, lit := alphas(systems.Marks{LogOn: true, LogFrom: 1, LogTo: 2})
+	if dim == 0 || lit == 0 {
+		t.Fatalf("checkpoint highlight: %d dimmed vertices, %d lit; want both", dim, lit)
+	}
+}

@@ -62,6 +62,9 @@ func StatusLine(e *ecs.ECS) string {
 	if l := LogStatus(st.Log, Opts(e).Now()); l != "" {
 		b.WriteString("   " + l)
 	}
+	if sc := SceneOf(e); sc.LogLit {
+		fmt.Fprintf(&b, "   highlight: %d events of the checkpoint", sc.LogCount)
+	}
 	if set.Paused {
 		b.WriteString("   PAUSED")
 	}

@@ -92,6 +92,7 @@ var keyTable = []Binding{
 	{Name: "x", Help: "lanes: x is the stream sequence / event time", Keys: []components.Key{components.KeyX}, Press: toggleLaneX},
 	{Name: "z", Help: "lanes: collapse / expand the selected node's group", Keys: []components.Key{components.KeyZ}, Press: collapseSelected},
 	{Name: "m", Help: "minimap: the whole graph and the view; click it to go there", Keys: []components.Key{components.KeyM}, Press: ToggleMinimap},
+	{Name: "k", Help: "highlight the events of the newest log checkpoint", Keys: []components.Key{components.KeyK}, Press: toggleLogHighlight},
 	{Name: "s", Help: "save a screenshot (timestamped PNG)", Keys: []components.Key{components.KeyS}, Press: func(e *ecs.ECS, _ components.Key) {
 		GetOrCreateSettings(e).ScreenshotRequested = true
 	}},
@@ -204,6 +205,9 @@ func escape(e *ecs.ECS, _ components.Key) {
 	case GetOrCreateFilter(e).Active():
 		SetFilter(e, components.FilterData{})
 		Toast(e, "filter cleared")
+	case s.LogHighlight && Selected(e) == donburi.Null:
+		s.LogHighlight = false
+		Toast(e, "checkpoint highlight: off")
 	default:
 		Select(e, donburi.Null)
 	}

@@ -33,7 +33,51 @@ func LogStatus(st components.LogStatusData, now time.Time) string {
 	default:
 		s += fmt.Sprintf(" · %d witnesses", st.Witnesses)
 	}
+	if st.Witnesses > 0 && !st.WitnessesVerified {
+		s += " (unverified)"
+	}
 	return s
+}
+
+// logHighlight is what the scene highlights for the k key: on, and the sequence range
+// (from, to] of the events the newest checkpoint added, when the key is on and the window
+// holds a checkpoint that is not contradicted.
+func logHighlight(e *ecs.ECS) (on bool, from, to uint64) {
+	if !GetOrCreateSettings(e).LogHighlight {
+		return false, 0, 0
+	}
+	entry, ok := components.GraphStats.First(e.World)
+	if !ok {
+		return false, 0, 0
+	}
+	l := components.GraphStats.Get(entry).Log
+	if !l.Present || l.Problem != "" {
+		return false, 0, 0
+	}
+	return true, l.PrevSeq, l.Seq
+}
+
+// toggleLogHighlight is the k key: highlight the newest checkpoint's events, or stop.
+func toggleLogHighlight(e *ecs.ECS, _ components.Key) {
+	s := GetOrCreateSettings(e)
+	if s.LogHighlight {
+		s.LogHighlight = false
+		Toast(e, "checkpoint highlight: off")
+		return
+	}
+	var l components.LogStatusData
+	if entry, ok := components.GraphStats.First(e.World); ok {
+		l = components.GraphStats.Get(entry).Log
+	}
+	switch {
+	case !l.Present:
+		Toast(e, "no log checkpoint to highlight")
+	case l.Problem != "":
+		Toast(e, "the log's checkpoint was rejected: nothing to highlight")
+	default:
+		s.LogHighlight = true
+		Toast(e, fmt.Sprintf("highlight: checkpoint of size %d, stream seq %d-%d", l.Size, l.PrevSeq+1, l.Seq))
+	}
 }
 
 // LogAlarm is the red banner's text: the log's problem, or "" when there is none.

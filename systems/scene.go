@@ -59,6 +59,10 @@ type Marks struct {
 	// timeline): later events and rejected messages, and objects stamped after AsOfTime.
 	AsOf     uint64
 	AsOfTime int64
+	// LogOn highlights the events whose sequence is in (LogFrom, LogTo], the newest log
+	// checkpoint's (the k key), while nothing is selected.
+	LogOn          bool
+	LogFrom, LogTo uint64
 	// highlight[id] == entity marks the entity with that ID as highlighted (the entity
 	// value, with its version, guards against a removed entity's recycled ID).
 	highlight []donburi.Entity
@@ -125,6 +129,7 @@ func UpdateScene(e *ecs.ECS) {
 	st.Marks.Explore = ExploreOf(e)
 	tl := GetOrCreateTimeline(e)
 	st.Marks.AsOf, st.Marks.AsOfTime = tl.AsOf, tl.AsOfTime
+	st.Marks.LogOn, st.Marks.LogFrom, st.Marks.LogTo = logHighlight(e)
 	st.Scene.Gather(e.World, &st.Marks)
 	st.Grid.Build(st.Scene.Nodes)
 	UpdatePulse(e)
@@ -153,6 +158,10 @@ type Scene struct {
 	Signature uint64
 	// Pulses are the arrival pulses of new nodes this frame (UpdatePulse fills them).
 	Pulses []Pulse
+	// LogLit is true while the newest checkpoint's events are highlighted (Marks.LogOn and
+	// nothing selected); LogCount is how many nodes that marks.
+	LogLit   bool
+	LogCount int
 
 	query *donburi.Query
 	slot  []int32 // entity ID → index in Nodes, or -1
@@ -182,6 +191,7 @@ func NewScene() *Scene {
 func (s *Scene) Gather(w donburi.World, m *Marks) {
 	s.Nodes, s.Edges, s.raw = s.Nodes[:0], s.Edges[:0], s.raw[:0]
 	s.Bounds, s.Newest, s.Hovered, s.Selected, s.MaxR = components.EmptyRect(), -1, -1, -1, 0
+	s.LogLit, s.LogCount = m != nil && m.LogOn && m.Selected == donburi.Null, 0
 	s.Signature = fnvOffset64
 	for i := range s.slot {
 		s.slot[i] = -1
@@ -196,7 +206,14 @@ func (s *Scene) Gather(w donburi.World, m *Marks) {
 		}
 	}
 	s.mix(uint64(len(s.Nodes))<<32 | uint64(len(s.Edges)))
+	if s.LogLit {
+		s.mix(1) // everything else is dimmed
+	}
 }
+
+// Dimmed reports whether the nodes off the highlighted set are drawn dimmed: something is
+// selected (its cone is lit) or the newest checkpoint's events are highlighted.
+func (s *Scene) Dimmed() bool { return s.Selected >= 0 || s.LogLit }
 
 const (
 	fnvOffset64 = 14695981039346656037
@@ -269,6 +286,10 @@ func (s *Scene) gatherOne(entry *donburi.Entry) {
 		}
 		if m.Highlighted(e) {
 			n.Flags |= FlagHighlighted
+		}
+		if s.LogLit && d.Kind == components.ElementEvent && d.Seq > m.LogFrom && d.Seq <= m.LogTo {
+			n.Flags |= FlagHighlighted
+			s.LogCount++
 		}
 		if m.Explore != nil && d.Kind != components.ElementRejected && m.Explore.Expandable(d.CID) {
 			n.Flags |= FlagExpandable

@@ -122,7 +122,12 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 			return nil, nil, err
 		}
 	}
-	src := &storeSource{nc: nc, logVerifier: logVerifier, events: events, objects: objects, objCfg: objCfg, log: log,
+	witnesses, err := cli.ReadWitnessVerifiers(o.WitnessVKeys)
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	src := &storeSource{nc: nc, logVerifier: logVerifier, witnessVerifiers: witnesses, events: events, objects: objects, objCfg: objCfg, log: log,
 		until: o.Until, untilTime: o.UntilTime, reached: make(chan struct{}), sent: map[cid.Cid]bool{}}
 	if o.Demo {
 		dctx, cancel := context.WithCancel(ctx)
@@ -161,6 +166,8 @@ type storeSource struct {
 	// how often the newest checkpoint is read (0: defaultLogPoll).
 	logVerifier note.Verifier
 	logPoll     time.Duration
+	// witnessVerifiers are --witness-vkey: only their cosignatures are counted, verified.
+	witnessVerifiers []note.Verifier
 	// logHeld is the log and the newest consistent checkpoint followLog holds (nil: none
 	// yet), which Prove proves against.
 	logHeld atomic.Pointer[heldLog]

@@ -33,6 +33,11 @@ type logWatch struct {
 	keyed   bool
 	held    *translog.Checkpoint
 	problem string
+	// witnesses are the configured witness keys (nil: cosignatures counted unverified).
+	witnesses []note.Verifier
+	// prevSeq is the last leaf's sequence of the checkpoint before the one stored as
+	// message prevFor, read once per new checkpoint.
+	prevFor, prevSeq uint64
 }
 
 // followLog sends an ecs.LogMsg whenever what the status bar says of the log changes. A
@@ -59,7 +64,7 @@ func (s *storeSource) followLog(ctx context.Context, b *ecs.Bridge, objects *sto
 				if err != nil {
 					s.log.Warn("transparency log", "err", err)
 				} else {
-					w = &logWatch{l: l, cps: cps, keyed: s.logVerifier != nil}
+					w = &logWatch{l: l, cps: cps, keyed: s.logVerifier != nil, witnesses: s.witnessVerifiers}
 				}
 			}
 		}
@@ -141,20 +146,53 @@ func (w *logWatch) status(cp *translog.Checkpoint) *ecs.LogMsg {
 	if cp == nil {
 		cp = w.held
 	}
-	m := &ecs.LogMsg{Verified: w.keyed && w.problem == "", Problem: w.problem}
+	m := &ecs.LogMsg{Verified: w.keyed && w.problem == "", Problem: w.problem, WitnessesVerified: len(w.witnesses) > 0}
 	if cp != nil {
-		m.Size, m.Time = cp.N, cp.Time
-		m.Witnesses = w.witnesses(cp)
+		m.Size, m.Time, m.Seq = cp.N, cp.Time, cp.Seq
+		m.Witnesses = w.countWitnesses(cp)
+		m.PrevSeq = min(w.previousSeq(cp), cp.Seq)
 	}
 	return m
 }
 
-// witnesses counts the distinct keys other than the log's that signed cp's text, in its own
-// note and in the cosigned copies stored after it. The cosignatures are counted, not
-// verified: the window is given no witness keys (jetdag log audit --witness checks them).
-func (w *logWatch) witnesses(cp *translog.Checkpoint) int {
+// previousSeq is the stream sequence of the last leaf of the checkpoint stored before cp
+// (0 when there is none, or it cannot be read now), read once per checkpoint.
+func (w *logWatch) previousSeq(cp *translog.Checkpoint) uint64 {
+	if cp.StreamSeq == 0 {
+		return 0
+	}
+	if w.prevFor == cp.StreamSeq {
+		return w.prevSeq
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	prev, err := w.l.Previous(ctx, cp)
+	switch {
+	case err == nil:
+		w.prevFor, w.prevSeq = cp.StreamSeq, prev.Seq
+	case errors.Is(err, translog.ErrNoCheckpoint):
+		w.prevFor, w.prevSeq = cp.StreamSeq, 0
+	default:
+		return 0 // try again at the next poll
+	}
+	return w.prevSeq
+}
+
+// countWitnesses counts the witnesses that cosigned cp's text, in its own note and in the
+// cosigned copies stored after it. With witness keys (view --witness-vkey) it counts the
+// keys whose cosignature verifies; without, the distinct keys other than the log's that
+// signed, unverified.
+func (w *logWatch) countWitnesses(cp *translog.Checkpoint) int {
 	keys := map[string]bool{}
 	add := func(msg []byte) {
+		if len(w.witnesses) > 0 {
+			for _, v := range w.witnesses {
+				if translog.Cosigned(msg, cp, v) {
+					keys[fmt.Sprintf("%s+%08x", v.Name(), v.KeyHash())] = true
+				}
+			}
+			return
+		}
 		_, err := note.Open(msg, note.VerifierList())
 		var un *note.UnverifiedNoteError
 		if !errors.As(err, &un) || un.Note.Text != cp.Text {

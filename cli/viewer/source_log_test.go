@@ -161,7 +161,11 @@ func TestSourceFollowsLog(t *testing.T) {
 	if _, err := l.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitLog(ctx, t, keyed, "size 10", func(s components.LogStatusData) bool { return s.Size == 10 && s.Problem == "" })
+	st = waitLog(ctx, t, keyed, "size 10", func(s components.LogStatusData) bool { return s.Size == 10 && s.Problem == "" })
+	// The checkpoint of size 10 added the events at stream sequences 6-10 (k highlights them).
+	if st.Seq != 10 || st.PrevSeq != 5 {
+		t.Fatalf("size 10: seq %d after %d, want 10 after 5", st.Seq, st.PrevSeq)
+	}
 
 	// Two witnesses cosign it: the status bar counts both.
 	latest, err := l.Latest(ctx)
@@ -172,10 +176,16 @@ func TestSourceFollowsLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var w1 string
 	for _, name := range []string{"w1.example", "w2.example"} {
 		wkey, _, err := translog.GenerateKey(nil, name)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if w1 == "" {
+			if w1, err = translog.CosignatureVerifierKey(wkey); err != nil {
+				t.Fatal(err)
+			}
 		}
 		cs, err := translog.NewCosigner(wkey)
 		if err != nil {
@@ -189,7 +199,29 @@ func TestSourceFollowsLog(t *testing.T) {
 			t.Fatalf("witness %s: cosigned %v, %v", name, ok, err)
 		}
 	}
-	waitLog(ctx, t, keyed, "two witnesses", func(s components.LogStatusData) bool { return s.Size == 10 && s.Witnesses == 2 && s.Problem == "" })
+	st = waitLog(ctx, t, keyed, "two witnesses", func(s components.LogStatusData) bool { return s.Size == 10 && s.Witnesses == 2 && s.Problem == "" })
+	if st.WitnessesVerified {
+		t.Fatal("cosignatures counted without witness keys are shown verified")
+	}
+	// With w1's key (and an unknown witness's) only w1's cosignature counts, verified.
+	wkey3, _, err := translog.GenerateKey(nil, "w3.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	strangerKey, err := translog.CosignatureVerifierKey(wkey3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	witnessed, _ := logWorld(ctx, t, srv, cli.ViewOptions{LogVKey: vkey, WitnessVKeys: []string{w1, strangerKey}})
+	st = waitLog(ctx, t, witnessed, "one verified witness", func(s components.LogStatusData) bool { return s.Size == 10 && s.Witnesses == 1 })
+	if !st.WitnessesVerified || st.Problem != "" {
+		t.Fatalf("with witness keys: %+v, want 1 verified witness", st)
+	}
+	if _, _, err := openSource(ctx, cli.ViewRequest{Options: cli.ViewOptions{WitnessVKeys: []string{"not+a+key"}},
+		Conn: store.ConnConfig{Servers: []string{srv.ClientURL()}}, NATSGiven: true,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}); err == nil || !strings.Contains(err.Error(), "--witness-vkey") {
+		t.Fatalf("a malformed witness key: %v", err)
+	}
 
 	// Another root for size 10, signed with the log's own key: contradicted.
 	lines := strings.Split(latest.Text, "\n")

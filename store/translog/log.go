@@ -175,6 +175,36 @@ func (l *Log) Latest(ctx context.Context) (*Checkpoint, error) {
 	return cp, nil
 }
 
+// maxPreviousScan bounds how many messages before a checkpoint Previous reads (the
+// witnesses' cosigned copies sit between two checkpoints).
+const maxPreviousScan = 256
+
+// Previous returns the checkpoint stored before cp (on CheckpointSubject, opened as Latest
+// opens notes), or ErrNoCheckpoint when cp is the first or none is found within
+// maxPreviousScan messages before it.
+func (l *Log) Previous(ctx context.Context, cp *Checkpoint) (*Checkpoint, error) {
+	for seq := cp.StreamSeq; seq > 1 && seq+maxPreviousScan > cp.StreamSeq; {
+		seq--
+		m, err := l.cps.GetMsg(ctx, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint before message %d: %w", cp.StreamSeq, err)
+		}
+		if m.Subject != CheckpointSubject {
+			continue
+		}
+		prev, err := l.open(m.Data, m.Sequence)
+		if err != nil {
+			return nil, err
+		}
+		prev.Time = m.Time
+		return prev, nil
+	}
+	return nil, fmt.Errorf("%w before size %d", ErrNoCheckpoint, cp.N)
+}
+
 // Checkpoints calls fn with every stored checkpoint message of subject (CheckpointSubject or
 // CosignedSubject), oldest first, as its raw note and stream sequence.
 func (l *Log) eachMessage(ctx context.Context, subject string, fn func(data []byte, seq uint64) error) error {
