@@ -27,8 +27,21 @@ const (
 	edgeAlphaMax = 0.55
 )
 
-// nodeCell sums what fell on one pixel: the nodes' weights and their colours times weight.
-type nodeCell struct{ w, r, g, b uint32 }
+// nodeCell sums what fell on one pixel: the nodes' total weight (saturating) and their
+// weighted mean colour, each channel in 8.8 fixed point. Eight bytes a pixel.
+type nodeCell struct{ w, r, g, b uint16 }
+
+// add folds a node of weight wt and colour (r, g, b), 8.8 fixed point, into the cell.
+func (cl *nodeCell) add(wt uint16, r, g, b int32) {
+	if cl.w == math.MaxUint16 {
+		return
+	}
+	nw := min(int32(cl.w)+int32(wt), math.MaxUint16)
+	cl.r = uint16(int32(cl.r) + (r-int32(cl.r))*int32(wt)/nw)
+	cl.g = uint16(int32(cl.g) + (g-int32(cl.g))*int32(wt)/nw)
+	cl.b = uint16(int32(cl.b) + (b-int32(cl.b))*int32(wt)/nw)
+	cl.w = uint16(nw)
+}
 
 // edgeCellSum sums the edges that crossed one cell of the edge grid, previous edges apart.
 type edgeCellSum struct{ prev, other uint32 }
@@ -88,19 +101,15 @@ func (d *density) node(x, y, pr float32, c fcolor) {
 	if x0 >= x1 || y0 >= y1 {
 		return
 	}
-	wt := uint32(float32(nodeUnit)*c.a + 0.5)
+	wt := uint16(float32(nodeUnit)*c.a + 0.5)
 	if wt == 0 {
 		wt = 1
 	}
-	r, g, b := uint32(c.r*255+0.5)*wt, uint32(c.g*255+0.5)*wt, uint32(c.b*255+0.5)*wt
+	r, g, b := int32(c.r*255*256+0.5), int32(c.g*255*256+0.5), int32(c.b*255*256+0.5)
 	for py := y0; py < y1; py++ {
 		row := d.cells[py*d.w : (py+1)*d.w]
 		for px := x0; px < x1; px++ {
-			cl := &row[px]
-			cl.w += wt
-			cl.r += r
-			cl.g += g
-			cl.b += b
+			row[px].add(wt, r, g, b)
 		}
 	}
 	d.nbox = d.nbox.Union(image.Rect(x0, y0, x1, y1))
@@ -207,7 +216,7 @@ func nodePixel(cl nodeCell) (r, g, b, a uint8) {
 		return 0, 0, 0, 0
 	}
 	fw := float64(cl.w)
-	cr, cg, cb := float64(cl.r)/fw, float64(cl.g)/fw, float64(cl.b)/fw
+	cr, cg, cb := float64(cl.r)/256, float64(cl.g)/256, float64(cl.b)/256
 	if n := fw / nodeUnit; n > 1 {
 		t := 1 - 1/(1+math.Log2(n)/densityBright)
 		cr, cg, cb = cr+(255-cr)*t, cg+(255-cg)*t, cb+(255-cb)*t

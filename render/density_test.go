@@ -89,8 +89,14 @@ func TestDensityNodePixels(t *testing.T) {
 	if _, _, _, a3 := nodePixel(d.cells[6*8+3]); a3 == 0 || a3 > 128 {
 		t.Errorf("a dimmed node's alpha %d, want faint but present", a3)
 	}
-	if d.Nodes != 22 {
-		t.Errorf("%d nodes counted, want 22", d.Nodes)
+	// Two colours on one pixel mix to their mean before the lightening.
+	d.node(6.5, 1.5, 0.5, fcolor{1, 0, 0, 1})
+	d.node(6.5, 1.5, 0.5, fcolor{0, 0, 1, 1})
+	if cl := d.cells[1*8+6]; cl.r>>8 < 126 || cl.r>>8 > 128 || cl.g != 0 || cl.b>>8 < 126 || cl.b>>8 > 128 {
+		t.Errorf("red and blue on one pixel hold mean %d,%d,%d (8.8), want about 127,0,127", cl.r>>8, cl.g>>8, cl.b>>8)
+	}
+	if d.Nodes != 24 {
+		t.Errorf("%d nodes counted, want 24", d.Nodes)
 	}
 	d.begin(8, 8)
 	for i, c := range d.cells {

@@ -165,9 +165,17 @@ type Scene struct {
 
 	query *donburi.Query
 	slot  []int32 // entity ID → index in Nodes, or -1
+	// wrote[id] is the entity and flags last written into that entity ID's Interaction
+	// component, so that a frame writes only the flags that changed.
+	wrote []wroteFlags
 	raw   []rawEdge
 	marks *Marks
 	each  func(*donburi.Entry)
+}
+
+type wroteFlags struct {
+	e     donburi.Entity
+	flags NodeFlags
 }
 
 type rawEdge struct {
@@ -197,6 +205,10 @@ func (s *Scene) Gather(w donburi.World, m *Marks) {
 		s.slot[i] = -1
 	}
 	s.marks = m
+	if n := s.query.Count(w); cap(s.Nodes) < n {
+		// Grown once to size rather than by doubling, which leaves the old arrays as garbage.
+		s.Nodes = make([]SceneNode, 0, n+n/16)
+	}
 	s.query.Each(w, s.each)
 	s.marks = nil
 	for _, r := range s.raw {
@@ -295,12 +307,20 @@ func (s *Scene) gatherOne(entry *donburi.Entry) {
 			n.Flags |= FlagExpandable
 		}
 	}
-	if entry.HasComponent(components.Interaction) {
-		in := components.Interaction.Get(entry)
-		in.Hovered = n.Flags&FlagHovered != 0
-		in.Selected = n.Flags&FlagSelected != 0
-		in.Highlighted = n.Flags&FlagHighlighted != 0
-		in.Hidden = n.Flags&FlagHidden != 0
+	id := int(e.Id())
+	for id >= len(s.slot) {
+		s.slot = append(s.slot, -1)
+		s.wrote = append(s.wrote, wroteFlags{})
+	}
+	if wr := &s.wrote[id]; wr.e != e || wr.flags != n.Flags {
+		if entry.HasComponent(components.Interaction) {
+			in := components.Interaction.Get(entry)
+			in.Hovered = n.Flags&FlagHovered != 0
+			in.Selected = n.Flags&FlagSelected != 0
+			in.Highlighted = n.Flags&FlagHighlighted != 0
+			in.Hidden = n.Flags&FlagHidden != 0
+		}
+		*wr = wroteFlags{e: e, flags: n.Flags}
 	}
 	if n.Flags&FlagHidden == 0 {
 		s.Bounds = s.Bounds.Extend(n.X, n.Y, n.R)
@@ -315,10 +335,6 @@ func (s *Scene) gatherOne(entry *donburi.Entry) {
 	s.mix(math.Float64bits(n.R)<<8 | uint64(n.Shape)<<4 | uint64(n.Flags))
 	s.mix(uint64(rgbaWord(n.Base))<<32 | uint64(rgbaWord(n.Light)))
 	s.mix(uint64(n.AggKey)<<32 | uint64(n.TypeKey))
-	id := int(e.Id())
-	for id >= len(s.slot) {
-		s.slot = append(s.slot, -1)
-	}
 	s.slot[id] = i
 	s.Nodes = append(s.Nodes, n)
 	if entry.HasComponent(components.Edges) {
