@@ -17,6 +17,9 @@ type GraphStatsData struct {
 	Connection string
 	// CaughtUp is true once the bridge has replayed the stream and is live.
 	CaughtUp bool
+	// CatchUpTarget is the stream's last sequence when the feed started (0: unknown): how
+	// far the catch-up replay goes.
+	CatchUpTarget uint64
 	// Log is the transparency log's status (zero: the store has no log).
 	Log LogStatusData
 }

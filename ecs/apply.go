@@ -42,6 +42,9 @@ func (g *Graph) apply(m Message) {
 	case *StatusMsg:
 		s := components.GraphStats.Get(g.world.Entry(g.stats))
 		s.Connection, s.CaughtUp = m.Connection, m.CaughtUp
+		if m.Target != 0 {
+			s.CatchUpTarget = m.Target
+		}
 	case *LogMsg:
 		s := components.GraphStats.Get(g.world.Entry(g.stats))
 		s.Log = components.LogStatusData{Present: true, Size: m.Size, Time: m.Time, Witnesses: m.Witnesses, Verified: m.Verified, Problem: m.Problem,

@@ -97,6 +97,9 @@ type KindData interface {
 type StatusMsg struct {
 	Connection string
 	CaughtUp   bool
+	// Target, when not 0, is the stream's last sequence when the feed started: what a
+	// catch-up replay has to reach (the status bar's "replaying N / Target · 12 s left").
+	Target uint64
 }
 
 // LogMsg reports the newest checkpoint of the store's transparency log as the Source read

@@ -47,6 +47,10 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	}
 
 	d.minimapShapes(e) // under the tooltip, prompt, toast and help
+	progress, pr := d.progressBox(e)
+	if progress != "" {
+		panelRect(&d.panel, pr)
+	}
 
 	// Tooltip.
 	tip, tx, ty, tw, th := d.tooltipBox(e)
@@ -102,6 +106,9 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	}
 	for i, row := range edges {
 		drawText(screen, row.Label, f.ui, 44, 8+6+float64(len(d.legend)+i)*f.uiLine, textColor)
+	}
+	if progress != "" {
+		drawText(screen, progress, f.title, pr.MinX+16, pr.MinY+10, headText)
 	}
 	if tip != "" {
 		for i, line := range strings.Split(tip, "\n") {

@@ -119,3 +119,16 @@ func seqLabel(seq uint64, t int64) string {
 	}
 	return fmt.Sprintf("seq %d · %s", seq, time.Unix(0, t).UTC().Format("2006-01-02 15:04:05"))
 }
+
+// progressBox is where the catch-up replay's progress line goes: a panel at the top centre
+// (the picture fills in under it), or an empty rect when the feed is live.
+func (d *Drawer) progressBox(e *ecs.ECS) (string, components.Rect) {
+	line := systems.CatchUp(e)
+	if line == "" {
+		return "", components.Rect{}
+	}
+	cam := systems.GetOrCreateCamera(e)
+	w := text.Advance(line, d.fonts.title) + 32
+	x := (float64(cam.Width) - w) / 2
+	return line, components.Rect{MinX: x, MinY: 12, MaxX: x + w, MaxY: 12 + d.fonts.title.Size + 20}
+}

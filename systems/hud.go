@@ -12,14 +12,16 @@ import (
 	"github.com/jetdag/jetdag/components"
 )
 
-// UpdateHUD is the HUD system: it expires the toast and rewrites the status line a few
-// times a second, so that its figures can be read.
+// UpdateHUD is the HUD system: it expires the toast, recomputes the activity panel
+// (UpdateActivity) and rewrites the status line a few times a second, so that its figures
+// can be read.
 func UpdateHUD(e *ecs.ECS) {
 	now := Opts(e).Now()
 	t := GetOrCreateToast(e)
 	if now.After(t.Until) {
 		t.Text = ""
 	}
+	UpdateActivity(e)
 	h := GetOrCreateHUD(e)
 	if now.Sub(h.StatusAt) >= statusEvery {
 		h.Status = StatusLine(e)
@@ -51,6 +53,9 @@ func StatusLine(e *ecs.ECS) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s · %s   %.1f events/s   %d nodes (%d events, %d objects)   %.0f FPS   lag %d   rejected %d   colour: %s",
 		conn, phase, st.EventsPerSecond, len(SceneOf(e).Nodes), st.Events, st.Objects, h.FPS, st.Lag, st.Rejected, set.ColorMode)
+	if c := CatchUpText(st); c != "" {
+		b.WriteString("   " + c)
+	}
 	if a := AsOfText(e); a != "" {
 		b.WriteString("   " + a) // the timeline bar shows an earlier sequence
 	} else if Opts(e).Until > 0 {

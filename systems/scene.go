@@ -9,6 +9,7 @@ import (
 	"github.com/yohamta/donburi/filter"
 
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/systems/palette"
 )
 
 // NodeFlags are the per-frame states of a scene node, mirrored into its Interaction
@@ -35,8 +36,8 @@ type SceneNode struct {
 	Flags    NodeFlags
 	Base     color.RGBA
 	Light    color.RGBA // highlight colour
-	AggKey   uint32     // hash of the aggregate ID (colour by aggregate)
-	TypeKey  uint32     // hash of the event type or object kind (colour by type)
+	AggKey   uint32     // an event's aggregate's palette slot (colour by aggregate; 0 for other kinds)
+	TypeKey  uint32     // an event's type's palette slot (colour by type; 0 for other kinds)
 	Time     int64      // block timestamp, Unix ns
 	Seq      uint64
 	HasAggID bool // the node names an aggregate (events, most rejected messages)
@@ -163,8 +164,9 @@ type Scene struct {
 	LogLit   bool
 	LogCount int
 
-	query *donburi.Query
-	slot  []int32 // entity ID → index in Nodes, or -1
+	query  *donburi.Query
+	colors colorSlots
+	slot   []int32 // entity ID → index in Nodes, or -1
 	// wrote[id] is the entity and flags last written into that entity ID's Interaction
 	// component, so that a frame writes only the flags that changed.
 	wrote []wroteFlags
@@ -190,6 +192,7 @@ func NewScene() *Scene {
 		query:  donburi.NewQuery(filter.Contains(components.DddElement, components.Position, components.GraphNodeVisual)),
 		Newest: -1, Hovered: -1, Selected: -1,
 	}
+	s.colors.init()
 	s.each = s.gatherOne
 	return s
 }
@@ -278,8 +281,7 @@ func (s *Scene) gatherOne(entry *donburi.Entry) {
 	if n.R <= 0 {
 		n.R = 0.5 * components.SizeScale
 	}
-	n.AggKey = hashString(d.AggregateID)
-	n.TypeKey = hashString(d.Type)
+	n.AggKey, n.TypeKey = s.colors.slots(e, d)
 	m := s.marks
 	if m != nil {
 		if m.Filter.Active() && !MatchFilter(m.Filter, d) {
@@ -348,12 +350,65 @@ func rgbaWord(c color.RGBA) uint32 {
 	return uint32(c.R)<<24 | uint32(c.G)<<16 | uint32(c.B)<<8 | uint32(c.A)
 }
 
-// hashString is FNV-1a, inline so that hashing a string allocates nothing.
-func hashString(s string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
+// colorSlots gives aggregates and event types their palette slots in the order their first
+// event appears (palette.Assigner): the first PaletteSize aggregates all differ, and a colour
+// never changes while the window runs. The slots are cached per entity, so a frame costs a
+// slice index per known node, not a map lookup.
+type colorSlots struct {
+	pal         *palette.Palette
+	aggs, types *palette.Assigner
+	known       []slotEntry // entity ID → its slots
+}
+
+type slotEntry struct {
+	e        donburi.Entity
+	agg, typ uint32
+}
+
+func (c *colorSlots) init() {
+	c.pal = NewPalette()
+	c.aggs, c.types = palette.NewAssigner(c.pal), palette.NewAssigner(c.pal)
+}
+
+// slots returns the palette slots of entity e's aggregate and type (events only; 0 for
+// other kinds, which keep their own colours).
+func (c *colorSlots) slots(e donburi.Entity, d *components.DddElementData) (agg, typ uint32) {
+	if d.Kind != components.ElementEvent {
+		return 0, 0
 	}
-	return h
+	id := int(e.Id())
+	for id >= len(c.known) {
+		c.known = append(c.known, slotEntry{e: donburi.Null})
+	}
+	if k := c.known[id]; k.e == e {
+		return k.agg, k.typ
+	}
+	c.aggs.Color(d.AggregateID)
+	c.types.Color(d.Type)
+	a, _ := c.aggs.Slot(d.AggregateID)
+	t, _ := c.types.Slot(d.Type)
+	c.known[id] = slotEntry{e: e, agg: uint32(a), typ: uint32(t)}
+	return uint32(a), uint32(t)
+}
+
+// AggregateColor is the colour events of aggregate id are drawn in when coloured by
+// aggregate (the zero colour if no event of it has been seen).
+func (s *Scene) AggregateColor(id string) color.RGBA {
+	if i, ok := s.colors.aggs.Slot(id); ok {
+		return s.colors.pal.At(i)
+	}
+	return color.RGBA{}
+}
+
+// TypeColor is the colour events of type t are drawn in when coloured by type.
+func (s *Scene) TypeColor(t string) color.RGBA {
+	if i, ok := s.colors.types.Slot(t); ok {
+		return s.colors.pal.At(i)
+	}
+	return color.RGBA{}
+}
+
+// ColorsInUse counts the aggregates and types given a colour so far.
+func (s *Scene) ColorsInUse() (aggregates, types int) {
+	return s.colors.aggs.Len(), s.colors.types.Len()
 }

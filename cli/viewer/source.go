@@ -317,7 +317,16 @@ func (s *storeSource) followEvents(ctx context.Context, b *ecs.Bridge) error {
 		return b.Send(ctx, &ecs.StatusMsg{Connection: state, CaughtUp: caughtUp})
 	}
 	for {
-		if err := status(connState(s.nc), false); err != nil {
+		// What the catch-up replay has to reach, for the window's progress line.
+		start := &ecs.StatusMsg{Connection: connState(s.nc)}
+		if last, err := s.events.LastSeq(ctx); err == nil && last >= next {
+			start.Target = last
+			if s.until > 0 {
+				start.Target = min(last, s.until)
+			}
+		}
+		s.caughtUp.Store(false)
+		if err := b.Send(ctx, start); err != nil {
 			return err
 		}
 		feed, err := s.events.Subscribe(ctx, next)

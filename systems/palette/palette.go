@@ -178,3 +178,6 @@ func (a *Assigner) Slot(key string) (int, bool) {
 	i, ok := a.slot[key]
 	return i % max(a.p.Len(), 1), ok
 }
+
+// Len is the number of keys seen.
+func (a *Assigner) Len() int { return len(a.slot) }

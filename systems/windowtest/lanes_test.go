@@ -3,6 +3,7 @@ package windowtest
 import (
 	"context"
 	"image"
+	"image/color"
 	"math"
 	"path/filepath"
 	"slices"
@@ -83,7 +84,8 @@ func TestLanesScreenshot(t *testing.T) {
 	type band struct{ minX, maxX, minY, maxY, n int }
 	var bands []band
 	for _, agg := range []string{"order-0", "order-1", "order-2"} {
-		c := systems.PaletteColor(fnv(agg))
+		var c color.RGBA
+		onLoop(t, func() { c = systems.SceneOf(graph.ECS()).AggregateColor(agg) })
 		b := band{minX: math.MaxInt, minY: math.MaxInt, maxX: -1, maxY: -1}
 		for y := 0; y < 600-systems.StatusBarH; y++ {
 			for x := 0; x < 800; x++ {

@@ -42,8 +42,13 @@ func TestRenderShapesAndColours(t *testing.T) {
 		name string
 		x, y float64 // world
 		want color.RGBA
+		// agg or typ, when set: want is the colour the scene gave that aggregate or type
+		// (the one the legend shows).
+		agg, typ string
 	}
-	diamond := func(name string, x, y float64, c color.RGBA) probe { return probe{name, x, y, c} }
+	diamond := func(name string, x, y float64, c color.RGBA) probe { return probe{name: name, x: x, y: y, want: c} }
+	ofAgg := func(name string, x, y float64) probe { return probe{name: name, x: x, y: y, agg: name} }
+	ofType := func(name string, x, y float64) probe { return probe{name: name, x: x, y: y, typ: name} }
 	tests := []struct {
 		name   string
 		setup  func(e *donburiecs.ECS)
@@ -75,8 +80,8 @@ func TestRenderShapesAndColours(t *testing.T) {
 			name:  "colour by aggregate",
 			setup: func(e *donburiecs.ECS) { systems.GetOrCreateSettings(e).ColorMode = components.ColorByAggregate },
 			probes: []probe{
-				diamond("order-1 event", 0, 0, systems.PaletteColor(fnv("order-1"))),
-				diamond("customer-9 event", -60, 60, systems.PaletteColor(fnv("customer-9"))),
+				ofAgg("order-1", 0, 0),
+				ofAgg("customer-9", -60, 60),
 				diamond("objects keep their colour", 0, 60, components.ObjectGreen),
 			},
 		},
@@ -84,8 +89,8 @@ func TestRenderShapesAndColours(t *testing.T) {
 			name:  "colour by type",
 			setup: func(e *donburiecs.ECS) { systems.GetOrCreateSettings(e).ColorMode = components.ColorByType },
 			probes: []probe{
-				diamond("OrderPlaced", 0, 0, systems.PaletteColor(fnv("OrderPlaced"))),
-				diamond("OrderPaid", 60, 0, systems.PaletteColor(fnv("OrderPaid"))),
+				ofType("OrderPlaced", 0, 0),
+				ofType("OrderPaid", 60, 0),
 			},
 		},
 		{
@@ -108,7 +113,25 @@ func TestRenderShapesAndColours(t *testing.T) {
 				tc.setup(g.ecs)
 			}
 			img := snapshot(t, g, 640, 480, 3)
+			seen := map[color.RGBA]string{}
 			for _, p := range tc.probes {
+				if p.agg != "" || p.typ != "" {
+					onLoop(t, func() {
+						sc := systems.SceneOf(g.ecs)
+						if p.agg != "" {
+							p.want = sc.AggregateColor(p.agg)
+						} else {
+							p.want = sc.TypeColor(p.typ)
+						}
+					})
+					if p.want == (color.RGBA{}) {
+						t.Errorf("%s: the scene gave it no colour", p.name)
+					}
+					if other, ok := seen[p.want]; ok {
+						t.Errorf("%s and %s share the colour %v: the first aggregates and types must differ", p.name, other, p.want)
+					}
+					seen[p.want] = p.name
+				}
 				sx, sy := screenOf(p.x, p.y)
 				if got := at(img, sx, sy); !near(got, p.want, 3) {
 					t.Errorf("%s: pixel (%.0f, %.0f) = %v, want %v", p.name, sx, sy, got, p.want)
@@ -176,15 +199,6 @@ func TestRenderSplitsBatchesAt65536Vertices(t *testing.T) {
 func blend(c, bg color.RGBA, a float64) color.RGBA {
 	mix := func(x, y uint8) uint8 { return uint8(float64(x)*a + float64(y)*(1-a) + 0.5) }
 	return color.RGBA{mix(c.R, bg.R), mix(c.G, bg.G), mix(c.B, bg.B), 0xff}
-}
-
-func fnv(s string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
-	}
-	return h
 }
 
 func TestSettledPictureIsReused(t *testing.T) {

@@ -1,0 +1,153 @@
+package systems
+
+import (
+	"cmp"
+	"image/color"
+	"slices"
+	"time"
+
+	"github.com/yohamta/donburi"
+	"github.com/yohamta/donburi/ecs"
+	"github.com/yohamta/donburi/filter"
+
+	"github.com/jetdag/jetdag/components"
+)
+
+// The activity panel: an events/s sparkline of the last minutes and the busiest aggregates
+// and event types, computed here as plain data (tested without a display) and drawn by
+// package render at the top right.
+const (
+	// SparkBins is the sparkline's number of bins, SparkBin the event time each covers: 60
+	// bins of 5 s are the last five minutes.
+	SparkBins = 60
+	SparkBin  = 5 * time.Second
+	// BusiestN is how many aggregates and types the panel names.
+	BusiestN = 5
+	// activityEvery is how often the panel is recomputed (it walks every node).
+	activityEvery = 500 * time.Millisecond
+)
+
+// Count is one row of the busiest lists: a name, how many events it has among those shown,
+// and its colour when events are coloured by it (the legend).
+type Count struct {
+	Name  string
+	N     int
+	Color color.RGBA
+}
+
+// Activity is what the activity panel shows.
+type Activity struct {
+	// Rate is events per second in each SparkBin of event time, oldest first, the last bin
+	// ending at End (Unix ns): the picture's time (as of the timeline, or now when live).
+	Rate []float64
+	End  int64
+	Peak float64
+	// Events counts the events shown (as of the timeline).
+	Events int
+	// Aggregates and Types are the busiest, most events first (ties: by name), at most
+	// BusiestN each; MoreAggregates and MoreTypes count the others.
+	Aggregates, Types         []Count
+	MoreAggregates, MoreTypes int
+}
+
+// activityState is the activity system's private singleton.
+type activityState struct {
+	Activity
+	at    time.Time
+	asOf  uint64
+	query *donburi.Query
+	aggs  map[string]int
+	types map[string]int
+}
+
+var activityComponent = donburi.NewComponentType[activityState]()
+
+func getActivity(e *ecs.ECS) *activityState {
+	return getOrCreate(e.World, activityComponent, func(donburi.World) activityState {
+		return activityState{
+			query: donburi.NewQuery(filter.Contains(components.DddElement)),
+			aggs:  map[string]int{}, types: map[string]int{},
+			Activity: Activity{Rate: make([]float64, SparkBins)},
+		}
+	})
+}
+
+// ActivityOf returns the activity panel's data as last computed.
+func ActivityOf(e *ecs.ECS) *Activity { return &getActivity(e).Activity }
+
+// UpdateActivity is the activity system (run with the HUD): twice a second, or at once when
+// the timeline's as-of sequence moved, it counts the events shown per 5 s of event time over
+// the last five minutes and per aggregate and type.
+func UpdateActivity(e *ecs.ECS) {
+	st := getActivity(e)
+	now := Opts(e).Now()
+	tl := GetOrCreateTimeline(e)
+	if now.Sub(st.at) < activityEvery && tl.AsOf == st.asOf && !st.at.IsZero() {
+		return
+	}
+	st.at, st.asOf = now, tl.AsOf
+	end := now.UnixNano()
+	if !tl.Live() {
+		end = tl.AsOfTime
+	} else if !caughtUp(e) && tl.LastTime != 0 {
+		end = tl.LastTime // catching up: the newest event read so far
+	}
+	st.End = end
+	clear(st.Rate)
+	clear(st.aggs)
+	clear(st.types)
+	st.Events = 0
+	start := end - int64(SparkBins)*int64(SparkBin)
+	st.query.Each(e.World, func(entry *donburi.Entry) {
+		d := components.DddElement.Get(entry)
+		if d.Kind != components.ElementEvent || d.Index < 0 || tl.AsOf != 0 && d.Seq > tl.AsOf {
+			return
+		}
+		st.Events++
+		st.aggs[d.AggregateID]++
+		st.types[d.Type]++
+		if d.CreatedAt > start && d.CreatedAt <= end {
+			b := int((d.CreatedAt - start - 1) / int64(SparkBin))
+			st.Rate[min(b, SparkBins-1)]++
+		}
+	})
+	st.Peak = 0
+	for i := range st.Rate {
+		st.Rate[i] /= SparkBin.Seconds()
+		st.Peak = max(st.Peak, st.Rate[i])
+	}
+	mode := GetOrCreateSettings(e).ColorMode
+	sc := SceneOf(e)
+	st.Aggregates, st.MoreAggregates = busiest(st.Aggregates[:0], st.aggs, func(name string) color.RGBA {
+		if mode == components.ColorByAggregate {
+			return sc.AggregateColor(name)
+		}
+		return color.RGBA{}
+	})
+	st.Types, st.MoreTypes = busiest(st.Types[:0], st.types, func(name string) color.RGBA {
+		if mode == components.ColorByType {
+			return sc.TypeColor(name)
+		}
+		return color.RGBA{}
+	})
+}
+
+// busiest appends the BusiestN largest counts of m to dst, most first (ties by name), and
+// returns it with the number of names left out.
+func busiest(dst []Count, m map[string]int, colorOf func(string) color.RGBA) ([]Count, int) {
+	for name, n := range m {
+		dst = append(dst, Count{Name: name, N: n})
+	}
+	slices.SortFunc(dst, func(a, b Count) int {
+		if c := cmp.Compare(b.N, a.N); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Name, b.Name)
+	})
+	more := max(len(dst)-BusiestN, 0)
+	dst = dst[:min(len(dst), BusiestN)]
+	for i := range dst {
+		dst[i].Color = colorOf(dst[i].Name)
+	}
+	return dst, more
+}
