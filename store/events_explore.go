@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/ipfs/go-cid"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -55,32 +56,56 @@ var errWindowEnd = errors.New("end of window")
 // fetches the body of a candidate alone. Children further than window messages away are not
 // found: nothing indexes them, and finding them all is a read of the rest of the stream.
 func (s *JetStreamEvents) ChildrenWithin(ctx context.Context, ev *StoredEvent, window int) ([]*StoredEvent, error) {
-	if ev == nil || !ev.CID.Defined() || ev.Seq == 0 {
-		return nil, fmt.Errorf("%w: ChildrenWithin needs a stored event", ErrInvalidInput)
+	kids, err := s.ChildrenOf(ctx, []*StoredEvent{ev}, window)
+	if err != nil {
+		return nil, err
 	}
-	want := ev.CID.String()
-	end := uint64(0)
-	if window > 0 {
-		end = ev.Seq + uint64(window)
+	return kids[ev.CID], nil
+}
+
+// ChildrenOf is ChildrenWithin for several events in one read of the stream: from the first
+// of them to the end of the last one's window. It maps each event's CID to its children.
+func (s *JetStreamEvents) ChildrenOf(ctx context.Context, evs []*StoredEvent, window int) (map[cid.Cid][]*StoredEvent, error) {
+	out := make(map[cid.Cid][]*StoredEvent, len(evs))
+	if len(evs) == 0 {
+		return out, nil
 	}
-	var out []*StoredEvent
-	err := s.readWith(ctx, []string{StreamSubjects}, ev.Seq+1, true, func(m jetstream.Msg, seq uint64) error {
+	type wanted struct {
+		c   cid.Cid
+		end uint64 // last sequence of its window, 0: the stream's end
+	}
+	want := make(map[string]wanted, len(evs))
+	first, end := uint64(0), uint64(0)
+	for _, ev := range evs {
+		if ev == nil || !ev.CID.Defined() || ev.Seq == 0 {
+			return nil, fmt.Errorf("%w: ChildrenOf needs stored events", ErrInvalidInput)
+		}
+		w := wanted{c: ev.CID}
+		if window > 0 {
+			w.end = ev.Seq + uint64(window)
+		}
+		want[ev.CID.String()] = w
+		if first == 0 || ev.Seq < first {
+			first = ev.Seq
+		}
+		end = max(end, w.end) // stays 0 (the stream's end) without a window
+	}
+	err := s.readWith(ctx, []string{StreamSubjects}, first+1, true, func(m jetstream.Msg, seq uint64) error {
 		if end != 0 && seq > end {
 			return errWindowEnd
 		}
 		hdr := m.Headers()
-		named := false
+		var named []wanted
 		for i := 0; ; i++ {
 			p := hdr.Get(HeaderParentPfx + strconv.Itoa(i))
 			if p == "" {
 				break
 			}
-			if p == want {
-				named = true
-				break
+			if w, ok := want[p]; ok && (w.end == 0 || seq <= w.end) {
+				named = append(named, w)
 			}
 		}
-		if !named {
+		if len(named) == 0 {
 			return nil
 		}
 		raw, err := s.stream.GetMsg(ctx, seq)
@@ -91,16 +116,18 @@ func (s *JetStreamEvents) ChildrenWithin(ctx context.Context, ev *StoredEvent, w
 		if err != nil || !s.parentsBefore(ctx, b, seq) {
 			return nil // a forged or broken child is no child (verify reports it)
 		}
-		for _, p := range b.ParentCIDs {
-			if p.Equals(ev.CID) {
-				out = append(out, &StoredEvent{Event: *b, CID: c, Seq: seq})
-				break
+		for _, w := range named {
+			for _, p := range b.ParentCIDs {
+				if p.Equals(w.c) {
+					out[w.c] = append(out[w.c], &StoredEvent{Event: *b, CID: c, Seq: seq})
+					break
+				}
 			}
 		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, errWindowEnd) {
-		return nil, fmt.Errorf("children of %s: %w", ev.CID, err)
+		return nil, fmt.Errorf("children of %d events: %w", len(evs), err)
 	}
 	return out, nil
 }

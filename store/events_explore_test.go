@@ -101,3 +101,49 @@ func TestExploreNeighbours(t *testing.T) {
 		t.Errorf("Next of no event: %v, want ErrInvalidInput", err)
 	}
 }
+
+// ChildrenOf reads once for several events and keeps each one's window: a child beyond its
+// own parent's window is left out even when the read passes it for another event.
+func TestChildrenOfKeepsEachWindow(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	s := openJS(t, srv)
+	a, err := s.Append(ctx, "a", "A", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var filler []*store.StoredEvent
+	for range 10 {
+		ev, err := s.Append(ctx, "filler", "F", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		filler = append(filler, ev)
+	}
+	b := filler[8]
+	late, err := s.Append(ctx, "child", "C", nil, a.CID) // 11 messages after a
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid, err := s.Append(ctx, "child", "C", nil, b.CID, a.CID) // 3 after b, 12 after a
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ChildrenOf(ctx, []*store.StoredEvent{a, b}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got[a.CID]) != 0 || len(got[b.CID]) != 1 || !got[b.CID][0].CID.Equals(kid.CID) {
+		t.Fatalf("window 5: children of a %v, of b %v; want none, then kid", got[a.CID], got[b.CID])
+	}
+	got, err = s.ChildrenOf(ctx, []*store.StoredEvent{b, a}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got[a.CID]) != 2 || !got[a.CID][0].CID.Equals(late.CID) || !got[a.CID][1].CID.Equals(kid.CID) || len(got[b.CID]) != 1 {
+		t.Fatalf("whole stream: children of a %v, of b %v", got[a.CID], got[b.CID])
+	}
+	if got, err := s.ChildrenOf(ctx, nil, 5); err != nil || len(got) != 0 {
+		t.Errorf("ChildrenOf(nothing) = %v, %v", got, err)
+	}
+}

@@ -178,17 +178,18 @@ func (s *exploreSource) Follow(ctx context.Context, b *ecs.Bridge) error {
 	}
 	frontier := []cid.Cid{root.cid}
 	for d := 0; d < s.depth && len(frontier) > 0; d++ {
-		var next []cid.Cid
-		for _, c := range frontier {
-			added, err := s.expand(ctx, b, c)
-			if err != nil {
-				return err
-			}
-			next = append(next, added...)
+		next, err := s.expand(ctx, b, frontier, false)
+		if err != nil {
+			return err
 		}
 		frontier = next
 	}
-	s.base.log.Info("explore: neighbourhood fetched", "root", root.cid, "depth", s.depth, "nodes", len(s.nodes), "took", time.Since(start))
+	took := time.Since(start)
+	s.base.log.Info("explore: neighbourhood fetched", "root", root.cid, "depth", s.depth, "nodes", len(s.nodes), "took", took)
+	note := fmt.Sprintf("%d nodes within %d hops of %s, fetched in %d ms", len(s.nodes), s.depth, root.label(), took.Milliseconds())
+	if err := b.Send(ctx, &ecs.ExploreMsg{Root: s.root.cid, Depth: s.depth, Note: note}); err != nil {
+		return err
+	}
 	if err := b.Send(ctx, &ecs.StatusMsg{Connection: connState(s.base.nc), CaughtUp: true}); err != nil {
 		return err
 	}
@@ -197,48 +198,100 @@ func (s *exploreSource) Follow(ctx context.Context, b *ecs.Bridge) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case c := <-s.requests:
-			if _, err := s.expand(ctx, b, c); err != nil {
+			if _, err := s.expand(ctx, b, []cid.Cid{c}, true); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-// expand fetches the neighbours of the sent node c that are not in the world yet, sends
-// them, and reports c expanded (or failed, with the reason, when a read failed: c stays
-// expandable). It returns the new nodes; its error is the bridge's only (ctx ended).
-func (s *exploreSource) expand(ctx context.Context, b *ecs.Bridge, c cid.Cid) ([]cid.Cid, error) {
-	n, ok := s.nodes[c]
-	if !ok || s.expanded[c] {
-		return nil, b.Send(ctx, &ecs.ExploreMsg{Root: s.root.cid, Depth: s.depth, Expanded: []cid.Cid{c}})
+// expand fetches the neighbours of the sent nodes cs that are not in the world yet (the
+// children of all of them in one read of the stream), sends them, and reports each node
+// expanded, or failed when a read failed (it stays expandable), with a note for the window
+// when notes is set. It returns the new nodes; its error is the bridge's only (ctx ended).
+func (s *exploreSource) expand(ctx context.Context, b *ecs.Bridge, cs []cid.Cid, notes bool) ([]cid.Cid, error) {
+	var todo []*exploreNode
+	var again []cid.Cid
+	for _, c := range cs {
+		if n, ok := s.nodes[c]; ok && !s.expanded[c] {
+			todo = append(todo, n)
+		} else {
+			again = append(again, c)
+		}
+	}
+	if len(again) > 0 {
+		if err := b.Send(ctx, &ecs.ExploreMsg{Root: s.root.cid, Depth: s.depth, Expanded: again}); err != nil {
+			return nil, err
+		}
 	}
 	var added []cid.Cid
-	add := func(m *exploreNode) error {
-		if _, ok := s.nodes[m.cid]; ok {
-			return nil
+	count := map[cid.Cid]int{}
+	failed := map[cid.Cid]error{}
+	addFor := func(c cid.Cid) func(*exploreNode) error {
+		return func(m *exploreNode) error {
+			if _, ok := s.nodes[m.cid]; ok {
+				return nil
+			}
+			added = append(added, m.cid)
+			count[c]++
+			return s.send(ctx, b, m)
 		}
-		added = append(added, m.cid)
-		return s.send(ctx, b, m)
 	}
-	ferr := s.neighbours(ctx, n, add)
+	var be bridgeError
+	var evs []*store.StoredEvent
+	for _, n := range todo {
+		err := s.neighbours(ctx, n, addFor(n.cid))
+		if errors.As(err, &be) {
+			return nil, be.err
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err != nil {
+			failed[n.cid] = err
+		} else if n.event != nil {
+			evs = append(evs, n.event)
+		}
+	}
+	// Children in other aggregates: nothing indexes them, so one headers-only read of the
+	// messages after these events, child window each.
+	kids, err := s.base.events.ChildrenOf(ctx, evs, s.window)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
+	for _, ev := range evs {
+		if err != nil {
+			failed[ev.CID] = err
+			continue
+		}
+		for _, k := range kids[ev.CID] {
+			if err := addFor(ev.CID)(&exploreNode{cid: k.CID, event: k}); err != nil {
+				return nil, err
+			}
+		}
+	}
 	msg := &ecs.ExploreMsg{Root: s.root.cid, Depth: s.depth}
-	if ferr != nil {
-		var be bridgeError
-		if errors.As(ferr, &be) {
-			return nil, be.err
+	for _, n := range todo {
+		if err := failed[n.cid]; err != nil {
+			s.base.log.Warn("explore: neighbours not fetched", "cid", n.cid, "err", err)
+			msg.Failed = append(msg.Failed, n.cid)
+			msg.Note = fmt.Sprintf("could not fetch the neighbours of %s: %v", n.label(), err)
+			continue
 		}
-		s.base.log.Warn("explore: neighbours not fetched", "cid", c, "err", ferr)
-		msg.Failed, msg.Note = []cid.Cid{c}, fmt.Sprintf("could not fetch the neighbours of %s: %v", n.label(), ferr)
-	} else {
-		s.expanded[c] = true
-		msg.Expanded = []cid.Cid{c}
-		msg.Note = fmt.Sprintf("%s: %d new nodes", n.label(), len(added))
-		if len(added) == 1 {
-			msg.Note = fmt.Sprintf("%s: 1 new node", n.label())
+		s.expanded[n.cid] = true
+		msg.Expanded = append(msg.Expanded, n.cid)
+		if msg.Note == "" || len(failed) == 0 {
+			msg.Note = fmt.Sprintf("%s: %d new nodes", n.label(), count[n.cid])
+			if count[n.cid] == 1 {
+				msg.Note = fmt.Sprintf("%s: 1 new node", n.label())
+			}
 		}
+	}
+	if !notes {
+		msg.Note = ""
+	}
+	if len(msg.Expanded) == 0 && len(msg.Failed) == 0 {
+		return added, nil
 	}
 	return added, b.Send(ctx, msg)
 }
@@ -248,10 +301,9 @@ type bridgeError struct{ err error }
 
 func (e bridgeError) Error() string { return e.err.Error() }
 
-// neighbours fetches what n points at (previous event or version, parents), what points at
-// it that can be found without a replay (the next event of its chain, children of other
-// aggregates within the child window) and what its link records join it to, calling add for
-// each.
+// neighbours fetches what n points at (previous event or version, parents), the next event
+// of its chain and what its link records join it to, calling add for each (expand adds the
+// children of other aggregates).
 func (s *exploreSource) neighbours(ctx context.Context, n *exploreNode, add func(*exploreNode) error) error {
 	visit := func(c cid.Cid) error {
 		if !c.Defined() {
@@ -286,15 +338,6 @@ func (s *exploreSource) neighbours(ctx context.Context, n *exploreNode, add func
 			}
 		case !errors.Is(err, store.ErrNotFound):
 			return fmt.Errorf("next event of %s: %w", ev.AggregateID, err)
-		}
-		kids, err := s.base.events.ChildrenWithin(ctx, ev, s.window)
-		if err != nil {
-			return err
-		}
-		for _, k := range kids {
-			if err := add(&exploreNode{cid: k.CID, event: k}); err != nil {
-				return bridgeError{err}
-			}
 		}
 	}
 	if o := n.obj; o != nil {

@@ -1,0 +1,150 @@
+package viewer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetdag/jetdag/cli"
+	"github.com/jetdag/jetdag/ecs"
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/block"
+	"github.com/jetdag/jetdag/store/storetest"
+)
+
+// BenchmarkExplore measures explore mode on a store of $JETDAG_EXPLORE_EVENTS events
+// (default 20,000) in 1,000 aggregates, a third of them naming a recent event of another
+// aggregate as a parent: one op is view --at a middle event --depth 2, from resolving --at
+// to the neighbourhood in the (Partial) world. Beside it, once, the baseline: the replay of
+// the whole stream that a full view does before it is live (Subscribe until caught up, the
+// world left out, so a lower bound of the full view's time).
+//
+//	xvfb-run -a go test -run '^$' -bench BenchmarkExplore -benchtime 5x ./cli/viewer
+//	JETDAG_EXPLORE_EVENTS=1000000 xvfb-run -a go test -run '^$' -bench BenchmarkExplore -benchtime 3x -timeout 30m ./cli/viewer
+func BenchmarkExplore(b *testing.B) {
+	n := 20_000
+	if v := os.Getenv("JETDAG_EXPLORE_EVENTS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1000 {
+			b.Fatalf("JETDAG_EXPLORE_EVENTS=%q: want a number of at least 1000", v)
+		}
+	}
+	ctx := context.Background()
+	srv := storetest.Start(b)
+	nc := srv.Connect(b)
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Valid events published raw (the store's own message format), far faster than appends
+	// with their per-aggregate checks; the first Get below indexes them all.
+	const aggs = 1000
+	heads := make([]cid.Cid, aggs)
+	recent := make([]cid.Cid, 0, 64)
+	var root cid.Cid
+	t0 := time.Now()
+	for i := range n {
+		a := i % aggs
+		ev := block.Event{AggregateID: fmt.Sprintf("order-%d", a), EventType: "Step", Payload: []byte(strconv.Itoa(i)),
+			PreviousCID: heads[a], Timestamp: int64(1e18) + int64(i)}
+		if i%3 == 0 && len(recent) > 0 {
+			ev.ParentCIDs = []cid.Cid{recent[i%len(recent)]}
+		}
+		m, c, err := store.EventMessage(&ev)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i%2000 == 1999 {
+			<-js.PublishAsyncComplete()
+		}
+		if _, err := js.PublishMsgAsync(m); err != nil {
+			b.Fatal(err)
+		}
+		heads[a] = c
+		if len(recent) < cap(recent) {
+			recent = append(recent, c)
+		} else {
+			recent[i%cap(recent)] = c
+		}
+		if i == n/2 {
+			root = c
+		}
+	}
+	<-js.PublishAsyncComplete()
+	loaded := time.Since(t0)
+	t0 = time.Now()
+	if _, err := es.Get(ctx, heads[aggs-1]); err != nil {
+		b.Fatal(err)
+	}
+	if err := es.Flush(ctx); err != nil {
+		b.Fatal(err)
+	}
+	indexed := time.Since(t0)
+
+	t0 = time.Now()
+	feed, err := es.Subscribe(ctx, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	replayed := 0
+	for r := range feed {
+		if r.Event != nil {
+			replayed++
+		}
+		if r.CaughtUp {
+			break
+		}
+	}
+	replay := time.Since(t0)
+	if replayed != n {
+		b.Fatalf("the replay delivered %d events of %d", replayed, n)
+	}
+
+	req := cli.ViewRequest{Conn: store.ConnConfig{Servers: []string{srv.ClientURL()}}, NATSGiven: true,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	src, closeSrc, err := openSource(ctx, req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer closeSrc()
+	nodes := 0
+	b.ResetTimer()
+	for range b.N {
+		ctx, cancel := context.WithCancel(ctx)
+		ex, err := newExploreSource(ctx, src, root.String(), 2)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if w := os.Getenv("JETDAG_EXPLORE_WINDOW"); w != "" {
+			ex.window, _ = strconv.Atoi(w)
+		}
+		bridge := ecs.NewBridge(0)
+		g := ecs.NewGraph(ecs.Config{Partial: true}, bridge)
+		go func() { _ = bridge.Run(ctx, ex) }()
+		for !g.Stats().CaughtUp {
+			g.Update()
+			time.Sleep(time.Millisecond)
+		}
+		g.Update()
+		nodes = g.Stats().Events + g.Stats().Objects
+		cancel()
+	}
+	b.StopTimer()
+	per := b.Elapsed() / time.Duration(b.N)
+	b.ReportMetric(float64(nodes), "nodes")
+	b.ReportMetric(replay.Seconds(), "replay_s")
+	fmt.Printf("explore: %d events (loaded in %.1f s, indexed in %.1f s): view --at --depth 2 fetched %d nodes in %.1f ms; full replay (baseline) %.2f s; ratio %.4f\n",
+		n, loaded.Seconds(), indexed.Seconds(), nodes, float64(per.Microseconds())/1000, replay.Seconds(), per.Seconds()/replay.Seconds())
+}
