@@ -164,11 +164,16 @@ func timeToLive(ctx context.Context, es *store.JetStreamEvents, opts ...store.Su
 	return 0, fmt.Errorf("feed ended before it was live: %w", ctx.Err())
 }
 
+// benchLogOptions are bench log's flags.
+type benchLogOptions struct {
+	events, aggregates, rounds, size int
+}
+
 // newBenchLogCmd is `jetdag bench log`: the log's checkpointer beside the append rate it must
 // keep up with, measured in the same run, and inclusion proofs from tiles by a freshly opened
 // log (cold) and again (warm).
 func newBenchLogCmd(e *env) *cobra.Command {
-	var events, aggregates, rounds, size int
+	var o benchLogOptions
 	cmd := &cobra.Command{
 		Use:   "log",
 		Short: "Measure the log's checkpointer beside the append rate of the same run, and proofs from tiles",
@@ -183,114 +188,115 @@ then a proof from tiles: "open_ms" (opening the log as a new reader and reading 
 checkpoint), "prove_cold_ms" (the first inclusion proof of a leaf, tiles read from the
 bucket), "prove_ms" (the same proof again, tiles cached) and "proof_hashes".`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if events < 1 || aggregates < 1 || rounds < 1 || size < 0 || rounds > events {
-				return badInputf("--events, --aggregates and --rounds must be positive (rounds at most events), --size not negative")
-			}
-			ctx := cmd.Context()
-			nc, es, cleanup, err := e.benchStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer cleanup()
-			objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Logger: e.logger})
-			if err != nil {
-				return err
-			}
-			skey, vkey, err := translog.GenerateKey(nil, "bench.jetdag/log")
-			if err != nil {
-				return err
-			}
-			signer, err := translog.NewSigner(skey)
-			if err != nil {
-				return err
-			}
-			l, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer, Logger: e.logger})
-			if err != nil {
-				return err
-			}
-			payload := make([]byte, size)
-			run := "r" + strconv.FormatInt(time.Now().UnixNano(), 36)
-			aggs := make([]string, aggregates)
-			for a := range aggs {
-				aggs[a] = fmt.Sprintf("bench-%s-%04d", run, a)
-			}
-			// Warm up untimed: one event per aggregate and a first checkpoint.
-			if err := asyncAppends(ctx, es, aggs, aggregates, payload); err != nil {
-				return err
-			}
-			if _, err := l.Checkpoint(ctx); err != nil {
-				return err
-			}
-			var appendTime, cpTime time.Duration
-			for r := range rounds {
-				chunk := events/rounds + boolInt(r < events%rounds)
-				t0 := time.Now()
-				if err := asyncAppends(ctx, es, aggs, chunk, payload); err != nil {
-					return err
-				}
-				appendTime += time.Since(t0)
-				t0 = time.Now()
-				res, err := l.Checkpoint(ctx)
-				if err != nil {
-					return err
-				}
-				cpTime += time.Since(t0)
-				if !res.Published || res.Rejected > 0 {
-					return fmt.Errorf("round %d: checkpoint published %v with %d rejected", r, res.Published, res.Rejected)
-				}
-			}
-			appendRate := float64(events) / appendTime.Seconds()
-			cpRate := float64(events) / cpTime.Seconds()
-
-			// A proof from tiles, as a freshly started server serves it.
-			v, err := translog.NewVerifier(vkey)
-			if err != nil {
-				return err
-			}
-			t0 := time.Now()
-			rl, err := translog.Open(ctx, nc, es, objs, translog.Config{Verifier: v, Logger: e.logger})
-			if err != nil {
-				return err
-			}
-			cp, err := rl.Latest(ctx)
-			if err != nil {
-				return err
-			}
-			openMS := ms(time.Since(t0))
-			i := cp.N / 2
-			prove := func() (tlog.RecordProof, float64, error) {
-				t0 := time.Now()
-				p, err := tlog.ProveRecord(cp.N, i, rl.HashReader(ctx, cp))
-				return p, ms(time.Since(t0)), err
-			}
-			_, coldMS, err := prove()
-			if err != nil {
-				return err
-			}
-			proof, warmMS, err := prove()
-			if err != nil {
-				return err
-			}
-			leaf, err := rl.Leaf(ctx, cp, i)
-			if err != nil {
-				return err
-			}
-			if err := tlog.CheckRecord(proof, cp.N, cp.Hash, i, tlog.RecordHash(leaf.Bytes())); err != nil {
-				return fmt.Errorf("the benchmark's proof does not check: %w", err)
-			}
-			return writeJSON(e.stdout, map[string]any{
-				"events": events, "aggregates": aggregates, "rounds": rounds, "size": size, "leaves": cp.N,
-				"append_events_per_s": round(appendRate), "checkpoint_events_per_s": round(cpRate),
-				"ratio": round3(cpRate / appendRate), "checkpoint_ms": round3(ms(cpTime) / float64(rounds)),
-				"open_ms": openMS, "prove_cold_ms": coldMS, "prove_ms": warmMS, "proof_hashes": len(proof),
-			})
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
 	f := cmd.Flags()
-	f.IntVar(&events, "events", 100_000, "events to append (and checkpoint)")
-	f.IntVar(&aggregates, "aggregates", 1000, "aggregates the events are spread over")
-	f.IntVar(&rounds, "rounds", 20, "alternating rounds of appends and a checkpoint")
-	f.IntVar(&size, "size", 256, "payload bytes per event")
+	f.IntVar(&o.events, "events", 100_000, "events to append (and checkpoint)")
+	f.IntVar(&o.aggregates, "aggregates", 1000, "aggregates the events are spread over")
+	f.IntVar(&o.rounds, "rounds", 20, "alternating rounds of appends and a checkpoint")
+	f.IntVar(&o.size, "size", 256, "payload bytes per event")
 	return cmd
+}
+
+func (o *benchLogOptions) run(ctx context.Context, e *env) error {
+	if o.events < 1 || o.aggregates < 1 || o.rounds < 1 || o.size < 0 || o.rounds > o.events {
+		return badInputf("--events, --aggregates and --rounds must be positive (rounds at most events), --size not negative")
+	}
+	nc, es, cleanup, err := e.benchStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Logger: e.logger})
+	if err != nil {
+		return err
+	}
+	skey, vkey, err := translog.GenerateKey(nil, "bench.jetdag/log")
+	if err != nil {
+		return err
+	}
+	signer, err := translog.NewSigner(skey)
+	if err != nil {
+		return err
+	}
+	l, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer, Logger: e.logger})
+	if err != nil {
+		return err
+	}
+	payload := make([]byte, o.size)
+	run := "r" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	aggs := make([]string, o.aggregates)
+	for a := range aggs {
+		aggs[a] = fmt.Sprintf("bench-%s-%04d", run, a)
+	}
+	// Warm up untimed: one event per aggregate and a first checkpoint.
+	if err := asyncAppends(ctx, es, aggs, o.aggregates, payload); err != nil {
+		return err
+	}
+	if _, err := l.Checkpoint(ctx); err != nil {
+		return err
+	}
+	var appendTime, cpTime time.Duration
+	for r := range o.rounds {
+		chunk := o.events/o.rounds + boolInt(r < o.events%o.rounds)
+		t0 := time.Now()
+		if err := asyncAppends(ctx, es, aggs, chunk, payload); err != nil {
+			return err
+		}
+		appendTime += time.Since(t0)
+		t0 = time.Now()
+		res, err := l.Checkpoint(ctx)
+		if err != nil {
+			return err
+		}
+		cpTime += time.Since(t0)
+		if !res.Published || res.Rejected > 0 {
+			return fmt.Errorf("round %d: checkpoint published %v with %d rejected", r, res.Published, res.Rejected)
+		}
+	}
+	appendRate := float64(o.events) / appendTime.Seconds()
+	cpRate := float64(o.events) / cpTime.Seconds()
+
+	// A proof from tiles, as a freshly started server serves it.
+	v, err := translog.NewVerifier(vkey)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	rl, err := translog.Open(ctx, nc, es, objs, translog.Config{Verifier: v, Logger: e.logger})
+	if err != nil {
+		return err
+	}
+	cp, err := rl.Latest(ctx)
+	if err != nil {
+		return err
+	}
+	openMS := ms(time.Since(t0))
+	i := cp.N / 2
+	prove := func() (tlog.RecordProof, float64, error) {
+		t0 := time.Now()
+		p, err := tlog.ProveRecord(cp.N, i, rl.HashReader(ctx, cp))
+		return p, ms(time.Since(t0)), err
+	}
+	_, coldMS, err := prove()
+	if err != nil {
+		return err
+	}
+	proof, warmMS, err := prove()
+	if err != nil {
+		return err
+	}
+	leaf, err := rl.Leaf(ctx, cp, i)
+	if err != nil {
+		return err
+	}
+	if err := tlog.CheckRecord(proof, cp.N, cp.Hash, i, tlog.RecordHash(leaf.Bytes())); err != nil {
+		return fmt.Errorf("the benchmark's proof does not check: %w", err)
+	}
+	return writeJSON(e.stdout, map[string]any{
+		"events": o.events, "aggregates": o.aggregates, "rounds": o.rounds, "size": o.size, "leaves": cp.N,
+		"append_events_per_s": round(appendRate), "checkpoint_events_per_s": round(cpRate),
+		"ratio": round3(cpRate / appendRate), "checkpoint_ms": round3(ms(cpTime) / float64(o.rounds)),
+		"open_ms": openMS, "prove_cold_ms": coldMS, "prove_ms": warmMS, "proof_hashes": len(proof),
+	})
 }
