@@ -43,9 +43,26 @@ func TestClusterLeaderKilledWhileCheckpointing(t *testing.T) {
 		t.Fatal(err)
 	}
 	signer, _ := translog.NewSigner(skey)
-	l, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer, Replicas: 3})
+	// No replica count given: the log's stream and bucket get the event stream's (3), as
+	// `jetdag log checkpoint` opens them.
+	l, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer})
 	if err != nil {
 		t.Fatal(err)
+	}
+	{
+		js, err := jetstream.New(nc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{translog.CheckpointStream, "KV_" + translog.TileBucket} {
+			s, err := js.Stream(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := s.CachedInfo().Config.Replicas; r != 3 {
+				t.Fatalf("%s: %d replicas, want the event stream's 3", name, r)
+			}
+		}
 	}
 	appendSome := func(n int, tag string) int {
 		ok := 0

@@ -47,7 +47,8 @@ type Config struct {
 	// Verifier checks the checkpoints read back; nil trusts the stream's notes unchecked
 	// (only for display). With a Signer and no Verifier the signer's own key is used.
 	Verifier note.Verifier
-	// Replicas of the checkpoint stream and tile bucket when they are created (0 = 1).
+	// Replicas of the checkpoint stream and tile bucket when they are created (0: as many
+	// as the event stream has).
 	Replicas int
 	// FeedMemory bounds how many event CIDs the writer remembers for parent checks (older
 	// ones are looked up in the CID index); 0 means 1<<16.
@@ -99,9 +100,12 @@ func Open(ctx context.Context, nc *nats.Conn, es *store.JetStreamEvents, bs bloc
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	replicas := max(cfg.Replicas, 1)
 	cps, err := js.Stream(ctx, CheckpointStream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		replicas, rerr := logReplicas(ctx, js, cfg.Replicas)
+		if rerr != nil {
+			return nil, rerr
+		}
 		cps, err = js.CreateStream(ctx, jetstream.StreamConfig{
 			Name:        CheckpointStream,
 			Description: "jetdag: signed checkpoints of the transparency log",
@@ -118,6 +122,10 @@ func Open(ctx context.Context, nc *nats.Conn, es *store.JetStreamEvents, bs bloc
 	}
 	kv, err := js.KeyValue(ctx, TileBucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		replicas, rerr := logReplicas(ctx, js, cfg.Replicas)
+		if rerr != nil {
+			return nil, rerr
+		}
 		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
 			Bucket:      TileBucket,
 			Description: "jetdag: tlog-tiles of the transparency log",
@@ -130,6 +138,19 @@ func Open(ctx context.Context, nc *nats.Conn, es *store.JetStreamEvents, bs bloc
 		return nil, fmt.Errorf("tile bucket: %w", err)
 	}
 	return &Log{es: es, bs: bs, js: js, cps: cps, tiles: newTileStore(kv, js), cfg: cfg, log: lg}, nil
+}
+
+// logReplicas is the replica count of a new checkpoint stream or tile bucket: configured, or
+// the event stream's, so a log on a three-node cluster survives what the events survive.
+func logReplicas(ctx context.Context, js jetstream.JetStream, configured int) (int, error) {
+	if configured > 0 {
+		return configured, nil
+	}
+	s, err := js.Stream(ctx, store.StreamName)
+	if err != nil {
+		return 0, fmt.Errorf("event stream: %w", err)
+	}
+	return max(s.CachedInfo().Config.Replicas, 1), nil
 }
 
 // signerVerifier checks notes with a signer's own key: a log reads back what it signed.
