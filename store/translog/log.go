@@ -226,9 +226,14 @@ func (l *Log) Previous(ctx context.Context, cp *Checkpoint) (*Checkpoint, error)
 	return nil, fmt.Errorf("%w before size %d", ErrNoCheckpoint, cp.N)
 }
 
-// Checkpoints calls fn with every stored checkpoint message of subject (CheckpointSubject or
+// eachMessage calls fn with every stored checkpoint message of subject (CheckpointSubject or
 // CosignedSubject), oldest first, as its raw note and stream sequence.
 func (l *Log) eachMessage(ctx context.Context, subject string, fn func(data []byte, seq uint64) error) error {
+	return l.eachMessageFrom(ctx, subject, 1, fn)
+}
+
+// eachMessageFrom is eachMessage for the messages at stream sequence from or later.
+func (l *Log) eachMessageFrom(ctx context.Context, subject string, from uint64, fn func(data []byte, seq uint64) error) error {
 	m, err := l.cps.GetLastMsgForSubject(ctx, subject)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil
@@ -237,9 +242,14 @@ func (l *Log) eachMessage(ctx context.Context, subject string, fn func(data []by
 		return fmt.Errorf("checkpoints: %w", err)
 	}
 	last := m.Sequence
-	cons, err := l.js.OrderedConsumer(ctx, CheckpointStream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{subject},
-	})
+	if last < from {
+		return nil
+	}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}
+	if from > 1 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
+	}
+	cons, err := l.js.OrderedConsumer(ctx, CheckpointStream, cfg)
 	if err != nil {
 		return fmt.Errorf("checkpoints: %w", err)
 	}
@@ -274,7 +284,13 @@ func (l *Log) eachMessage(ctx context.Context, subject string, fn func(data []by
 // Checkpoints calls fn with every stored checkpoint, oldest first; one that does not parse or
 // verify is passed as an error (fn decides whether to go on).
 func (l *Log) Checkpoints(ctx context.Context, fn func(*Checkpoint, error) error) error {
-	return l.eachMessage(ctx, CheckpointSubject, func(data []byte, seq uint64) error {
+	return l.CheckpointsAfter(ctx, 0, fn)
+}
+
+// CheckpointsAfter is Checkpoints for the checkpoint messages stored after stream sequence
+// after (a Checkpoint's StreamSeq) in event-checkpoints.
+func (l *Log) CheckpointsAfter(ctx context.Context, after uint64, fn func(*Checkpoint, error) error) error {
+	return l.eachMessageFrom(ctx, CheckpointSubject, after+1, func(data []byte, seq uint64) error {
 		cp, err := l.open(data, seq)
 		return fn(cp, err)
 	})

@@ -172,30 +172,44 @@ func (w *Witness) refuse(cp *Checkpoint, reason string) error {
 	return fmt.Errorf("%w: %s", ErrRefused, reason)
 }
 
-// Run observes every stored checkpoint in order, then, unless once, polls for new ones every
-// poll until ctx ends. Checkpoints whose signature fails are logged and skipped. It returns
-// the number cosigned, and ErrRefused or ErrHalted once inconsistency was seen.
+// Run observes every stored checkpoint in order, then, unless once, looks for new ones every
+// poll until ctx ends and observes each of them in order too, so that every checkpoint is
+// cosigned (each checked for consistency with the one cosigned before it), not only the
+// newest of those stored between two polls. Checkpoints whose signature fails are logged and
+// skipped. It returns the number cosigned, and ErrRefused or ErrHalted once inconsistency was
+// seen.
 func (w *Witness) Run(ctx context.Context, once bool, poll time.Duration) (int, error) {
 	cosigned := 0
-	var last uint64
-	err := w.l.Checkpoints(ctx, func(cp *Checkpoint, err error) error {
-		if err != nil {
-			w.log.Warn("checkpoint not considered", "err", err)
+	var last uint64 // stream sequence of the last checkpoint message observed
+	pass := func() error {
+		var retry uint64 // the first checkpoint that could not be checked this pass
+		err := w.l.CheckpointsAfter(ctx, last, func(cp *Checkpoint, err error) error {
+			if err != nil {
+				w.log.Warn("checkpoint not considered", "err", err)
+				return nil
+			}
+			ok, err := w.Observe(ctx, cp)
+			if ok {
+				cosigned++
+			}
+			if errors.Is(err, ErrRefused) || errors.Is(err, ErrHalted) || ctx.Err() != nil {
+				return err
+			}
+			if err != nil {
+				// Not checked (its tiles could not be read): the next pass tries it again.
+				w.log.Warn("checkpoint not cosigned", "size", cp.N, "err", err)
+				if retry == 0 {
+					retry = cp.StreamSeq
+				}
+			}
+			if retry == 0 {
+				last = cp.StreamSeq
+			}
 			return nil
-		}
-		last = cp.StreamSeq
-		ok, err := w.Observe(ctx, cp)
-		if ok {
-			cosigned++
-		}
-		if errors.Is(err, ErrRefused) || errors.Is(err, ErrHalted) || ctx.Err() != nil {
-			return err
-		}
-		if err != nil {
-			w.log.Warn("checkpoint not cosigned", "size", cp.N, "err", err)
-		}
-		return nil
-	})
+		})
+		return err
+	}
+	err := pass()
 	if err != nil || once {
 		return cosigned, err
 	}
@@ -207,24 +221,14 @@ func (w *Witness) Run(ctx context.Context, once bool, poll time.Duration) (int, 
 			return cosigned, nil
 		case <-tick.C:
 		}
-		cp, err := w.l.Latest(ctx)
-		if errors.Is(err, ErrNoCheckpoint) || err == nil && cp.StreamSeq == last {
-			continue
-		}
-		if err != nil {
-			w.log.Warn("latest checkpoint", "err", err)
-			continue
-		}
-		last = cp.StreamSeq
-		ok, err := w.Observe(ctx, cp)
-		if ok {
-			cosigned++
-		}
-		if errors.Is(err, ErrRefused) || errors.Is(err, ErrHalted) {
+		err := pass()
+		switch {
+		case errors.Is(err, ErrRefused) || errors.Is(err, ErrHalted):
 			return cosigned, err
-		}
-		if err != nil {
-			w.log.Warn("checkpoint not cosigned", "size", cp.N, "err", err)
+		case ctx.Err() != nil:
+			return cosigned, nil
+		case err != nil:
+			w.log.Warn("checkpoints", "err", err)
 		}
 	}
 }

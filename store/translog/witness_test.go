@@ -3,11 +3,14 @@ package translog_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/storetest"
@@ -136,4 +139,84 @@ func restore(t *testing.T, js jetstream.JetStream, msgs []*jetstream.RawStreamMs
 			t.Fatal(err)
 		}
 	}
+}
+
+// A polling witness cosigns every checkpoint stored between two polls, not only the newest,
+// each checked against the one cosigned before it.
+func TestWitnessPollCosignsEveryCheckpoint(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv := storetest.Start(t)
+	f := newFixture(t, srv, "")
+	f.appendN(t, 10, 2, "p")
+	if _, err := f.log.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wkey, _, err := translog.GenerateKey(nil, "poller.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cosigner, _ := translog.NewCosigner(wkey)
+	wvkey, _ := translog.CosignatureVerifierKey(wkey)
+	wv, err := translog.NewCosignatureVerifier(wvkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := translog.NewVerifier(f.vkey)
+	w, err := translog.NewWitness(f.open(t, false), translog.WitnessConfig{Cosigner: cosigner, LogVerifier: v, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan int)
+	go func() {
+		n, _ := w.Run(rctx, false, 2*time.Second)
+		done <- n
+	}()
+	// Three checkpoints well within one poll interval.
+	var sizes []*translog.Checkpoint
+	for i := range 3 {
+		f.appendN(t, 5+i, 2, fmt.Sprint("q", i))
+		res, err := f.log.Checkpoint(ctx)
+		if err != nil || !res.Published {
+			t.Fatalf("checkpoint %d: %v %v", i, res, err)
+		}
+		sizes = append(sizes, res.Checkpoint)
+	}
+	js, _ := jetstream.New(f.nc)
+	cps, err := js.Stream(ctx, translog.CheckpointStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cp := range sizes {
+		for !cosignedCopy(ctx, t, cps, cp, wv) {
+			if ctx.Err() != nil {
+				t.Fatalf("no cosigned copy of the checkpoint of size %d", cp.N)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	stop()
+	if n := <-done; n != 4 {
+		t.Fatalf("cosigned %d checkpoints, want 4 (the first and the three between polls)", n)
+	}
+}
+
+// cosignedCopy reports whether event.checkpoint.cosigned holds cp cosigned by w.
+func cosignedCopy(ctx context.Context, t *testing.T, cps jetstream.Stream, cp *translog.Checkpoint, w note.Verifier) bool {
+	t.Helper()
+	info, err := cps.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+		m, err := cps.GetMsg(ctx, seq)
+		if err != nil {
+			continue
+		}
+		if m.Subject == translog.CosignedSubject && translog.Cosigned(m.Data, cp, w) {
+			return true
+		}
+	}
+	return false
 }
