@@ -403,9 +403,16 @@ func (o *verifyOptions) run(ctx context.Context, e *env, args []string) error {
 			_ = bar.Set64(int64(seq))
 		}
 	}
+	if err := logAudit.begin(ctx, e); err != nil {
+		return err
+	}
+	defer logAudit.close()
 	_, st, err := es.Replay(ctx, opts, func(r store.Record) error {
 		if acked != nil {
 			acked.Observe(r)
+		}
+		if err := logAudit.observe(r); err != nil {
+			return err
 		}
 		if r.Rejected != nil {
 			return writeRecord(e.stdout, r)

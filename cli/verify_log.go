@@ -31,11 +31,13 @@ func (f *logVerifyFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.witnesses, "witness-vkey", nil, "a witness's cosignature verifier key (or file): the newest checkpoint must carry its cosignature (repeatable)")
 }
 
-// logAudit is verify's log check, prepared before the replay so that bad input fails first.
+// logAudit is verify's log check, prepared before the replay so that bad input fails first,
+// begun before it (the checkpoints read) and fed by it, so the stream is read once.
 type logAudit struct {
-	v     note.Verifier
-	opts  translog.AuditOptions
-	names []string
+	v       note.Verifier
+	opts    translog.AuditOptions
+	stores  *logStores
+	auditor *translog.Auditor
 }
 
 // prepare parses the flags and opens the held notes: nil when no log check was asked for. A
@@ -80,18 +82,49 @@ func (f *logVerifyFlags) prepare() (*logAudit, error) {
 	return a, nil
 }
 
-// run audits the store, prints a {"log_problem"} line for each disagreement and returns
-// whether it passed and the summary fields.
+// begin opens the log and reads its checkpoints before verify's replay, which then hands
+// every record to observe. The stores stay open until run.
+func (a *logAudit) begin(ctx context.Context, e *env) error {
+	if a == nil {
+		return nil
+	}
+	s, err := e.openLog(ctx, translog.Config{Verifier: a.v})
+	if err != nil {
+		return err
+	}
+	aud, err := s.log.NewAuditor(ctx, a.opts)
+	if err != nil {
+		s.close()
+		return logErr(err)
+	}
+	a.stores, a.auditor = s, aud
+	return nil
+}
+
+// observe takes one record of verify's replay.
+func (a *logAudit) observe(r store.Record) error {
+	if a == nil || a.auditor == nil {
+		return nil
+	}
+	return a.auditor.Observe(r)
+}
+
+// close closes what begin opened.
+func (a *logAudit) close() {
+	if a != nil && a.stores != nil {
+		a.stores.close()
+		a.stores = nil
+	}
+}
+
+// run finishes the audit after the replay, prints a {"log_problem"} line for each
+// disagreement and returns whether it passed and the summary fields.
 func (a *logAudit) run(ctx context.Context, e *env) (bool, map[string]any, error) {
 	if a == nil {
 		return true, nil, nil
 	}
-	s, err := e.openLog(ctx, translog.Config{Verifier: a.v})
-	if err != nil {
-		return false, nil, err
-	}
-	defer s.close()
-	rep, err := s.log.Audit(ctx, a.opts)
+	defer a.close()
+	rep, err := a.auditor.Finish(ctx)
 	if err != nil {
 		return false, nil, err
 	}
