@@ -49,6 +49,7 @@ const (
 	KeyHome
 	KeyEnd
 	KeyK
+	KeyI
 )
 
 // InputData is one tick of user input as plain values, a singleton: the drawing code fills

@@ -47,6 +47,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	}
 
 	d.minimapShapes(e) // under the tooltip, prompt, toast and help
+	d.activityShapes(e)
 	progress, pr := d.progressBox(e)
 	if progress != "" {
 		panelRect(&d.panel, pr)
@@ -107,6 +108,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	for i, row := range edges {
 		drawText(screen, row.Label, f.ui, 44, 8+6+float64(len(d.legend)+i)*f.uiLine, textColor)
 	}
+	d.activityText(e, screen)
 	if progress != "" {
 		drawText(screen, progress, f.title, pr.MinX+16, pr.MinY+10, headText)
 	}

@@ -23,7 +23,7 @@ var keyCodes = map[ebiten.Key]components.Key{
 	ebiten.KeyNumpadEnter: components.KeyNumpadEnter, ebiten.KeyBackspace: components.KeyBackspace,
 	ebiten.KeyN: components.KeyN, ebiten.KeyV: components.KeyV,
 	ebiten.KeyG: components.KeyG, ebiten.KeyX: components.KeyX, ebiten.KeyZ: components.KeyZ,
-	ebiten.KeyM: components.KeyM, ebiten.KeyK: components.KeyK,
+	ebiten.KeyM: components.KeyM, ebiten.KeyK: components.KeyK, ebiten.KeyI: components.KeyI,
 	ebiten.KeyP: components.KeyP, ebiten.KeyBracketLeft: components.KeyBracketLeft,
 	ebiten.KeyBracketRight: components.KeyBracketRight, ebiten.KeyComma: components.KeyComma,
 	ebiten.KeyPeriod: components.KeyPeriod, ebiten.KeyHome: components.KeyHome, ebiten.KeyEnd: components.KeyEnd,

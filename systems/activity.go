@@ -21,8 +21,10 @@ const (
 	// bins of 5 s are the last five minutes.
 	SparkBins = 60
 	SparkBin  = 5 * time.Second
-	// BusiestN is how many aggregates and types the panel names.
+	// BusiestN is how many aggregates and types the panel names; LegendN how many of the
+	// list events are coloured by (it is the colour legend then).
 	BusiestN = 5
+	LegendN  = 8
 	// activityEvery is how often the panel is recomputed (it walks every node).
 	activityEvery = 500 * time.Millisecond
 )
@@ -53,8 +55,10 @@ type Activity struct {
 // activityState is the activity system's private singleton.
 type activityState struct {
 	Activity
+	Hide  bool // the i key turned the panel off
 	at    time.Time
 	asOf  uint64
+	mode  components.ColorMode
 	query *donburi.Query
 	aggs  map[string]int
 	types map[string]int
@@ -72,6 +76,16 @@ func getActivity(e *ecs.ECS) *activityState {
 	})
 }
 
+// ActivityShown reports whether the activity panel is on (the i key; on by default).
+func ActivityShown(e *ecs.ECS) bool { return !getActivity(e).Hide }
+
+// ToggleActivity turns the activity panel off or on (the i key).
+func ToggleActivity(e *ecs.ECS, _ components.Key) {
+	st := getActivity(e)
+	st.Hide = !st.Hide
+	Toast(e, onOff("activity panel", !st.Hide))
+}
+
 // ActivityOf returns the activity panel's data as last computed.
 func ActivityOf(e *ecs.ECS) *Activity { return &getActivity(e).Activity }
 
@@ -80,12 +94,16 @@ func ActivityOf(e *ecs.ECS) *Activity { return &getActivity(e).Activity }
 // the last five minutes and per aggregate and type.
 func UpdateActivity(e *ecs.ECS) {
 	st := getActivity(e)
-	now := Opts(e).Now()
-	tl := GetOrCreateTimeline(e)
-	if now.Sub(st.at) < activityEvery && tl.AsOf == st.asOf && !st.at.IsZero() {
+	if st.Hide {
 		return
 	}
-	st.at, st.asOf = now, tl.AsOf
+	now := Opts(e).Now()
+	tl := GetOrCreateTimeline(e)
+	mode := GetOrCreateSettings(e).ColorMode
+	if now.Sub(st.at) < activityEvery && tl.AsOf == st.asOf && mode == st.mode && !st.at.IsZero() {
+		return
+	}
+	st.at, st.asOf, st.mode = now, tl.AsOf, mode
 	end := now.UnixNano()
 	if !tl.Live() {
 		end = tl.AsOfTime
@@ -116,15 +134,21 @@ func UpdateActivity(e *ecs.ECS) {
 		st.Rate[i] /= SparkBin.Seconds()
 		st.Peak = max(st.Peak, st.Rate[i])
 	}
-	mode := GetOrCreateSettings(e).ColorMode
 	sc := SceneOf(e)
-	st.Aggregates, st.MoreAggregates = busiest(st.Aggregates[:0], st.aggs, func(name string) color.RGBA {
+	nAgg, nType := BusiestN, BusiestN
+	switch mode {
+	case components.ColorByAggregate:
+		nAgg = LegendN
+	case components.ColorByType:
+		nType = LegendN
+	}
+	st.Aggregates, st.MoreAggregates = busiest(st.Aggregates[:0], st.aggs, nAgg, func(name string) color.RGBA {
 		if mode == components.ColorByAggregate {
 			return sc.AggregateColor(name)
 		}
 		return color.RGBA{}
 	})
-	st.Types, st.MoreTypes = busiest(st.Types[:0], st.types, func(name string) color.RGBA {
+	st.Types, st.MoreTypes = busiest(st.Types[:0], st.types, nType, func(name string) color.RGBA {
 		if mode == components.ColorByType {
 			return sc.TypeColor(name)
 		}
@@ -132,9 +156,9 @@ func UpdateActivity(e *ecs.ECS) {
 	})
 }
 
-// busiest appends the BusiestN largest counts of m to dst, most first (ties by name), and
-// returns it with the number of names left out.
-func busiest(dst []Count, m map[string]int, colorOf func(string) color.RGBA) ([]Count, int) {
+// busiest appends the n largest counts of m to dst, most first (ties by name), and returns
+// it with the number of names left out.
+func busiest(dst []Count, m map[string]int, n int, colorOf func(string) color.RGBA) ([]Count, int) {
 	for name, n := range m {
 		dst = append(dst, Count{Name: name, N: n})
 	}
@@ -144,8 +168,8 @@ func busiest(dst []Count, m map[string]int, colorOf func(string) color.RGBA) ([]
 		}
 		return cmp.Compare(a.Name, b.Name)
 	})
-	more := max(len(dst)-BusiestN, 0)
-	dst = dst[:min(len(dst), BusiestN)]
+	more := max(len(dst)-n, 0)
+	dst = dst[:min(len(dst), n)]
 	for i := range dst {
 		dst[i].Color = colorOf(dst[i].Name)
 	}

@@ -76,6 +76,7 @@ var keyTable = []Binding{
 			}
 		}},
 	{Name: "drag bar", Help: "timeline: the store as of the sequence under the cursor"},
+	{Name: "i", Help: "activity: events/s sparkline, busiest aggregates and types (the colour legend)", Keys: []components.Key{components.KeyI}, Press: ToggleActivity},
 	{Name: "c", Help: "colour events by kind / aggregate / type", Keys: []components.Key{components.KeyC}, Press: func(e *ecs.ECS, _ components.Key) {
 		s := GetOrCreateSettings(e)
 		s.ColorMode = s.ColorMode.Next()
