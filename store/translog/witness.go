@@ -126,6 +126,11 @@ func (w *Witness) Observe(ctx context.Context, cp *Checkpoint) (bool, error) {
 		case cp.N < h.N:
 			p, err := tlog.ProveTree(h.N, cp.N, w.l.HashReader(ctx, h))
 			if err != nil {
+				// The log no longer has the cosigned tree's tiles: if its newest checkpoint is
+				// smaller than the cosigned one, the log was rolled back or rebuilt.
+				if latest, lerr := w.l.Latest(ctx); lerr == nil && latest.N < h.N {
+					return false, w.refuse(latest, fmt.Sprintf("the log's newest checkpoint has size %d, smaller than the cosigned one of size %d: rolled back or rebuilt", latest.N, h.N))
+				}
 				return false, fmt.Errorf("consistency proof %d -> %d: %w", cp.N, h.N, err)
 			}
 			if err := tlog.CheckTree(p, h.N, h.Hash, cp.N, cp.Hash); err != nil {
