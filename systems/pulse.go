@@ -29,8 +29,21 @@ type pulseState struct {
 	known  []donburi.Entity // entity ID → the entity seen under it
 	primed bool             // the first scene's nodes were there before the window: no pulse
 	live   []pulseLive
+	// asOf and asOfTime are the timeline's as of the last frame: what a playback reveals
+	// past them pulses.
+	asOf     uint64
+	asOfTime int64
 	// Now is the clock (nil: time.Now); tests set it.
 	Now func() time.Time
+}
+
+// start begins ent's pulse, dropping the oldest beyond MaxPulses.
+func (st *pulseState) start(ent donburi.Entity, now time.Time) {
+	if len(st.live) >= MaxPulses {
+		copy(st.live, st.live[1:])
+		st.live = st.live[:len(st.live)-1]
+	}
+	st.live = append(st.live, pulseLive{e: ent, born: now})
 }
 
 type pulseLive struct {
@@ -48,9 +61,10 @@ func getPulseState(e *ecs.ECS) *pulseState {
 func SetPulseClock(e *ecs.ECS, now func() time.Time) { getPulseState(e).Now = now }
 
 // UpdatePulse is the pulse system, run after the scene is gathered: every node that was not
-// in the scene before starts a pulse (except those of the very first scene), pulses older
-// than PulseDuration end, and the scene's Pulses list the live ones with their value. While
-// a pulse lives the scene's signature changes every frame, so the picture cache redraws.
+// in the scene before starts a pulse (except those of the very first scene), and so does
+// every node a playing timeline reveals; pulses older than PulseDuration end, and the
+// scene's Pulses list the live ones with their value. While a pulse lives the scene's
+// signature changes every frame, so the picture cache redraws.
 func UpdatePulse(e *ecs.ECS) {
 	st := getPulseState(e)
 	s := SceneOf(e)
@@ -69,14 +83,21 @@ func UpdatePulse(e *ecs.ECS) {
 		}
 		st.known[id] = ent
 		if st.primed {
-			if len(st.live) >= MaxPulses {
-				copy(st.live, st.live[1:])
-				st.live = st.live[:len(st.live)-1]
-			}
-			st.live = append(st.live, pulseLive{e: ent, born: now})
+			st.start(ent, now)
 		}
 	}
 	st.primed = true
+	// A playing timeline reveals nodes: they pulse as if they arrived.
+	tl := GetOrCreateTimeline(e)
+	if tl.Playing && st.asOf != 0 && tl.AsOf > st.asOf {
+		for i := range s.Nodes {
+			n := &s.Nodes[i]
+			if n.Seq > st.asOf && n.Seq <= tl.AsOf || n.Seq == 0 && n.Time > st.asOfTime && n.Time <= tl.AsOfTime {
+				st.start(n.Entity, now)
+			}
+		}
+	}
+	st.asOf, st.asOfTime = tl.AsOf, tl.AsOfTime
 	s.Pulses = s.Pulses[:0]
 	keep := st.live[:0]
 	for _, p := range st.live {

@@ -287,3 +287,27 @@ func TestTimelineHistogram(t *testing.T) {
 		t.Errorf("SeqAtX(XOfSeq(6)) = %d %v", s, live)
 	}
 }
+
+// TestTimelinePlaybackPulses: the nodes a playing timeline reveals pulse as if they had just
+// arrived; stepping by hand does not.
+func TestTimelinePlaybackPulses(t *testing.T) {
+	e, clock, _ := timelineWorld(t, 10, Options{})
+	SetPulseClock(e, clock.now)
+	StepTimeline(e, -1) // as of 9, by hand
+	frame(e)
+	if n := len(SceneOf(e).Pulses); n != 0 {
+		t.Fatalf("%d pulses after [, want none", n)
+	}
+	SetAsOf(e, 2)
+	frame(e)
+	TogglePlay(e)
+	for i := 0; i < 10; i++ { // 1 s at 1×: 2 s → 3 s reveals seq 3
+		clock.advance(100 * time.Millisecond)
+		frame(e)
+	}
+	tl := GetOrCreateTimeline(e)
+	sc := SceneOf(e)
+	if tl.AsOf != 3 || len(sc.Pulses) != 1 || sc.Nodes[sc.Pulses[0].Node].Seq != 3 {
+		t.Fatalf("as of %d, pulses %v: want seq 3 revealed and pulsing", tl.AsOf, sc.Pulses)
+	}
+}
