@@ -31,13 +31,17 @@ machine) and measures, in one run: the reference workload (20,000 diamonds in ba
 triangles, about 30 FPS in software GL on a 2-core machine), then the window drawing N events
 and M edges (per-aggregate chains plus cross parents, fitted on a 1280×800 screen, with labels,
 inspector and HUD) standing still and with every node moving each frame, as while the layout
-runs. Vsync is off. Fitted, 10,000 nodes and more are small enough to be drawn zoomed out, as
-density pictures (nodes_density, edges_density). It prints one JSON line:
+runs, then with the DAG's real force layout ticking on its own goroutines (paced as in the
+window) and its positions copied in every frame (fps_layout). Vsync is off. Fitted, 10,000
+nodes and more are small enough to be drawn zoomed out, as density pictures (nodes_density,
+edges_density). It prints one JSON line:
 {"nodes","edges","frames","fps_static","fps_moving","draw_calls","nodes_drawn","edges_drawn",
-"nodes_density","edges_density","reference_fps","target_fps_static","target_fps_moving",
-"rss_reference_bytes","rss_bytes","bytes_per_node","bytes_per_node_over_reference",
-"target_bytes_per_node"}: rss_reference_bytes is the process's resident memory after the
-reference phase, before the DAG is built; rss_bytes its peak at the end.
+"nodes_density","edges_density","moving_update_ms","moving_draw_ms","fps_layout",
+"layout_ticks","layout_ticks_per_s","reference_fps","target_fps_static","target_fps_moving",
+"rss_reference_bytes","rss_bytes","rss_view_bytes","bytes_per_node",
+"bytes_per_node_over_reference","bytes_per_node_view_over_reference","target_bytes_per_node"}:
+rss_reference_bytes is the process's resident memory after the reference phase, before the
+DAG is built; rss_view_bytes its peak before the layout phase, rss_bytes at the end.
 --cpuprofile and --memprofile write pprof profiles of the DAG's phases.`,
 		Example: `  xvfb-run -a -s "-screen 0 1280x1024x24" jetdag bench frame --nodes 10000 --edges 13000
   xvfb-run -a -s "-screen 0 1280x1024x24" jetdag bench frame --nodes 100000 --edges 130000 --frames 60`,

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Runner shares a Sim between goroutines: Run ticks it on its own goroutine, the other methods
@@ -24,6 +25,7 @@ type Runner struct {
 	back  []Vec2 // owned by the Run goroutine
 
 	running atomic.Bool
+	pace    atomic.Uint64 // math.Float64bits of the share of wall time long ticks may take
 	idle    atomic.Bool   // Run is asleep: settled, nothing queued
 	energy  atomic.Uint64 // math.Float64bits of the last tick's energy
 	ticks   atomic.Uint64
@@ -48,11 +50,43 @@ type op struct {
 	p     Vec2
 }
 
-// NewRunner wraps s and publishes its current positions.
+// Pacing of long ticks. A tick of a large layout (about 40-80 ms at 100,000 nodes on two
+// cores) uses every core it has workers for; run back to back they leave the window's
+// goroutine, which draws at the same time, too little CPU to keep its frame rate. So after a
+// tick longer than PaceAbove, Run pauses long enough that ticking takes at most the pace's
+// share of the wall time (DefaultPace: half). Short ticks (a few thousand nodes, under 4 ms)
+// are never paced.
+const (
+	PaceAbove   = 4 * time.Millisecond
+	DefaultPace = 0.5
+	maxPause    = 500 * time.Millisecond
+)
+
+// NewRunner wraps s and publishes its current positions. Its pace is DefaultPace.
 func NewRunner(s *Sim) *Runner {
 	r := &Runner{sim: s, ids: s.ids.clone(), wake: make(chan struct{}, 1)}
 	r.front = append(r.front, s.Positions()...)
+	r.SetPace(DefaultPace)
 	return r
+}
+
+// SetPace sets the share of wall time, in (0, 1], that ticks longer than PaceAbove may take:
+// 1 ticks back to back, 0.5 pauses after such a tick as long as it took. Values outside the
+// range select DefaultPace. It may be called at any time.
+func (r *Runner) SetPace(share float64) {
+	if !(share > 0 && share <= 1) {
+		share = DefaultPace
+	}
+	r.pace.Store(math.Float64bits(share))
+}
+
+// pause returns how long to wait after a tick that took d.
+func (r *Runner) pause(d time.Duration) time.Duration {
+	share := math.Float64frombits(r.pace.Load())
+	if d <= PaceAbove || share >= 1 {
+		return 0
+	}
+	return min(time.Duration(float64(d)*(1-share)/share), maxPause)
 }
 
 // Run ticks the simulation until ctx ends. It applies queued changes before every tick,
@@ -73,10 +107,19 @@ func (r *Runner) Run(ctx context.Context) {
 			r.apply(o)
 		}
 		if !r.sim.Settled() {
+			start := time.Now()
 			e := r.sim.Tick()
 			r.energy.Store(math.Float64bits(e))
 			r.ticks.Add(1)
 			r.publish()
+			if p := r.pause(time.Since(start)); p > 0 {
+				t := time.NewTimer(p)
+				select {
+				case <-ctx.Done():
+				case <-t.C:
+				}
+				t.Stop()
+			}
 			continue
 		}
 		if len(pending) > 0 {

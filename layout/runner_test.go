@@ -170,3 +170,26 @@ func TestRunnerReadBeforeRun(t *testing.T) {
 	}
 	cancel()
 }
+
+func TestRunnerPace(t *testing.T) {
+	r := NewRunner(New(DefaultParams()))
+	tests := []struct {
+		share float64
+		tick  time.Duration
+		want  time.Duration
+	}{
+		{DefaultPace, 3 * time.Millisecond, 0},                      // short ticks run back to back
+		{DefaultPace, 60 * time.Millisecond, 60 * time.Millisecond}, // half the wall time
+		{0.25, 40 * time.Millisecond, 120 * time.Millisecond},       // a quarter
+		{1, 80 * time.Millisecond, 0},                               // unpaced
+		{-3, 40 * time.Millisecond, 40 * time.Millisecond},          // out of range: the default
+		{DefaultPace, 2 * time.Second, maxPause},                    // capped
+		{math.NaN(), 30 * time.Millisecond, 30 * time.Millisecond},  // NaN: the default
+	}
+	for _, tc := range tests {
+		r.SetPace(tc.share)
+		if got := r.pause(tc.tick); got != tc.want {
+			t.Errorf("pace %v, tick %v: pause %v, want %v", tc.share, tc.tick, got, tc.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -21,6 +22,7 @@ import (
 	"github.com/jetdag/jetdag/assets"
 	"github.com/jetdag/jetdag/components"
 	"github.com/jetdag/jetdag/components/archetypes"
+	"github.com/jetdag/jetdag/layout"
 	"github.com/jetdag/jetdag/systems"
 )
 
@@ -139,7 +141,7 @@ type FrameBenchOptions struct {
 	Frames        int // measured frames of each phase (warm-up frames come on top)
 	Width, Height int
 	// CPUProfile and MemProfile, when set, are files for pprof profiles of the view's
-	// measured phases (not the reference): CPU over static and moving, heap at the end.
+	// phases (not the reference): CPU over static, moving and layout, heap at the end.
 	CPUProfile, MemProfile string
 }
 
@@ -161,20 +163,31 @@ type FrameBenchResult struct {
 	// UpdateMS and DrawMS are the milliseconds a moving frame spends in Update (the scene
 	// gather) and in Draw (building and queueing the picture); the rest of its time is
 	// Ebiten's flush to GL and the present.
-	UpdateMS     float64 `json:"moving_update_ms"`
-	DrawMS       float64 `json:"moving_draw_ms"`
-	ReferenceFPS float64 `json:"reference_fps"`
-	TargetStatic float64 `json:"target_fps_static"`
-	TargetMoving float64 `json:"target_fps_moving"`
+	UpdateMS float64 `json:"moving_update_ms"`
+	DrawMS   float64 `json:"moving_draw_ms"`
+	// FPSLayout is the frame rate with the DAG's real force layout ticking on its own
+	// goroutines (paced as in the window, layout.DefaultPace) and its positions copied into
+	// the world every frame; LayoutTicks the ticks it made meanwhile.
+	FPSLayout       float64 `json:"fps_layout"`
+	LayoutTicks     int     `json:"layout_ticks"`
+	LayoutTicksPerS float64 `json:"layout_ticks_per_s"`
+	ReferenceFPS    float64 `json:"reference_fps"`
+	TargetStatic    float64 `json:"target_fps_static"`
+	TargetMoving    float64 `json:"target_fps_moving"`
 	// RSSReference is the process's resident memory after the reference phase, the window
-	// open and no world built yet; RSSBytes is its peak (VmHWM) at the end, the world, scene
-	// and vertex buffers of the moving phase included. Zero where /proc is missing.
+	// open and no world built yet; RSSBytes is its peak (VmHWM) at the end, the world, scene,
+	// pictures and the layout phase's force simulation included. Zero where /proc is missing.
 	RSSReference int64 `json:"rss_reference_bytes"`
 	RSSBytes     int64 `json:"rss_bytes"`
+	// RSSView is the peak before the layout phase: the world, scene and pictures without the
+	// force layout's own memory.
+	RSSView int64 `json:"rss_view_bytes"`
 	// BytesPerNode is RSSBytes over the nodes (the issue's measure); BytesPerNodeOver is the
 	// same above the reference's RSS, what the world itself costs.
 	BytesPerNode     float64 `json:"bytes_per_node"`
 	BytesPerNodeOver float64 `json:"bytes_per_node_over_reference"`
+	// BytesPerNodeView is the same without the force layout: RSSView above the reference.
+	BytesPerNodeView float64 `json:"bytes_per_node_view_over_reference"`
 	TargetPerNode    float64 `json:"target_bytes_per_node"`
 }
 
@@ -201,6 +214,7 @@ func BenchFrame(o FrameBenchOptions) (FrameBenchResult, error) {
 	ebiten.SetScreenClearedEveryFrame(false)
 	ebiten.SetRunnableOnUnfocused(true)
 	err := ebiten.RunGame(g)
+	g.stopLayout()
 	g.stopProfile()
 	if err != nil {
 		return res, fmt.Errorf("%w: %w", ErrFrameBench, err)
@@ -217,6 +231,7 @@ func BenchFrame(o FrameBenchOptions) (FrameBenchResult, error) {
 	if res.RSSBytes > 0 && o.Nodes > 0 {
 		res.BytesPerNode = float64(res.RSSBytes) / float64(o.Nodes)
 		res.BytesPerNodeOver = float64(res.RSSBytes-res.RSSReference) / float64(o.Nodes)
+		res.BytesPerNodeView = float64(res.RSSView-res.RSSReference) / float64(o.Nodes)
 	}
 	return res, nil
 }
@@ -298,18 +313,81 @@ type frameBench struct {
 	err   error
 	prof  *os.File
 
-	phase int // 0 reference, 1 static, 2 moving, 3 done
+	phase int // 0 reference, 1 static, 2 moving, 3 the force layout ticking, 4 done
 	frame int
 	start time.Time
 	tick  int
 	// upd and drw sum the time spent in Update and Draw over the measured moving frames.
 	upd, drw time.Duration
+
+	// The layout phase: the DAG's force layout ticking on its runner, positions copied in.
+	runner     *layout.Runner
+	stop       context.CancelFunc
+	ran        chan struct{}
+	ticks0     uint64
+	rssView    int64
+	positions  []layout.Vec2
+	copyLayout func(*donburi.Entry)
+}
+
+const (
+	phaseLayout = 3
+	phaseDone   = 4
+)
+
+// followLayout starts the force layout on the first frame of the layout phase (every node
+// placed afresh near its chain's previous event, so that it moves for the whole phase) and
+// copies its latest positions into the world, as the window's layout sync does.
+func (g *frameBench) followLayout() {
+	if g.runner == nil {
+		sim := layout.New(layout.DefaultParams())
+		s := systems.SceneOf(g.ecs)
+		prev := map[uint32]layout.NodeID{}
+		for i := range s.Nodes {
+			n := &s.Nodes[i]
+			near, ok := prev[n.AggKey]
+			if !ok {
+				near = layout.NoNode
+			}
+			prev[n.AggKey] = sim.AddNode(near, int32(n.AggKey%1024), float64(n.Seq))
+		}
+		for _, e := range s.Edges {
+			sim.AddEdge(layout.NodeID(e.From), layout.NodeID(e.To))
+		}
+		// The scene's node i is layout node i.
+		for i := range s.Nodes {
+			components.DddElement.Get(g.world.Entry(s.Nodes[i].Entity)).Index = int32(i)
+		}
+		g.runner = layout.NewRunner(sim)
+		ctx, cancel := context.WithCancel(context.Background())
+		g.stop, g.ran = cancel, make(chan struct{})
+		go func() { g.runner.Run(ctx); close(g.ran) }()
+		g.copyLayout = func(e *donburi.Entry) {
+			i := int(components.DddElement.Get(e).Index)
+			if i >= 0 && i < len(g.positions) {
+				p := components.Position.Get(e)
+				p.X, p.Y = g.positions[i].X, g.positions[i].Y
+			}
+		}
+	}
+	g.positions = g.runner.Read(g.positions)
+	components.Position.Each(g.world, g.copyLayout)
+}
+
+// stopLayout ends the layout phase's runner, if one runs.
+func (g *frameBench) stopLayout() {
+	if g.stop != nil {
+		g.stop()
+		<-g.ran
+		g.stop = nil
+	}
 }
 
 const benchWarmup = 10
 
 func (g *frameBench) Update() error {
-	if g.err != nil || g.phase == 3 {
+	if g.err != nil || g.phase == phaseDone {
+		g.stopLayout()
 		return ebiten.Termination
 	}
 	if g.phase == 2 && g.frame >= benchWarmup {
@@ -342,6 +420,9 @@ func (g *frameBench) Update() error {
 			}
 			components.Position.Each(g.world, func(e *donburi.Entry) { components.Position.Get(e).X += dx })
 		}
+		if g.phase == phaseLayout {
+			g.followLayout()
+		}
 		systems.UpdateScene(g.ecs)
 		systems.UpdateCamera(g.ecs)
 		systems.UpdateInspector(g.ecs)
@@ -351,7 +432,7 @@ func (g *frameBench) Update() error {
 }
 
 func (g *frameBench) Draw(screen *ebiten.Image) {
-	if g.phase == 3 || g.err != nil {
+	if g.phase == phaseDone || g.err != nil {
 		return
 	}
 	if g.phase == 2 && g.frame >= benchWarmup {
@@ -370,6 +451,9 @@ func (g *frameBench) Draw(screen *ebiten.Image) {
 	g.frame++
 	if g.frame == benchWarmup {
 		g.start = time.Now()
+		if g.runner != nil {
+			g.ticks0 = g.runner.Ticks()
+		}
 	}
 	if g.frame < benchWarmup+g.o.Frames {
 		return
@@ -390,6 +474,12 @@ func (g *frameBench) Draw(screen *ebiten.Image) {
 		g.res.NodesDensity, g.res.EdgesDensity = st.DensityNodes, st.DensityEdges
 		perFrame := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(g.o.Frames) }
 		g.res.UpdateMS, g.res.DrawMS = perFrame(g.upd), perFrame(g.drw)
+		g.rssView = procStatus("VmHWM")
+	case phaseLayout:
+		g.res.FPSLayout = fps
+		g.res.RSSView = g.rssView
+		g.res.LayoutTicks = int(g.runner.Ticks() - g.ticks0)
+		g.res.LayoutTicksPerS = float64(g.res.LayoutTicks) / time.Since(g.start).Seconds()
 	}
 	g.phase++
 	g.frame = 0
