@@ -167,6 +167,7 @@ func timeToLive(ctx context.Context, es *store.JetStreamEvents, opts ...store.Su
 // benchLogOptions are bench log's flags.
 type benchLogOptions struct {
 	events, aggregates, rounds, size int
+	live                             bool
 }
 
 // newBenchLogCmd is `jetdag bench log`: the log's checkpointer beside the append rate it must
@@ -186,7 +187,11 @@ second. The two alternate, so a busy machine slows both alike. It prints
 over appends: 1 or more keeps up), "checkpoint_ms" (the mean time of one round's checkpoint),
 then a proof from tiles: "open_ms" (opening the log as a new reader and reading its latest
 checkpoint), "prove_cold_ms" (the first inclusion proof of a leaf, tiles read from the
-bucket), "prove_ms" (the same proof again, tiles cached) and "proof_hashes".`,
+bucket), "prove_ms" (the same proof again, tiles cached) and "proof_hashes".
+With --live it then appends --events more while a checkpointer runs at the same time, back to
+back, as serve's does under a steady load, and adds "live_append_events_per_s",
+"live_checkpoints", "live_lag_s" (from the last append's ack until a checkpoint covered it),
+"live_checkpoint_events_per_s" (the events over the time until covered) and "live_ratio".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
@@ -195,7 +200,69 @@ bucket), "prove_ms" (the same proof again, tiles cached) and "proof_hashes".`,
 	f.IntVar(&o.aggregates, "aggregates", 1000, "aggregates the events are spread over")
 	f.IntVar(&o.rounds, "rounds", 20, "alternating rounds of appends and a checkpoint")
 	f.IntVar(&o.size, "size", 256, "payload bytes per event")
+	f.BoolVar(&o.live, "live", false, "then append as many again with a checkpointer running at the same time")
 	return cmd
+}
+
+// liveRun appends o.events events in o.rounds bursts while another goroutine checkpoints back
+// to back, and measures how long after the last append the log covers it.
+func (o *benchLogOptions) liveRun(ctx context.Context, es *store.JetStreamEvents, l *translog.Log, aggs []string, payload []byte) (map[string]any, error) {
+	before, err := l.Latest(ctx)
+	if err != nil {
+		return nil, err
+	}
+	target := before.N + int64(o.events)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		at          time.Time
+		checkpoints int
+		err         error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n := 0
+		for {
+			res, err := l.Checkpoint(ctx)
+			if err != nil {
+				done <- result{err: err}
+				return
+			}
+			if res.Published {
+				n++
+			}
+			if res.N >= target {
+				done <- result{at: time.Now(), checkpoints: n}
+				return
+			}
+			if !res.Published {
+				select { // nothing new yet
+				case <-time.After(10 * time.Millisecond):
+				case <-ctx.Done():
+					done <- result{err: ctx.Err()}
+					return
+				}
+			}
+		}
+	}()
+	t0 := time.Now()
+	for r := range o.rounds {
+		chunk := o.events/o.rounds + boolInt(r < o.events%o.rounds)
+		if err := asyncAppends(ctx, es, aggs, chunk, payload); err != nil {
+			return nil, err
+		}
+	}
+	appended := time.Now()
+	res := <-done
+	if res.err != nil {
+		return nil, fmt.Errorf("live checkpointer: %w", res.err)
+	}
+	appendS := appended.Sub(t0).Seconds()
+	lag := max(res.at.Sub(appended).Seconds(), 0)
+	appendRate := float64(o.events) / appendS
+	cpRate := float64(o.events) / (appendS + lag)
+	return map[string]any{"live_append_events_per_s": round(appendRate), "live_checkpoints": res.checkpoints,
+		"live_lag_s": round3(lag), "live_checkpoint_events_per_s": round(cpRate), "live_ratio": round3(cpRate / appendRate)}, nil
 }
 
 func (o *benchLogOptions) run(ctx context.Context, e *env) error {
@@ -256,6 +323,12 @@ func (o *benchLogOptions) run(ctx context.Context, e *env) error {
 	}
 	appendRate := float64(o.events) / appendTime.Seconds()
 	cpRate := float64(o.events) / cpTime.Seconds()
+	var live map[string]any
+	if o.live {
+		if live, err = o.liveRun(ctx, es, l, aggs, payload); err != nil {
+			return err
+		}
+	}
 
 	// A proof from tiles, as a freshly started server serves it.
 	v, err := translog.NewVerifier(vkey)
@@ -293,10 +366,14 @@ func (o *benchLogOptions) run(ctx context.Context, e *env) error {
 	if err := tlog.CheckRecord(proof, cp.N, cp.Hash, i, tlog.RecordHash(leaf.Bytes())); err != nil {
 		return fmt.Errorf("the benchmark's proof does not check: %w", err)
 	}
-	return writeJSON(e.stdout, map[string]any{
+	out := map[string]any{
 		"events": o.events, "aggregates": o.aggregates, "rounds": o.rounds, "size": o.size, "leaves": cp.N,
 		"append_events_per_s": round(appendRate), "checkpoint_events_per_s": round(cpRate),
 		"ratio": round3(cpRate / appendRate), "checkpoint_ms": round3(ms(cpTime) / float64(o.rounds)),
 		"open_ms": openMS, "prove_cold_ms": coldMS, "prove_ms": warmMS, "proof_hashes": len(proof),
-	})
+	}
+	for k, v := range live {
+		out[k] = v
+	}
+	return writeJSON(e.stdout, out)
 }

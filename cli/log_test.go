@@ -371,14 +371,21 @@ func TestBenchLog(t *testing.T) {
 		ProveMS        float64 `json:"prove_ms"`
 		ProofHashes    int     `json:"proof_hashes"`
 		CheckpointMS   float64 `json:"checkpoint_ms"`
+		LiveAppend     float64 `json:"live_append_events_per_s"`
+		LiveCheckpoint float64 `json:"live_checkpoint_events_per_s"`
+		LiveLag        float64 `json:"live_lag_s"`
+		LiveCount      int     `json:"live_checkpoints"`
 	}
 	var stdout, stderr strings.Builder
-	if code := cli.Run(context.Background(), []string{"bench", "log", "--events", "3000", "--rounds", "3", "--aggregates", "30"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+	if code := cli.Run(context.Background(), []string{"bench", "log", "--events", "3000", "--rounds", "3", "--aggregates", "30", "--live"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
 		t.Fatalf("bench log: exit %d %s", code, stderr.String())
 	}
 	lastJSONLine(t, stdout.String(), &out)
-	if out.Events != 3000 || out.Leaves != 3030 || out.AppendPerS <= 0 || out.CheckpointPerS <= 0 || out.CheckpointMS <= 0 ||
-		out.ProveColdMS <= 0 || out.ProveMS <= 0 || out.ProofHashes != 12 {
+	if out.LiveAppend <= 0 || out.LiveCheckpoint <= 0 || out.LiveCheckpoint > out.LiveAppend || out.LiveLag < 0 || out.LiveCount < 1 {
+		t.Fatalf("bench log --live: %+v", out)
+	}
+	if out.Events != 3000 || out.Leaves != 6030 || out.AppendPerS <= 0 || out.CheckpointPerS <= 0 || out.CheckpointMS <= 0 ||
+		out.ProveColdMS <= 0 || out.ProveMS <= 0 || out.ProofHashes != 13 {
 		t.Fatalf("bench log: %+v", out)
 	}
 	if r := out.CheckpointPerS / out.AppendPerS; r < out.Ratio-0.01 || r > out.Ratio+0.01 {
