@@ -31,17 +31,18 @@ type ViewOptions struct {
 	Frames     int    // frames to render before exiting (with Screenshot: default 60)
 	Width      int
 	Height     int
-	ColorBy    string  // kind, aggregate or type
-	Layout     string  // force or lanes
-	Until      uint64  // 0, or show the store as it was at this stream sequence
-	UntilTime  int64   // 0, or show the events stamped up to this time (Unix ns), in stream order
-	Replay     float64 // 0, or play the held events from the oldest at this speed (1 to 1000× event time)
-	Loop       bool    // with Replay: start again at the oldest after the newest
-	Metrics    string  // serve Prometheus metrics on this address
-	Replicas   int     // replicas of the stream, index and bucket when the viewer creates them
-	LogVKey    string  // the transparency log's verifier key (or a file holding it): checkpoints are verified
-	At         string  // explore mode: open on this CID or aggregate's head and its neighbourhood, no replay
-	Depth      int     // explore mode: fetch the neighbours up to this many hops from At
+	ColorBy    string        // kind, aggregate or type
+	Layout     string        // force or lanes
+	Until      uint64        // 0, or show the store as it was at this stream sequence
+	UntilTime  int64         // 0, or show the events stamped up to this time (Unix ns), in stream order
+	Replay     float64       // 0, or play the held events from the oldest at this speed (1 to 1000× event time)
+	Loop       bool          // with Replay: start again at the oldest after the newest
+	ReplayLast time.Duration // with Replay: start this long before the newest event (0: at the oldest held)
+	Metrics    string        // serve Prometheus metrics on this address
+	Replicas   int           // replicas of the stream, index and bucket when the viewer creates them
+	LogVKey    string        // the transparency log's verifier key (or a file holding it): checkpoints are verified
+	At         string        // explore mode: open on this CID or aggregate's head and its neighbourhood, no replay
+	Depth      int           // explore mode: fetch the neighbours up to this many hops from At
 	// WitnessVKeys are witnesses' cosignature verifier keys (or files): the status bar counts
 	// only their verified cosignatures (without: every cosignature, shown unverified).
 	WitnessVKeys []string
@@ -111,6 +112,7 @@ prints {"screenshot":FILE,"frames":N,...} (what it drew) and exits: for CI under
 	f.Var(untilFlag{&o}, "until", "show the store as it was at stream sequence SEQ or time TIME (RFC 3339): no later event, no object made after it, no live updates")
 	f.Float64Var(&o.Replay, "replay", 0, "play the store's history from the oldest held event at SPEED times real event time (1 to 1000; the timeline bar, p and , . keys)")
 	f.BoolVar(&o.Loop, "loop", false, "with --replay: start again at the oldest event after the newest (a kiosk's movie)")
+	f.DurationVar(&o.ReplayLast, "replay-last", 0, "with --replay: start (and loop) this long before the newest event, e.g. 1h (default: at the oldest event held)")
 	f.StringVar(&o.Layout, "layout", "force", "place nodes by force or in lanes, one row per aggregate (the v key switches)")
 	f.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics (the store's and the window's bridge lag) on HOST:PORT")
 	f.IntVar(&o.Replicas, "replicas", 1, "replicas of the event stream, index and object bucket when the viewer creates them (on a cluster: 3)")
@@ -237,6 +239,8 @@ func (o ViewOptions) check() error {
 		return badInputf("--replay %v: want a speed from 1 to 1000 (times real event time)", o.Replay)
 	case o.Loop && o.Replay == 0:
 		return badInputf("--loop: only with --replay SPEED")
+	case o.ReplayLast < 0 || o.ReplayLast > 0 && o.Replay == 0:
+		return badInputf("--replay-last %v: want a duration above 0, with --replay SPEED", o.ReplayLast)
 	case o.Replicas < 1 || o.Replicas > 5:
 		return badInputf("--replicas %d: want 1 to 5", o.Replicas)
 	case o.MaxNodes < 0:

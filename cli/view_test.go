@@ -39,6 +39,8 @@ func TestViewRejectsBadFlags(t *testing.T) {
 		{"replay below 1×", []string{"--replay", "0.5"}, "--replay"},
 		{"replay not a number", []string{"--replay", "fast"}, "--replay"},
 		{"loop without replay", []string{"--loop"}, "--loop"},
+		{"replay-last without replay", []string{"--replay-last", "1h"}, "--replay-last"},
+		{"negative replay-last", []string{"--replay", "60", "--replay-last", "-1h"}, "--replay-last"},
 		{"negative max nodes", []string{"--max-nodes", "-1"}, "--max-nodes"},
 		{"negative frames", []string{"--frames", "-3"}, "--frames"},
 		{"tiny window", []string{"--width", "10"}, "--width"},

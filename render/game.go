@@ -33,8 +33,9 @@ type GameOptions struct {
 	Until uint64
 	// Replay, when not 0, plays the history from the oldest held event at this speed
 	// (--replay); Loop starts it again at the end.
-	Replay float64
-	Loop   bool
+	Replay     float64
+	Loop       bool
+	ReplayLast time.Duration // start the playback this long before the newest event
 	// Fetch supplies the inspector's payloads (nil: none shown).
 	Fetch systems.PayloadFetcher
 	// Prove supplies a selected event's inclusion proof in the transparency log (nil: none).
@@ -94,7 +95,7 @@ func NewGame(ctx context.Context, graph *ecs.Graph, opts GameOptions) (*Game, er
 	}
 	e := graph.ECS()
 	systems.Setup(e, systems.Options{
-		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Layout: opts.Layout, Until: opts.Until, Replay: opts.Replay, Loop: opts.Loop, Lanes: graph.Lanes(), Fetch: opts.Fetch, Prove: opts.Prove, Expand: opts.Expand,
+		Kiosk: opts.Kiosk, ColorBy: opts.ColorBy, Layout: opts.Layout, Until: opts.Until, Replay: opts.Replay, Loop: opts.Loop, ReplayLast: opts.ReplayLast, Lanes: graph.Lanes(), Fetch: opts.Fetch, Prove: opts.Prove, Expand: opts.Expand,
 		Width: opts.Width, Height: opts.Height, Logger: log,
 	})
 	draw.Attach(e)

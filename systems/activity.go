@@ -1,14 +1,11 @@
 package systems
 
 import (
-	"cmp"
 	"image/color"
-	"slices"
 	"time"
 
 	"github.com/yohamta/donburi"
 	"github.com/yohamta/donburi/ecs"
-	"github.com/yohamta/donburi/filter"
 
 	"github.com/jetdag/jetdag/components"
 )
@@ -46,7 +43,7 @@ type Activity struct {
 	Peak float64
 	// Events counts the events shown (as of the timeline).
 	Events int
-	// Aggregates and Types are the busiest, most events first (ties: by name), at most
+	// Aggregates and Types are the busiest, most events first (ties: the first seen), at most
 	// BusiestN each; MoreAggregates and MoreTypes count the others.
 	Aggregates, Types         []Count
 	MoreAggregates, MoreTypes int
@@ -59,20 +56,15 @@ type activityState struct {
 	at    time.Time
 	asOf  uint64
 	mode  components.ColorMode
-	query *donburi.Query
-	aggs  map[string]int
-	types map[string]int
+	aggN  []int // events per aggregate, by first-seen index
+	typeN []int
 }
 
 var activityComponent = donburi.NewComponentType[activityState]()
 
 func getActivity(e *ecs.ECS) *activityState {
 	return getOrCreate(e.World, activityComponent, func(donburi.World) activityState {
-		return activityState{
-			query: donburi.NewQuery(filter.Contains(components.DddElement)),
-			aggs:  map[string]int{}, types: map[string]int{},
-			Activity: Activity{Rate: make([]float64, SparkBins)},
-		}
+		return activityState{Activity: Activity{Rate: make([]float64, SparkBins)}}
 	})
 }
 
@@ -112,29 +104,29 @@ func UpdateActivity(e *ecs.ECS) {
 	}
 	st.End = end
 	clear(st.Rate)
-	clear(st.aggs)
-	clear(st.types)
 	st.Events = 0
 	start := end - int64(SparkBins)*int64(SparkBin)
-	st.query.Each(e.World, func(entry *donburi.Entry) {
-		d := components.DddElement.Get(entry)
-		if d.Kind != components.ElementEvent || d.Index < 0 || tl.AsOf != 0 && d.Seq > tl.AsOf {
-			return
+	sc := SceneOf(e)
+	st.aggN, st.typeN = st.aggN[:0], st.typeN[:0]
+	for i := range sc.Nodes {
+		n := &sc.Nodes[i]
+		agg, typ, ok := sc.EventKeys(i)
+		if !ok || tl.AsOf != 0 && n.Seq > tl.AsOf {
+			continue
 		}
 		st.Events++
-		st.aggs[d.AggregateID]++
-		st.types[d.Type]++
-		if d.CreatedAt > start && d.CreatedAt <= end {
-			b := int((d.CreatedAt - start - 1) / int64(SparkBin))
+		st.aggN = countAt(st.aggN, agg)
+		st.typeN = countAt(st.typeN, typ)
+		if n.Time > start && n.Time <= end {
+			b := int((n.Time - start - 1) / int64(SparkBin))
 			st.Rate[min(b, SparkBins-1)]++
 		}
-	})
+	}
 	st.Peak = 0
 	for i := range st.Rate {
 		st.Rate[i] /= SparkBin.Seconds()
 		st.Peak = max(st.Peak, st.Rate[i])
 	}
-	sc := SceneOf(e)
 	nAgg, nType := BusiestN, BusiestN
 	switch mode {
 	case components.ColorByAggregate:
@@ -142,36 +134,57 @@ func UpdateActivity(e *ecs.ECS) {
 	case components.ColorByType:
 		nType = LegendN
 	}
-	st.Aggregates, st.MoreAggregates = busiest(st.Aggregates[:0], st.aggs, nAgg, func(name string) color.RGBA {
+	st.Aggregates, st.MoreAggregates = busiest(st.Aggregates[:0], st.aggN, nAgg, func(i int) (string, color.RGBA) {
+		name := sc.AggregateName(i)
 		if mode == components.ColorByAggregate {
-			return sc.AggregateColor(name)
+			return name, sc.AggregateColor(name)
 		}
-		return color.RGBA{}
+		return name, color.RGBA{}
 	})
-	st.Types, st.MoreTypes = busiest(st.Types[:0], st.types, nType, func(name string) color.RGBA {
+	st.Types, st.MoreTypes = busiest(st.Types[:0], st.typeN, nType, func(i int) (string, color.RGBA) {
+		name := sc.TypeName(i)
 		if mode == components.ColorByType {
-			return sc.TypeColor(name)
+			return name, sc.TypeColor(name)
 		}
-		return color.RGBA{}
+		return name, color.RGBA{}
 	})
 }
 
-// busiest appends the n largest counts of m to dst, most first (ties by name), and returns
-// it with the number of names left out.
-func busiest(dst []Count, m map[string]int, n int, colorOf func(string) color.RGBA) ([]Count, int) {
-	for name, n := range m {
-		dst = append(dst, Count{Name: name, N: n})
+// countAt adds one to c[i], growing c as needed.
+func countAt(c []int, i int) []int {
+	for i >= len(c) {
+		c = append(c, 0)
 	}
-	slices.SortFunc(dst, func(a, b Count) int {
-		if c := cmp.Compare(b.N, a.N); c != 0 {
-			return c
+	c[i]++
+	return c
+}
+
+// busiest appends the n largest of the counts (indexed by first-seen index) to dst, most
+// first (ties: the first seen first), and returns it with the number of names left out.
+func busiest(dst []Count, counts []int, n int, nameOf func(int) (string, color.RGBA)) ([]Count, int) {
+	type top struct{ i, n int }
+	var best []top // the n largest so far, most first (n is small: insertion)
+	names := 0
+	for i, c := range counts {
+		if c == 0 {
+			continue
 		}
-		return cmp.Compare(a.Name, b.Name)
-	})
-	more := max(len(dst)-n, 0)
-	dst = dst[:min(len(dst), n)]
-	for i := range dst {
-		dst[i].Color = colorOf(dst[i].Name)
+		names++
+		if len(best) == n && c <= best[n-1].n {
+			continue
+		}
+		if len(best) < n {
+			best = append(best, top{})
+		}
+		j := len(best) - 1
+		for ; j > 0 && best[j-1].n < c; j-- {
+			best[j] = best[j-1]
+		}
+		best[j] = top{i, c}
 	}
-	return dst, more
+	for _, b := range best {
+		name, col := nameOf(b.i)
+		dst = append(dst, Count{Name: name, N: b.n, Color: col})
+	}
+	return dst, names - len(best)
 }

@@ -353,16 +353,20 @@ func rgbaWord(c color.RGBA) uint32 {
 // colorSlots gives aggregates and event types their palette slots in the order their first
 // event appears (palette.Assigner): the first PaletteSize aggregates all differ, and a colour
 // never changes while the window runs. The slots are cached per entity, so a frame costs a
-// slice index per known node, not a map lookup.
+// slice index per known node, not a map lookup; so are the keys' first-seen indices, which
+// the activity panel counts by.
 type colorSlots struct {
 	pal         *palette.Palette
 	aggs, types *palette.Assigner
+	aggNames    []string // first-seen index → aggregate ID
+	typeNames   []string
 	known       []slotEntry // entity ID → its slots
 }
 
 type slotEntry struct {
-	e        donburi.Entity
-	agg, typ uint32
+	e                donburi.Entity
+	agg, typ         uint32 // palette slots
+	aggIndex, typIdx uint32 // first-seen indices
 }
 
 func (c *colorSlots) init() {
@@ -383,13 +387,45 @@ func (c *colorSlots) slots(e donburi.Entity, d *components.DddElementData) (agg,
 	if k := c.known[id]; k.e == e {
 		return k.agg, k.typ
 	}
-	c.aggs.Color(d.AggregateID)
-	c.types.Color(d.Type)
-	a, _ := c.aggs.Slot(d.AggregateID)
-	t, _ := c.types.Slot(d.Type)
-	c.known[id] = slotEntry{e: e, agg: uint32(a), typ: uint32(t)}
-	return uint32(a), uint32(t)
+	k := slotEntry{e: e}
+	k.aggIndex, k.agg = c.key(c.aggs, &c.aggNames, d.AggregateID)
+	k.typIdx, k.typ = c.key(c.types, &c.typeNames, d.Type)
+	c.known[id] = k
+	return k.agg, k.typ
 }
+
+// key registers name with a (noting a new one's name) and returns its first-seen index and
+// palette slot.
+func (c *colorSlots) key(a *palette.Assigner, names *[]string, name string) (index, slot uint32) {
+	a.Color(name)
+	if a.Len() > len(*names) {
+		*names = append(*names, name)
+	}
+	i, _ := a.Index(name)
+	sl, _ := a.Slot(name)
+	return uint32(i), uint32(sl)
+}
+
+// EventKeys returns the first-seen indices of event node i's aggregate and type (for
+// AggregateName and TypeName), and false when node i is not an event.
+func (s *Scene) EventKeys(i int) (agg, typ int, ok bool) {
+	n := &s.Nodes[i]
+	if n.Kind != components.ElementEvent {
+		return 0, 0, false
+	}
+	id := int(n.Entity.Id())
+	if id >= len(s.colors.known) || s.colors.known[id].e != n.Entity {
+		return 0, 0, false
+	}
+	k := s.colors.known[id]
+	return int(k.aggIndex), int(k.typIdx), true
+}
+
+// AggregateName is the aggregate ID of first-seen index i; TypeName the event type.
+func (s *Scene) AggregateName(i int) string { return s.colors.aggNames[i] }
+
+// TypeName is the event type of first-seen index i.
+func (s *Scene) TypeName(i int) string { return s.colors.typeNames[i] }
 
 // AggregateColor is the colour events of aggregate id are drawn in when coloured by
 // aggregate (the zero colour if no event of it has been seen).
@@ -410,5 +446,5 @@ func (s *Scene) TypeColor(t string) color.RGBA {
 
 // ColorsInUse counts the aggregates and types given a colour so far.
 func (s *Scene) ColorsInUse() (aggregates, types int) {
-	return s.colors.aggs.Len(), s.colors.types.Len()
+	return len(s.colors.aggNames), len(s.colors.typeNames)
 }

@@ -103,6 +103,9 @@ type Options struct {
 	// times their real event time; --replay SPEED); Loop starts again at the end.
 	Replay float64
 	Loop   bool
+	// ReplayLast, when not 0, starts every playback (and loop) this long before the newest
+	// event's time instead of at the oldest held event (--replay-last).
+	ReplayLast time.Duration
 	// Lanes is the model's lanes layout (nil: none), which the g, x and z keys rearrange and
 	// the drawing code labels.
 	Lanes *layout.Lanes

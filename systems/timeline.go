@@ -95,7 +95,7 @@ func UpdateTimeline(e *ecs.ECS) {
 		tl.Tick = now
 	}
 	if tl.Playing {
-		st.play(tl, now, caughtUp(e) || Opts(e).Until > 0)
+		st.play(tl, now, caughtUp(e) || Opts(e).Until > 0, Opts(e).ReplayLast)
 	}
 	if !tl.Live() && len(st.entries) > 0 && tl.AsOf < tl.First {
 		tl.AsOf = tl.First // the oldest retired under the playback
@@ -169,6 +169,22 @@ func (st *timelineState) index(s *Scene, now time.Time, busy bool) {
 	}
 }
 
+// startAt is where a playback starts: the oldest held entry, or with a window (--replay-last)
+// the first whose newest time so far is within window of the newest event's time.
+func (st *timelineState) startAt(window time.Duration) (seq uint64, t int64) {
+	i := 0
+	if n := len(st.entries); window > 0 && n > 0 {
+		from := st.cutoff[n-1] - int64(window)
+		i = sort.Search(n, func(i int) bool { return st.cutoff[i] >= from })
+		i = min(i, n-1)
+	}
+	t = st.entries[i].Time
+	if t == 0 && i == 0 {
+		t = st.firstTime()
+	}
+	return st.entries[i].Seq, t
+}
+
 func (st *timelineState) firstTime() int64 {
 	for _, en := range st.entries {
 		if en.Time != 0 {
@@ -196,17 +212,19 @@ func (st *timelineState) timeAsOf(seq uint64) int64 {
 
 // play moves the playback clock by the wall time since the last tick times the speed and
 // shows every event, in stream order, up to the first stamped later than the clock. At the
-// newest held event, once no more are coming (end), it loops or goes live.
-func (st *timelineState) play(tl *components.TimelineData, now time.Time, end bool) {
+// newest held event, once no more are coming (end), it loops or goes live. A playback
+// starts at the oldest held event, or window before the newest when window is set.
+func (st *timelineState) play(tl *components.TimelineData, now time.Time, end bool, window time.Duration) {
 	n := len(st.entries)
 	if n == 0 {
 		tl.Tick = now
 		return
 	}
 	if tl.Live() {
-		// Playing from live starts at the oldest held event.
-		tl.AsOf, tl.Cursor, tl.EndedAt = st.entries[0].Seq, st.firstTime(), time.Time{}
-		tl.Tick = now
+		// Playing from live starts at the oldest held event (or --replay-last before the
+		// newest).
+		tl.AsOf, tl.Cursor = st.startAt(window)
+		tl.EndedAt, tl.Tick = time.Time{}, now
 		return
 	}
 	dt := min(max(now.Sub(tl.Tick), 0), timelineMaxStep)
@@ -225,7 +243,8 @@ func (st *timelineState) play(tl *components.TimelineData, now time.Time, end bo
 			tl.EndedAt = now
 		}
 		if now.Sub(tl.EndedAt) >= timelineLoopPause {
-			tl.AsOf, tl.Cursor, tl.EndedAt = st.entries[0].Seq, st.firstTime(), time.Time{}
+			tl.AsOf, tl.Cursor = st.startAt(window)
+			tl.EndedAt = time.Time{}
 		}
 		return
 	}

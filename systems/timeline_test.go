@@ -311,3 +311,28 @@ func TestTimelinePlaybackPulses(t *testing.T) {
 		t.Fatalf("as of %d, pulses %v: want seq 3 revealed and pulsing", tl.AsOf, sc.Pulses)
 	}
 }
+
+// TestTimelineReplayLast: with Options.ReplayLast (--replay-last 3s) the playback, and every
+// loop, starts 3 s of event time before the newest event instead of at the oldest.
+func TestTimelineReplayLast(t *testing.T) {
+	e, clock, _ := timelineWorld(t, 10, Options{Replay: 1, Loop: true, ReplayLast: 3 * time.Second})
+	setCaughtUp(e)
+	tl := GetOrCreateTimeline(e)
+	if !tl.Playing || tl.AsOf != 7 {
+		t.Fatalf("--replay 1 --replay-last 3s over events at 1..10 s: playing %v as of %d, want 7", tl.Playing, tl.AsOf)
+	}
+	for i := 0; i < 80 && tl.AsOf != 10; i++ {
+		clock.advance(100 * time.Millisecond)
+		frame(e)
+	}
+	if tl.AsOf != 10 {
+		t.Fatalf("never reached seq 10: as of %d", tl.AsOf)
+	}
+	for i := 0; i < 40 && tl.AsOf == 10; i++ {
+		clock.advance(100 * time.Millisecond)
+		frame(e)
+	}
+	if tl.AsOf != 7 {
+		t.Errorf("the loop restarted at seq %d, want 7", tl.AsOf)
+	}
+}

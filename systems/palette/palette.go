@@ -179,5 +179,12 @@ func (a *Assigner) Slot(key string) (int, bool) {
 	return i % max(a.p.Len(), 1), ok
 }
 
+// Index returns the order in which key was first seen (0 for the first key), and false if
+// it has not been: its slot before wrapping round the palette.
+func (a *Assigner) Index(key string) (int, bool) {
+	i, ok := a.slot[key]
+	return i, ok
+}
+
 // Len is the number of keys seen.
 func (a *Assigner) Len() int { return len(a.slot) }
