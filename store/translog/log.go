@@ -346,14 +346,26 @@ func (l *Log) Warm(ctx context.Context, cp *Checkpoint) error {
 	return nil
 }
 
-// Leaf returns the data (binary CID) of leaf i, read from its entry bundle.
+// Leaf returns the data (binary CID) of leaf i, read from its entry bundle. A cached bundle
+// whose entry does not hash to the leaf (the bucket was rewritten since) is read again.
 func (l *Log) Leaf(ctx context.Context, cp *Checkpoint, i int64) (cid.Cid, error) {
+	c, err := l.leaf(ctx, cp, i, false)
+	if errors.Is(err, errEntryMismatch) {
+		c, err = l.leaf(ctx, cp, i, true)
+	}
+	return c, err
+}
+
+// errEntryMismatch: an entry bundle's entry does not hash to the tree's leaf.
+var errEntryMismatch = errors.New("does not hash to its leaf")
+
+func (l *Log) leaf(ctx context.Context, cp *Checkpoint, i int64, fresh bool) (cid.Cid, error) {
 	if i < 0 || i >= cp.N {
 		return cid.Undef, fmt.Errorf("leaf %d of a tree of %d", i, cp.N)
 	}
 	w := int(min(tileWidth, cp.N-i/tileWidth*tileWidth))
 	t := tlog.Tile{H: TileHeight, L: -1, N: i / tileWidth, W: w}
-	data, err := l.tiles.read(ctx, t)
+	data, err := l.tiles.readTile(ctx, t, fresh)
 	if err != nil {
 		return cid.Undef, err
 	}
@@ -373,7 +385,7 @@ func (l *Log) Leaf(ctx context.Context, cp *Checkpoint, i int64) (cid.Cid, error
 		return cid.Undef, err
 	}
 	if hs[0] != tlog.RecordHash(entry) {
-		return cid.Undef, fmt.Errorf("%w: entry %d does not hash to its leaf", ErrInconsistent, i)
+		return cid.Undef, fmt.Errorf("%w: entry %d %w", ErrInconsistent, i, errEntryMismatch)
 	}
 	return c, nil
 }

@@ -311,3 +311,51 @@ func TestWitnessFromEmptyLog(t *testing.T) {
 		t.Fatalf("consistency from 0: %v %v %v", p, root, err)
 	}
 }
+
+// A long-running reader (serve's HTTP log, the window) caches the tiles it read. When the
+// store is rebuilt with other history and a new log, the cached tiles no longer check
+// against the new checkpoint's root: the reader reads them again from the bucket and proves
+// against the new log instead of failing.
+func TestReaderCacheFollowsRebuiltLog(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	f := newFixture(t, srv, "")
+	first := f.appendN(t, 300, 3, "a")
+	if _, err := f.log.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := f.open(t, false)
+	cp1, err := r.Latest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []int64{10, 299} { // in a full entry bundle and in the partial one
+		if i, _, err := r.Prove(ctx, cp1, first[k]); err != nil || i != k {
+			t.Fatalf("first proof of leaf %d: %d %v", k, i, err)
+		}
+	}
+	js, _ := jetstream.New(f.nc)
+	restore(t, js, nil)
+	for _, s := range []string{translog.CheckpointStream, "KV_" + translog.TileBucket} {
+		if err := js.DeleteStream(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	second := f.appendN(t, 300, 3, "b")
+	if res, err := f.open(t, true).Checkpoint(ctx); err != nil || res.N != 300 {
+		t.Fatalf("checkpoint of the rebuilt store: %v %v", res, err)
+	}
+	cp2, err := r.Latest(ctx)
+	if err != nil || cp2.N != 300 || cp2.Hash == cp1.Hash {
+		t.Fatalf("the rebuilt log's checkpoint: %v %v", cp2, err)
+	}
+	for _, k := range []int64{10, 299} {
+		i, p, err := r.Prove(ctx, cp2, second[k])
+		if err != nil || i != k {
+			t.Fatalf("proof of leaf %d in the rebuilt log by the reader that cached the old tiles: %d %v", k, i, err)
+		}
+		if err := tlog.CheckRecord(p, cp2.N, cp2.Hash, i, tlog.RecordHash(second[k].Bytes())); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
