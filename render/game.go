@@ -213,6 +213,9 @@ func (g *Game) Draw(screen *ebiten.Image) {
 		return // the run is over; Ebiten may draw again before the next Update ends it
 	}
 	g.frames++
+	if g.frames == 1 {
+		g.log.Info("window: first frame", "nodes", len(systems.SceneOf(e).Nodes))
+	}
 	if set := systems.GetOrCreateSettings(e); set.ScreenshotRequested {
 		set.ScreenshotRequested = false
 		g.saveAsync(screen)

@@ -186,7 +186,11 @@ func (s *exploreSource) Follow(ctx context.Context, b *ecs.Bridge) error {
 	}
 	took := time.Since(start)
 	s.base.log.Info("explore: neighbourhood fetched", "root", root.cid, "depth", s.depth, "nodes", len(s.nodes), "took", took)
-	note := fmt.Sprintf("%d nodes within %d hops of %s, fetched in %d ms", len(s.nodes), s.depth, root.label(), took.Milliseconds())
+	hops := "hops"
+	if s.depth == 1 {
+		hops = "hop"
+	}
+	note := fmt.Sprintf("%d nodes within %d %s of %s, fetched in %d ms", len(s.nodes), s.depth, hops, root.label(), took.Milliseconds())
 	if err := b.Send(ctx, &ecs.ExploreMsg{Root: s.root.cid, Depth: s.depth, Note: note}); err != nil {
 		return err
 	}
