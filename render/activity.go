@@ -25,9 +25,10 @@ type activityLayout struct {
 }
 
 // activityBox places the activity panel top right (below the log's red banner when there is
-// one), or reports false when it is off or the inspector holds the right side.
+// one), or reports false when it is off, the inspector holds the right side or the help is
+// open (its text would run over the help's).
 func (d *Drawer) activityBox(e *ecs.ECS) (activityLayout, bool) {
-	if !systems.ActivityShown(e) || systems.Info(e) != nil {
+	if !systems.ActivityShown(e) || systems.Info(e) != nil || systems.GetOrCreateSettings(e).ShowHelp {
 		return activityLayout{}, false
 	}
 	a := systems.ActivityOf(e)

@@ -47,9 +47,9 @@ var keyTable = []Binding{
 		s.Paused = !s.Paused
 		Toast(e, onOff("pause", s.Paused))
 	}},
-	{Name: "p", Help: "timeline: play / pause the store's history (from live: from the oldest)", Keys: []components.Key{components.KeyP},
+	{Name: "p", Help: "timeline: play / pause (from live: from the oldest event)", Keys: []components.Key{components.KeyP},
 		Press: func(e *ecs.ECS, _ components.Key) { TogglePlay(e) }},
-	{Name: ", / .", Help: "timeline: play slower / faster (1× to 1000× event time)", Keys: []components.Key{components.KeyComma, components.KeyPeriod},
+	{Name: ", / .", Help: "timeline: slower / faster (1× to 1000× event time)", Keys: []components.Key{components.KeyComma, components.KeyPeriod},
 		Press: func(e *ecs.ECS, k components.Key) {
 			if k == components.KeyComma {
 				ChangeSpeed(e, -1)
@@ -75,8 +75,8 @@ var keyTable = []Binding{
 				Toast(e, "timeline: live")
 			}
 		}},
-	{Name: "drag bar", Help: "timeline: the store as of the sequence under the cursor"},
-	{Name: "i", Help: "activity: events/s sparkline, busiest aggregates and types (the colour legend)", Keys: []components.Key{components.KeyI}, Press: ToggleActivity},
+	{Name: "drag bar", Help: "timeline: the store as of the sequence there"},
+	{Name: "i", Help: "activity: events/s, busiest aggregates and types, colours", Keys: []components.Key{components.KeyI}, Press: ToggleActivity},
 	{Name: "c", Help: "colour events by kind / aggregate / type", Keys: []components.Key{components.KeyC}, Press: func(e *ecs.ECS, _ components.Key) {
 		s := GetOrCreateSettings(e)
 		s.ColorMode = s.ColorMode.Next()
