@@ -29,7 +29,13 @@ type batch struct {
 	chunks []batchChunk
 	cur    int
 	sx, sy float32 // the white texel every vertex samples
+	// spare counts the frames in a row that left chunks unused; past releaseAfter they are
+	// dropped, so that one crowded frame does not hold its memory for the window's life.
+	spare int
 }
+
+// releaseAfter is how many frames unused chunks are kept (a few seconds).
+const releaseAfter = 120
 
 type batchChunk struct {
 	v []ebiten.Vertex
@@ -40,8 +46,25 @@ func newBatch(w assets.White) batch {
 	return batch{sx: w.SrcX, sy: w.SrcY}
 }
 
-// reset empties the batch, keeping its memory.
+// reset empties the batch, keeping its memory, except chunks that no frame has used for
+// releaseAfter frames.
 func (b *batch) reset() {
+	used := 0
+	for i := range b.chunks {
+		if len(b.chunks[i].v) > 0 {
+			used = i + 1
+		}
+	}
+	if used < len(b.chunks) {
+		b.spare++
+	} else {
+		b.spare = 0
+	}
+	if b.spare > releaseAfter {
+		clear(b.chunks[used:])
+		b.chunks = b.chunks[:used]
+		b.spare = 0
+	}
 	for i := range b.chunks {
 		b.chunks[i].v = b.chunks[i].v[:0]
 		b.chunks[i].i = b.chunks[i].i[:0]

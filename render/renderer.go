@@ -12,18 +12,23 @@ import (
 
 // Level-of-detail thresholds, in screen pixels of node radius.
 const (
-	lodDot       = 2.5  // below: nodes and the edges into them go into the density pictures
-	lodMarked    = 4.0  // zoomed out, hovered, selected and highlighted nodes are drawn this big
-	lodNeedle    = 3.0  // below (target radius): an edge is one tapering triangle, not a quad
-	lodArrow     = 3.0  // from: Previous edges get arrowheads
-	lodDash      = 2.0  // from: parent and link edges are dashed and dotted
-	lodWarnMark  = 7.0  // from: warning triangles get their "!"
-	lodLabel     = 12.0 // from: nodes get a text label
-	maxLabels    = 250  // at most this many labels a frame
-	maxDashes    = 96   // an edge needing more dashes is drawn solid
-	cullMargin   = 16.0 // pixels beyond the screen still drawn (arrowheads, rings)
-	dimAlpha     = 0.28 // alpha of nodes off the selection's cone while something is selected
-	selectRingPx = 3.0
+	lodDot    = 2.5 // below: nodes and the edges into them go into the density pictures
+	lodMarked = 4.0 // zoomed out, hovered, selected and highlighted nodes are drawn this big
+	// maxShapeNodes is the most nodes drawn as shapes in one frame: with more on screen (a
+	// large graph bunched up by a fresh layout, say) the frame is drawn as density however big
+	// the nodes are, which bounds the vertices a frame (and the memory Ebiten's command queue
+	// and the batch keep for them) near the 20k-diamond reference's.
+	maxShapeNodes = 20000
+	lodNeedle     = 3.0  // below (target radius): an edge is one tapering triangle, not a quad
+	lodArrow      = 3.0  // from: Previous edges get arrowheads
+	lodDash       = 2.0  // from: parent and link edges are dashed and dotted
+	lodWarnMark   = 7.0  // from: warning triangles get their "!"
+	lodLabel      = 12.0 // from: nodes get a text label
+	maxLabels     = 250  // at most this many labels a frame
+	maxDashes     = 96   // an edge needing more dashes is drawn solid
+	cullMargin    = 16.0 // pixels beyond the screen still drawn (arrowheads, rings)
+	dimAlpha      = 0.28 // alpha of nodes off the selection's cone while something is selected
+	selectRingPx  = 3.0
 )
 
 // RenderStats describes the last frame the renderer built.
@@ -104,6 +109,7 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 	z := cam.Zoom
 	dim := s.Dimmed()
 	lineW := float32(min(max(1.2*math.Sqrt(z), 1), 2.5))
+	crowded := r.onScreen(s, cam) > maxShapeNodes
 
 	for k := range s.Edges {
 		e := &s.Edges[k]
@@ -139,7 +145,7 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 			}
 		}
 		pr := b.R * z
-		if pr < lodDot && !lit {
+		if (pr < lodDot || crowded) && !lit {
 			weight := float32(1)
 			if dim {
 				weight = dimAlpha
@@ -183,12 +189,12 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 				c = c.alpha(dimAlpha)
 			}
 			r.Stats.Nodes++
-			if pr < lodDot {
+			if pr < lodDot || crowded {
 				if pass == 0 {
 					r.dens.node(float32(sx), float32(sy), float32(pr), c)
 					continue
 				}
-				pr = lodMarked // a marked node stays findable however far out
+				pr = max(pr, lodMarked) // a marked node stays findable however far out
 			}
 			r.node(n, float32(sx), float32(sy), float32(pr), c)
 			if pr >= lodLabel && len(r.Labels) < maxLabels && sx >= 0 && sx <= w && sy >= 0 && sy <= h {
@@ -200,6 +206,28 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 	r.Stats.Labels = len(r.Labels)
 	r.Stats.Vertices = r.graph.vertices()
 	r.Stats.DensityNodes, r.Stats.DensityEdges = r.dens.Nodes, r.dens.Edges
+}
+
+// onScreen counts the shown nodes whose centre is on the screen, stopping past
+// maxShapeNodes.
+func (r *Renderer) onScreen(s *systems.Scene, cam components.Viewport) int {
+	if len(s.Nodes) <= maxShapeNodes {
+		return len(s.Nodes)
+	}
+	w, h := float64(cam.Width), float64(cam.Height)
+	n := 0
+	for i := range s.Nodes {
+		nd := &s.Nodes[i]
+		if nd.Flags&systems.FlagHidden != 0 {
+			continue
+		}
+		if sx, sy := cam.WorldToScreen(nd.X, nd.Y); sx >= 0 && sx <= w && sy >= 0 && sy <= h {
+			if n++; n > maxShapeNodes {
+				break
+			}
+		}
+	}
+	return n
 }
 
 // pulses draws the arrival pulse of each new node: a ring that widens and fades as the

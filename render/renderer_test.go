@@ -132,3 +132,39 @@ func TestRendererDimsOutsideTheCheckpoint(t *testing.T) {
 		t.Fatalf("checkpoint highlight: %d dimmed vertices, %d lit; want both", dim, lit)
 	}
 }
+
+// TestBatchReleasesUnusedChunks: after one large frame, a batch that stays small drops the
+// chunks it no longer uses, releaseAfter frames later.
+func TestBatchReleasesUnusedChunks(t *testing.T) {
+	b := newBatch(assets.NewWhite())
+	for k := 0; k < 50000; k++ { // 200,000 vertices: 4 chunks
+		b.rect(0, 0, 1, 1, fcolor{1, 1, 1, 1})
+	}
+	if len(b.chunks) != 4 {
+		t.Fatalf("%d chunks for 200,000 vertices, want 4", len(b.chunks))
+	}
+	for f := 0; f <= releaseAfter+1; f++ {
+		b.reset()
+		b.rect(0, 0, 1, 1, fcolor{1, 1, 1, 1})
+	}
+	if len(b.chunks) != 1 {
+		t.Errorf("%d chunks kept after %d small frames, want 1", len(b.chunks), releaseAfter+1)
+	}
+}
+
+// TestRendererCrowdedFrameIsDensity: more than maxShapeNodes nodes on screen are drawn as
+// density even when each is big enough for a shape.
+func TestRendererCrowdedFrameIsDensity(t *testing.T) {
+	w := donburi.NewWorld()
+	const n = maxShapeNodes + 5000
+	for i := 0; i < n; i++ {
+		worldtest.Node(w, i, worldtest.Event(float64(i%250)*2, float64(i/250)*2, "a", "T"))
+	}
+	var m systems.Marks
+	s := gathered(w, &m)
+	r := NewRenderer(assets.NewWhite())
+	r.Build(s, components.Viewport{CenterX: 250, CenterY: 100, Zoom: 1, Width: 640, Height: 480}, components.ColorByKind)
+	if r.Stats.DensityNodes != n || r.Stats.Vertices != 0 {
+		t.Errorf("%d of %d nodes as density, %d vertices: want all as density, none as shapes", r.Stats.DensityNodes, n, r.Stats.Vertices)
+	}
+}
