@@ -145,6 +145,46 @@ func TestViewScreenshot(t *testing.T) {
 		data, _ := os.ReadFile(shot)
 		_ = os.WriteFile(filepath.Join(dst, "view-demo.png"), data, 0o644)
 	}
+
+	// The same store as of seq 10: ten events drawn, the JSON line says so, and the timeline
+	// bar above the status bar ends in the green handle of a picture complete as of --until.
+	until := filepath.Join(dir, "until.png")
+	cmd = exec.CommandContext(ctx, bin, "view", "--store", filepath.Join(dir, "store"), "--until", "10",
+		"--screenshot", until, "--frames", "60", "--width", "640", "--height", "480", "--log-level", "error")
+	stdout.Reset()
+	stderr.Reset()
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("jetdag view --until 10: %v\nstderr: %s", err, stderr.String())
+	}
+	var asOf struct {
+		Events  int    `json:"events"`
+		AsOfSeq uint64 `json:"as_of_seq"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &asOf); err != nil || asOf.Events != 10 || asOf.AsOfSeq != 10 {
+		t.Errorf("view --until 10 printed %q (%v), want events 10 and as_of_seq 10", stdout.String(), err)
+	}
+	uf, err := os.Open(until)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uf.Close()
+	uimg, err := png.Decode(uf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	green := 0
+	for y := 480 - 24 - 24; y < 480-24-2; y++ {
+		for x := 640 - 20; x < 640-4; x++ {
+			r, g, b, _ := uimg.At(x, y).RGBA()
+			if absInt(int(r>>8)-0x40) < 30 && absInt(int(g>>8)-0xd0) < 30 && absInt(int(b>>8)-0x60) < 30 {
+				green++
+			}
+		}
+	}
+	if green < 20 {
+		t.Errorf("%d green pixels at the timeline bar's right end: no live handle drawn", green)
+	}
 }
 
 func absInt(x int) int {
