@@ -51,8 +51,12 @@ func StatusLine(e *ecs.ECS) string {
 		phase = exploreStatus(x, len(SceneOf(e).Nodes))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s · %s   %.1f events/s   %d nodes (%d events, %d objects)   %.0f FPS   lag %d   rejected %d   colour: %s",
-		conn, phase, st.EventsPerSecond, len(SceneOf(e).Nodes), st.Events, st.Objects, h.FPS, st.Lag, st.Rejected, set.ColorMode)
+	nodes := fmt.Sprintf("%d nodes", len(SceneOf(e).Nodes))
+	if !GetOrCreateTimeline(e).Live() {
+		nodes = fmt.Sprintf("%d of %d nodes", SceneOf(e).Shown(), len(SceneOf(e).Nodes)) // the rest are later
+	}
+	fmt.Fprintf(&b, "%s · %s   %.1f events/s   %s (%d events, %d objects)   %.0f FPS   lag %d   rejected %d   colour: %s",
+		conn, phase, st.EventsPerSecond, nodes, st.Events, st.Objects, h.FPS, st.Lag, st.Rejected, set.ColorMode)
 	if c := CatchUpText(st); c != "" {
 		b.WriteString("   " + c)
 	}

@@ -99,6 +99,9 @@ func TestTimelineDragToSeq(t *testing.T) {
 		t.Errorf("a drag on the timeline panned the camera")
 	}
 	status := StatusLine(e)
+	if !strings.Contains(status, "8 of 11 nodes") {
+		t.Errorf("status %q: want it to count the 8 nodes shown of 11", status)
+	}
 	if !strings.Contains(status, "as of seq 7 · 1970-01-01T00:00:07Z") {
 		t.Errorf("status %q: want it to say as of seq 7 · its time", status)
 	}
