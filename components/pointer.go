@@ -16,9 +16,11 @@ type PointerData struct {
 	DownX, DownY float64 // where the press went down
 	LastX, LastY float64 // where the drag last panned from
 	LastInput    time.Time
-	// LastClickOn and LastClick are the node last clicked and when, for double-clicks.
-	LastClickOn donburi.Entity
-	LastClick   time.Time
+	// LastClickOn, LastClick and LastClickX/Y are the node last clicked, when and where, for
+	// double-clicks.
+	LastClickOn            donburi.Entity
+	LastClick              time.Time
+	LastClickX, LastClickY float64
 }
 
 // Pointer is the component type of the PointerData singleton.

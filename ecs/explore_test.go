@@ -163,4 +163,21 @@ func TestDoubleClickExpands(t *testing.T) {
 	if len(asked) != 1 {
 		t.Errorf("two clicks a second apart asked %v", asked)
 	}
+	// The first click's selection may pan the camera (to keep the node clear of the
+	// inspector): the second click, at the same place, still expands the node first hit.
+	now = now.Add(time.Second)
+	o0, _ := g.Lookup(cidOf("o0"))
+	n := systems.SceneOf(e).Nodes[systems.SceneOf(e).Index(o0)]
+	x, y := systems.GetOrCreateCamera(e).WorldToScreen(n.X, n.Y)
+	press := func() {
+		systems.HandleInput(e, components.InputData{X: x, Y: y, LeftDown: true, LeftPressed: true})
+		systems.HandleInput(e, components.InputData{X: x, Y: y, LeftReleased: true})
+	}
+	press()
+	systems.GetOrCreateCamera(e).Pan(300, 0)
+	systems.UpdateScene(e)
+	press()
+	if len(asked) != 2 || !asked[1].Equals(cidOf("o0")) || systems.Selected(e) != o0 {
+		t.Errorf("double-click with a pan between: asked %v, selected %v; want o0 asked and selected", asked, systems.Selected(e))
+	}
 }

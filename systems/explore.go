@@ -3,6 +3,7 @@ package systems
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -63,15 +64,26 @@ func Expand(e *ecs.ECS, ent donburi.Entity) {
 	}
 }
 
-// clicked is called for every click on the graph (ent: the node clicked, or donburi.Null): a
-// second click on the same node within doubleClick expands it.
-func clicked(e *ecs.ECS, p *components.PointerData, ent donburi.Entity, now time.Time) {
-	if ent != donburi.Null && ent == p.LastClickOn && now.Sub(p.LastClick) <= doubleClick {
+// doubleClickSlop is how far, in screen pixels, the second click of a double-click may land
+// from the first.
+const doubleClickSlop = 6.0
+
+// clicked is called for every click on the graph at (x, y) (ent: the node clicked, or
+// donburi.Null): a second click within doubleClick at the same place expands the node the
+// first one hit, even when the first click's selection has panned the camera (to keep the
+// node clear of the inspector) and another node is now under the cursor.
+func clicked(e *ecs.ECS, p *components.PointerData, ent donburi.Entity, x, y float64, now time.Time) {
+	if p.LastClickOn != donburi.Null && now.Sub(p.LastClick) <= doubleClick &&
+		math.Hypot(x-p.LastClickX, y-p.LastClickY) <= doubleClickSlop {
+		first := p.LastClickOn
 		p.LastClickOn = donburi.Null
-		Expand(e, ent)
+		if first != ent && e.World.Valid(first) {
+			Select(e, first) // the second click selected what the pan put under the cursor
+		}
+		Expand(e, first)
 		return
 	}
-	p.LastClickOn, p.LastClick = ent, now
+	p.LastClickOn, p.LastClick, p.LastClickX, p.LastClickY = ent, now, x, y
 }
 
 // UpdateExplore is the explore system: it shows the source's newest note on an expansion as

@@ -76,7 +76,7 @@ func UpdateInput(e *ecs.ECS) {
 	if f.LeftReleased {
 		if p.Down && !p.Moved {
 			Select(e, hover)
-			clicked(e, p, hover, now)
+			clicked(e, p, hover, f.X, f.Y, now)
 		}
 		p.Down, p.Moved = false, false
 	}
