@@ -71,6 +71,10 @@ func (d *Drawer) timelineShapes(e *ecs.ECS) {
 		hc = toF(timelineLive)
 	}
 	d.panel.rect(hx-2, float32(bar.MinY+2), 4, float32(bar.Height()-4), hc)
+	if label, x, ok := systems.TimelineHover(e); ok {
+		r := d.hoverBox(label, x, bar)
+		panelRect(&d.panel, r)
+	}
 	// Dark boxes under the range's labels, so they read over the histogram.
 	left, right := d.timelineLabels(tl, tr)
 	f := &d.fonts
@@ -80,6 +84,14 @@ func (d *Drawer) timelineShapes(e *ecs.ECS) {
 	if right != "" {
 		d.panel.rect(float32(tr.MaxX)-rw-10, ly, rw+8, float32(f.uiLine), toF(panelColor))
 	}
+}
+
+// hoverBox is where the label of the bar's point under the cursor goes: just above the bar,
+// centred on the cursor, kept on screen.
+func (d *Drawer) hoverBox(label string, x float64, bar components.Rect) components.Rect {
+	w := text.Advance(label, d.fonts.ui) + 12
+	x0 := min(max(x-w/2, bar.MinX), bar.MaxX-w)
+	return components.Rect{MinX: x0, MinY: bar.MinY - d.fonts.uiLine - 8, MaxX: x0 + w, MaxY: bar.MinY - 2}
 }
 
 // timelineLabels are the first and last held sequence with their times ("" for the last
@@ -104,6 +116,10 @@ func (d *Drawer) timelineText(e *ecs.ECS, screen *ebiten.Image) {
 	if tl.Held == 0 {
 		drawText(screen, "no events yet", f.ui, tr.MinX+6, y, dimText)
 		return
+	}
+	if label, x, ok := systems.TimelineHover(e); ok {
+		r := d.hoverBox(label, x, bar)
+		drawText(screen, label, f.ui, r.MinX+6, r.MinY+3, textColor)
 	}
 	left, right := d.timelineLabels(tl, tr)
 	drawText(screen, left, f.ui, tr.MinX+6, y, labelText)

@@ -430,6 +430,29 @@ func timelineInput(e *ecs.ECS, f *components.InputData) bool {
 	return true
 }
 
+// TimelineHover is what the bar says of the point under the cursor, while it is over the
+// track: the held sequence a press there shows and its time ("seq 212 · 01:43:07"), or
+// "live" at the right end; ok is false when the cursor is elsewhere.
+func TimelineHover(e *ecs.ECS) (label string, x float64, ok bool) {
+	p := GetOrCreatePointer(e)
+	tr := TimelineTrack(e)
+	bar := TimelineBar(e)
+	if !bar.Contains(p.X, p.Y) || p.X < tr.MinX || GetOrCreateTimeline(e).Held == 0 {
+		return "", 0, false
+	}
+	seq, live := SeqAtX(e, p.X)
+	if live {
+		return "live", p.X, true
+	}
+	st := getTimelineState(e)
+	i := max(st.at(seq), 0)
+	label = fmt.Sprintf("seq %d", st.entries[i].Seq)
+	if t := st.cutoff[i]; t != 0 {
+		label += " · " + time.Unix(0, t).UTC().Format("15:04:05")
+	}
+	return label, p.X, true
+}
+
 // TimelineText is what the bar writes left of its track: the play state and speed.
 func TimelineText(e *ecs.ECS) string {
 	tl := GetOrCreateTimeline(e)

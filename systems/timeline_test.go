@@ -339,3 +339,26 @@ func TestTimelineReplayLast(t *testing.T) {
 		t.Errorf("the loop restarted at seq %d, want 7", tl.AsOf)
 	}
 }
+
+// TestTimelineHover: over the bar's track the bar names the sequence a press would show and
+// its time, "live" at the right end, nothing elsewhere.
+func TestTimelineHover(t *testing.T) {
+	e, _, _ := timelineWorld(t, 10, Options{})
+	tr := TimelineTrack(e)
+	y := (tr.MinY + tr.MaxY) / 2
+	for _, tt := range []struct {
+		x, y float64
+		want string
+		ok   bool
+	}{
+		{XOfSeq(e, 4), y, "seq 4 · 00:00:04", true},
+		{tr.MaxX + 1, y, "live", true},
+		{XOfSeq(e, 4), y - 100, "", false},
+		{tr.MinX - 20, y, "", false}, // the play state's label, left of the track
+	} {
+		HandleInput(e, components.InputData{X: tt.x, Y: tt.y})
+		if got, _, ok := TimelineHover(e); got != tt.want || ok != tt.ok {
+			t.Errorf("hover at (%v, %v): %q %v, want %q %v", tt.x, tt.y, got, ok, tt.want, tt.ok)
+		}
+	}
+}
