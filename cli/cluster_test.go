@@ -136,6 +136,23 @@ func TestServeThreeNodeCluster(t *testing.T) {
 	if n := strings.Count(strings.TrimSpace(hist), "\n") + 1; n != 2 {
 		t.Fatalf("history through n2 has %d lines: %q", n, hist)
 	}
+	// jetdag log checkpoint creates the log's stream and bucket with the events' 3 replicas.
+	key := filepath.Join(t.TempDir(), "log.key")
+	objRunOK(t, all, nil, nil, "log", "keygen", "--origin", "cluster.example/log", "--out", key)
+	var cp struct {
+		Size      int64
+		Published bool
+	}
+	objRunOK(t, all, nil, &cp, "log", "checkpoint", "--key", key)
+	if cp.Size != 2 || !cp.Published {
+		t.Fatalf("log checkpoint on the cluster: %+v", cp)
+	}
+	for _, name := range []string{"event-checkpoints", "KV_event-log"} {
+		s, err := js.Stream(ctx, name)
+		if err != nil || s.CachedInfo().Config.Replicas != 3 {
+			t.Fatalf("%s after log checkpoint on the cluster: %v, want 3 replicas", name, err)
+		}
+	}
 	cancel()
 	wg.Wait()
 	for i, c := range codes {
