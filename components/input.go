@@ -50,6 +50,7 @@ const (
 	KeyEnd
 	KeyK
 	KeyI
+	KeyE
 )
 
 // InputData is one tick of user input as plain values, a singleton: the drawing code fills

@@ -180,4 +180,11 @@ func TestDoubleClickExpands(t *testing.T) {
 	if len(asked) != 2 || !asked[1].Equals(cidOf("o0")) || systems.Selected(e) != o0 {
 		t.Errorf("double-click with a pan between: asked %v, selected %v; want o0 asked and selected", asked, systems.Selected(e))
 	}
+	// The e key asks for the selected node's neighbours.
+	feed(t, g, b, &ecs.ExploreMsg{Root: cidOf("o2"), Depth: 1, Failed: []cid.Cid{cidOf("o0")}, Note: "could not fetch"})
+	frame()
+	systems.HandleInput(e, components.InputData{X: 1, Y: 1, Pressed: []components.Key{components.KeyE}})
+	if len(asked) != 3 || !asked[2].Equals(cidOf("o0")) {
+		t.Errorf("e on the selected o0 after a failed fetch: asked %v", asked)
+	}
 }

@@ -27,6 +27,7 @@ var keyCodes = map[ebiten.Key]components.Key{
 	ebiten.KeyP: components.KeyP, ebiten.KeyBracketLeft: components.KeyBracketLeft,
 	ebiten.KeyBracketRight: components.KeyBracketRight, ebiten.KeyComma: components.KeyComma,
 	ebiten.KeyPeriod: components.KeyPeriod, ebiten.KeyHome: components.KeyHome, ebiten.KeyEnd: components.KeyEnd,
+	ebiten.KeyE: components.KeyE,
 }
 
 // KeyOf returns the systems' key for an Ebiten key, or components.KeyUnknown.

@@ -32,7 +32,17 @@ var keyTable = []Binding{
 		Keys: []components.Key{components.KeyArrowLeft, components.KeyArrowRight, components.KeyArrowUp, components.KeyArrowDown},
 		Hold: holdPan},
 	{Name: "click", Help: "select a node: inspector, chain and causal cone"},
-	{Name: "double-click", Help: "explore mode (view --at): fetch a + node's neighbours"},
+	{Name: "double-click / e", Help: "explore mode (view --at): fetch a + node's (e: the selected node's) neighbours",
+		Keys: []components.Key{components.KeyE}, Press: func(e *ecs.ECS, _ components.Key) {
+			if ExploreOf(e) == nil {
+				return
+			}
+			if sel := Selected(e); sel != donburi.Null {
+				Expand(e, sel)
+			} else {
+				Toast(e, "select a node first")
+			}
+		}},
 	{Name: "f", Help: "fit everything in view", Keys: []components.Key{components.KeyF}, Press: func(e *ecs.ECS, _ components.Key) {
 		c := GetOrCreateCamera(e)
 		c.AutoFit, c.Fitted = true, false
