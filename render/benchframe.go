@@ -423,6 +423,7 @@ func (g *frameBench) Update() error {
 		if g.phase == phaseLayout {
 			g.followLayout()
 		}
+		systems.UpdateTimeline(g.ecs)
 		systems.UpdateScene(g.ecs)
 		systems.UpdateCamera(g.ecs)
 		systems.UpdateInspector(g.ecs)
