@@ -48,6 +48,8 @@ func TestViewRejectsBadFlags(t *testing.T) {
 		{"screenshot in a missing directory", []string{"--screenshot", filepath.Join(dir, "no", "x.png")}, "directory"},
 		{"an argument", []string{"extra"}, "unknown command"},
 		{"malformed log key", []string{"--log-vkey", "not+a+key"}, "--log-vkey"},
+		{"malformed witness key", []string{"--witness-vkey", "not+a+key"}, "--witness-vkey"},
+		{"a log key given as a witness key", []string{"--witness-vkey", "test.example/log+0abbd398+AUnq1vX2mqkNvUaxz8J3/dN2Vpc+7Eu4eZTxJPtBpmkM"}, "--witness-vkey"},
 		{"negative depth", []string{"--at", "order-1", "--depth", "-1"}, "--depth"},
 		{"at neither a CID nor an aggregate", []string{"--at", "line\nbreak"}, "neither a CID"},
 		{"at with until", []string{"--at", "order-1", "--until", "5"}, "--until"},
