@@ -241,8 +241,25 @@ func (s *exploreSource) expand(ctx context.Context, b *ecs.Bridge, cs []cid.Cid,
 			return s.send(ctx, b, m)
 		}
 	}
-	var be bridgeError
+	// Children in other aggregates: nothing indexes them, so one headers-only read of the
+	// messages after these events, child window each, which runs while the chain, parents and
+	// links are fetched (those come first in the world).
 	var evs []*store.StoredEvent
+	for _, n := range todo {
+		if n.event != nil {
+			evs = append(evs, n.event)
+		}
+	}
+	type children struct {
+		of  map[cid.Cid][]*store.StoredEvent
+		err error
+	}
+	kidsDone := make(chan children, 1)
+	go func() {
+		of, err := s.base.events.ChildrenOf(ctx, evs, s.window)
+		kidsDone <- children{of, err}
+	}()
+	var be bridgeError
 	for _, n := range todo {
 		err := s.neighbours(ctx, n, addFor(n.cid))
 		if errors.As(err, &be) {
@@ -253,17 +270,19 @@ func (s *exploreSource) expand(ctx context.Context, b *ecs.Bridge, cs []cid.Cid,
 		}
 		if err != nil {
 			failed[n.cid] = err
-		} else if n.event != nil {
-			evs = append(evs, n.event)
 		}
 	}
-	// Children in other aggregates: nothing indexes them, so one headers-only read of the
-	// messages after these events, child window each.
-	kids, err := s.base.events.ChildrenOf(ctx, evs, s.window)
-	if ctx.Err() != nil {
+	var r children
+	select {
+	case r = <-kidsDone:
+	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	kids, err := r.of, r.err
 	for _, ev := range evs {
+		if failed[ev.CID] != nil {
+			continue
+		}
 		if err != nil {
 			failed[ev.CID] = err
 			continue
