@@ -103,10 +103,11 @@ windows:
 
 # screenshots renders the pictures of docs/visualizer.md from the window tests under Xvfb:
 # docs/game.png (the force layout), docs/lanes.png (the lanes layout), docs/view-minimap.png
-# and docs/view-timeline.png (the timeline bar as of an earlier sequence); docs/view-explore.png
-# (view --at: one event's neighbourhood).
+# docs/view-timeline.png (the timeline bar as of an earlier sequence), docs/view-activity.png
+# (the activity panel as the colour legend) and docs/view-explore.png (view --at: one event's
+# neighbourhood).
 screenshots: deps
-	JETDAG_SHOTS=$(CURDIR)/docs $(XVFB) $(GO) test -count=1 -run 'TestGameScreenshotRun|TestLanesScreenshot|TestMinimapScreenshot|TestTimelineScreenshot' ./systems/windowtest/
+	JETDAG_SHOTS=$(CURDIR)/docs $(XVFB) $(GO) test -count=1 -run 'TestGameScreenshotRun|TestLanesScreenshot|TestMinimapScreenshot|TestTimelineScreenshot|TestActivityPanelScreenshot' ./systems/windowtest/
 	JETDAG_SHOTS=$(CURDIR)/docs $(XVFB) $(GO) test -count=1 -run 'TestViewExploreScreenshot' ./cli/
 
 # darwin cross-builds the headless jetdag for macOS (every command but the window, whose Ebiten

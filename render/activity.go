@@ -13,7 +13,7 @@ import (
 
 // The activity panel's size, in pixels.
 const (
-	activityW      = 250.0
+	activityW      = 224.0
 	activitySparkH = 34.0
 )
 
@@ -108,7 +108,7 @@ func (d *Drawer) activityText(e *ecs.ECS, screen *ebiten.Image) {
 			if name == "" {
 				name = "(none)"
 			}
-			drawText(screen, truncate(name, 26), f.ui, x+20, y, textColor)
+			drawText(screen, truncate(name, 22), f.ui, x+20, y, textColor)
 			n := systems.Thousands(uint64(r.N))
 			drawText(screen, n, f.ui, l.box.MaxX-10-text.Advance(n, f.ui), y, dimText)
 		}

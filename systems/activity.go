@@ -20,7 +20,7 @@ const (
 	SparkBin  = 5 * time.Second
 	// BusiestN is how many aggregates and types the panel names; LegendN how many of the
 	// list events are coloured by (it is the colour legend then).
-	BusiestN = 5
+	BusiestN = 3
 	LegendN  = 8
 	// activityEvery is how often the panel is recomputed (it walks every node).
 	activityEvery = 500 * time.Millisecond
@@ -52,7 +52,9 @@ type Activity struct {
 // activityState is the activity system's private singleton.
 type activityState struct {
 	Activity
-	Hide  bool // the i key turned the panel off
+	// set and on: the i key chose (otherwise the panel shows in windows at least
+	// ActivityMinWidth wide).
+	set, on bool
 	at    time.Time
 	asOf  uint64
 	mode  components.ColorMode
@@ -68,14 +70,25 @@ func getActivity(e *ecs.ECS) *activityState {
 	})
 }
 
-// ActivityShown reports whether the activity panel is on (the i key; on by default).
-func ActivityShown(e *ecs.ECS) bool { return !getActivity(e).Hide }
+// ActivityMinWidth is the narrowest window the activity panel shows in unless the i key
+// asks for it: in a small window it would cover the graph.
+const ActivityMinWidth = 1000
+
+// ActivityShown reports whether the activity panel is on: as the i key last set it, else
+// when the window is at least ActivityMinWidth wide.
+func ActivityShown(e *ecs.ECS) bool {
+	if st := getActivity(e); st.set {
+		return st.on
+	}
+	return GetOrCreateCamera(e).Width >= ActivityMinWidth
+}
 
 // ToggleActivity turns the activity panel off or on (the i key).
 func ToggleActivity(e *ecs.ECS, _ components.Key) {
+	on := !ActivityShown(e)
 	st := getActivity(e)
-	st.Hide = !st.Hide
-	Toast(e, onOff("activity panel", !st.Hide))
+	st.set, st.on = true, on
+	Toast(e, onOff("activity panel", on))
 }
 
 // ActivityOf returns the activity panel's data as last computed.
@@ -85,10 +98,10 @@ func ActivityOf(e *ecs.ECS) *Activity { return &getActivity(e).Activity }
 // the timeline's as-of sequence moved, it counts the events shown per 5 s of event time over
 // the last five minutes and per aggregate and type.
 func UpdateActivity(e *ecs.ECS) {
-	st := getActivity(e)
-	if st.Hide {
+	if !ActivityShown(e) {
 		return
 	}
+	st := getActivity(e)
 	now := Opts(e).Now()
 	tl := GetOrCreateTimeline(e)
 	mode := GetOrCreateSettings(e).ColorMode
