@@ -55,11 +55,11 @@ type activityState struct {
 	// set and on: the i key chose (otherwise the panel shows in windows at least
 	// ActivityMinWidth wide).
 	set, on bool
-	at    time.Time
-	asOf  uint64
-	mode  components.ColorMode
-	aggN  []int // events per aggregate, by first-seen index
-	typeN []int
+	at      time.Time
+	asOf    uint64
+	mode    components.ColorMode
+	aggN    []int // events per aggregate, by first-seen index
+	typeN   []int
 }
 
 var activityComponent = donburi.NewComponentType[activityState]()
