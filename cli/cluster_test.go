@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/jetdag/jetdag/cli"
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/storetest"
+	"github.com/jetdag/jetdag/store/translog"
 )
 
 // lockedBuffer is a bytes.Buffer safe for a command writing while the test reads.
@@ -46,6 +48,13 @@ func TestServeThreeNodeCluster(t *testing.T) {
 	}
 	ports := storetest.FreePorts(t, 6)
 	addr := func(i int) string { return "127.0.0.1:" + strconv.Itoa(ports[i]) }
+	// n1 keeps the transparency log (serve --log-key): it must wait for init instead of
+	// creating the event stream itself, and give the log the events' 3 replicas.
+	key := filepath.Join(t.TempDir(), "log.key")
+	if code := cli.Run(context.Background(), []string{"log", "keygen", "--origin", "cluster.example/log", "--out", key},
+		strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}); code != cli.ExitOK {
+		t.Fatalf("log keygen: exit %d", code)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
@@ -62,6 +71,9 @@ func TestServeThreeNodeCluster(t *testing.T) {
 		args := []string{"serve", "--store", filepath.Join(t.TempDir(), "n"+strconv.Itoa(i+1)),
 			"--listen", addr(2 * i), "--cluster", addr(2*i + 1), "--routes", strings.Join(routes, ","),
 			"--name", "n" + strconv.Itoa(i+1)}
+		if i == 0 {
+			args = append(args, "--log-key", key, "--checkpoint-every", "200ms")
+		}
 		urls = append(urls, "nats://"+addr(2*i))
 		outs[i] = &lockedBuffer{}
 		errb := &lockedBuffer{}
@@ -86,6 +98,27 @@ func TestServeThreeNodeCluster(t *testing.T) {
 		}
 	}
 	all := strings.Join(urls, ",")
+	nc, err := nats.Connect(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	// Once the cluster answers JetStream requests, n1's checkpointer has ticked a few times:
+	// it must not have created the event stream (with one replica) before init.
+	for {
+		if _, err := js.AccountInfo(ctx); err == nil {
+			break
+		}
+		if time.Now().After(deadline.Add(10 * time.Second)) {
+			t.Fatal("the cluster never answered JetStream requests")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	if _, err := js.Stream(ctx, store.StreamName); !errors.Is(err, jetstream.ErrStreamNotFound) {
+		t.Fatalf("before init the event stream exists (%v): serve --log-key on a cluster created it", err)
+	}
 	// The cluster needs a moment to elect its JetStream meta leader: init is retried, as an
 	// operator's script would.
 	var initOut struct{ Replicas int }
@@ -107,12 +140,6 @@ func TestServeThreeNodeCluster(t *testing.T) {
 	if initOut.Replicas != 3 {
 		t.Fatalf("init reported %d replicas", initOut.Replicas)
 	}
-	nc, err := nats.Connect(all)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
 	st, err := js.Stream(ctx, store.StreamName)
 	if err != nil {
 		t.Fatal(err)
@@ -136,21 +163,38 @@ func TestServeThreeNodeCluster(t *testing.T) {
 	if n := strings.Count(strings.TrimSpace(hist), "\n") + 1; n != 2 {
 		t.Fatalf("history through n2 has %d lines: %q", n, hist)
 	}
-	// jetdag log checkpoint creates the log's stream and bucket with the events' 3 replicas.
-	key := filepath.Join(t.TempDir(), "log.key")
-	objRunOK(t, all, nil, nil, "log", "keygen", "--origin", "cluster.example/log", "--out", key)
+	// n1's checkpointer creates the log's stream and bucket with the events' 3 replicas
+	// (serve's --replicas, for a stream it creates alone, is not theirs).
+	for {
+		var data []byte
+		cs, err := js.Stream(ctx, translog.CheckpointStream)
+		if err == nil {
+			var m *jetstream.RawStreamMsg
+			if m, err = cs.GetLastMsgForSubject(ctx, translog.CheckpointSubject); err == nil {
+				data = m.Data
+			}
+		}
+		if strings.HasPrefix(string(data), "cluster.example/log\n2\n") {
+			break
+		}
+		if time.Now().After(deadline.Add(30 * time.Second)) {
+			t.Fatalf("serve --log-key published no checkpoint of size 2: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// jetdag log checkpoint on the cluster agrees (nothing new to publish).
 	var cp struct {
 		Size      int64
 		Published bool
 	}
 	objRunOK(t, all, nil, &cp, "log", "checkpoint", "--key", key)
-	if cp.Size != 2 || !cp.Published {
+	if cp.Size != 2 {
 		t.Fatalf("log checkpoint on the cluster: %+v", cp)
 	}
 	for _, name := range []string{"event-checkpoints", "KV_event-log"} {
 		s, err := js.Stream(ctx, name)
 		if err != nil || s.CachedInfo().Config.Replicas != 3 {
-			t.Fatalf("%s after log checkpoint on the cluster: %v, want 3 replicas", name, err)
+			t.Fatalf("%s after serve --log-key on the cluster: %v, want 3 replicas", name, err)
 		}
 	}
 	cancel()

@@ -155,7 +155,8 @@ func (o *serveOptions) run(ctx context.Context, e *env) error {
 	}
 	if cpr != nil {
 		done := make(chan struct{})
-		go func() { defer close(done); cpr.run(ctx, e, own, o.replicas) }()
+		cpr.awaitStream = o.cluster != "" // serve creates the stream only when it is alone
+		go func() { defer close(done); cpr.run(ctx, e, own) }()
 		defer func() { stop(); <-done }() // the checkpointer ends with ctx, even on an early return
 	}
 	if err := writeJSON(e.stdout, report); err != nil {

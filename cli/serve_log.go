@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/mod/sumdb/note"
@@ -96,6 +97,20 @@ func (c logCollector) Collect(ch chan<- prometheus.Metric) {
 type checkpointer struct {
 	signer note.Signer
 	every  time.Duration
+	// awaitStream: a cluster member's checkpointer waits for the event stream (jetdag init
+	// --replicas N makes it) instead of creating it with one replica.
+	awaitStream bool
+}
+
+// eventStreamExists reports whether the event stream is there (false also when the server
+// cannot say yet: a cluster without its meta leader).
+func eventStreamExists(ctx context.Context, nc *nats.Conn) bool {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return false
+	}
+	_, err = js.Stream(ctx, store.StreamName)
+	return err == nil
 }
 
 // newCheckpointer reads the key file first, so a bad key stops serve before it serves.
@@ -114,8 +129,9 @@ func newCheckpointer(keyFile string, every time.Duration) (*checkpointer, error)
 }
 
 // run checkpoints until ctx ends. Failures (the server not ready, a racing checkpointer, a
-// stream that disagrees with the log) are logged and retried at the next tick.
-func (c *checkpointer) run(ctx context.Context, e *env, cfg store.ConnConfig, replicas int) {
+// stream that disagrees with the log) are logged and retried at the next tick. The log's
+// stream and bucket get the event stream's replicas.
+func (c *checkpointer) run(ctx context.Context, e *env, cfg store.ConnConfig) {
 	nc, err := store.Connect(ctx, cfg)
 	if err != nil {
 		e.logger.Error("checkpointer: no connection", "err", err)
@@ -125,9 +141,15 @@ func (c *checkpointer) run(ctx context.Context, e *env, cfg store.ConnConfig, re
 	var l *translog.Log
 	tick := time.NewTicker(c.every)
 	defer tick.Stop()
+	waiting := false
 	for {
-		if l == nil {
-			l, err = openLogOn(ctx, e, nc, translog.Config{Signer: c.signer, Replicas: replicas})
+		if l == nil && c.awaitStream && !eventStreamExists(ctx, nc) {
+			if !waiting {
+				e.logger.Info("checkpointer: waiting for the event stream (jetdag init --replicas N)")
+				waiting = true
+			}
+		} else if l == nil {
+			l, err = openLogOn(ctx, e, nc, translog.Config{Signer: c.signer})
 			if err != nil {
 				e.logger.Warn("checkpointer: log not open yet", "err", err)
 				l = nil
