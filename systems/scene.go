@@ -98,6 +98,10 @@ type sceneState struct {
 	Grid  PickGrid
 	Marks Marks
 	Cone  ConeWalker
+	// gridSig is the scene signature the grid was last built from: an unchanged scene (a
+	// settled layout) keeps its grid.
+	gridSig  uint64
+	gridSize int
 }
 
 var sceneComponent = donburi.NewComponentType[sceneState]()
@@ -132,7 +136,10 @@ func UpdateScene(e *ecs.ECS) {
 	st.Marks.AsOf, st.Marks.AsOfTime = tl.AsOf, tl.AsOfTime
 	st.Marks.LogOn, st.Marks.LogFrom, st.Marks.LogTo = logHighlight(e)
 	st.Scene.Gather(e.World, &st.Marks)
-	st.Grid.Build(st.Scene.Nodes)
+	if sig, n := st.Scene.Signature, len(st.Scene.Nodes); sig != st.gridSig || n != st.gridSize || n == 0 {
+		st.Grid.Build(st.Scene.Nodes)
+		st.gridSig, st.gridSize = sig, n
+	}
 	UpdatePulse(e)
 	if entry, ok := components.GraphStats.First(e.World); ok {
 		GetOrCreateHUD(e).Stats = *components.GraphStats.Get(entry)
