@@ -106,6 +106,15 @@ func TestViewExploreScreenshot(t *testing.T) {
 		_ = os.WriteFile(filepath.Join(dst, "view-explore.png"), data, 0o644)
 	}
 
+	// One frame: explore mode counts frames from when the neighbourhood is in, so even the
+	// first counted frame has all of it.
+	one := exec.CommandContext(ctx, bin, "view", "--nats", srv.ClientURL(), "--at", root.CID.String(), "--depth", "1",
+		"--screenshot", shot, "--frames", "1", "--width", "320", "--height", "240", "--log-level", "error")
+	out, err := one.Output()
+	if err != nil || !bytes.Contains(out, []byte(`"nodes":4,`)) {
+		t.Errorf("view --at --frames 1: %v, %s; want the 4 nodes", err, out)
+	}
+
 	unknown := exec.CommandContext(ctx, bin, "view", "--nats", srv.ClientURL(), "--at", "order-none", "--screenshot", shot, "--log-level", "error")
 	var uerr bytes.Buffer
 	unknown.Stderr = &uerr

@@ -17,6 +17,9 @@ import (
 	"github.com/jetdag/jetdag/systems"
 )
 
+// caughtUpWait bounds how long GameOptions.FramesFromCaughtUp waits for the source.
+const caughtUpWait = 30 * time.Second
+
 // DefaultScreenshotFrames is how many frames a screenshot run renders when GameOptions.Frames
 // is 0: enough for the layout to spread the first nodes out.
 const DefaultScreenshotFrames = 60
@@ -47,6 +50,10 @@ type GameOptions struct {
 	// Frames, if > 0, ends the game after that many frames (DefaultScreenshotFrames when
 	// Screenshot is set and Frames is 0).
 	Frames int
+	// FramesFromCaughtUp counts Frames only from when the source has caught up (explore
+	// mode: the neighbourhood is in), or from caughtUpWait after the first frame, so that a
+	// screenshot run shows what was asked for on a slow machine too.
+	FramesFromCaughtUp bool
 	// ScreenshotDir is where the s key saves its PNGs (default: the working directory).
 	ScreenshotDir string
 	Logger        *slog.Logger
@@ -67,6 +74,9 @@ type Game struct {
 	draws  []ecs.DrawStage[*ebiten.Image]
 
 	frames   int
+	drawn    int         // frames drawn, counted or not (FramesFromCaughtUp)
+	firstAt  time.Time   // when the first frame was drawn
+	counting bool        // FramesFromCaughtUp: the source has caught up, frames count
 	final    *image.RGBA // the screenshot run's picture, written by the next Update
 	wrote    bool        // the screenshot run's PNG is written
 	finished bool
@@ -212,14 +222,22 @@ func (g *Game) Draw(screen *ebiten.Image) {
 	if g.opts.Frames > 0 && g.frames >= g.opts.Frames {
 		return // the run is over; Ebiten may draw again before the next Update ends it
 	}
-	g.frames++
-	if g.frames == 1 {
+	g.drawn++
+	if g.drawn == 1 {
 		g.log.Info("window: first frame", "nodes", len(systems.SceneOf(e).Nodes))
+		g.firstAt = time.Now()
 	}
 	if set := systems.GetOrCreateSettings(e); set.ScreenshotRequested {
 		set.ScreenshotRequested = false
 		g.saveAsync(screen)
 	}
+	if g.opts.FramesFromCaughtUp && !g.counting {
+		if !g.graph.Stats().CaughtUp && time.Since(g.firstAt) < caughtUpWait {
+			return
+		}
+		g.counting = true
+	}
+	g.frames++
 	if g.opts.Frames > 0 && g.frames == g.opts.Frames {
 		if g.opts.Screenshot != "" {
 			g.final = Capture(screen)

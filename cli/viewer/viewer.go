@@ -68,7 +68,7 @@ func Run(ctx context.Context, r cli.ViewRequest) error {
 	graph.Start(ctx)
 	game, err := render.NewGame(ctx, graph, render.GameOptions{
 		Width: o.Width, Height: o.Height, Kiosk: o.Kiosk, ColorBy: mode, Layout: lay, Until: untilShown(o), Replay: o.Replay, Loop: o.Loop, ReplayLast: o.ReplayLast,
-		Screenshot: o.Screenshot, Frames: o.Frames, Logger: r.Logger, Fetch: src.Payload, Prove: src.Prove, Expand: expand,
+		Screenshot: o.Screenshot, Frames: o.Frames, Logger: r.Logger, Fetch: src.Payload, Prove: src.Prove, Expand: expand, FramesFromCaughtUp: o.At != "",
 	})
 	if err != nil {
 		return err
