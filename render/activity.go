@@ -115,7 +115,7 @@ func (d *Drawer) activityText(e *ecs.ECS, screen *ebiten.Image) {
 		if more > 0 {
 			s := fmt.Sprintf("+%s more", systems.Thousands(uint64(more)))
 			if len(rows) > 0 && rows[0].Color.A != 0 && len(rows)+more > systems.PaletteSize {
-				s += fmt.Sprintf(" (colours repeat after %d)", systems.PaletteSize)
+				s += " · colours repeat" // beyond systems.PaletteSize
 			}
 			drawText(screen, s, f.ui, x+20, top+float64(len(rows)+1)*f.uiLine, dimText)
 		}
