@@ -19,16 +19,20 @@ const (
 	// the nodes are, which bounds the vertices a frame (and the memory Ebiten's command queue
 	// and the batch keep for them) near the 20k-diamond reference's.
 	maxShapeNodes = 20000
-	lodNeedle     = 3.0  // below (target radius): an edge is one tapering triangle, not a quad
-	lodArrow      = 3.0  // from: Previous edges get arrowheads
-	lodDash       = 2.0  // from: parent and link edges are dashed and dotted
-	lodWarnMark   = 7.0  // from: warning triangles get their "!"
-	lodLabel      = 12.0 // from: nodes get a text label
-	maxLabels     = 250  // at most this many labels a frame
-	maxDashes     = 96   // an edge needing more dashes is drawn solid
-	cullMargin    = 16.0 // pixels beyond the screen still drawn (arrowheads, rings)
-	dimAlpha      = 0.28 // alpha of nodes off the selection's cone while something is selected
-	selectRingPx  = 3.0
+	// maxShapeEdges is the same for edges; past maxDashedEdges edges on screen, parent and
+	// link edges are drawn solid instead of dashed.
+	maxShapeEdges  = 40000
+	maxDashedEdges = 5000
+	lodNeedle      = 3.0  // below (target radius): an edge is one tapering triangle, not a quad
+	lodArrow       = 3.0  // from: Previous edges get arrowheads
+	lodDash        = 2.0  // from: parent and link edges are dashed and dotted
+	lodWarnMark    = 7.0  // from: warning triangles get their "!"
+	lodLabel       = 12.0 // from: nodes get a text label
+	maxLabels      = 250  // at most this many labels a frame
+	maxDashes      = 96   // an edge needing more dashes is drawn solid
+	cullMargin     = 16.0 // pixels beyond the screen still drawn (arrowheads, rings)
+	dimAlpha       = 0.28 // alpha of nodes off the selection's cone while something is selected
+	selectRingPx   = 3.0
 )
 
 // RenderStats describes the last frame the renderer built.
@@ -109,7 +113,9 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 	z := cam.Zoom
 	dim := s.Dimmed()
 	lineW := float32(min(max(1.2*math.Sqrt(z), 1), 2.5))
-	crowded := r.onScreen(s, cam) > maxShapeNodes
+	nodesOn, edgesOn := r.onScreen(s, cam)
+	crowded := nodesOn > maxShapeNodes || edgesOn > maxShapeEdges
+	solid := edgesOn > maxDashedEdges // dashes multiply an edge's vertices by up to 96
 
 	for k := range s.Edges {
 		e := &s.Edges[k]
@@ -158,9 +164,9 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 		switch {
 		case pr < lodNeedle:
 			r.graph.needle(x0, y0, x1, y1, 2*width, c)
-		case e.Kind == components.EdgeParent && pr >= lodDash:
+		case e.Kind == components.EdgeParent && pr >= lodDash && !solid:
 			r.graph.dashed(x0, y0, x1, y1, width, 6, 4, c)
-		case e.Kind == components.EdgeLink && pr >= lodDash:
+		case e.Kind == components.EdgeLink && pr >= lodDash && !solid:
 			r.graph.dashed(x0, y0, x1, y1, width, 2, 3, c)
 		default:
 			r.graph.line(x0, y0, x1, y1, width, c)
@@ -208,26 +214,44 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 	r.Stats.DensityNodes, r.Stats.DensityEdges = r.dens.Nodes, r.dens.Edges
 }
 
-// onScreen counts the shown nodes whose centre is on the screen, stopping past
-// maxShapeNodes.
-func (r *Renderer) onScreen(s *systems.Scene, cam components.Viewport) int {
-	if len(s.Nodes) <= maxShapeNodes {
-		return len(s.Nodes)
-	}
+// onScreen counts the shown nodes whose centre is on the screen and the edges between shown
+// nodes that cross it, each count stopping past its limit (maxShapeNodes, maxShapeEdges).
+func (r *Renderer) onScreen(s *systems.Scene, cam components.Viewport) (nodes, edges int) {
 	w, h := float64(cam.Width), float64(cam.Height)
-	n := 0
-	for i := range s.Nodes {
-		nd := &s.Nodes[i]
-		if nd.Flags&systems.FlagHidden != 0 {
-			continue
-		}
-		if sx, sy := cam.WorldToScreen(nd.X, nd.Y); sx >= 0 && sx <= w && sy >= 0 && sy <= h {
-			if n++; n > maxShapeNodes {
-				break
+	if len(s.Nodes) <= maxShapeNodes {
+		nodes = len(s.Nodes)
+	} else {
+		for i := range s.Nodes {
+			nd := &s.Nodes[i]
+			if nd.Flags&systems.FlagHidden != 0 {
+				continue
+			}
+			if sx, sy := cam.WorldToScreen(nd.X, nd.Y); sx >= 0 && sx <= w && sy >= 0 && sy <= h {
+				if nodes++; nodes > maxShapeNodes {
+					break
+				}
 			}
 		}
 	}
-	return n
+	if len(s.Edges) <= maxDashedEdges {
+		return nodes, len(s.Edges)
+	}
+	for k := range s.Edges {
+		e := &s.Edges[k]
+		a, b := &s.Nodes[e.From], &s.Nodes[e.To]
+		if (a.Flags|b.Flags)&systems.FlagHidden != 0 {
+			continue
+		}
+		ax, ay := cam.WorldToScreen(a.X, a.Y)
+		bx, by := cam.WorldToScreen(b.X, b.Y)
+		if max(ax, bx) < 0 || min(ax, bx) > w || max(ay, by) < 0 || min(ay, by) > h {
+			continue
+		}
+		if edges++; edges > maxShapeEdges {
+			break
+		}
+	}
+	return nodes, edges
 }
 
 // pulses draws the arrival pulse of each new node: a ring that widens and fades as the

@@ -168,3 +168,33 @@ func TestRendererCrowdedFrameIsDensity(t *testing.T) {
 		t.Errorf("%d of %d nodes as density, %d vertices: want all as density, none as shapes", r.Stats.DensityNodes, n, r.Stats.Vertices)
 	}
 }
+
+// TestRendererManyEdgesSolid: past maxDashedEdges edges on screen, parent edges are one quad
+// each instead of dashes; past maxShapeEdges the frame is density.
+func TestRendererManyEdgesSolid(t *testing.T) {
+	build := func(edges int) RenderStats {
+		w := donburi.NewWorld()
+		es := make([]donburi.Entity, 200)
+		for i := range es {
+			es[i] = worldtest.Node(w, i, worldtest.Event(float64(i%20)*30, float64(i/20)*30, "a", "T"))
+		}
+		for k := 0; k < edges; k++ {
+			worldtest.Edge(w, es[k%200], es[(k*7+1)%200], components.EdgeParent)
+		}
+		var m systems.Marks
+		s := gathered(w, &m)
+		r := NewRenderer(assets.NewWhite())
+		r.Build(s, components.Viewport{CenterX: 300, CenterY: 150, Zoom: 1, Width: 640, Height: 480}, components.ColorByKind)
+		return r.Stats
+	}
+	few, many, crowd := build(1000), build(maxDashedEdges+1000), build(maxShapeEdges+1000)
+	if few.Edges == 0 || float64(few.Vertices-4*200)/float64(few.Edges) < 8 {
+		t.Errorf("1000 parent edges: %d vertices for %d edges, want dashes (several quads an edge)", few.Vertices-4*200, few.Edges)
+	}
+	if got := many.Vertices - 4*200; got != 4*many.Edges {
+		t.Errorf("%d parent edges: %d edge vertices, want one quad (4) each", many.Edges, got)
+	}
+	if crowd.DensityEdges != crowd.Edges || crowd.DensityNodes != 200 {
+		t.Errorf("%d edges on screen: %d as density, %d nodes as density; want all", crowd.Edges, crowd.DensityEdges, crowd.DensityNodes)
+	}
+}
