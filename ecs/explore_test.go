@@ -1,6 +1,7 @@
 package ecs_test
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -90,10 +91,32 @@ func TestDoubleClickExpands(t *testing.T) {
 			s.Run(e)
 		}
 	}
-	for range 40 {
-		frame()
-		time.Sleep(5 * time.Millisecond)
+	// settle runs frames until the layout has spread the nodes apart (a click then picks the
+	// node it aims at), and the camera has framed them.
+	settle := func() {
+		t.Helper()
+		for start := time.Now(); ; {
+			frame()
+			time.Sleep(5 * time.Millisecond)
+			sc := systems.SceneOf(e)
+			apart := len(sc.Nodes) > 0
+			for i := range sc.Nodes {
+				for j := i + 1; j < len(sc.Nodes); j++ {
+					a, b := sc.Nodes[i], sc.Nodes[j]
+					if math.Hypot(a.X-b.X, a.Y-b.Y) < 3*max(a.R, b.R) {
+						apart = false
+					}
+				}
+			}
+			if apart && time.Since(start) > 200*time.Millisecond {
+				return
+			}
+			if time.Since(start) > 20*time.Second {
+				t.Fatal("the layout did not spread the nodes apart in 20 s")
+			}
+		}
 	}
+	settle()
 	flags := func(name string) systems.NodeFlags {
 		t.Helper()
 		ent, ok := g.Lookup(cidOf(name))
@@ -138,10 +161,7 @@ func TestDoubleClickExpands(t *testing.T) {
 	}
 
 	feed(t, g, b, event(0, "order-1", "o0", ""), &ecs.ExploreMsg{Root: cidOf("o2"), Depth: 1, Expanded: []cid.Cid{cidOf("o1")}, Note: "1 new node"})
-	for range 40 { // the layout spreads o0 away from o1, beside which it arrived
-		frame()
-		time.Sleep(5 * time.Millisecond)
-	}
+	settle() // o0 arrived beside o1
 	if flags("o1")&systems.FlagExpandable != 0 || flags("o0")&systems.FlagExpandable == 0 {
 		t.Errorf("after o1's expansion: o1 %b, o0 %b; want only o0 expandable", flags("o1"), flags("o0"))
 	}
