@@ -194,6 +194,7 @@ func (s *exploreSource) Follow(ctx context.Context, b *ecs.Bridge) error {
 	if err := b.Send(ctx, &ecs.ExploreMsg{Root: s.root.cid, Depth: s.depth, Note: note}); err != nil {
 		return err
 	}
+	s.base.caughtUp.Store(true) // what watchConnection reports with a connection change
 	if err := b.Send(ctx, &ecs.StatusMsg{Connection: connState(s.base.nc), CaughtUp: true}); err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 // exploreStore fills a real server: the chain order-1 o1..o5, payment-1's p1 caused by o2,
 // shipment-1's s1 caused by p1, an object linked to o3, and 30 unrelated events.
 type exploreStore struct {
+	srv             *storetest.Server
 	req             cli.ViewRequest
 	o               []*store.StoredEvent
 	p1, s1          *store.StoredEvent
@@ -40,7 +41,7 @@ func newExploreStore(t *testing.T, ctx context.Context) *exploreStore {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := &exploreStore{req: cli.ViewRequest{
+	x := &exploreStore{srv: srv, req: cli.ViewRequest{
 		Conn: store.ConnConfig{Servers: []string{srv.ClientURL()}}, NATSGiven: true,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}}
@@ -229,5 +230,22 @@ func TestExploreAtUnknown(t *testing.T) {
 	var ee *cli.ExitError
 	if !errors.As(err, &ee) || ee.Code != cli.ExitFailure || !strings.Contains(err.Error(), unknown) {
 		t.Errorf("Run --at unknown: %v, want exit 1 naming the CID", err)
+	}
+}
+
+// Explore mode has fetched everything it shows: after the server goes away and comes back,
+// the connection reports still say so (a reconnect reported the world catching up for good,
+// so a playing timeline waited at the newest node for ever).
+func TestExploreStaysCaughtUpAfterReconnect(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	x := newExploreStore(t, ctx)
+	_, g := x.explore(t, ctx, "order-1", 1)
+	x.srv.Server.Shutdown()
+	waitWorld(t, ctx, g, func() bool { return g.Stats().Connection == "reconnecting" })
+	x.srv.Restart()
+	waitWorld(t, ctx, g, func() bool { return g.Stats().Connection == "connected" })
+	if !g.Stats().CaughtUp {
+		t.Fatal("after a reconnect the explore world is no longer caught up")
 	}
 }
