@@ -101,10 +101,11 @@ func (s *exploreSource) resolve(ctx context.Context, at string) (*exploreNode, e
 	return &exploreNode{cid: ev.CID, event: ev}, nil
 }
 
-// looksLikeCID reports whether s was probably meant as a CID (a multibase base32 CIDv1 or a
-// base58 CIDv0): a malformed one is then bad input rather than an unknown aggregate.
+// looksLikeCID reports whether s was probably meant as a CID (a multibase base32 CIDv1, cut
+// short or not, or a base58 CIDv0): a malformed one is then bad input rather than an unknown
+// aggregate.
 func looksLikeCID(s string) bool {
-	return len(s) >= 46 && (strings.HasPrefix(s, "baf") || strings.HasPrefix(s, "Qm"))
+	return len(s) >= 8 && strings.HasPrefix(s, "baf") || len(s) >= 46 && strings.HasPrefix(s, "Qm")
 }
 
 // fetch reads the block c as an event (through the CID index) or an object (from the

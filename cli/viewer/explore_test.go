@@ -214,6 +214,7 @@ func TestExploreAtUnknown(t *testing.T) {
 	}{
 		{unknown, cli.ExitFailure, "no event or object"},
 		{"bafyreigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzd!", cli.ExitBadInput, "not a well-formed CID"},
+		{unknown[:20], cli.ExitBadInput, "not a well-formed CID"}, // a CID cut short when pasted
 		{"nobody", cli.ExitFailure, "no aggregate"},
 		{"bad\nname", cli.ExitBadInput, "neither a CID"},
 	}
