@@ -6,9 +6,9 @@ import (
 	"github.com/yohamta/donburi"
 )
 
-// TimelineSpeeds are the playback speeds the timeline steps through (the , and . keys), in
-// multiples of real event time.
-var TimelineSpeeds = [...]float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000}
+// TimelineSpeeds returns the playback speeds the timeline steps through (the , and . keys),
+// in multiples of real event time, slowest first.
+func TimelineSpeeds() []float64 { return []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000} }
 
 // The playback speed's bounds (--replay SPEED).
 const (

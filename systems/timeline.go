@@ -327,10 +327,10 @@ func TogglePlay(e *ecs.ECS) {
 }
 
 // ChangeSpeed moves the playback speed one step through components.TimelineSpeeds (the , and
-// . keys).
+// . keys); a speed between two steps (--replay 60) moves to the next one that way.
 func ChangeSpeed(e *ecs.ECS, dir int) {
 	tl := GetOrCreateTimeline(e)
-	sp := components.TimelineSpeeds[:]
+	sp := components.TimelineSpeeds()
 	i, _ := slices.BinarySearch(sp, tl.Speed)
 	if dir > 0 {
 		if i < len(sp) && sp[i] == tl.Speed {

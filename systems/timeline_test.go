@@ -362,3 +362,21 @@ func TestTimelineHover(t *testing.T) {
 		}
 	}
 }
+
+// TestTimelineSpeedSteps: , and . step through 1× … 1000× and stop at the ends; a speed
+// between two steps (--replay 60) moves to the neighbouring step that way.
+func TestTimelineSpeedSteps(t *testing.T) {
+	e, _, _ := timelineWorld(t, 3, Options{Replay: 60})
+	tl := GetOrCreateTimeline(e)
+	for _, tt := range []struct {
+		from float64
+		dir  int
+		want float64
+	}{{60, 1, 100}, {60, -1, 50}, {1000, 1, 1000}, {1, -1, 1}, {1, 1, 2}, {500, 1, 1000}} {
+		tl.Speed = tt.from
+		ChangeSpeed(e, tt.dir)
+		if tl.Speed != tt.want {
+			t.Errorf("from %v× %+d: %v×, want %v×", tt.from, tt.dir, tl.Speed, tt.want)
+		}
+	}
+}
