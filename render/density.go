@@ -7,11 +7,13 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 )
 
-// The zoomed-out level of detail. When a node is smaller than lodDot pixels, drawing it as a
-// triangle costs software GL a triangle setup for one or two pixels, and 100,000 of them a
+// The zoomed-out level of detail. When a node's radius is under lodDot pixels, drawing it as
+// a triangle costs software GL a triangle setup for one or two pixels, and 100,000 of them a
 // frame take hundreds of milliseconds. Instead the renderer counts such nodes per screen
 // pixel (with their colours) and edges per cell of a half-resolution grid, on the CPU, and
 // uploads each picture with one WritePixels: two DrawImage calls whatever the graph's size.
+// A crowded frame (more than maxShapeNodes nodes or maxShapeEdges edges on screen) is drawn
+// this way whatever the nodes' size.
 const (
 	// edgeCell is the side, in screen pixels, of a cell of the edge density grid.
 	edgeCell = 2
