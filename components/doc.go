@@ -3,6 +3,6 @@
 // (GraphNodeVisual), where it is (Position, Velocity), how the user touches it (Interaction)
 // and its edges (Edges). Singletons (one entity each, found with GetOrCreate functions in
 // package systems): the model's GraphStats and the window's Camera, Selection, Search,
-// Filter, Toast, Picture, Pointer, Input, Settings and HUD. It imports donburi and go-cid only:
+// Filter, Toast, Picture, Pointer, Input, Settings, HUD and Timeline. It imports donburi and go-cid only:
 // no Ebiten, so everything that reads it is tested without a display.
 package components
