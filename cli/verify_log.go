@@ -139,7 +139,8 @@ func (a *logAudit) run(ctx context.Context, e *env) (bool, map[string]any, error
 }
 
 // resumeFrom opens the checkpoint named by from ("latest", or a note file) with the log's
-// key vkey and returns the point a feed or a verification resumes from.
+// key vkey and returns the point a feed or a verification resumes from (see
+// OpenResumePoint).
 func resumeFrom(ctx context.Context, e *env, from, vkey string) (*translog.Checkpoint, store.ResumePoint, error) {
 	var rp store.ResumePoint
 	v, err := readVerifier("--vkey", vkey)
@@ -151,9 +152,23 @@ func resumeFrom(ctx context.Context, e *env, from, vkey string) (*translog.Check
 		return nil, rp, err
 	}
 	defer s.close()
+	return OpenResumePoint(ctx, s.log, v, from)
+}
+
+// OpenResumePoint opens the checkpoint named by from ("latest": the log's newest; otherwise
+// a note file) on l, whose configured verifier is v, and returns it with the point a feed
+// resumes from: its state block, checked against the checkpoint, and the stream's last leaf
+// checked (translog.Log.ResumePoint). tail --checkpoint, verify --from and view --checkpoint
+// all start here. A note not signed by v's key at all (another key, another log's note), a
+// malformed note or a missing file is bad input (exit 2); a signature by that key that does
+// not verify, a state block or stream that contradicts the checkpoint, or a log with no
+// checkpoint is a failure (exit 1).
+func OpenResumePoint(ctx context.Context, l *translog.Log, v note.Verifier, from string) (*translog.Checkpoint, store.ResumePoint, error) {
+	var rp store.ResumePoint
 	var cp *translog.Checkpoint
+	var err error
 	if from == "latest" {
-		cp, err = s.log.Latest(ctx)
+		cp, err = l.Latest(ctx)
 	} else {
 		data, rerr := os.ReadFile(from)
 		if rerr != nil {
@@ -162,14 +177,40 @@ func resumeFrom(ctx context.Context, e *env, from, vkey string) (*translog.Check
 		cp, err = translog.OpenCheckpoint(data, v)
 	}
 	if err != nil {
-		return nil, rp, logErr(err)
+		return nil, rp, resumeErr(from, err)
 	}
-	rp, err = s.log.ResumePoint(ctx, cp)
+	rp, err = l.ResumePoint(ctx, cp)
 	if err != nil {
-		return nil, rp, logErr(err)
+		return nil, rp, failure(logErr(fmt.Errorf("checkpoint of size %d: %w", cp.N, err)))
 	}
 	return cp, rp, nil
 }
+
+// resumeErr classifies a failure to open the checkpoint to resume from: a key that signed
+// none of it is the user's mistake (2), a failed signature by that very key is not.
+func resumeErr(from string, err error) error {
+	var invalid *note.InvalidSignatureError
+	switch {
+	case errors.Is(err, translog.ErrNoCheckpoint):
+		return failuref("checkpoint %s: the log has no checkpoint to resume from (jetdag log checkpoint, or serve --log-key, writes one): %w", from, err)
+	case errors.Is(err, translog.ErrForeignOrigin),
+		errors.Is(err, translog.ErrSignature) && !errors.As(err, &invalid):
+		return badInput(fmt.Errorf("checkpoint %s: not signed by the configured log key: %w", from, err))
+	}
+	return failure(logErr(fmt.Errorf("checkpoint %s: %w", from, err)))
+}
+
+// failure gives err exit code 1 unless it already has one, so that a caller outside this
+// package (the viewer) reads the same code the command would exit with.
+func failure(err error) error {
+	var xe *ExitError
+	if err == nil || errors.As(err, &xe) {
+		return err
+	}
+	return &ExitError{Code: ExitFailure, Err: err}
+}
+
+func failuref(format string, args ...any) error { return failure(fmt.Errorf(format, args...)) }
 
 // verifyFrom is `verify --from CHECKPOINT`: only what the stream holds after a verified
 // checkpoint is verified, starting from its state block's heads.

@@ -43,6 +43,11 @@ type ViewOptions struct {
 	LogVKey    string        // the transparency log's verifier key (or a file holding it): checkpoints are verified
 	At         string        // explore mode: open on this CID or aggregate's head and its neighbourhood, no replay
 	Depth      int           // explore mode: fetch the neighbours up to this many hops from At
+	// Checkpoint, when set ("latest" or a note file), starts the window after that
+	// checkpoint of the log (its signature checked with LogVKey, its state block against it)
+	// instead of replaying the whole stream: only what follows is verified and shown, with
+	// the aggregates' heads at the checkpoint.
+	Checkpoint string
 	// WitnessVKeys are witnesses' cosignature verifier keys (or files): the status bar counts
 	// only their verified cosignatures (without: every cosignature, shown unverified).
 	WitnessVKeys []string
@@ -119,6 +124,7 @@ prints {"screenshot":FILE,"frames":N,...} (what it drew) and exits: for CI under
 	f.StringVar(&o.At, "at", "", "explore mode: open on this event or object CID, or this aggregate's head, and its neighbourhood, without replaying the stream (double-click a + node for more)")
 	f.IntVar(&o.Depth, "depth", DefaultExploreDepth, "explore mode: fetch the nodes up to N hops (chain, parents, children, links) from --at")
 	f.StringVar(&o.LogVKey, "log-vkey", "", "the transparency log's verifier key, or a file holding it: the status bar shows checkpoints verified (without: unverified)")
+	f.StringVar(&o.Checkpoint, "checkpoint", "", `start after a checkpoint ("latest" or a note file) whose signature verifies with --log-vkey, from its state block: only what follows is replayed and verified, shown with the aggregates' heads at the checkpoint`)
 	f.StringArrayVar(&o.WitnessVKeys, "witness-vkey", nil, "a witness's cosignature verifier key, or a file holding it: the status bar counts the witnesses whose cosignatures verify (repeatable; without: counted unverified)")
 	return cmd
 }
@@ -211,6 +217,27 @@ func (o ViewOptions) checkAt() error {
 	return nil
 }
 
+// checkCheckpoint validates --checkpoint: it needs the log's key, a note file that exists
+// (or latest), and shows the store as it is now.
+func (o ViewOptions) checkCheckpoint() error {
+	switch {
+	case o.Checkpoint == "":
+		return nil
+	case o.LogVKey == "":
+		return badInputf("--checkpoint %s: give the log's key with --log-vkey (a checkpoint is resumed from only when its signature verifies)", o.Checkpoint)
+	case o.At != "":
+		return badInputf("--checkpoint resumes the stream's feed; --at explores one node without it: give one of them")
+	case o.Until != 0 || o.UntilTime != 0:
+		return badInputf("--checkpoint shows the store from a checkpoint on; --until shows it as it was: give one of them")
+	}
+	if o.Checkpoint != "latest" {
+		if st, err := os.Stat(o.Checkpoint); err != nil || st.IsDir() {
+			return badInputf("--checkpoint %q: want latest or a checkpoint note file (jetdag log show > FILE)", o.Checkpoint)
+		}
+	}
+	return nil
+}
+
 // check validates the flags before anything starts.
 func (o ViewOptions) check() error {
 	if err := o.checkAt(); err != nil {
@@ -222,6 +249,9 @@ func (o ViewOptions) check() error {
 		}
 	}
 	if _, err := ReadWitnessVerifiers(o.WitnessVKeys); err != nil {
+		return err
+	}
+	if err := o.checkCheckpoint(); err != nil {
 		return err
 	}
 	switch o.ColorBy {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/store/translog"
 )
 
 func runViewCmd(t *testing.T, args ...string) (int, string) {
@@ -25,6 +26,10 @@ func runViewCmd(t *testing.T, args ...string) (int, string) {
 
 func TestViewRejectsBadFlags(t *testing.T) {
 	dir := t.TempDir()
+	_, logVKey, err := translog.GenerateKey(nil, "test.example/log")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -55,6 +60,9 @@ func TestViewRejectsBadFlags(t *testing.T) {
 		{"at with until", []string{"--at", "order-1", "--until", "5"}, "--until"},
 		{"at with demo", []string{"--at", "order-1", "--demo"}, "--demo"},
 		{"at with replay", []string{"--at", "order-1", "--replay", "10"}, "--replay"},
+		{"checkpoint without the log key", []string{"--checkpoint", "latest"}, "--log-vkey"},
+		{"checkpoint note missing", []string{"--checkpoint", filepath.Join(dir, "none.note"), "--log-vkey", logVKey}, "checkpoint note file"},
+		{"checkpoint with until", []string{"--checkpoint", "latest", "--log-vkey", logVKey, "--until", "5"}, "--until"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -20,6 +20,10 @@ type GraphStatsData struct {
 	// CatchUpTarget is the stream's last sequence when the feed started (0: unknown): how
 	// far the catch-up replay goes.
 	CatchUpTarget uint64
+	// ResumedSeq and ResumedSize (0: not resumed) are the sequence and tree size of the
+	// checkpoint the feed started after (view --checkpoint).
+	ResumedSeq  uint64
+	ResumedSize int64
 	// Log is the transparency log's status (zero: the store has no log).
 	Log LogStatusData
 }

@@ -45,6 +45,9 @@ func (g *Graph) apply(m Message) {
 		if m.Target != 0 {
 			s.CatchUpTarget = m.Target
 		}
+		if m.ResumedSize != 0 {
+			s.ResumedSeq, s.ResumedSize = m.ResumedSeq, m.ResumedSize
+		}
 	case *LogMsg:
 		s := components.GraphStats.Get(g.world.Entry(g.stats))
 		s.Log = components.LogStatusData{Present: true, Size: m.Size, Time: m.Time, Witnesses: m.Witnesses, Verified: m.Verified, Problem: m.Problem,

@@ -100,6 +100,11 @@ type StatusMsg struct {
 	// Target, when not 0, is the stream's last sequence when the feed started: what a
 	// catch-up replay has to reach (the status bar's "replaying N / Target · 12 s left").
 	Target uint64
+	// ResumedSeq and ResumedSize, when ResumedSize is not 0, say the feed started after a
+	// verified checkpoint of the log (view --checkpoint) instead of replaying the stream:
+	// the checkpoint's last leaf's sequence and its tree size.
+	ResumedSeq  uint64
+	ResumedSize int64
 }
 
 // LogMsg reports the newest checkpoint of the store's transparency log as the Source read

@@ -138,6 +138,10 @@ type Summary struct {
 	Layout   string  `json:"layout"`
 	AsOfSeq  uint64  `json:"as_of_seq"` // the highest stream sequence shown (the timeline's, when not live)
 	FPS      float64 `json:"fps"`
+	// ResumedSeq and ResumedSize are the checkpoint the feed started after (view
+	// --checkpoint), absent otherwise.
+	ResumedSeq  uint64 `json:"resumed_seq,omitempty"`
+	ResumedSize int64  `json:"resumed_size,omitempty"`
 	// Explore is explore mode's state (view --at), absent otherwise.
 	Explore *ExploreSummary `json:"explore,omitempty"`
 }
@@ -163,6 +167,7 @@ func (g *Game) Summary() Summary {
 		Nodes: scene.Shown(), Events: st.Events, Objects: st.Objects, Rejected: st.Rejected,
 		Edges: len(scene.Edges), Layout: systems.GetOrCreateSettings(e).Layout.String(),
 		AsOfSeq: asOf, FPS: math.Round(systems.GetOrCreateHUD(e).FPS*10) / 10,
+		ResumedSeq: st.ResumedSeq, ResumedSize: st.ResumedSize,
 	}
 	if x := systems.ExploreOf(e); x != nil {
 		sum.Explore = &ExploreSummary{Root: x.Root.String(), Depth: x.Depth}

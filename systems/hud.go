@@ -57,6 +57,9 @@ func StatusLine(e *ecs.ECS) string {
 	}
 	fmt.Fprintf(&b, "%s · %s   %.1f events/s   %s (%d events, %d objects)   %.0f FPS   lag %d   rejected %d   colour: %s",
 		conn, phase, st.EventsPerSecond, nodes, st.Events, st.Objects, h.FPS, st.Lag, st.Rejected, set.ColorMode)
+	if st.ResumedSize != 0 {
+		fmt.Fprintf(&b, "   resumed at seq %s · checkpoint size %s", Thousands(st.ResumedSeq), Thousands(uint64(st.ResumedSize)))
+	}
 	if c := CatchUpText(st); c != "" {
 		b.WriteString("   " + c)
 	}

@@ -58,6 +58,7 @@ const feedMemory = 100_000
 // embedded one on 127.0.0.1:4222 storing in --store (default: the user's data directory).
 // With --demo it also starts the demo workload. The close function stops all of it.
 func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), error) {
+	started := time.Now()
 	var closers []func()
 	closeAll := func() {
 		for i := len(closers) - 1; i >= 0; i-- {
@@ -127,8 +128,16 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 		closeAll()
 		return nil, nil, err
 	}
+	var resume *resumePoint
+	if o.Checkpoint != "" {
+		if resume, err = openResume(ctx, nc, events, objects, logVerifier, o.Checkpoint, o.MaxNodes); err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		log.Info("resuming after a verified checkpoint", "size", resume.cp.N, "seq", resume.point.Seq, "aggregates", len(resume.point.Heads))
+	}
 	src := &storeSource{nc: nc, logVerifier: logVerifier, witnessVerifiers: witnesses, events: events, objects: objects, objCfg: objCfg, log: log,
-		until: o.Until, untilTime: o.UntilTime, reached: make(chan struct{}), sent: map[cid.Cid]bool{}}
+		until: o.Until, untilTime: o.UntilTime, reached: make(chan struct{}), sent: map[cid.Cid]bool{}, resume: resume, started: started}
 	if o.Demo {
 		dctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
@@ -183,6 +192,11 @@ type storeSource struct {
 	reached   chan struct{}
 	sent      map[cid.Cid]bool
 	cutoff    int64
+
+	// resume, when not nil, is the verified checkpoint the event feed starts after (view
+	// --checkpoint); started is when the view started, for the "live" log line.
+	resume  *resumePoint
+	started time.Time
 }
 
 // Follow implements ecs.Source: the event feed and the object feed run side by side.
@@ -311,14 +325,28 @@ func (s *storeSource) objectMessage(ctx context.Context, r store.ObjectRecord) (
 // followEvents sends the verified event feed, resuming after the last sequence it sent.
 func (s *storeSource) followEvents(ctx context.Context, b *ecs.Bridge) error {
 	var next uint64 = 1
+	var subOpts []store.SubscribeOption
+	if s.resume != nil {
+		// Every feed, also one restarted after a break, verifies from the checkpoint on.
+		next = s.resume.point.Seq + 1
+		subOpts = append(subOpts, store.ResumeAt(s.resume.point))
+		if err := s.sendHeads(ctx, b, s.resume); err != nil {
+			return err
+		}
+	}
 	backoff := 250 * time.Millisecond
+	wasLive := false
 	status := func(state string, caughtUp bool) error {
 		s.caughtUp.Store(caughtUp)
-		return b.Send(ctx, &ecs.StatusMsg{Connection: state, CaughtUp: caughtUp})
+		if caughtUp && !wasLive {
+			wasLive = true
+			s.log.Info("view: live", "after", time.Since(s.started).Round(time.Millisecond), "resumed", s.resume != nil, "next_seq", next)
+		}
+		return b.Send(ctx, s.resume.status(&ecs.StatusMsg{Connection: state, CaughtUp: caughtUp}))
 	}
 	for {
 		// What the catch-up replay has to reach, for the window's progress line.
-		start := &ecs.StatusMsg{Connection: connState(s.nc)}
+		start := s.resume.status(&ecs.StatusMsg{Connection: connState(s.nc)})
 		if last, err := s.events.LastSeq(ctx); err == nil && last >= next {
 			start.Target = last
 			if s.until > 0 {
@@ -329,7 +357,7 @@ func (s *storeSource) followEvents(ctx context.Context, b *ecs.Bridge) error {
 		if err := b.Send(ctx, start); err != nil {
 			return err
 		}
-		feed, err := s.events.Subscribe(ctx, next)
+		feed, err := s.events.Subscribe(ctx, next, subOpts...)
 		if err == nil {
 			backoff = 250 * time.Millisecond
 			for r := range feed {

@@ -64,7 +64,9 @@ func Run(ctx context.Context, r cli.ViewRequest) error {
 		}
 		r.Logger.Info("metrics", "url", "http://"+addr+"/metrics")
 	}
-	graph := ecs.NewGraph(ecs.Config{MaxNodes: o.MaxNodes, Partial: o.At != ""}, bridge)
+	// A resumed feed (--checkpoint) points at blocks from before the checkpoint that are
+	// never sent: its nodes enter at once, like explore mode's, instead of waiting for them.
+	graph := ecs.NewGraph(ecs.Config{MaxNodes: o.MaxNodes, Partial: o.At != "" || o.Checkpoint != ""}, bridge)
 	graph.Start(ctx)
 	game, err := render.NewGame(ctx, graph, render.GameOptions{
 		Width: o.Width, Height: o.Height, Kiosk: o.Kiosk, ColorBy: mode, Layout: lay, Until: untilShown(o), Replay: o.Replay, Loop: o.Loop, ReplayLast: o.ReplayLast,
