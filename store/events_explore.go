@@ -9,9 +9,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/ipfs/go-cid"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -63,71 +65,94 @@ func (s *JetStreamEvents) ChildrenWithin(ctx context.Context, ev *StoredEvent, w
 	return kids[ev.CID], nil
 }
 
-// ChildrenOf is ChildrenWithin for several events in one read of the stream: from the first
-// of them to the end of the last one's window. It maps each event's CID to its children.
+// childWant is an event ChildrenOf looks for children of.
+type childWant struct {
+	c   cid.Cid
+	end uint64 // last sequence of its window, 0: the stream's end
+}
+
+// ChildrenOf is ChildrenWithin for several events, reading each stretch of the stream their
+// windows cover once: overlapping windows are one read, windows far apart (a chain's previous
+// event a million messages back) are read apart, and nothing between them is read. It maps
+// each event's CID to its children.
 func (s *JetStreamEvents) ChildrenOf(ctx context.Context, evs []*StoredEvent, window int) (map[cid.Cid][]*StoredEvent, error) {
 	out := make(map[cid.Cid][]*StoredEvent, len(evs))
 	if len(evs) == 0 {
 		return out, nil
 	}
-	type wanted struct {
-		c   cid.Cid
-		end uint64 // last sequence of its window, 0: the stream's end
-	}
-	want := make(map[string]wanted, len(evs))
-	first, end := uint64(0), uint64(0)
+	want := make(map[string]childWant, len(evs))
+	seqs := make([]uint64, 0, len(evs))
 	for _, ev := range evs {
 		if ev == nil || !ev.CID.Defined() || ev.Seq == 0 {
 			return nil, fmt.Errorf("%w: ChildrenOf needs stored events", ErrInvalidInput)
 		}
-		w := wanted{c: ev.CID}
+		w := childWant{c: ev.CID}
 		if window > 0 {
 			w.end = ev.Seq + uint64(window)
 		}
 		want[ev.CID.String()] = w
-		if first == 0 || ev.Seq < first {
-			first = ev.Seq
-		}
-		end = max(end, w.end) // stays 0 (the stream's end) without a window
+		seqs = append(seqs, ev.Seq)
 	}
-	err := s.readWith(ctx, []string{StreamSubjects}, first+1, true, func(m jetstream.Msg, seq uint64) error {
-		if end != 0 && seq > end {
-			return errWindowEnd
-		}
-		hdr := m.Headers()
-		var named []wanted
-		for i := 0; ; i++ {
-			p := hdr.Get(HeaderParentPfx + strconv.Itoa(i))
-			if p == "" {
-				break
-			}
-			if w, ok := want[p]; ok && (w.end == 0 || seq <= w.end) {
-				named = append(named, w)
-			}
-		}
-		if len(named) == 0 {
-			return nil
-		}
-		raw, err := s.stream.GetMsg(ctx, seq)
-		if err != nil {
-			return fmt.Errorf("read seq %d: %w", seq, err)
-		}
-		b, c, err := verifyStandalone(raw.Subject, raw.Header, raw.Data)
-		if err != nil || !s.parentsBefore(ctx, b, seq) {
-			return nil // a forged or broken child is no child (verify reports it)
-		}
-		for _, w := range named {
-			for _, p := range b.ParentCIDs {
-				if p.Equals(w.c) {
-					out[w.c] = append(out[w.c], &StoredEvent{Event: *b, CID: c, Seq: seq})
-					break
-				}
+	// The stretches to read, (after, end] (end 0: to the stream's end), in stream order.
+	slices.Sort(seqs)
+	type stretch struct{ after, end uint64 }
+	stretches := []stretch{{after: seqs[0]}}
+	if window > 0 {
+		stretches[0].end = seqs[0] + uint64(window)
+		for _, q := range seqs[1:] {
+			last := &stretches[len(stretches)-1]
+			if q <= last.end {
+				last.end = max(last.end, q+uint64(window))
+			} else {
+				stretches = append(stretches, stretch{after: q, end: q + uint64(window)})
 			}
 		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errWindowEnd) {
-		return nil, fmt.Errorf("children of %d events: %w", len(evs), err)
+	}
+	for _, st := range stretches {
+		err := s.readWith(ctx, []string{StreamSubjects}, st.after+1, true, func(m jetstream.Msg, seq uint64) error {
+			if st.end != 0 && seq > st.end {
+				return errWindowEnd
+			}
+			return s.childOf(ctx, m.Headers(), seq, want, out)
+		})
+		if err != nil && !errors.Is(err, errWindowEnd) {
+			return nil, fmt.Errorf("children of %d events: %w", len(evs), err)
+		}
 	}
 	return out, nil
+}
+
+// childOf adds the message at seq (hdr its headers) to out under each wanted event it names
+// as a parent within that event's window, once its body is fetched and verified.
+func (s *JetStreamEvents) childOf(ctx context.Context, hdr nats.Header, seq uint64, want map[string]childWant, out map[cid.Cid][]*StoredEvent) error {
+	var named []childWant
+	for i := 0; ; i++ {
+		p := hdr.Get(HeaderParentPfx + strconv.Itoa(i))
+		if p == "" {
+			break
+		}
+		if w, ok := want[p]; ok && (w.end == 0 || seq <= w.end) {
+			named = append(named, w)
+		}
+	}
+	if len(named) == 0 {
+		return nil
+	}
+	raw, err := s.stream.GetMsg(ctx, seq)
+	if err != nil {
+		return fmt.Errorf("read seq %d: %w", seq, err)
+	}
+	b, c, err := verifyStandalone(raw.Subject, raw.Header, raw.Data)
+	if err != nil || !s.parentsBefore(ctx, b, seq) {
+		return nil // a forged or broken child is no child (verify reports it)
+	}
+	for _, w := range named {
+		for _, p := range b.ParentCIDs {
+			if p.Equals(w.c) {
+				out[w.c] = append(out[w.c], &StoredEvent{Event: *b, CID: c, Seq: seq})
+				break
+			}
+		}
+	}
+	return nil
 }

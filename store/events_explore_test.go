@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/ipfs/go-cid"
@@ -145,5 +146,58 @@ func TestChildrenOfKeepsEachWindow(t *testing.T) {
 	}
 	if got, err := s.ChildrenOf(ctx, nil, 5); err != nil || len(got) != 0 {
 		t.Errorf("ChildrenOf(nothing) = %v, %v", got, err)
+	}
+}
+
+// ChildrenOf with windows far apart reads each window, not the stream between them: two
+// events 3,000 messages apart with windows of 50 get their children while the server
+// delivers a few hundred messages, not the 3,000 between (a chain's previous event far back
+// made explore mode read the whole stream).
+func TestChildrenOfReadsOnlyTheWindows(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	s := openJS(t, srv)
+	a, err := s.Append(ctx, "a", "A", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	akid, err := s.Append(ctx, "kids", "K", nil, a.CID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pending []*store.PendingAppend
+	for i := range 3000 {
+		pending = append(pending, s.AppendAsync(ctx, store.NewEvent{AggregateID: fmt.Sprintf("filler-%d", i%50), EventType: "F"}))
+	}
+	for _, p := range pending {
+		if _, err := p.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := s.Append(ctx, "b", "B", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bkid, err := s.Append(ctx, "kids", "K", nil, b.CID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := srv.NATS().Varz(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ChildrenOf(ctx, []*store.StoredEvent{b, a}, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := srv.NATS().Varz(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got[a.CID]) != 1 || !got[a.CID][0].CID.Equals(akid.CID) || len(got[b.CID]) != 1 || !got[b.CID][0].CID.Equals(bkid.CID) {
+		t.Fatalf("children of a %v, of b %v; want akid, bkid", got[a.CID], got[b.CID])
+	}
+	if n := after.OutMsgs - before.OutMsgs; n > 1000 {
+		t.Errorf("the server delivered %d messages for two windows of 50, 3,000 messages apart", n)
 	}
 }
