@@ -150,9 +150,9 @@ func TestChildrenOfKeepsEachWindow(t *testing.T) {
 }
 
 // ChildrenOf with windows far apart reads each window, not the stream between them: two
-// events 3,000 messages apart with windows of 50 get their children while the server
-// delivers a few hundred messages, not the 3,000 between (a chain's previous event far back
-// made explore mode read the whole stream).
+// events 6,000 messages apart with windows of 1,500 get their children while the server
+// delivers at most the first window and one pull batch beyond it (1,024 messages), not the
+// 6,000 between (a chain's previous event far back made explore mode read the whole stream).
 func TestChildrenOfReadsOnlyTheWindows(t *testing.T) {
 	ctx := context.Background()
 	srv := storetest.Start(t)
@@ -166,7 +166,7 @@ func TestChildrenOfReadsOnlyTheWindows(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pending []*store.PendingAppend
-	for i := range 3000 {
+	for i := range 6000 {
 		pending = append(pending, s.AppendAsync(ctx, store.NewEvent{AggregateID: fmt.Sprintf("filler-%d", i%50), EventType: "F"}))
 	}
 	for _, p := range pending {
@@ -186,7 +186,7 @@ func TestChildrenOfReadsOnlyTheWindows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.ChildrenOf(ctx, []*store.StoredEvent{b, a}, 50)
+	got, err := s.ChildrenOf(ctx, []*store.StoredEvent{b, a}, 1500)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestChildrenOfReadsOnlyTheWindows(t *testing.T) {
 	if len(got[a.CID]) != 1 || !got[a.CID][0].CID.Equals(akid.CID) || len(got[b.CID]) != 1 || !got[b.CID][0].CID.Equals(bkid.CID) {
 		t.Fatalf("children of a %v, of b %v; want akid, bkid", got[a.CID], got[b.CID])
 	}
-	if n := after.OutMsgs - before.OutMsgs; n > 1000 {
-		t.Errorf("the server delivered %d messages for two windows of 50, 3,000 messages apart", n)
+	if n := after.OutMsgs - before.OutMsgs; n > 4000 {
+		t.Errorf("the server delivered %d messages for two windows of 1,500, 6,000 messages apart", n)
 	}
 }
