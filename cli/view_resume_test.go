@@ -71,9 +71,9 @@ func TestViewResumeScreenshot(t *testing.T) {
 	}
 	var report struct {
 		Nodes, Events, Edges, Rejected int
-		ResumedSeq              uint64 `json:"resumed_seq"`
-		ResumedSize             int64  `json:"resumed_size"`
-		AsOfSeq                 uint64 `json:"as_of_seq"`
+		ResumedSeq                     uint64 `json:"resumed_seq"`
+		ResumedSize                    int64  `json:"resumed_size"`
+		AsOfSeq                        uint64 `json:"as_of_seq"`
 	}
 	if err := json.Unmarshal([]byte(out), &report); err != nil {
 		t.Fatalf("stdout %q: %v", out, err)
