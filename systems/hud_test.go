@@ -103,7 +103,8 @@ func TestHoverTooltip(t *testing.T) {
 // help existed is there, in this order (new rows may come between them), and every keyed
 // row acts.
 func TestKeyTable(t *testing.T) {
-	want := []string{"drag", "wheel", "+ / -", "arrows", "click", "f", "l", "space", "c", "s", "/",
+	want := []string{"drag", "wheel", "+ / -", "arrows", "click", "f", "l", "space",
+		"p", ", / .", "[ / ]", "Home / End", "drag bar", "i", "c", "s", "/",
 		"a", "t", "y", "PgUp / PgDn", "Esc", "h"}
 	var names []string
 	seen := map[components.Key]string{}
