@@ -296,9 +296,10 @@ func (o *benchLogOptions) run(ctx context.Context, e *env) error {
 	for a := range aggs {
 		aggs[a] = fmt.Sprintf("bench-%s-%04d", run, a)
 	}
-	// Warm up untimed: one event per aggregate and a first checkpoint.
+	// Warm up untimed: one event per aggregate and a first checkpoint. A --size the server
+	// cannot take fails here: bad input, as for append.
 	if err := asyncAppends(ctx, es, aggs, o.aggregates, payload); err != nil {
-		return err
+		return storeErr(err)
 	}
 	if _, err := l.Checkpoint(ctx); err != nil {
 		return err

@@ -391,7 +391,8 @@ func TestBenchLog(t *testing.T) {
 	if r := out.CheckpointPerS / out.AppendPerS; r < out.Ratio-0.01 || r > out.Ratio+0.01 {
 		t.Errorf("ratio %v, the figures give %v", out.Ratio, r)
 	}
-	for _, args := range [][]string{{"--events", "0"}, {"--rounds", "0"}, {"--events", "5", "--rounds", "6"}, {"--size", "-1"}} {
+	for _, args := range [][]string{{"--events", "0"}, {"--rounds", "0"}, {"--events", "5", "--rounds", "6"}, {"--size", "-1"},
+		{"--events", "2", "--rounds", "1", "--aggregates", "2", "--size", "2000000"}} { // more than the server takes
 		stdout.Reset()
 		stderr.Reset()
 		if code := cli.Run(context.Background(), append([]string{"bench", "log"}, args...), strings.NewReader(""), &stdout, &stderr); code != cli.ExitBadInput {
