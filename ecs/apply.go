@@ -15,12 +15,17 @@ import (
 // ingest is the first model stage: it drains at most the frame budget from the bridge and
 // applies each message in order.
 func (g *Graph) ingest(*donburiecs.ECS) {
+	applied := false
 	for range g.cfg.FrameBudget {
 		m, ok := g.bridge.receive()
 		if !ok {
-			return
+			break
 		}
 		g.apply(m)
+		applied = true
+	}
+	if applied {
+		systems.BumpWorld(g.world) // the scene gathers again (a status message costs one too)
 	}
 }
 
@@ -368,6 +373,7 @@ func (g *Graph) onRemove(w donburi.World, e donburi.Entity) {
 		return
 	}
 	d := components.DddElement.Get(entry)
+	systems.BumpWorld(w) // retired or removed: the scene gathers again
 	g.n.links -= systems.Unlink(w, e)
 	switch d.Kind {
 	case components.ElementEvent:

@@ -157,6 +157,9 @@ func NewGraph(cfg Config, b *Bridge) *Graph {
 	g.stats = w.Create(components.GraphStats)
 	components.GraphStats.SetValue(w.Entry(g.stats), components.GraphStatsData{Connection: StatusConnecting})
 	systems.SetKinds(w.Entry(g.stats), cfg.Kinds)
+	// The world version lives on the stats entity (no entity of its own); ingest, onRemove
+	// and the layout sync bump it.
+	w.Entry(g.stats).AddComponent(components.WorldVersion)
 	w.OnRemove(g.onRemove)
 	g.stages = g.modelStages()
 	return g

@@ -372,6 +372,7 @@ func (g *frameBench) followLayout() {
 	}
 	g.positions = g.runner.Read(g.positions)
 	components.Position.Each(g.world, g.copyLayout)
+	systems.BumpWorld(g.world)
 }
 
 // stopLayout ends the layout phase's runner, if one runs.
@@ -398,6 +399,7 @@ func (g *frameBench) Update() error {
 			g.res.RSSReference = procStatus("VmRSS")
 			g.world = donburi.NewWorld()
 			SyntheticDAG(g.world, g.o.Nodes, g.o.Edges)
+			systems.TrackWorldVersion(g.world) // as the live model does: a still frame gathers nothing
 			if err := g.startProfile(); err != nil {
 				g.err = err
 				return ebiten.Termination
@@ -419,6 +421,7 @@ func (g *frameBench) Update() error {
 				dx = -0.3
 			}
 			components.Position.Each(g.world, func(e *donburi.Entry) { components.Position.Get(e).X += dx })
+			systems.BumpWorld(g.world)
 		}
 		if g.phase == phaseLayout {
 			g.followLayout()
