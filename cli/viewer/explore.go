@@ -127,8 +127,12 @@ func (s *exploreSource) fetch(ctx context.Context, c cid.Cid) (*exploreNode, err
 		}
 		if ok {
 			obj, err := s.base.objects.Get(ctx, c)
+			if errors.Is(err, store.ErrInvalidInput) {
+				// A file's content or a link record: stored, but no node of the world.
+				return nil, fmt.Errorf("%w: %s is a block of the bucket but no object: %w", store.ErrNotFound, c, err)
+			}
 			if err != nil {
-				return nil, err // a link record or file content is no object: not a node
+				return nil, err
 			}
 			return &exploreNode{cid: c, obj: obj}, nil
 		}

@@ -250,3 +250,49 @@ func TestExploreStaysCaughtUpAfterReconnect(t *testing.T) {
 		t.Fatal("after a reconnect the explore world is no longer caught up")
 	}
 }
+
+// A link record may join an event to a file's content (a UnixFS block, no object): explore
+// mode leaves that end out and still expands the event (it reported the neighbours not
+// fetched, and the event stayed marked + for ever); --at that content CID is exit 1, no node.
+func TestExploreSkipsLinkToFileContent(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	x := newExploreStore(t, ctx)
+	nc, err := store.Connect(ctx, x.req.Conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{EventExists: es.Exists})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := objs.PutReader(ctx, strings.NewReader("attached file"), cid.Undef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := objs.LinkObjects(ctx, x.o[4].CID, file.Content, "References"); err != nil {
+		t.Fatal(err)
+	}
+	_, g := x.explore(t, ctx, x.o[4].CID.String(), 1)
+	if exploreState(t, g).Expandable(x.o[4].CID) {
+		t.Fatalf("o5, linked to a file's content, was not expanded: %q", exploreState(t, g).Note)
+	}
+	if m := present(g, x.o[3].CID, file.CID); len(m) != 1 || m[0] != 1 {
+		t.Errorf("depth 1 around o5: missing %v of o4, the file object (want only the file object, which nothing links)", m)
+	}
+	src, closeSrc, err := openSource(ctx, x.req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeSrc()
+	_, err = newExploreSource(ctx, src, file.Content.String(), 1)
+	var ee *cli.ExitError
+	if !errors.As(err, &ee) || ee.Code != cli.ExitFailure || !strings.Contains(err.Error(), "no event or object") {
+		t.Errorf("--at a file's content CID: %v, want exit 1, no event or object", err)
+	}
+}
