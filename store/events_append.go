@@ -153,9 +153,14 @@ func (s *JetStreamEvents) checkParents(ctx context.Context, evs []NewEvent) erro
 	return nil
 }
 
+// knownEvents bounds the cache of verified event sequences (about 20 MiB when full): enough
+// for the parents of a few hundred thousand events read back when a process finds existing
+// aggregates.
+const knownEvents = 1 << 18
+
 func (s *JetStreamEvents) remember(k digestKey, seq uint64) {
 	s.mu.Lock()
-	if len(s.known) > 1<<16 { // a cache, not the index: keep it small
+	if len(s.known) > knownEvents { // a cache, not the index: keep it bounded
 		clear(s.known)
 	}
 	s.known[k] = seq

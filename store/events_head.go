@@ -8,6 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/ipfs/go-cid"
 	"github.com/nats-io/nats.go"
@@ -89,10 +92,127 @@ func (s *JetStreamEvents) lastMsg(ctx context.Context, aggregateID string) (*jet
 	return msg, err
 }
 
+// The first chain read of aggregates the process does not know waits for others to join it
+// (AppendAsync to many aggregates asks for all their heads at once): until no new aggregate
+// asked for coldQuiet, at most coldGather.
+const (
+	coldQuiet  = 2 * time.Millisecond
+	coldGather = 50 * time.Millisecond
+)
+
+// coldBatch bounds the aggregates one chain read follows (each is one filter subject).
+const coldBatch = 256
+
+// coldReads batches the chain reads of aggregates whose head the process does not know: one
+// read of the stream follows the chains of every aggregate asked for meanwhile, instead of one
+// read each. Reading the chains together also finds most parents (earlier in the stream)
+// already verified by the same read, so the parent checks cost no round trips.
+type coldReads struct {
+	mu      sync.Mutex
+	waiting map[string][]chan coldHead // by aggregate ID
+	running bool
+}
+
+// coldHead is one aggregate's result of a batched chain read.
+type coldHead struct {
+	h   headRef
+	err error
+}
+
 // chainHead reads the aggregate's whole chain and returns its head; last is the highest
-// sequence read.
+// sequence read. Concurrent calls share one read (coldReads).
 func (s *JetStreamEvents) chainHead(ctx context.Context, aggregateID string) (headRef, error) {
-	return s.extend(ctx, aggregateID, headRef{})
+	ch := make(chan coldHead, 1)
+	c := &s.cold
+	c.mu.Lock()
+	if c.waiting == nil {
+		c.waiting = make(map[string][]chan coldHead)
+	}
+	c.waiting[aggregateID] = append(c.waiting[aggregateID], ch)
+	if !c.running {
+		c.running = true
+		// The read serves every caller that joins it, so one caller's end does not end it;
+		// a read that stalls ends by itself (readStall), and each caller stops waiting when
+		// its own ctx ends.
+		go s.readColdHeads(context.WithoutCancel(ctx))
+	}
+	c.mu.Unlock()
+	select {
+	case r := <-ch:
+		return r.h, r.err
+	case <-ctx.Done():
+		return headRef{}, fmt.Errorf("read the chain of %q: %w", aggregateID, ctx.Err())
+	}
+}
+
+// readColdHeads runs batched chain reads while aggregates wait for one.
+func (s *JetStreamEvents) readColdHeads(ctx context.Context) {
+	c := &s.cold
+	for start, n := time.Now(), 0; time.Since(start) < coldGather; {
+		time.Sleep(coldQuiet)
+		c.mu.Lock()
+		waiting := len(c.waiting)
+		c.mu.Unlock()
+		if waiting == n {
+			break
+		}
+		n = waiting
+	}
+	for {
+		c.mu.Lock()
+		if len(c.waiting) == 0 {
+			c.running = false
+			c.mu.Unlock()
+			return
+		}
+		batch := make(map[string][]chan coldHead, min(len(c.waiting), coldBatch))
+		for agg, chs := range c.waiting {
+			if len(batch) == coldBatch {
+				break
+			}
+			batch[agg] = chs
+			delete(c.waiting, agg)
+		}
+		c.mu.Unlock()
+		aggs := make([]string, 0, len(batch))
+		for agg := range batch {
+			aggs = append(aggs, agg)
+		}
+		heads, err := s.readChains(ctx, aggs)
+		for agg, chs := range batch {
+			for _, ch := range chs {
+				ch <- coldHead{h: heads[agg], err: err}
+			}
+		}
+	}
+}
+
+// readChains follows the chains of several aggregates from the stream's start in one read
+// and returns their heads; last is the highest sequence read of each.
+func (s *JetStreamEvents) readChains(ctx context.Context, aggs []string) (map[string]headRef, error) {
+	heads := make(map[string]headRef, len(aggs))
+	byToken := make(map[string]string, len(aggs))
+	filters := make([]string, len(aggs))
+	for i, agg := range aggs {
+		heads[agg] = headRef{}
+		byToken[EscapeToken(agg)] = agg
+		filters[i] = AggregateFilter(agg)
+	}
+	err := s.read(ctx, filters, 1, func(m jetstream.Msg, seq uint64) error {
+		tok, _, _ := strings.Cut(strings.TrimPrefix(m.Subject(), SubjectPrefix), ".")
+		agg, ok := byToken[tok]
+		if !ok {
+			return nil // outside the filters: never delivered
+		}
+		h := heads[agg]
+		s.follow(ctx, agg, &h, m, seq)
+		heads[agg] = h
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the chains of %d aggregates: %w", len(aggs), err)
+	}
+	return heads, nil
 }
 
 // extend follows the aggregate's chain from a head known to be valid through the messages
@@ -100,18 +220,29 @@ func (s *JetStreamEvents) chainHead(ctx context.Context, aggregateID string) (he
 func (s *JetStreamEvents) extend(ctx context.Context, aggregateID string, from headRef) (headRef, error) {
 	h := from
 	err := s.read(ctx, []string{AggregateFilter(aggregateID)}, from.last+1, func(m jetstream.Msg, seq uint64) error {
-		h.last = max(h.last, seq)
-		ev, c, err := verifyStandalone(m.Subject(), m.Headers(), m.Data())
-		if err != nil || ev.AggregateID != aggregateID || !ev.PreviousCID.Equals(h.cid) || !s.parentsBefore(ctx, ev, seq) {
-			return nil // not part of the chain
-		}
-		h.cid, h.seq = c, seq
+		s.follow(ctx, aggregateID, &h, m, seq)
 		return nil
 	})
 	if err != nil {
 		return headRef{}, fmt.Errorf("read the new events of %q: %w", aggregateID, err)
 	}
 	return h, nil
+}
+
+// follow moves h, the aggregate's valid chain read so far, over message m at seq: m becomes
+// the head when it verifies, belongs to the aggregate, chains on h and its parents are
+// earlier events. Every message that verifies is remembered for later parent checks.
+func (s *JetStreamEvents) follow(ctx context.Context, aggregateID string, h *headRef, m jetstream.Msg, seq uint64) {
+	h.last = max(h.last, seq)
+	ev, c, err := verifyStandalone(m.Subject(), m.Headers(), m.Data())
+	if err != nil {
+		return // not part of the chain
+	}
+	s.rememberVerified(c, seq)
+	if ev.AggregateID != aggregateID || !ev.PreviousCID.Equals(h.cid) || !s.parentsBefore(ctx, ev, seq) {
+		return // not part of the chain
+	}
+	h.cid, h.seq = c, seq
 }
 
 // verifyStandalone checks what can be checked of one message without the rest of the stream:
@@ -134,15 +265,48 @@ func verifyStandalone(subject string, hdr nats.Header, data []byte) (*block.Even
 	return ev, c, nil
 }
 
-// parentsBefore reports whether every parent of ev is a stored event earlier than seq.
+// parentsBefore reports whether every parent of ev is a stored event earlier than seq. A
+// parent the process already knows verified at an earlier sequence (its own appends, events a
+// chain read verified, parents looked up before) costs no round trip; any other is read and
+// verified (Get), and remembered. Reading an existing aggregate's chain thus looks each parent
+// up once, not once per child at two round trips each (the stall of a second `jetdag load`).
 func (s *JetStreamEvents) parentsBefore(ctx context.Context, ev *block.Event, seq uint64) bool {
 	for _, p := range ev.ParentCIDs {
+		k, ok := keyOf(p)
+		if !ok {
+			return false
+		}
+		s.mu.Lock()
+		at, known := s.known[k]
+		s.mu.Unlock()
+		if known && at < seq {
+			continue
+		}
 		pe, err := s.Get(ctx, p)
-		if err != nil || pe.Seq >= seq {
+		if err != nil {
+			return false
+		}
+		s.rememberVerified(p, pe.Seq)
+		if pe.Seq >= seq {
 			return false
 		}
 	}
 	return true
+}
+
+// rememberVerified records that a verified copy of event c is stored at seq, keeping the
+// earliest copy known (a raw client may have stored the same block again later).
+func (s *JetStreamEvents) rememberVerified(c cid.Cid, seq uint64) {
+	k, ok := keyOf(c)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	at, known := s.known[k]
+	s.mu.Unlock()
+	if !known || seq < at {
+		s.remember(k, seq)
+	}
 }
 
 func (s *JetStreamEvents) setHead(aggregateID string, h headRef) {

@@ -57,6 +57,7 @@ type JetStreamEvents struct {
 	known map[digestKey]uint64
 
 	async asyncAppender // AppendAsync's state
+	cold  coldReads     // batched chain reads of aggregates with no cached head
 }
 
 var _ EventStore = (*JetStreamEvents)(nil)
