@@ -142,11 +142,12 @@ func TestGamePauseHoldsTheFeed(t *testing.T) {
 func TestGameEndsWithItsContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	game, _, _ := newGame(t, ctx, fixedSource{events: 3}, render.GameOptions{Width: 640, Height: 480})
-	go func() {
-		time.Sleep(300 * time.Millisecond)
-		cancel()
-	}()
-	if err := run(t, game, 640, 480, 0, nil); err != nil {
+	// The context ends after the first frame is drawn (not after a fixed time: a loaded
+	// machine may take seconds to draw it), or after a minute without one.
+	fallback := time.AfterFunc(time.Minute, cancel)
+	defer fallback.Stop()
+	cancelAfterFirst := func(*ebiten.Image, int) { cancel() }
+	if err := run(t, game, 640, 480, 0, cancelAfterFirst); err != nil {
 		t.Fatal(err)
 	}
 	if game.Frames() == 0 {
