@@ -59,6 +59,9 @@ type density struct {
 	ecells []edgeCellSum
 	ebox   image.Rectangle // edge cells touched this frame
 	pix    []byte          // RGBA staging for the uploads
+	// uploaded says the images hold this frame's pictures (drawn once since begin): a
+	// frame drawn again from the same build copies them without converting or uploading.
+	uploaded bool
 
 	nodeImg, edgeImg *ebiten.Image
 	prevC, otherC    fcolor // edge colours
@@ -87,6 +90,7 @@ func (d *density) begin(w, h int) {
 	}
 	d.nbox, d.ebox = image.Rectangle{}, image.Rectangle{}
 	d.Nodes, d.Edges = 0, 0
+	d.uploaded = false
 }
 
 // node adds a node at screen (x, y), radius pr pixels, in colour c (c.a scales its weight).
@@ -251,16 +255,18 @@ func (d *density) draw(dst *ebiten.Image) int {
 			d.edgeImg = ebiten.NewImageWithOptions(image.Rect(0, 0, d.ew, d.eh), &ebiten.NewImageOptions{Unmanaged: true})
 		}
 		box := d.ebox
-		pix := d.staging(box)
-		k := 0
-		for y := box.Min.Y; y < box.Max.Y; y++ {
-			for _, cl := range d.ecells[y*d.ew+box.Min.X : y*d.ew+box.Max.X] {
-				pix[k], pix[k+1], pix[k+2], pix[k+3] = d.edgePixel(cl)
-				k += 4
-			}
-		}
 		sub := d.edgeImg.SubImage(box).(*ebiten.Image)
-		sub.WritePixels(pix)
+		if !d.uploaded {
+			pix := d.staging(box)
+			k := 0
+			for y := box.Min.Y; y < box.Max.Y; y++ {
+				for _, cl := range d.ecells[y*d.ew+box.Min.X : y*d.ew+box.Max.X] {
+					pix[k], pix[k+1], pix[k+2], pix[k+3] = d.edgePixel(cl)
+					k += 4
+				}
+			}
+			sub.WritePixels(pix)
+		}
 		op := &ebiten.DrawImageOptions{Filter: ebiten.FilterLinear}
 		op.GeoM.Translate(float64(box.Min.X), float64(box.Min.Y))
 		op.GeoM.Scale(edgeCell, edgeCell)
@@ -272,21 +278,24 @@ func (d *density) draw(dst *ebiten.Image) int {
 			d.nodeImg = ebiten.NewImageWithOptions(image.Rect(0, 0, d.w, d.h), &ebiten.NewImageOptions{Unmanaged: true})
 		}
 		box := d.nbox
-		pix := d.staging(box)
-		k := 0
-		for y := box.Min.Y; y < box.Max.Y; y++ {
-			for _, cl := range d.cells[y*d.w+box.Min.X : y*d.w+box.Max.X] {
-				pix[k], pix[k+1], pix[k+2], pix[k+3] = nodePixel(cl)
-				k += 4
-			}
-		}
 		sub := d.nodeImg.SubImage(box).(*ebiten.Image)
-		sub.WritePixels(pix)
+		if !d.uploaded {
+			pix := d.staging(box)
+			k := 0
+			for y := box.Min.Y; y < box.Max.Y; y++ {
+				for _, cl := range d.cells[y*d.w+box.Min.X : y*d.w+box.Max.X] {
+					pix[k], pix[k+1], pix[k+2], pix[k+3] = nodePixel(cl)
+					k += 4
+				}
+			}
+			sub.WritePixels(pix)
+		}
 		op := &ebiten.DrawImageOptions{}
 		op.GeoM.Translate(float64(box.Min.X), float64(box.Min.Y))
 		dst.DrawImage(sub, op)
 		calls++
 	}
+	d.uploaded = true
 	return calls
 }
 

@@ -63,6 +63,19 @@ type Renderer struct {
 	// guaranteed; at most maxLabels.
 	Labels []int
 	Stats  RenderStats
+	// Builds counts the builds that did the work; a build of what was built last (the same
+	// scene signature, camera and colour mode, no pulses) keeps the batch and the density
+	// pictures instead.
+	Builds int
+	built  buildKey
+}
+
+// buildKey is what a build was made from.
+type buildKey struct {
+	sig          uint64
+	nodes, edges int
+	cam          components.Viewport
+	mode         components.ColorMode
 }
 
 // NewRenderer returns a renderer drawing from white.
@@ -105,6 +118,14 @@ func (r *Renderer) nodeColor(n *systems.SceneNode, mode components.ColorMode) fc
 // selection's cone, which stay shapes on top. It allocates nothing once the buffers have
 // grown to the scene's and screen's size.
 func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode components.ColorMode) {
+	key := buildKey{sig: s.Signature, nodes: len(s.Nodes), edges: len(s.Edges), cam: cam, mode: mode}
+	// A scene not gathered (signature 0) or with pulses (they move every frame), or a last
+	// build with pulses in it, is built afresh.
+	if key == r.built && key.sig != 0 && len(s.Pulses) == 0 && r.Stats.Pulses == 0 {
+		return
+	}
+	r.built = key
+	r.Builds++
 	r.graph.reset()
 	r.dens.begin(cam.Width, cam.Height)
 	r.Labels = r.Labels[:0]

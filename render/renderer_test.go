@@ -23,9 +23,59 @@ func TestRendererBuildAllocatesNothing(t *testing.T) {
 	zoomed.Zoom = 3 // dashes, arrows, labels
 	for _, c := range []components.Viewport{cam, zoomed} {
 		r.Build(s, c, components.ColorByAggregate) // grow the buffers
-		if allocs := testing.AllocsPerRun(10, func() { r.Build(s, c, components.ColorByAggregate) }); allocs != 0 {
+		if allocs := testing.AllocsPerRun(10, func() { r.built = buildKey{}; r.Build(s, c, components.ColorByAggregate) }); allocs != 0 {
 			t.Errorf("zoom %v: Build allocates %v times a frame, want 0", c.Zoom, allocs)
 		}
+	}
+}
+
+// A build of what was built last (the same scene signature, camera and colour mode) keeps
+// the batch and the density pictures; any change, or an arrival pulse, builds afresh.
+func TestRendererKeepsUnchangedBuild(t *testing.T) {
+	w := donburi.NewWorld()
+	worldtest.DAG(w, 2000, 2600)
+	var m systems.Marks
+	s := gathered(w, &m)
+	r := NewRenderer(assets.NewWhite())
+	cam := components.Fit(s.Bounds, 1280, 800, 40)
+	cam.Zoom /= 8 // zoomed out: the nodes are dots, drawn as density
+	r.Build(s, cam, components.ColorByAggregate)
+	want := r.Stats
+	if want.DensityNodes == 0 {
+		t.Fatalf("fitted 2000 nodes drew no density: %+v", want)
+	}
+	steps := []struct {
+		what    string
+		do      func()
+		rebuild bool
+	}{
+		{"the same frame", func() {}, false},
+		{"a camera move", func() { cam.Pan(10, 0) }, true},
+		{"the same camera again", func() {}, false},
+		{"a colour mode", func() {}, true},
+		{"a node moved (gathered again)", func() {
+			components.Position.Get(w.Entry(s.Nodes[0].Entity)).X += 50
+			s.Gather(w, &m)
+		}, true},
+		{"a pulse", func() { s.Pulses = append(s.Pulses[:0], systems.Pulse{Node: 0, Value: 0.5}) }, true},
+		{"the pulse again (it moves every frame)", func() {}, true},
+		{"the pulse gone (its ring must go too)", func() { s.Pulses = s.Pulses[:0] }, true},
+		{"nothing after it", func() {}, false},
+	}
+	mode := components.ColorByAggregate
+	for _, st := range steps {
+		st.do()
+		if st.what == "a colour mode" {
+			mode = components.ColorByType
+		}
+		before := r.Builds
+		r.Build(s, cam, mode)
+		if got := r.Builds > before; got != st.rebuild {
+			t.Errorf("%s: built afresh %v, want %v", st.what, got, st.rebuild)
+		}
+	}
+	if r.Stats.DensityNodes != want.DensityNodes {
+		t.Errorf("kept build's stats %+v, want the density of %d nodes", r.Stats, want.DensityNodes)
 	}
 }
 
