@@ -58,7 +58,7 @@ type activityState struct {
 	at      time.Time
 	asOf    uint64
 	mode    components.ColorMode
-	aggN    []int // events per aggregate, by first-seen index
+	aggN    []int // events per aggregate, by the scene's index (Scene.EventKeys)
 	typeN   []int
 }
 
@@ -147,14 +147,14 @@ func UpdateActivity(e *ecs.ECS) {
 	case components.ColorByType:
 		nType = LegendN
 	}
-	st.Aggregates, st.MoreAggregates = busiest(st.Aggregates[:0], st.aggN, nAgg, func(i int) (string, color.RGBA) {
+	st.Aggregates, st.MoreAggregates = busiest(st.Aggregates[:0], st.aggN, nAgg, sc.AggregateFirst, func(i int) (string, color.RGBA) {
 		name := sc.AggregateName(i)
 		if mode == components.ColorByAggregate {
 			return name, sc.AggregateColor(name)
 		}
 		return name, color.RGBA{}
 	})
-	st.Types, st.MoreTypes = busiest(st.Types[:0], st.typeN, nType, func(i int) (string, color.RGBA) {
+	st.Types, st.MoreTypes = busiest(st.Types[:0], st.typeN, nType, sc.TypeFirst, func(i int) (string, color.RGBA) {
 		name := sc.TypeName(i)
 		if mode == components.ColorByType {
 			return name, sc.TypeColor(name)
@@ -172,9 +172,10 @@ func countAt(c []int, i int) []int {
 	return c
 }
 
-// busiest appends the n largest of the counts (indexed by first-seen index) to dst, most
-// first (ties: the first seen first), and returns it with the number of names left out.
-func busiest(dst []Count, counts []int, n int, nameOf func(int) (string, color.RGBA)) ([]Count, int) {
+// busiest appends the n largest of the counts (indexed by the scene's index) to dst, most
+// first (ties: the first seen first, by first), and returns it with the number of names left
+// out.
+func busiest(dst []Count, counts []int, n int, first func(int) uint64, nameOf func(int) (string, color.RGBA)) ([]Count, int) {
 	type top struct{ i, n int }
 	var best []top // the n largest so far, most first (n is small: insertion)
 	names := 0
@@ -183,14 +184,16 @@ func busiest(dst []Count, counts []int, n int, nameOf func(int) (string, color.R
 			continue
 		}
 		names++
-		if len(best) == n && c <= best[n-1].n {
+		// before reports whether b ranks above the count c of index i.
+		before := func(b top) bool { return b.n > c || b.n == c && first(b.i) < first(i) }
+		if len(best) == n && before(best[n-1]) {
 			continue
 		}
 		if len(best) < n {
 			best = append(best, top{})
 		}
 		j := len(best) - 1
-		for ; j > 0 && best[j-1].n < c; j-- {
+		for ; j > 0 && !before(best[j-1]); j-- {
 			best[j] = best[j-1]
 		}
 		best[j] = top{i, c}
