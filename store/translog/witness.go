@@ -48,6 +48,10 @@ type WitnessConfig struct {
 	OnRefuse func(reason string)
 	// OnCosign, when set, is called with each checkpoint cosigned.
 	OnCosign func(*Checkpoint)
+
+	// proofFault, set only by tests (export_test.go), fails the consistency check of a
+	// checkpoint as unreadable tiles would.
+	proofFault func(*Checkpoint) error
 }
 
 // Witness follows a log's checkpoints and cosigns each one consistent with the last it
@@ -58,6 +62,10 @@ type Witness struct {
 	cfg  WitnessConfig
 	log  *slog.Logger
 	held *Checkpoint
+	// published: the held checkpoint's cosignature is known to be on CosignedSubject (false
+	// after a failed publish, and for a held checkpoint read from the state directory until
+	// the stream was looked at).
+	published bool
 }
 
 // NewWitness opens a witness over l with the state in cfg.Dir (created when missing). It
@@ -104,8 +112,11 @@ func (w *Witness) halted() error {
 func (w *Witness) Held() *Checkpoint { return w.held }
 
 // Observe checks cp against the held checkpoint and cosigns it when it is newer and
-// consistent, storing it as held before publishing the cosigned note on CosignedSubject. An
-// older or equal consistent checkpoint is not cosigned again. An inconsistent one is refused:
+// consistent, storing it as held before publishing the cosigned note on CosignedSubject (so
+// that no crash lets it cosign another checkpoint of that size). It reports true once the
+// cosignature is acknowledged by the stream. An older consistent checkpoint is not cosigned
+// again; the held one is published again when its cosignature is not on the stream (its
+// publish failed, or the process stopped before it). An inconsistent one is refused:
 // ErrRefused, and every later call fails with ErrHalted.
 func (w *Witness) Observe(ctx context.Context, cp *Checkpoint) (bool, error) {
 	if err := w.halted(); err != nil {
@@ -122,7 +133,18 @@ func (w *Witness) Observe(ctx context.Context, cp *Checkpoint) (bool, error) {
 			if cp.Hash != h.Hash {
 				return false, w.refuse(cp, fmt.Sprintf("two checkpoints of size %d: roots %s and %s", cp.N, h.RootBase64(), cp.RootBase64()))
 			}
-			return false, nil
+			if w.published {
+				return false, nil
+			}
+			on, err := w.l.cosignedBy(ctx, h, w.cfg.Cosigner.Verifier())
+			if err != nil {
+				return false, fmt.Errorf("cosignature of the held checkpoint: %w", err)
+			}
+			if on {
+				w.published = true
+				return false, nil
+			}
+			return w.publish(ctx, h)
 		case cp.N < h.N:
 			p, err := tlog.ProveTree(h.N, cp.N, w.l.HashReader(ctx, h))
 			if err != nil {
@@ -138,7 +160,13 @@ func (w *Witness) Observe(ctx context.Context, cp *Checkpoint) (bool, error) {
 			}
 			return false, nil
 		default:
-			p, err := tlog.ProveTree(cp.N, h.N, w.l.HashReader(ctx, cp))
+			var hr tlog.HashReader = w.l.HashReader(ctx, cp)
+			if w.cfg.proofFault != nil {
+				if err := w.cfg.proofFault(cp); err != nil {
+					hr = tlog.HashReaderFunc(func([]int64) ([]tlog.Hash, error) { return nil, err })
+				}
+			}
+			p, err := tlog.ProveTree(cp.N, h.N, hr)
 			if err != nil {
 				return false, fmt.Errorf("consistency proof %d -> %d: %w", h.N, cp.N, err)
 			}
@@ -147,17 +175,24 @@ func (w *Witness) Observe(ctx context.Context, cp *Checkpoint) (bool, error) {
 			}
 		}
 	}
+	if err := writeFileAtomic(filepath.Join(w.cfg.Dir, WitnessHeldFile), cp.Note); err != nil {
+		return false, err
+	}
+	w.held, w.published = cp, false
+	return w.publish(ctx, cp)
+}
+
+// publish cosigns the held checkpoint cp and publishes the cosigned note, marking it
+// published once the stream acknowledged it.
+func (w *Witness) publish(ctx context.Context, cp *Checkpoint) (bool, error) {
 	msg, err := note.Sign(&note.Note{Text: cp.Text, Sigs: cp.Sigs}, w.cfg.Cosigner)
 	if err != nil {
 		return false, fmt.Errorf("cosign: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(w.cfg.Dir, WitnessHeldFile), cp.Note); err != nil {
-		return false, err
-	}
-	w.held = cp
 	if _, err := w.l.js.Publish(ctx, CosignedSubject, msg); err != nil {
-		return true, fmt.Errorf("publish cosignature: %w", err)
+		return false, fmt.Errorf("publish cosignature of size %d: %w", cp.N, err)
 	}
+	w.published = true
 	w.log.Info("cosigned", "size", cp.N, "root", cp.RootBase64())
 	if w.cfg.OnCosign != nil {
 		w.cfg.OnCosign(cp)
@@ -180,14 +215,16 @@ func (w *Witness) refuse(cp *Checkpoint, reason string) error {
 // Run observes every stored checkpoint in order, then, unless once, looks for new ones every
 // poll until ctx ends and observes each of them in order too, so that every checkpoint is
 // cosigned (each checked for consistency with the one cosigned before it), not only the
-// newest of those stored between two polls. Checkpoints whose signature fails are logged and
-// skipped. It returns the number cosigned, and ErrRefused or ErrHalted once inconsistency was
-// seen.
+// newest of those stored between two polls. A checkpoint that cannot be checked or whose
+// cosignature cannot be published ends the pass (none after it is cosigned first); the next
+// poll starts again from it, and with once Run returns that error. Checkpoints whose
+// signature fails are logged and skipped. It returns the number cosigned, and ErrRefused or
+// ErrHalted once inconsistency was seen.
 func (w *Witness) Run(ctx context.Context, once bool, poll time.Duration) (int, error) {
 	cosigned := 0
 	var last uint64 // stream sequence of the last checkpoint message observed
 	pass := func() error {
-		var retry uint64 // the first checkpoint that could not be checked this pass
+		var stopped error // the checkpoint this pass stopped at
 		err := w.l.CheckpointsAfter(ctx, last, func(cp *Checkpoint, err error) error {
 			if err != nil {
 				w.log.Warn("checkpoint not considered", "err", err)
@@ -201,17 +238,19 @@ func (w *Witness) Run(ctx context.Context, once bool, poll time.Duration) (int, 
 				return err
 			}
 			if err != nil {
-				// Not checked (its tiles could not be read): the next pass tries it again.
+				// Not checked (its tiles could not be read) or its cosignature not published:
+				// the pass ends here, so that no later checkpoint is cosigned before it, and
+				// the next pass starts again from it.
 				w.log.Warn("checkpoint not cosigned", "size", cp.N, "err", err)
-				if retry == 0 {
-					retry = cp.StreamSeq
-				}
+				stopped = fmt.Errorf("checkpoint of size %d not cosigned: %w", cp.N, err)
+				return stopped
 			}
-			if retry == 0 {
-				last = cp.StreamSeq
-			}
+			last = cp.StreamSeq
 			return nil
 		})
+		if stopped != nil && errors.Is(err, stopped) && !once {
+			return nil // tried again at the next poll
+		}
 		return err
 	}
 	err := pass()

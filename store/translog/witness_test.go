@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -219,4 +221,213 @@ func cosignedCopy(ctx context.Context, t *testing.T, cps jetstream.Stream, cp *t
 		}
 	}
 	return false
+}
+
+// A checkpoint the witness cannot check ends the pass: the ones after it are not cosigned
+// before it (with --once the run fails naming it), and once its tiles read again the next
+// poll cosigns it and then the later ones, in order.
+func TestWitnessStopsAtUncheckedCheckpoint(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv := storetest.Start(t)
+	f := newFixture(t, srv, "")
+	var cps []*translog.Checkpoint
+	for i := range 3 {
+		f.appendN(t, 6, 2, fmt.Sprint("u", i))
+		res, err := f.log.Checkpoint(ctx)
+		if err != nil || !res.Published {
+			t.Fatalf("checkpoint %d: %v %v", i, res, err)
+		}
+		cps = append(cps, res.Checkpoint)
+	}
+	a, b, c := cps[0], cps[1], cps[2]
+	wkey, _, err := translog.GenerateKey(nil, "stopper.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cosigner, _ := translog.NewCosigner(wkey)
+	wvkey, _ := translog.CosignatureVerifierKey(wkey)
+	wv, err := translog.NewCosignatureVerifier(wvkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := translog.NewVerifier(f.vkey)
+	dir := t.TempDir()
+	var faults atomic.Int32 // how many more checks of b fail
+	var mu sync.Mutex
+	var order []int64
+	cfg := translog.WithProofFault(translog.WitnessConfig{
+		Cosigner: cosigner, LogVerifier: v, Dir: dir,
+		OnCosign: func(cp *translog.Checkpoint) { mu.Lock(); order = append(order, cp.N); mu.Unlock() },
+	}, func(cp *translog.Checkpoint) error {
+		if cp.N == b.N && faults.Add(-1) >= 0 {
+			return errors.New("tile unreadable (injected)")
+		}
+		return nil
+	})
+
+	faults.Store(1)
+	w, err := translog.NewWitness(f.open(t, false), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := w.Run(ctx, true, time.Second)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("size %d", b.N)) {
+		t.Fatalf("run --once over an unreadable checkpoint: %v, want an error naming size %d", err, b.N)
+	}
+	if n != 1 || w.Held().N != a.N {
+		t.Fatalf("cosigned %d, holding size %d; want 1 and size %d (nothing after the unchecked one)", n, w.Held().N, a.N)
+	}
+
+	// A polling witness over the same state: its first pass fails at b again, the next
+	// cosigns b, then c.
+	faults.Store(1)
+	mu.Lock()
+	order = nil
+	mu.Unlock()
+	w, err = translog.NewWitness(f.open(t, false), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan int)
+	go func() {
+		n, _ := w.Run(rctx, false, 100*time.Millisecond)
+		done <- n
+	}()
+	js, _ := jetstream.New(f.nc)
+	st, err := js.Stream(ctx, translog.CheckpointStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cp := range []*translog.Checkpoint{b, c} {
+		for !cosignedCopy(ctx, t, st, cp, wv) {
+			if ctx.Err() != nil {
+				t.Fatalf("no cosigned copy of the checkpoint of size %d", cp.N)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	stop()
+	if n := <-done; n != 2 {
+		t.Fatalf("cosigned %d checkpoints, want 2", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(order) != fmt.Sprint([]int64{b.N, c.N}) {
+		t.Fatalf("cosigned sizes %v, want %d then %d", order, b.N, c.N)
+	}
+}
+
+// A cosignature whose publish fails is published when the witness sees the checkpoint again
+// (the held checkpoint is recorded before the publish, so it is not cosigned twice), and a
+// witness restarted over that state publishes it too, but only when it is not on the stream.
+func TestWitnessRepublishesAfterFailedPublish(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv := storetest.Start(t)
+	f := newFixture(t, srv, "")
+	f.appendN(t, 8, 2, "r")
+	res, err := f.log.Checkpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := res.Checkpoint
+	wkey, _, err := translog.GenerateKey(nil, "republisher.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cosigner, _ := translog.NewCosigner(wkey)
+	wvkey, _ := translog.CosignatureVerifierKey(wkey)
+	wv, err := translog.NewCosignatureVerifier(wvkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := translog.NewVerifier(f.vkey)
+	dir := t.TempDir()
+	newWitness := func() *translog.Witness {
+		w, err := translog.NewWitness(f.open(t, false), translog.WitnessConfig{Cosigner: cosigner, LogVerifier: v, Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	js, _ := jetstream.New(f.nc)
+	st, err := js.Stream(ctx, translog.CheckpointStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects := func(s ...string) {
+		t.Helper()
+		info, err := st.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := info.Config
+		c.Subjects = s
+		if _, err := js.UpdateStream(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copies := func() int {
+		t.Helper()
+		info, err := st.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+			m, err := st.GetMsg(ctx, seq)
+			if err == nil && m.Subject == translog.CosignedSubject && translog.Cosigned(m.Data, cp, wv) {
+				n++
+			}
+		}
+		return n
+	}
+
+	// The cosigned subject is in no stream: the publish fails.
+	subjects(translog.CheckpointSubject)
+	w := newWitness()
+	if _, err := w.Observe(ctx, cp); err == nil {
+		t.Fatal("observe with the cosigned subject in no stream: no error, want a publish error")
+	}
+	subjects(translog.CheckpointSubject, translog.CosignedSubject)
+	if ok, err := w.Observe(ctx, cp); !ok || err != nil {
+		t.Fatalf("observe again: %v %v, want the cosignature published", ok, err)
+	}
+	if n := copies(); n != 1 {
+		t.Fatalf("%d cosigned copies on the stream, want 1", n)
+	}
+	if ok, err := w.Observe(ctx, cp); ok || err != nil {
+		t.Fatalf("observe once published: %v %v, want nothing done", ok, err)
+	}
+
+	// Stopped after recording the held checkpoint and before the publish: a witness
+	// restarted over that state publishes it; one restarted after that does not again.
+	subjects(translog.CheckpointSubject)
+	f.appendN(t, 4, 2, "s")
+	if res, err = f.log.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cp = res.Checkpoint
+	if ok, err := w.Observe(ctx, cp); ok || err == nil {
+		t.Fatalf("observe a newer checkpoint with the publish failing: %v %v", ok, err)
+	}
+	subjects(translog.CheckpointSubject, translog.CosignedSubject)
+	w = newWitness()
+	if w.Held().N != cp.N {
+		t.Fatalf("restarted witness holds size %d, want %d", w.Held().N, cp.N)
+	}
+	if n, err := w.Run(ctx, true, time.Second); n != 1 || err != nil {
+		t.Fatalf("restarted witness: cosigned %d, %v; want 1", n, err)
+	}
+	if n := copies(); n != 1 {
+		t.Fatalf("%d cosigned copies of size %d on the stream, want 1", n, cp.N)
+	}
+	if n, err := newWitness().Run(ctx, true, time.Second); n != 0 || err != nil {
+		t.Fatalf("witness restarted once published: cosigned %d, %v; want 0", n, err)
+	}
+	if n := copies(); n != 1 {
+		t.Fatalf("%d cosigned copies of size %d after another restart, want 1", n, cp.N)
+	}
 }
