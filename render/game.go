@@ -165,7 +165,7 @@ func (g *Game) Summary() Summary {
 	}
 	sum := Summary{
 		Nodes: scene.Shown(), Events: st.Events, Objects: st.Objects, Rejected: st.Rejected,
-		Edges: len(scene.Edges), Layout: systems.GetOrCreateSettings(e).Layout.String(),
+		Edges: scene.ShownEdges(), Layout: systems.GetOrCreateSettings(e).Layout.String(),
 		AsOfSeq: asOf, FPS: math.Round(systems.GetOrCreateHUD(e).FPS*10) / 10,
 		ResumedSeq: st.ResumedSeq, ResumedSize: st.ResumedSize,
 	}

@@ -321,6 +321,18 @@ func (s *Scene) Shown() int {
 	return n
 }
 
+// ShownEdges counts the edges whose both ends are shown (neither hidden by a filter nor by
+// the timeline's as-of sequence): the edges the picture draws.
+func (s *Scene) ShownEdges() int {
+	n := 0
+	for _, ed := range s.Edges {
+		if (s.Nodes[ed.From].Flags|s.Nodes[ed.To].Flags)&FlagHidden == 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // Index returns the scene index of e, or -1 when e is not in the scene.
 func (s *Scene) Index(e donburi.Entity) int {
 	id := int(e.Id())

@@ -84,3 +84,31 @@ func TestWindowStagesAllocateNothing(t *testing.T) {
 		t.Errorf("a frame's window stages allocate %v times, want at most 4 (the query iterator's)", allocs)
 	}
 }
+
+// TestSceneShownEdges: the edges counted as drawn (the screenshot's "edges") are those whose
+// both ends are shown: an edge to a node hidden by the timeline or a filter is not.
+func TestSceneShownEdges(t *testing.T) {
+	w := donburi.NewWorld()
+	var es []donburi.Entity
+	for i := range 10 {
+		es = append(es, worldtest.Node(w, i, worldtest.Event(float64(i), 0, []string{"x", "y"}[i/5], "T")))
+		if i > 0 {
+			worldtest.Edge(w, es[i], es[i-1], components.EdgePrevious)
+		}
+	}
+	for _, tc := range []struct {
+		name        string
+		m           Marks
+		shown, want int
+	}{
+		{"all shown", Marks{}, 10, 9},
+		{"as of seq 3", Marks{AsOf: 3}, 3, 2},
+		{"filter aggregate y", Marks{Filter: components.FilterData{Aggregate: "y"}}, 5, 4},
+		{"as of seq 7, aggregate y", Marks{AsOf: 7, Filter: components.FilterData{Aggregate: "y"}}, 2, 1},
+	} {
+		s := gathered(w, &tc.m)
+		if s.Shown() != tc.shown || s.ShownEdges() != tc.want || len(s.Edges) != 9 {
+			t.Errorf("%s: %d nodes and %d edges shown (%d gathered), want %d and %d (9)", tc.name, s.Shown(), s.ShownEdges(), len(s.Edges), tc.shown, tc.want)
+		}
+	}
+}
