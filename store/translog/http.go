@@ -4,7 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync/atomic"
+	"sync"
+	"time"
 
 	"filippo.io/torchwood"
 )
@@ -17,10 +18,10 @@ const HTTPPrefix = "/log/"
 // (application/octet-stream; full tiles are immutable and cached for a year). A tile not yet
 // stored at that width is 404, a malformed path 400. Each new checkpoint it serves has its
 // right edge read first (Warm), so the tiles a client asks for next, and every proof's
-// partial tiles, come from memory.
+// partial tiles, come from memory; when that fails (tiles unreadable), it is tried again for
+// that checkpoint at most once every warmRetry, not on every request.
 func (l *Log) Handler() http.Handler {
-	var warmed atomic.Int64
-	warmed.Store(-1)
+	var warm warmer
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -42,12 +43,12 @@ func (l *Log) Handler() http.Handler {
 				l.serverError(w, "checkpoint", err)
 				return
 			}
-			if warmed.Load() != cp.N {
-				if err := l.Warm(r.Context(), cp); err != nil {
-					l.log.Warn("log HTTP: the checkpoint's tiles", "size", cp.N, "err", err)
-				} else {
-					warmed.Store(cp.N)
+			if warm.due(cp.N, time.Now()) {
+				err := l.Warm(r.Context(), cp)
+				if err != nil {
+					l.log.Warn("log HTTP: the checkpoint's tiles", "size", cp.N, "err", err, "retry_in", warmRetry)
 				}
+				warm.done(cp.N, err == nil)
 			}
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-cache")
@@ -81,4 +82,40 @@ func (l *Log) Handler() http.Handler {
 func (l *Log) serverError(w http.ResponseWriter, what string, err error) {
 	l.log.Error("log HTTP", "path", what, "err", err)
 	http.Error(w, "the store did not answer", http.StatusServiceUnavailable)
+}
+
+// warmRetry is how long the handler waits before warming a checkpoint's tiles again after
+// a failed attempt.
+const warmRetry = 10 * time.Second
+
+// warmer remembers which checkpoint size the handler warmed, or last tried to, so that at
+// most one request warms at a time and a failure is retried only after warmRetry.
+type warmer struct {
+	mu      sync.Mutex
+	warmed  int64 // size warmed (0 before any)
+	tried   int64 // size of the last attempt
+	at      time.Time
+	running bool
+}
+
+// due reports whether a request serving the checkpoint of size n should warm it now; if so
+// the caller must call done.
+func (w *warmer) due(n int64, now time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.running || n == w.warmed || n == w.tried && now.Sub(w.at) < warmRetry {
+		return false
+	}
+	w.running, w.tried, w.at = true, n, now
+	return true
+}
+
+// done records the outcome of the attempt due allowed.
+func (w *warmer) done(n int64, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.running = false
+	if ok {
+		w.warmed = n
+	}
 }

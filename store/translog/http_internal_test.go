@@ -3,9 +3,12 @@ package translog
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -97,5 +100,97 @@ func TestHandlerWarmsRightEdge(t *testing.T) {
 	}
 	if err := tlog.CheckRecord(p, cp.N, cp.Hash, 699, h); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// countHandler counts the log records at Warn level or above.
+type countHandler struct{ n *atomic.Int32 }
+
+func (h countHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (h countHandler) Handle(context.Context, slog.Record) error    { h.n.Add(1); return nil }
+func (h countHandler) WithAttrs([]slog.Attr) slog.Handler           { return h }
+func (h countHandler) WithGroup(string) slog.Handler                { return h }
+
+// A checkpoint whose tiles cannot be read is still served, and its tiles are not read again
+// on every request: one attempt, then none until warmRetry has passed.
+func TestHandlerBacksOffUnreadableTiles(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	nc := srv.Connect(t)
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	skey, vkey, err := GenerateKey(nil, "backoff.example/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := NewSigner(skey)
+	w, err := Open(ctx, nc, es, objs, Config{Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		if _, err := es.Append(ctx, fmt.Sprint("b-", i%3), "Tick", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := NewVerifier(vkey)
+	var warnings atomic.Int32
+	r, err := Open(ctx, nc, es, objs, Config{Verifier: v, Logger: slog.New(countHandler{&warnings})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.js.DeleteKeyValue(ctx, TileBucket); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(r.Handler())
+	defer hs.Close()
+	for i := range 5 {
+		resp, err := http.Get(hs.URL + HTTPPrefix + "checkpoint")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("checkpoint request %d: %s", i, resp.Status)
+		}
+	}
+	if n := warnings.Load(); n != 1 {
+		t.Fatalf("5 requests over unreadable tiles warmed (and warned) %d times, want 1", n)
+	}
+}
+
+// The warmer retries a failed size only after warmRetry, a new size at once, and a warmed
+// size never.
+func TestWarmerBackoff(t *testing.T) {
+	var w warmer
+	now := time.Unix(1000, 0)
+	if !w.due(10, now) {
+		t.Fatal("first checkpoint not due")
+	}
+	if w.due(10, now) {
+		t.Fatal("due while an attempt runs")
+	}
+	w.done(10, false)
+	if w.due(10, now.Add(warmRetry/2)) {
+		t.Fatal("a failed size due again before warmRetry")
+	}
+	if !w.due(10, now.Add(warmRetry)) {
+		t.Fatal("a failed size not due after warmRetry")
+	}
+	w.done(10, true)
+	if w.due(10, now.Add(3*warmRetry)) {
+		t.Fatal("a warmed size due again")
+	}
+	if !w.due(11, now.Add(3*warmRetry)) {
+		t.Fatal("a new size not due")
 	}
 }

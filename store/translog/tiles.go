@@ -47,8 +47,9 @@ type tileStore struct {
 	// rev remembers the revision this process last wrote under a key, so the next (wider)
 	// write of a partial tile is one compare-and-set instead of a read and a write.
 	rev map[string]uint64
-	// cache keeps the widest version of each tile read or written (a tile only grows, and
-	// every narrower version is a prefix of it), so proofs and HTTP reads of recent tiles,
+	// cache keeps the widest version of each tile read from the bucket (a tile only grows,
+	// and every narrower version is a prefix of it; tiles this process writes are not added:
+	// a writer's memory stays the builder's), so proofs and HTTP reads of recent tiles,
 	// the partial right edge included, need no round trip; at most cacheSize of them (8 MiB
 	// of hash tiles). Every tile a proof uses is still checked against its checkpoint's root.
 	mu    sync.Mutex
