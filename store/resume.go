@@ -128,3 +128,11 @@ func (s *JetStreamEvents) CIDAt(ctx context.Context, seq uint64) (cid.Cid, error
 	}
 	return block.Sum(msg.Data), nil
 }
+
+// GetAt returns the verified event c read at stream sequence seq (a Head's), without the CID
+// index: ErrNotFound when the stream holds no message there, ErrCorrupt when the message
+// there does not hash to c. A window resuming from a checkpoint reads the heads so, also on
+// a store whose index lags the stream.
+func (s *JetStreamEvents) GetAt(ctx context.Context, c cid.Cid, seq uint64) (*StoredEvent, error) {
+	return s.getSeq(ctx, c, seq)
+}

@@ -70,8 +70,9 @@ func (r *resumePoint) status(m *ecs.StatusMsg) *ecs.StatusMsg {
 }
 
 // sendHeads sends the aggregates' heads at the checkpoint (the newest maxHeads of them by
-// sequence, oldest first, so that a bounded world keeps the newest), each fetched by its CID
-// through the index and checked against the state block: the nodes that what follows the
+// sequence, oldest first, so that a bounded world keeps the newest), each read at the
+// sequence the state block gives it and checked to hash to its CID (no index look-up, so a
+// store whose index lags is no slower): the nodes that what follows the
 // checkpoint chains onto. Nothing older than the heads is drawn. A head that cannot be read
 // is left out (logged); the feed's own checks do not depend on it.
 func (s *storeSource) sendHeads(ctx context.Context, b *ecs.Bridge, r *resumePoint) error {
@@ -95,15 +96,15 @@ func (s *storeSource) sendHeads(ctx context.Context, b *ecs.Bridge, r *resumePoi
 		wg.Go(func() {
 			for i := range next {
 				h := heads[i]
-				ev, err := s.events.Get(ctx, h.CID)
+				ev, err := s.events.GetAt(ctx, h.CID, h.Seq)
 				switch {
 				case err != nil:
 					if ctx.Err() == nil {
-						s.log.Warn("resume: head not drawn", "aggregate", h.AggregateID, "cid", h.CID, "err", err)
+						s.log.Warn("resume: head not drawn", "aggregate", h.AggregateID, "cid", h.CID, "seq", h.Seq, "err", err)
 					}
-				case ev.Seq != h.Seq || ev.AggregateID != h.AggregateID:
+				case ev.AggregateID != h.AggregateID:
 					s.log.Warn("resume: head disagrees with the state block, not drawn", "aggregate", h.AggregateID, "cid", h.CID,
-						"state_seq", h.Seq, "seq", ev.Seq, "stored_aggregate", ev.AggregateID)
+						"stored_aggregate", ev.AggregateID)
 				default:
 					got[i] = ev
 				}

@@ -164,7 +164,8 @@ func TestSourceResumesFromCheckpoint(t *testing.T) {
 	}
 }
 
-// With --max-nodes N only the newest N heads are fetched.
+// With --max-nodes N only the newest N heads are fetched; a head is read at its sequence
+// and must hash to its CID.
 func TestSourceResumeBoundsHeads(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -186,6 +187,17 @@ func TestSourceResumeBoundsHeads(t *testing.T) {
 	}
 	if _, ok := graph.Lookup(rs.heads["order-0"]); ok || graph.Stats().Events != 2 {
 		t.Fatalf("max-nodes 2: %d events sent, order-0's head (the oldest, seq 28) drawn %v", graph.Stats().Events, ok)
+	}
+	// The heads are read by sequence and checked against their CID, not through the index.
+	h := rs.heads["order-2"] // seq 30
+	if ev, err := rs.events.GetAt(ctx, h, 30); err != nil || ev.CID != h || ev.AggregateID != "order-2" {
+		t.Fatalf("GetAt the head's sequence: %v, %v", ev, err)
+	}
+	if _, err := rs.events.GetAt(ctx, h, 29); !errors.Is(err, store.ErrCorrupt) {
+		t.Fatalf("GetAt another event's sequence: %v, want ErrCorrupt", err)
+	}
+	if _, err := rs.events.GetAt(ctx, h, 10_000); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetAt past the stream's end: %v, want ErrNotFound", err)
 	}
 }
 
