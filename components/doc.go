@@ -2,7 +2,8 @@
 // node: what it is (DddElement, and Event, Object or Rejected for its kind), how it looks
 // (GraphNodeVisual), where it is (Position, Velocity), how the user touches it (Interaction)
 // and its edges (Edges). Singletons (one entity each, found with GetOrCreate functions in
-// package systems): the model's GraphStats and the window's Camera, Selection, Search,
+// package systems): the model's GraphStats and WorldVersion (kept on the stats entity; the
+// scene is gathered again only when it moves) and the window's Camera, Selection, Search,
 // Filter, Toast, Picture, Pointer, Input, Settings, HUD and Timeline. It imports donburi and go-cid only:
 // no Ebiten, so everything that reads it is tested without a display.
 package components
