@@ -28,6 +28,7 @@ type Drawer struct {
 	legendMode components.ColorMode
 	laneLabels []laneLabel
 	lanes      *layout.Lanes // the model's lanes layout, for the lane labels (nil: none)
+	status     statusFit     // the status line as fitted to the window
 }
 
 // SetLanes gives the drawer the model's lanes layout, whose rows it labels in the lanes view.

@@ -4,6 +4,7 @@ import (
 	"image/color"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
@@ -98,7 +99,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	// Text, after every shape (text comes from another atlas and breaks batches).
 	d.laneText(screen)
 	d.timelineText(e, screen)
-	drawText(screen, hud.Status, f.ui, 24, h-barH+(barH-f.uiLine)/2, textColor)
+	drawText(screen, d.statusLine(e, w-24-8), f.ui, 24, h-barH+(barH-f.uiLine)/2, textColor)
 	if alarm != "" {
 		drawText(screen, alarm, f.ui, alarmX+8, 6, textColor)
 	}
@@ -136,6 +137,30 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 			y += f.uiLine
 		}
 	}
+}
+
+// statusFit is the status line fitted to a width, kept until the HUD rewrites the line or
+// the width changes.
+type statusFit struct {
+	at    time.Time
+	width float64
+	line  string
+}
+
+// statusLine is the status line as wide as width pixels at most, in the UI face: the parts
+// of lowest priority are left out first (systems.FitStatus), so the key hint always shows.
+func (d *Drawer) statusLine(e *ecs.ECS, width float64) string {
+	hud := systems.GetOrCreateHUD(e)
+	if d.status.at.Equal(hud.StatusAt) && d.status.width == width && !hud.StatusAt.IsZero() {
+		return d.status.line
+	}
+	segs := systems.StatusSegmentsOf(e)
+	line := hud.Status
+	if len(segs) > 0 {
+		line = systems.FitStatus(segs, width, func(s string) float64 { return text.Advance(s, d.fonts.ui) })
+	}
+	d.status = statusFit{at: hud.StatusAt, width: width, line: line}
+	return line
 }
 
 // legendEdge draws one edge row's swatch centred on (x, y).
@@ -190,3 +215,6 @@ func matchCount(typed, n int) string {
 
 // alarmColor is the red banner of a contradicted transparency log.
 var alarmColor = color.RGBA{0xc0, 0x20, 0x20, 0xf0}
+
+// StatusShown is the status line as last drawn, fitted to the window.
+func (d *Drawer) StatusShown() string { return d.status.line }

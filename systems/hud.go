@@ -1,8 +1,10 @@
 package systems
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,18 +26,128 @@ func UpdateHUD(e *ecs.ECS) {
 	UpdateActivity(e)
 	h := GetOrCreateHUD(e)
 	if now.Sub(h.StatusAt) >= statusEvery {
-		h.Status = StatusLine(e)
+		st := getStatus(e)
+		st.segs = StatusSegments(e, st.segs[:0])
+		h.Status = JoinStatus(st.segs)
 		h.StatusAt = now
 	}
 }
 
+// StatusSegment is one part of the status line. When the line is wider than the window the
+// status bar leaves out the parts of lowest Priority first (FitStatus), keeping the order of
+// the rest.
+type StatusSegment struct {
+	Text     string
+	Priority int
+}
+
+// The status line's parts by priority: the connection and the key hint stay longest.
+const (
+	prioMode   = 10 // follow, fit, colour mode
+	prioResume = 20
+	prioLag    = 30
+	prioFPS    = 40
+	prioRate   = 50
+	prioLog    = 60 // the transparency log, the checkpoint highlight
+	prioState  = 70 // rejected count, paused, filter, catch-up
+	prioAsOf   = 80
+	prioNodes  = 85
+	prioHelp   = 90
+	prioConn   = 100
+)
+
+// statusSep separates the status line's parts.
+const statusSep = "   "
+
+// statusState is the HUD's private singleton: the status line's parts as last written.
+type statusState struct{ segs []StatusSegment }
+
+var statusComponent = donburi.NewComponentType[statusState]()
+
+func getStatus(e *ecs.ECS) *statusState {
+	return getOrCreate(e.World, statusComponent, func(donburi.World) statusState { return statusState{} })
+}
+
+// StatusSegmentsOf returns the status line's parts as UpdateHUD last wrote them (HUDData.Status
+// is them joined).
+func StatusSegmentsOf(e *ecs.ECS) []StatusSegment { return getStatus(e).segs }
+
+// JoinStatus is the status line of all the parts.
+func JoinStatus(segs []StatusSegment) string {
+	var b strings.Builder
+	for i, s := range segs {
+		if i > 0 {
+			b.WriteString(statusSep)
+		}
+		b.WriteString(s.Text)
+	}
+	return b.String()
+}
+
+// FitStatus is the status line of segs that fits in width as measure measures text: parts
+// are taken by priority, highest first (ties: the earlier first), each kept if the line
+// still fits with it, and shown in their order; if the two most important parts alone are
+// too wide, the first is cut short with "…" so that the second (the key hint) still shows.
+func FitStatus(segs []StatusSegment, width float64, measure func(string) float64) string {
+	line := JoinStatus(segs)
+	if measure(line) <= width || len(segs) == 0 {
+		return line
+	}
+	order := make([]int, len(segs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(segs[b].Priority, segs[a].Priority) })
+	in := make([]bool, len(segs))
+	var keep []StatusSegment
+	pick := func() []StatusSegment {
+		keep = keep[:0]
+		for i, s := range segs {
+			if in[i] {
+				keep = append(keep, s)
+			}
+		}
+		return keep
+	}
+	for n, i := range order {
+		in[i] = true
+		if measure(JoinStatus(pick())) > width {
+			in[i] = false
+			if n < 2 {
+				break // the two most important do not fit: cut short below
+			}
+		}
+	}
+	if len(order) < 2 || in[order[0]] && in[order[1]] {
+		return JoinStatus(pick())
+	}
+	first, second := segs[order[0]].Text, segs[order[1]].Text
+	if order[1] < order[0] {
+		first, second = second, first
+	}
+	head := []rune(first)
+	for len(head) > 0 {
+		head = head[:len(head)-1]
+		if line = string(head) + "…" + statusSep + second; measure(line) <= width {
+			return line
+		}
+	}
+	return second
+}
+
 // StatusLine is the status bar's text: connection state, events per second, node count,
-// FPS, bridge lag, rejected count, and the modes that are on.
-func StatusLine(e *ecs.ECS) string {
+// FPS, bridge lag, rejected count, and the modes that are on (StatusSegments, joined).
+func StatusLine(e *ecs.ECS) string { return JoinStatus(StatusSegments(e, nil)) }
+
+// StatusSegments appends the status line's parts to dst, in the order they are shown.
+func StatusSegments(e *ecs.ECS, dst []StatusSegment) []StatusSegment {
 	h := GetOrCreateHUD(e)
 	st := h.Stats
 	set := GetOrCreateSettings(e)
 	cam := GetOrCreateCamera(e)
+	add := func(prio int, format string, args ...any) {
+		dst = append(dst, StatusSegment{Text: fmt.Sprintf(format, args...), Priority: prio})
+	}
 	conn := st.Connection
 	if conn == "" {
 		conn = "no source"
@@ -50,53 +162,59 @@ func StatusLine(e *ecs.ECS) string {
 	if x := ExploreOf(e); x != nil {
 		phase = exploreStatus(x, len(SceneOf(e).Nodes))
 	}
-	var b strings.Builder
 	nodes := fmt.Sprintf("%d nodes", len(SceneOf(e).Nodes))
 	if !GetOrCreateTimeline(e).Live() {
 		nodes = fmt.Sprintf("%d of %d nodes", SceneOf(e).Shown(), len(SceneOf(e).Nodes)) // the rest are later
 	}
-	fmt.Fprintf(&b, "%s · %s   %.1f events/s   %s (%d events, %d objects)   %.0f FPS   lag %d   rejected %d   colour: %s",
-		conn, phase, st.EventsPerSecond, nodes, st.Events, st.Objects, h.FPS, st.Lag, st.Rejected, set.ColorMode)
+	add(prioConn, "%s · %s", conn, phase)
+	add(prioRate, "%.1f events/s", st.EventsPerSecond)
+	add(prioNodes, "%s (%d events, %d objects)", nodes, st.Events, st.Objects)
+	add(prioFPS, "%.0f FPS", h.FPS)
+	add(prioLag, "lag %d", st.Lag)
+	add(prioState, "rejected %d", st.Rejected)
+	add(prioMode, "colour: %s", set.ColorMode)
 	if st.ResumedSize != 0 {
-		fmt.Fprintf(&b, "   resumed at seq %s · checkpoint size %s", Thousands(st.ResumedSeq), Thousands(uint64(st.ResumedSize)))
+		add(prioResume, "resumed at seq %s · checkpoint size %s", Thousands(st.ResumedSeq), Thousands(uint64(st.ResumedSize)))
 	}
 	if c := CatchUpText(st); c != "" {
-		b.WriteString("   " + c)
+		add(prioState, "%s", c)
 	}
 	if a := AsOfText(e); a != "" {
-		b.WriteString("   " + a) // the timeline bar shows an earlier sequence
+		add(prioAsOf, "%s", a) // the timeline bar shows an earlier sequence
 	} else if Opts(e).Until > 0 {
-		fmt.Fprintf(&b, "   as of seq %d", st.LastSeq)
+		a := fmt.Sprintf("as of seq %d", st.LastSeq)
 		if t := newestEventTime(SceneOf(e)); t != 0 {
-			b.WriteString(" · " + time.Unix(0, t).UTC().Format(time.RFC3339))
+			a += " · " + time.Unix(0, t).UTC().Format(time.RFC3339)
 		}
+		add(prioAsOf, "%s", a)
 	}
 	if l := LogStatus(st.Log, Opts(e).Now()); l != "" {
-		b.WriteString("   " + l)
+		add(prioLog, "%s", l)
 	}
 	if sc := SceneOf(e); sc.LogLit {
-		fmt.Fprintf(&b, "   highlight: %d events of the checkpoint", sc.LogCount)
+		add(prioLog, "highlight: %d events of the checkpoint", sc.LogCount)
 	}
 	if set.Paused {
-		b.WriteString("   PAUSED")
+		add(prioState, "PAUSED")
 	}
 	if cam.Follow {
-		b.WriteString("   follow")
+		add(prioMode, "follow")
 	}
 	if cam.AutoFit {
-		b.WriteString("   fit")
+		add(prioMode, "fit")
 	}
 	if f := *GetOrCreateFilter(e); f.Active() {
-		if f.Aggregate != "" {
-			fmt.Fprintf(&b, "   filter: aggregate %s", f.Aggregate)
-		} else if f.Kind == components.ElementRejected {
-			b.WriteString("   filter: rejected")
-		} else {
-			fmt.Fprintf(&b, "   filter: %s %s", KindsOf(e.World).Row(f.Kind).Name, f.Type)
+		switch {
+		case f.Aggregate != "":
+			add(prioState, "filter: aggregate %s", f.Aggregate)
+		case f.Kind == components.ElementRejected:
+			add(prioState, "filter: rejected")
+		default:
+			add(prioState, "filter: %s %s", KindsOf(e.World).Row(f.Kind).Name, f.Type)
 		}
 	}
-	b.WriteString("   h: help")
-	return b.String()
+	add(prioHelp, "h: help")
+	return dst
 }
 
 // newestEventTime is the latest event time in the scene (0 for none).

@@ -201,3 +201,33 @@ func TestPictureCache(t *testing.T) {
 		}
 	}
 }
+
+// TestFitStatus: a status line too wide for its bar leaves out its lowest-priority parts
+// first (ties: the later), keeps the others in order, and when the two most important parts
+// alone are too wide cuts the first short with "…", keeping the key hint whole.
+func TestFitStatus(t *testing.T) {
+	segs := []StatusSegment{{"conn · live", prioConn}, {"12.0 events/s", prioRate}, {"20 nodes", prioNodes},
+		{"60 FPS", prioFPS}, {"colour: kind", prioMode}, {"follow", prioMode}, {"h: help", prioHelp}}
+	measure := func(s string) float64 { return float64(len([]rune(s))) * 7 }
+	full := JoinStatus(segs)
+	for _, tc := range []struct {
+		width float64
+		want  string
+	}{
+		{measure(full), full},
+		{measure(full) - 1, "conn · live   12.0 events/s   20 nodes   60 FPS   colour: kind   h: help"},
+		{measure("conn · live   20 nodes   h: help"), "conn · live   20 nodes   h: help"},
+		{measure("conn · live   20 nodes   60 FPS   h: help"), "conn · live   20 nodes   60 FPS   h: help"}, // a shorter part fits where the longer events/s does not
+		{measure("conn · live   h: help"), "conn · live   h: help"},
+		{measure("conn…   h: help"), "conn…   h: help"},
+		{10, "h: help"},
+	} {
+		got := FitStatus(segs, tc.width, measure)
+		if got != tc.want {
+			t.Errorf("width %v: %q, want %q", tc.width, got, tc.want)
+		}
+		if tc.width > 50 && measure(got) > tc.width {
+			t.Errorf("width %v: %q is %v wide", tc.width, got, measure(got))
+		}
+	}
+}
