@@ -117,9 +117,14 @@ tlog-tiles, with signed C2SP checkpoints on the stream event-checkpoints.`,
 	return cmd
 }
 
+// logKeygenOptions are log keygen's flags.
+type logKeygenOptions struct {
+	origin, out string
+	witness     bool
+}
+
 func newLogKeygenCmd(e *env) *cobra.Command {
-	var origin, out string
-	var witness bool
+	var o logKeygenOptions
 	cmd := &cobra.Command{
 		Use:   "keygen",
 		Short: "Make an Ed25519 signer key (note format) for a log or a witness",
@@ -131,79 +136,93 @@ and vkey is its C2SP tlog-cosignature verifier key.`,
 		Example: `  jetdag log keygen --origin orders.example.com/jetdag --out log.key
   jetdag log keygen --witness --origin witness.example.org --out witness.key`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out == "" {
-				return badInputf("--out FILE is required")
-			}
-			skey, vkey, err := translog.GenerateKey(nil, origin)
-			if err != nil {
-				return badInput(fmt.Errorf("--origin: %w", err))
-			}
-			if witness {
-				if vkey, err = translog.CosignatureVerifierKey(skey); err != nil {
-					return err
-				}
-			}
-			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-			if err != nil {
-				return badInput(fmt.Errorf("--out: %w", err))
-			}
-			if _, err := f.WriteString(skey + "\n"); err != nil {
-				f.Close()
-				return err
-			}
-			if err := f.Sync(); err != nil {
-				f.Close()
-				return err
-			}
-			if err := f.Close(); err != nil {
-				return err
-			}
-			return writeJSON(e.stdout, map[string]string{"vkey": vkey})
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
-	cmd.Flags().StringVar(&origin, "origin", "", "the log's (or witness's) name, e.g. orders.example.com/jetdag (required)")
-	cmd.Flags().StringVar(&out, "out", "", "file to write the signer key to (required; mode 0600)")
-	cmd.Flags().BoolVar(&witness, "witness", false, "print the key's cosignature verifier key (for a witness)")
+	cmd.Flags().StringVar(&o.origin, "origin", "", "the log's (or witness's) name, e.g. orders.example.com/jetdag (required)")
+	cmd.Flags().StringVar(&o.out, "out", "", "file to write the signer key to (required; mode 0600)")
+	cmd.Flags().BoolVar(&o.witness, "witness", false, "print the key's cosignature verifier key (for a witness)")
 	_ = cmd.MarkFlagRequired("origin")
 	return cmd
 }
 
+func (o *logKeygenOptions) run(_ context.Context, e *env) error {
+	if o.out == "" {
+		return badInputf("--out FILE is required")
+	}
+	skey, vkey, err := translog.GenerateKey(nil, o.origin)
+	if err != nil {
+		return badInput(fmt.Errorf("--origin: %w", err))
+	}
+	if o.witness {
+		if vkey, err = translog.CosignatureVerifierKey(skey); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(o.out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return badInput(fmt.Errorf("--out: %w", err))
+	}
+	if _, err := f.WriteString(skey + "\n"); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return writeJSON(e.stdout, map[string]string{"vkey": vkey})
+}
+
+// logVkeyOptions are log vkey's flags.
+type logVkeyOptions struct {
+	key     string
+	witness bool
+}
+
 func newLogVkeyCmd(e *env) *cobra.Command {
-	var key string
-	var witness bool
+	var o logVkeyOptions
 	cmd := &cobra.Command{
 		Use:   "vkey",
 		Short: `Print {"vkey"}, the verifier key of a signer key file`,
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, skey, err := readSigner(key)
-			if err != nil {
-				return err
-			}
-			var vkey string
-			if witness {
-				vkey, err = translog.CosignatureVerifierKey(skey)
-			} else {
-				vkey, err = translog.VerifierKey(skey)
-			}
-			if err != nil {
-				return badInput(err)
-			}
-			return writeJSON(e.stdout, map[string]string{"vkey": vkey})
-		},
+		RunE:  func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
-	cmd.Flags().StringVar(&key, "key", "", "signer key file (required)")
-	cmd.Flags().BoolVar(&witness, "witness", false, "the cosignature verifier key (for a witness's key)")
+	cmd.Flags().StringVar(&o.key, "key", "", "signer key file (required)")
+	cmd.Flags().BoolVar(&o.witness, "witness", false, "the cosignature verifier key (for a witness's key)")
 	return cmd
+}
+
+func (o *logVkeyOptions) run(_ context.Context, e *env) error {
+	_, skey, err := readSigner(o.key)
+	if err != nil {
+		return err
+	}
+	var vkey string
+	if o.witness {
+		vkey, err = translog.CosignatureVerifierKey(skey)
+	} else {
+		vkey, err = translog.VerifierKey(skey)
+	}
+	if err != nil {
+		return badInput(err)
+	}
+	return writeJSON(e.stdout, map[string]string{"vkey": vkey})
 }
 
 func checkpointJSON(cp *translog.Checkpoint) map[string]any {
 	return map[string]any{"size": cp.N, "root": cp.RootBase64(), "seq": cp.Seq, "state": cp.State.String()}
 }
 
+// logCheckpointOptions are log checkpoint's flags.
+type logCheckpointOptions struct {
+	key string
+}
+
 func newLogCheckpointCmd(e *env) *cobra.Command {
-	var key string
+	var o logCheckpointOptions
 	cmd := &cobra.Command{
 		Use:   "checkpoint",
 		Short: "Extend the log to the end of the stream and publish a signed checkpoint",
@@ -214,27 +233,29 @@ It prints {"size", "root", "seq", "state", "published"}; published is false when
 not grown or another checkpointer published the same size first (only one checkpoint of each
 size is ever stored). Exit 1 when the stream no longer agrees with the stored log.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			signer, _, err := readSigner(key)
-			if err != nil {
-				return err
-			}
-			s, err := e.openLog(cmd.Context(), translog.Config{Signer: signer})
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			res, err := s.log.Checkpoint(cmd.Context())
-			if err != nil {
-				return logErr(err)
-			}
-			out := checkpointJSON(res.Checkpoint)
-			out["published"] = res.Published
-			return writeJSON(e.stdout, out)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
-	cmd.Flags().StringVar(&key, "key", "", "the log's signer key file (required)")
+	cmd.Flags().StringVar(&o.key, "key", "", "the log's signer key file (required)")
 	return cmd
+}
+
+func (o *logCheckpointOptions) run(ctx context.Context, e *env) error {
+	signer, _, err := readSigner(o.key)
+	if err != nil {
+		return err
+	}
+	s, err := e.openLog(ctx, translog.Config{Signer: signer})
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	res, err := s.log.Checkpoint(ctx)
+	if err != nil {
+		return logErr(err)
+	}
+	out := checkpointJSON(res.Checkpoint)
+	out["published"] = res.Published
+	return writeJSON(e.stdout, out)
 }
 
 // checkpointAt returns the checkpoint of size n, or the latest when n < 0.
@@ -278,9 +299,14 @@ func readerConfig(vkey string) (translog.Config, error) {
 	return translog.Config{Verifier: v}, nil
 }
 
+// logShowOptions are log show's flags.
+type logShowOptions struct {
+	size int64
+	vkey string
+}
+
 func newLogShowCmd(e *env) *cobra.Command {
-	var size int64
-	var vkey string
+	var o logShowOptions
 	cmd := &cobra.Command{
 		Use:   "show",
 		Short: "Print the signed note of the latest checkpoint (or that of --size N), as text",
@@ -288,24 +314,31 @@ func newLogShowCmd(e *env) *cobra.Command {
 signature lines), ready to be saved and given to verify --checkpoint later. With --vkey the
 note must verify with that key (exit 1 otherwise).`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, cp, err := e.openLogAt(cmd.Context(), vkey, size)
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			_, err = e.stdout.Write(cp.Note)
-			return err
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
-	cmd.Flags().Int64Var(&size, "size", -1, "the checkpoint of this tree size (default: the latest)")
-	cmd.Flags().StringVar(&vkey, "vkey", "", "check the note's signature with this verifier key (or file)")
+	cmd.Flags().Int64Var(&o.size, "size", -1, "the checkpoint of this tree size (default: the latest)")
+	cmd.Flags().StringVar(&o.vkey, "vkey", "", "check the note's signature with this verifier key (or file)")
 	return cmd
 }
 
+func (o *logShowOptions) run(ctx context.Context, e *env) error {
+	s, cp, err := e.openLogAt(ctx, o.vkey, o.size)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	_, err = e.stdout.Write(cp.Note)
+	return err
+}
+
+// logProveOptions are log prove's flags.
+type logProveOptions struct {
+	size int64
+	vkey string
+}
+
 func newLogProveCmd(e *env) *cobra.Command {
-	var size int64
-	var vkey string
+	var o logProveOptions
 	cmd := &cobra.Command{
 		Use:   "prove CID",
 		Short: "Print an RFC 9162 inclusion proof of an event in a checkpoint's tree",
@@ -314,59 +347,68 @@ its inclusion proof in the tree of the checkpoint of --size N (default the lates
 against that checkpoint's root before it is printed. Exit 1 when the CID is no leaf (not an
 event, rejected by verification, or later than the checkpoint).`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := parseCIDArg("CID", args[0])
-			if err != nil {
-				return err
-			}
-			s, cp, err := e.openLogAt(cmd.Context(), vkey, size)
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			i, p, err := s.log.Prove(cmd.Context(), cp, c)
-			if err != nil {
-				return logErr(err)
-			}
-			return writeJSON(e.stdout, map[string]any{"index": i, "size": cp.N, "root": cp.RootBase64(), "proof": proofJSON(p)})
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context(), e, args[0]) },
 	}
-	cmd.Flags().Int64Var(&size, "size", -1, "prove against the checkpoint of this tree size (default: the latest)")
-	cmd.Flags().StringVar(&vkey, "vkey", "", "check the checkpoint's signature with this verifier key (or file)")
+	cmd.Flags().Int64Var(&o.size, "size", -1, "prove against the checkpoint of this tree size (default: the latest)")
+	cmd.Flags().StringVar(&o.vkey, "vkey", "", "check the checkpoint's signature with this verifier key (or file)")
 	return cmd
 }
 
+func (o *logProveOptions) run(ctx context.Context, e *env, arg string) error {
+	c, err := parseCIDArg("CID", arg)
+	if err != nil {
+		return err
+	}
+	s, cp, err := e.openLogAt(ctx, o.vkey, o.size)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	i, p, err := s.log.Prove(ctx, cp, c)
+	if err != nil {
+		return logErr(err)
+	}
+	return writeJSON(e.stdout, map[string]any{"index": i, "size": cp.N, "root": cp.RootBase64(), "proof": proofJSON(p)})
+}
+
+// logConsistencyOptions are log consistency's flags.
+type logConsistencyOptions struct {
+	from, to int64
+	vkey     string
+}
+
 func newLogConsistencyCmd(e *env) *cobra.Command {
-	var from, to int64
-	var vkey string
+	var o logConsistencyOptions
 	cmd := &cobra.Command{
 		Use:   "consistency",
 		Short: "Print an RFC 9162 consistency proof between two tree sizes",
 		Long: `consistency prints {"from", "to", "from_root", "to_root", "proof": [base64…]}: the proof that
 the tree of size --from is a prefix of the checkpoint of size --to (default the latest).`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if from < 0 {
-				return badInputf("--from N is required (a tree size, 0 or more)")
-			}
-			s, cp, err := e.openLogAt(cmd.Context(), vkey, to)
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			if from > cp.N {
-				return badInputf("--from %d is beyond the checkpoint's size %d", from, cp.N)
-			}
-			p, old, err := s.log.Consistency(cmd.Context(), cp, from)
-			if err != nil {
-				return logErr(err)
-			}
-			return writeJSON(e.stdout, map[string]any{"from": from, "to": cp.N,
-				"from_root": base64.StdEncoding.EncodeToString(old[:]), "to_root": cp.RootBase64(), "proof": proofJSON(p)})
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
-	cmd.Flags().Int64Var(&from, "from", -1, "the older tree size (required)")
-	cmd.Flags().Int64Var(&to, "to", -1, "the checkpoint's tree size (default: the latest)")
-	cmd.Flags().StringVar(&vkey, "vkey", "", "check the checkpoint's signature with this verifier key (or file)")
+	cmd.Flags().Int64Var(&o.from, "from", -1, "the older tree size (required)")
+	cmd.Flags().Int64Var(&o.to, "to", -1, "the checkpoint's tree size (default: the latest)")
+	cmd.Flags().StringVar(&o.vkey, "vkey", "", "check the checkpoint's signature with this verifier key (or file)")
 	return cmd
+}
+
+func (o *logConsistencyOptions) run(ctx context.Context, e *env) error {
+	if o.from < 0 {
+		return badInputf("--from N is required (a tree size, 0 or more)")
+	}
+	s, cp, err := e.openLogAt(ctx, o.vkey, o.to)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if o.from > cp.N {
+		return badInputf("--from %d is beyond the checkpoint's size %d", o.from, cp.N)
+	}
+	p, old, err := s.log.Consistency(ctx, cp, o.from)
+	if err != nil {
+		return logErr(err)
+	}
+	return writeJSON(e.stdout, map[string]any{"from": o.from, "to": cp.N,
+		"from_root": base64.StdEncoding.EncodeToString(old[:]), "to_root": cp.RootBase64(), "proof": proofJSON(p)})
 }

@@ -91,18 +91,7 @@ prints {"screenshot":FILE,"frames":N,...} (what it drew) and exits: for CI under
   jetdag view --nats nats://wall:4222 --kiosk --max-nodes 20000
   xvfb-run -a jetdag view --demo --screenshot dag.png --frames 300`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			if err := e.conn.check(); err != nil {
-				return err
-			}
-			if e.viewer != nil {
-				return e.viewer(cmd.Context(), ViewRequest{Options: o, Conn: e.connConfig(), NATSGiven: e.conn.urlSet, Logger: e.logger, Stdout: e.stdout})
-			}
-			return e.execViewer(cmd.Context())
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.Demo, "demo", false, "add the built-in demo workload (orders, payments, shipments)")
@@ -127,6 +116,21 @@ prints {"screenshot":FILE,"frames":N,...} (what it drew) and exits: for CI under
 	f.StringVar(&o.Checkpoint, "checkpoint", "", `start after a checkpoint ("latest" or a note file) whose signature verifies with --log-vkey, from its state block: only what follows is replayed and verified, shown with the aggregates' heads at the checkpoint`)
 	f.StringArrayVar(&o.WitnessVKeys, "witness-vkey", nil, "a witness's cosignature verifier key, or a file holding it: the status bar counts the witnesses whose cosignatures verify (repeatable; without: counted unverified)")
 	return cmd
+}
+
+// run checks the flags and opens the window: in-process when the binary has one, otherwise
+// through the jetdag-view binary.
+func (o *ViewOptions) run(ctx context.Context, e *env) error {
+	if err := o.check(); err != nil {
+		return err
+	}
+	if err := e.conn.check(); err != nil {
+		return err
+	}
+	if e.viewer != nil {
+		return e.viewer(ctx, ViewRequest{Options: *o, Conn: e.connConfig(), NATSGiven: e.conn.urlSet, Logger: e.logger, Stdout: e.stdout})
+	}
+	return e.execViewer(ctx)
 }
 
 // ReadLogVerifier parses view --log-vkey: a verifier key, or a file holding one.

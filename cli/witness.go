@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -17,10 +18,15 @@ import (
 	"github.com/jetdag/jetdag/store/translog"
 )
 
+// witnessOptions are witness's flags.
+type witnessOptions struct {
+	key, logVkey, dir, metrics string
+	once                       bool
+	poll                       time.Duration
+}
+
 func newWitnessCmd(e *env) *cobra.Command {
-	var key, logVkey, dir, metrics string
-	var once bool
-	var poll time.Duration
+	var o witnessOptions
 	cmd := &cobra.Command{
 		Use:   "witness --key FILE --log-vkey VKEY --state DIR",
 		Short: "Cosign the log's checkpoints that are consistent with the last one cosigned",
@@ -35,75 +41,77 @@ jetdag_witness_refused to 1, and never cosigns again until an operator removes D
 from "jetdag log keygen --witness"; readers check cosignatures with verify --witness-vkey.`,
 		Example: `  jetdag witness --key witness.key --log-vkey "$(cat log.vkey)" --state ./witness --once`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dir == "" {
-				return badInputf("--state DIR is required")
-			}
-			_, skey, err := readSigner(key)
-			if err != nil {
-				return err
-			}
-			cosigner, err := translog.NewCosigner(skey)
-			if err != nil {
-				return badInput(fmt.Errorf("--key: %w", err))
-			}
-			lv, err := readVerifier("--log-vkey", logVkey)
-			if err != nil {
-				return err
-			}
-			var refused atomic.Bool
-			var cosignedN atomic.Int64
-			if metrics != "" {
-				if err := serveWitnessMetrics(cmd, metrics, &refused, &cosignedN); err != nil {
-					return err
-				}
-			}
-			s, err := e.openLog(cmd.Context(), translog.Config{Verifier: lv})
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			w, err := translog.NewWitness(s.log, translog.WitnessConfig{
-				Cosigner: cosigner, LogVerifier: lv, Dir: dir, Logger: e.logger,
-				OnRefuse: func(string) { refused.Store(true) },
-				OnCosign: func(cp *translog.Checkpoint) { cosignedN.Store(cp.N) },
-			})
-			if errors.Is(err, translog.ErrHalted) {
-				refused.Store(true)
-				return &ExitError{Code: ExitFailure, Err: err}
-			}
-			if err != nil {
-				return logErr(err)
-			}
-			if h := w.Held(); h != nil {
-				cosignedN.Store(h.N)
-			}
-			n, err := w.Run(cmd.Context(), once, poll)
-			out := map[string]any{"cosigned": n, "refused": errors.Is(err, translog.ErrRefused) || errors.Is(err, translog.ErrHalted)}
-			if h := w.Held(); h != nil {
-				out["size"], out["root"] = h.N, h.RootBase64()
-			}
-			if werr := writeJSON(e.stdout, out); werr != nil {
-				return werr
-			}
-			if err != nil {
-				return &ExitError{Code: ExitFailure, Err: err}
-			}
-			return nil
-		},
+		RunE:    func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&key, "key", "", "the witness's signer key file (log keygen --witness) (required)")
-	f.StringVar(&logVkey, "log-vkey", "", "the log's verifier key, or a file holding it (required)")
-	f.StringVar(&dir, "state", "", "directory keeping the last cosigned checkpoint (required)")
-	f.BoolVar(&once, "once", false, "handle the stored checkpoints and exit (1 after a refusal)")
-	f.DurationVar(&poll, "poll", time.Second, "how often to look for a new checkpoint")
-	f.StringVar(&metrics, "metrics", "", "serve jetdag_witness_refused and jetdag_witness_size on HOST:PORT (/metrics)")
+	f.StringVar(&o.key, "key", "", "the witness's signer key file (log keygen --witness) (required)")
+	f.StringVar(&o.logVkey, "log-vkey", "", "the log's verifier key, or a file holding it (required)")
+	f.StringVar(&o.dir, "state", "", "directory keeping the last cosigned checkpoint (required)")
+	f.BoolVar(&o.once, "once", false, "handle the stored checkpoints and exit (1 after a refusal)")
+	f.DurationVar(&o.poll, "poll", time.Second, "how often to look for a new checkpoint")
+	f.StringVar(&o.metrics, "metrics", "", "serve jetdag_witness_refused and jetdag_witness_size on HOST:PORT (/metrics)")
 	return cmd
 }
 
+func (o *witnessOptions) run(ctx context.Context, e *env) error {
+	if o.dir == "" {
+		return badInputf("--state DIR is required")
+	}
+	_, skey, err := readSigner(o.key)
+	if err != nil {
+		return err
+	}
+	cosigner, err := translog.NewCosigner(skey)
+	if err != nil {
+		return badInput(fmt.Errorf("--key: %w", err))
+	}
+	lv, err := readVerifier("--log-vkey", o.logVkey)
+	if err != nil {
+		return err
+	}
+	var refused atomic.Bool
+	var cosignedN atomic.Int64
+	if o.metrics != "" {
+		if err := serveWitnessMetrics(ctx, o.metrics, &refused, &cosignedN); err != nil {
+			return err
+		}
+	}
+	s, err := e.openLog(ctx, translog.Config{Verifier: lv})
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	w, err := translog.NewWitness(s.log, translog.WitnessConfig{
+		Cosigner: cosigner, LogVerifier: lv, Dir: o.dir, Logger: e.logger,
+		OnRefuse: func(string) { refused.Store(true) },
+		OnCosign: func(cp *translog.Checkpoint) { cosignedN.Store(cp.N) },
+	})
+	if errors.Is(err, translog.ErrHalted) {
+		refused.Store(true)
+		return &ExitError{Code: ExitFailure, Err: err}
+	}
+	if err != nil {
+		return logErr(err)
+	}
+	if h := w.Held(); h != nil {
+		cosignedN.Store(h.N)
+	}
+	n, err := w.Run(ctx, o.once, o.poll)
+	out := map[string]any{"cosigned": n, "refused": errors.Is(err, translog.ErrRefused) || errors.Is(err, translog.ErrHalted)}
+	if h := w.Held(); h != nil {
+		out["size"], out["root"] = h.N, h.RootBase64()
+	}
+	if werr := writeJSON(e.stdout, out); werr != nil {
+		return werr
+	}
+	if err != nil {
+		return &ExitError{Code: ExitFailure, Err: err}
+	}
+	return nil
+}
+
 // serveWitnessMetrics serves the witness's gauges until the command ends.
-func serveWitnessMetrics(cmd *cobra.Command, addr string, refused *atomic.Bool, size *atomic.Int64) error {
+func serveWitnessMetrics(ctx context.Context, addr string, refused *atomic.Bool, size *atomic.Int64) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "jetdag_witness_refused",
 		Help: "1 once the witness refused an inconsistent checkpoint (it then cosigns nothing until reset)."},
@@ -123,6 +131,6 @@ func serveWitnessMetrics(cmd *cobra.Command, addr string, refused *atomic.Bool, 
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	go func() { <-cmd.Context().Done(); _ = srv.Close() }()
+	go func() { <-ctx.Done(); _ = srv.Close() }()
 	return nil
 }
