@@ -103,7 +103,7 @@ func (o *verifyOptions) run(ctx context.Context, e *env, args []string) error {
 		if acked != nil {
 			acked.Observe(r)
 		}
-		if err := logAudit.observe(r); err != nil {
+		if err := logAudit.observe(ctx, r); err != nil {
 			return err
 		}
 		if r.Rejected != nil {

@@ -102,11 +102,11 @@ func (a *logAudit) begin(ctx context.Context, e *env) error {
 }
 
 // observe takes one record of verify's replay.
-func (a *logAudit) observe(r store.Record) error {
+func (a *logAudit) observe(ctx context.Context, r store.Record) error {
 	if a == nil || a.auditor == nil {
 		return nil
 	}
-	return a.auditor.Observe(r)
+	return a.auditor.Observe(ctx, r)
 }
 
 // close closes what begin opened.

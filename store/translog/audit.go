@@ -55,7 +55,7 @@ func (l *Log) Audit(ctx context.Context, opts AuditOptions) (*AuditReport, error
 		return nil, err
 	}
 	v := store.NewVerifier()
-	if _, err := l.es.Scan(ctx, v, 1, a.Observe); err != nil {
+	if _, err := l.es.Scan(ctx, v, 1, func(r store.Record) error { return a.Observe(ctx, r) }); err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
 	return a.Finish(ctx)
@@ -73,14 +73,13 @@ type Auditor struct {
 	b       *builder
 	heads   map[string]store.Head
 	met     map[int64]bool
-	ctx     context.Context
 }
 
 // NewAuditor reads and checks the stored checkpoints (signatures, growing sizes, forks
 // against the held ones) and returns the Auditor the replay feeds.
 func (l *Log) NewAuditor(ctx context.Context, opts AuditOptions) (*Auditor, error) {
 	a := &Auditor{l: l, opts: opts, rep: &AuditReport{Held: len(opts.Held)}, targets: map[int64][]target{},
-		b: newBuilder(nil), heads: map[string]store.Head{}, met: map[int64]bool{}, ctx: ctx}
+		b: newBuilder(nil), heads: map[string]store.Head{}, met: map[int64]bool{}}
 	for i, cp := range opts.Held {
 		name := "held checkpoint"
 		if i < len(opts.HeldNames) && opts.HeldNames[i] != "" {
@@ -130,12 +129,12 @@ func (a *Auditor) problem(format string, args ...any) {
 }
 
 // Observe takes the next record of the replay: an accepted event is the next leaf.
-func (a *Auditor) Observe(r store.Record) error {
+func (a *Auditor) Observe(ctx context.Context, r store.Record) error {
 	if r.Event == nil {
 		return nil
 	}
 	ev := r.Event
-	if err := a.b.add(a.ctx, ev.CID.Bytes()); err != nil {
+	if err := a.b.add(ctx, ev.CID.Bytes()); err != nil {
 		return err
 	}
 	a.heads[ev.AggregateID] = store.Head{AggregateID: ev.AggregateID, CID: ev.CID, Seq: r.Seq}
@@ -147,7 +146,7 @@ func (a *Auditor) Observe(r store.Record) error {
 		return nil
 	}
 	a.met[a.b.n] = true
-	root, err := a.b.root(a.ctx, a.b.n)
+	root, err := a.b.root(ctx, a.b.n)
 	if err != nil {
 		return err
 	}
