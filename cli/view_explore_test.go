@@ -89,7 +89,7 @@ func TestViewExploreScreenshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plus, mark := 0, systems.ExpandMarkColor
+	plus, mark := 0, systems.ExpandMarkColor()
 	for y := 0; y < img.Bounds().Dy(); y++ {
 		for x := 0; x < img.Bounds().Dx(); x++ {
 			r, g, b, _ := img.At(x, y).RGBA()

@@ -328,7 +328,7 @@ func (r *Renderer) node(n *systems.SceneNode, x, y, pr float32, c fcolor) {
 // expandMark adds the "+" that explore mode puts above the right of a node whose
 // neighbours are not fetched yet (a double-click fetches them).
 func (r *Renderer) expandMark(x, y, pr, alpha float32) {
-	c := toF(systems.ExpandMarkColor)
+	c := toF(systems.ExpandMarkColor())
 	c.a *= alpha
 	arm := max(0.45*pr, 4)
 	w := max(0.16*pr, 1.5)

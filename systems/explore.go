@@ -108,5 +108,6 @@ func exploreStatus(x *components.ExploreData, nodes int) string {
 	return fmt.Sprintf("explore …%s · depth %d · %d nodes", s[max(len(s)-6, 0):], x.Depth, nodes)
 }
 
-// ExpandMarkColor is the "+" beside a node whose neighbours explore mode has not fetched.
-var ExpandMarkColor = color.RGBA{0xff, 0xf0, 0x60, 0xff}
+// ExpandMarkColor is the colour of the "+" beside a node whose neighbours explore mode has not
+// fetched (a function, not a variable: no package state anyone could change).
+func ExpandMarkColor() color.RGBA { return color.RGBA{0xff, 0xf0, 0x60, 0xff} }
