@@ -178,7 +178,9 @@ func (s *JetStreamEvents) readColdHeads(ctx context.Context) {
 		for agg := range batch {
 			aggs = append(aggs, agg)
 		}
+		t0 := time.Now()
 		heads, err := s.readChains(ctx, aggs)
+		s.log.Debug("read the chains of aggregates with no cached head", "aggregates", len(aggs), "took", time.Since(t0), "err", err)
 		for agg, chs := range batch {
 			for _, ch := range chs {
 				ch <- coldHead{h: heads[agg], err: err}
