@@ -20,6 +20,10 @@ import (
 // defaultLogPoll is how often the window reads the log's newest checkpoint.
 const defaultLogPoll = 2 * time.Second
 
+// logReadTimeout bounds each read of the status bar's log details (the window's context
+// ends them sooner).
+const logReadTimeout = 5 * time.Second
+
 // maxCosignedScan bounds how many cosigned copies after a checkpoint are read to count its
 // witnesses.
 const maxCosignedScan = 64
@@ -95,7 +99,7 @@ func (w *logWatch) read(ctx context.Context) (*ecs.LogMsg, bool) {
 		return nil, false
 	case errors.Is(err, translog.ErrSignature), errors.Is(err, translog.ErrForeignOrigin), errors.Is(err, translog.ErrMalformed):
 		w.problem = err.Error()
-		return w.status(nil), true
+		return w.status(ctx, nil), true
 	case err != nil:
 		return nil, false // a transient error: try again at the next poll
 	}
@@ -104,13 +108,13 @@ func (w *logWatch) read(ctx context.Context) (*ecs.LogMsg, bool) {
 			return nil, false
 		} else if p != "" {
 			w.problem = p
-			return w.status(cp), true
+			return w.status(ctx, cp), true
 		}
 	}
 	if w.problem == "" {
 		w.held = cp
 	}
-	return w.status(cp), true
+	return w.status(ctx, cp), true
 }
 
 // contradicts reports how cp contradicts the held checkpoint ("" when it does not): a
@@ -141,30 +145,31 @@ func (w *logWatch) contradicts(ctx context.Context, cp *translog.Checkpoint) (st
 	return "", nil
 }
 
-// status is the message for cp (nil: the held one, if any).
-func (w *logWatch) status(cp *translog.Checkpoint) *ecs.LogMsg {
+// status is the message for cp (nil: the held one, if any). Its reads end with ctx (the
+// window's), each within logReadTimeout.
+func (w *logWatch) status(ctx context.Context, cp *translog.Checkpoint) *ecs.LogMsg {
 	if cp == nil {
 		cp = w.held
 	}
 	m := &ecs.LogMsg{Verified: w.keyed && w.problem == "", Problem: w.problem, WitnessesVerified: len(w.witnesses) > 0}
 	if cp != nil {
 		m.Size, m.Time, m.Seq = cp.N, cp.Time, cp.Seq
-		m.Witnesses = w.countWitnesses(cp)
-		m.PrevSeq = min(w.previousSeq(cp), cp.Seq)
+		m.Witnesses = w.countWitnesses(ctx, cp)
+		m.PrevSeq = min(w.previousSeq(ctx, cp), cp.Seq)
 	}
 	return m
 }
 
 // previousSeq is the stream sequence of the last leaf of the checkpoint stored before cp
 // (0 when there is none, or it cannot be read now), read once per checkpoint.
-func (w *logWatch) previousSeq(cp *translog.Checkpoint) uint64 {
+func (w *logWatch) previousSeq(ctx context.Context, cp *translog.Checkpoint) uint64 {
 	if cp.StreamSeq == 0 {
 		return 0
 	}
 	if w.prevFor == cp.StreamSeq {
 		return w.prevSeq
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, logReadTimeout)
 	defer cancel()
 	prev, err := w.l.Previous(ctx, cp)
 	switch {
@@ -182,7 +187,7 @@ func (w *logWatch) previousSeq(cp *translog.Checkpoint) uint64 {
 // cosigned copies stored after it. With witness keys (view --witness-vkey) it counts the
 // keys whose cosignature verifies; without, the distinct keys other than the log's that
 // signed, unverified.
-func (w *logWatch) countWitnesses(cp *translog.Checkpoint) int {
+func (w *logWatch) countWitnesses(ctx context.Context, cp *translog.Checkpoint) int {
 	keys := map[string]bool{}
 	add := func(msg []byte) {
 		if len(w.witnesses) > 0 {
@@ -208,7 +213,7 @@ func (w *logWatch) countWitnesses(cp *translog.Checkpoint) int {
 	if cp.StreamSeq == 0 {
 		return len(keys)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, logReadTimeout)
 	defer cancel()
 	last, err := w.cps.GetLastMsgForSubject(ctx, translog.CosignedSubject)
 	if err != nil || last.Sequence <= cp.StreamSeq {
