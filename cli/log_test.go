@@ -325,6 +325,11 @@ func TestResumeFromCheckpoint(t *testing.T) {
 	if !sum.OK || sum.FromSeq != 50 || sum.Messages != 7 || sum.Events != 7 {
 		t.Fatalf("verify --from latest: %+v", sum)
 	}
+	_, otherKey := logKey(t, url, t.TempDir(), "resume.example/log")
+	_, foreignKey := logKey(t, url, dir, "other.example/log")
+	other := storetest.Start(t)
+	appendEvents(t, other.ClientURL(), 50, 5, "o")
+	objRunOK(t, other.ClientURL(), nil, nil, "log", "checkpoint", "--key", key)
 	for _, c := range []struct {
 		args []string
 		code int
@@ -332,6 +337,11 @@ func TestResumeFromCheckpoint(t *testing.T) {
 		{[]string{"verify", "--from", "latest"}, cli.ExitBadInput},
 		{[]string{"tail", "--checkpoint", filepath.Join(dir, "missing.note"), "--vkey", vkey}, cli.ExitBadInput},
 		{[]string{"verify", "--from", held, "--vkey", "other.example+00000000+AAAA"}, cli.ExitBadInput},
+		// Well-formed keys that signed none of the checkpoint: the same name's other key, another log's.
+		{[]string{"tail", "--checkpoint", "latest", "--vkey", otherKey, "--until-caught-up"}, cli.ExitBadInput},
+		{[]string{"verify", "--from", held, "--vkey", foreignKey}, cli.ExitBadInput},
+		// Held by another store, whose log has another history: contradicted.
+		{[]string{"verify", "--from", held, "--vkey", vkey, "--nats", other.ClientURL()}, cli.ExitFailure},
 	} {
 		if _, errs, code := objRun(t, url, nil, c.args...); code != c.code {
 			t.Errorf("jetdag %v: exit %d, want %d: %s", c.args, code, c.code, errs)
