@@ -129,6 +129,12 @@ func (o *benchAppendOptions) run(ctx context.Context, e *env) error {
 	}
 	pm.Header.Set("Nats-Expected-Last-Subject-Sequence", "1000000")
 	pm.Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", store.AggregateFilter(probe.AggregateID))
+	// A --size the server cannot take is bad input (exit 2, as append's payload too large),
+	// found before the baseline publishes anything.
+	if n := store.MessageSize(pm); int64(n) > nc.MaxPayload() {
+		return badInput(fmt.Errorf("--size %d: %w: an event message is %d bytes with headers, the server accepts %d",
+			o.size, store.ErrPayloadTooLarge, n, nc.MaxPayload()))
+	}
 	rawBody := make([]byte, store.MessageSize(pm))
 	dropBaseline, err := rawBaselineStream(ctx, js, "raw-"+run)
 	if err != nil {
@@ -164,10 +170,10 @@ func (o *benchAppendOptions) run(ctx context.Context, e *env) error {
 	}
 	if mode == "sequential" {
 		if _, err := es.Append(ctx, agg, "BenchEvent", payload); err != nil {
-			return err
+			return storeErr(err)
 		}
 	} else if err := asyncAppends(ctx, es, aggs, o.aggregates, payload); err != nil {
-		return err
+		return storeErr(err)
 	}
 	if err := checked.run(ctx, rawBody, o.aggregates); err != nil {
 		return err

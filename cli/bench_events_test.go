@@ -64,6 +64,12 @@ func TestBenchAppendAndReplay(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d naming --batch\n%s", bad, code, cli.ExitBadInput, errs)
 		}
 	}
+	// A --size more than the server takes is bad input, as for bench log.
+	for _, bad := range [][]string{{"append", "--events", "2", "--size", "2000000"}, {"append", "--events", "2", "--aggregates", "2", "--size", "2000000"}} {
+		if _, errs, code := runBench(t, bad...); code != cli.ExitBadInput || !strings.Contains(errs, "--size") {
+			t.Errorf("%v: exit %d, want %d naming --size\n%s", bad, code, cli.ExitBadInput, errs)
+		}
+	}
 	out, errs, code := runBench(t, "replay", "--events", "3000", "--aggregates", "30")
 	if code != cli.ExitOK {
 		t.Fatalf("replay: exit %d: %s", code, errs)
