@@ -104,11 +104,11 @@ windows:
 # screenshots renders the pictures of docs/visualizer.md from the window tests under Xvfb:
 # docs/game.png (the force layout), docs/lanes.png (the lanes layout), docs/view-minimap.png
 # docs/view-timeline.png (the timeline bar as of an earlier sequence), docs/view-activity.png
-# (the activity panel as the colour legend) and docs/view-explore.png (view --at: one event's
-# neighbourhood).
+# (the activity panel as the colour legend), docs/view-explore.png (view --at: one event's
+# neighbourhood) and docs/view-resume.png (view --checkpoint: the heads and what follows).
 screenshots: deps
 	JETDAG_SHOTS=$(CURDIR)/docs $(XVFB) $(GO) test -count=1 -run 'TestGameScreenshotRun|TestLanesScreenshot|TestMinimapScreenshot|TestTimelineScreenshot|TestActivityPanelScreenshot' ./systems/windowtest/
-	JETDAG_SHOTS=$(CURDIR)/docs $(XVFB) $(GO) test -count=1 -run 'TestViewExploreScreenshot' ./cli/
+	JETDAG_SHOTS=$(CURDIR)/docs $(XVFB) $(GO) test -count=1 -run 'TestViewExploreScreenshot|TestViewResumeScreenshot' ./cli/
 
 # darwin cross-builds the headless jetdag for macOS (every command but the window, whose Ebiten
 # build needs cgo against Apple's frameworks: build jetdag-view on a Mac with `make build`).

@@ -52,7 +52,7 @@ func TestViewResumeScreenshot(t *testing.T) {
 	}
 	view := func(shot string, args ...string) (string, string, int) {
 		cmd := exec.CommandContext(ctx, bin, append([]string{"view", "--nats", url, "--screenshot", shot, "--frames", "90",
-			"--width", "640", "--height", "480", "--log-level", "error"}, args...)...)
+			"--width", "1280", "--height", "720", "--log-level", "error"}, args...)...)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
