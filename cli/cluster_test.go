@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -72,7 +73,7 @@ func TestServeThreeNodeCluster(t *testing.T) {
 			"--listen", addr(2 * i), "--cluster", addr(2*i + 1), "--routes", strings.Join(routes, ","),
 			"--name", "n" + strconv.Itoa(i+1)}
 		if i == 0 {
-			args = append(args, "--log-key", key, "--checkpoint-every", "200ms")
+			args = append(args, "--log-key", key, "--checkpoint-every", "200ms", "--http", "127.0.0.1:0")
 		}
 		urls = append(urls, "nats://"+addr(2*i))
 		outs[i] = &lockedBuffer{}
@@ -85,6 +86,7 @@ func TestServeThreeNodeCluster(t *testing.T) {
 		})
 	}
 	deadline := time.Now().Add(20 * time.Second)
+	var httpURL string // n1's serve --http
 	for i, out := range outs {
 		for !strings.Contains(out.String(), `"url"`) {
 			if time.Now().After(deadline) {
@@ -92,9 +94,12 @@ func TestServeThreeNodeCluster(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		var line struct{ URL string }
+		var line struct{ URL, HTTP string }
 		if err := json.Unmarshal([]byte(out.String()), &line); err != nil || line.URL != urls[i] {
 			t.Fatalf("serve n%d printed %q, want url %s", i+1, out.String(), urls[i])
+		}
+		if i == 0 {
+			httpURL = line.HTTP
 		}
 	}
 	all := strings.Join(urls, ",")
@@ -115,9 +120,26 @@ func TestServeThreeNodeCluster(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// n1's --http answers 503 for the log before init, and /metrics without the log; neither
+	// opens (or creates) the store.
+	for _, p := range []struct {
+		path string
+		code int
+	}{{"/log/checkpoint", http.StatusServiceUnavailable}, {"/metrics", http.StatusOK}} {
+		resp, err := http.Get(httpURL + p.path)
+		if err != nil {
+			t.Fatalf("GET %s on n1 before init: %v", p.path, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != p.code {
+			t.Fatalf("GET %s on n1 before init: %s, want %d", p.path, resp.Status, p.code)
+		}
+	}
 	time.Sleep(time.Second)
-	if _, err := js.Stream(ctx, store.StreamName); !errors.Is(err, jetstream.ErrStreamNotFound) {
-		t.Fatalf("before init the event stream exists (%v): serve --log-key on a cluster created it", err)
+	for _, name := range store.StoreStreams {
+		if _, err := js.Stream(ctx, name); !errors.Is(err, jetstream.ErrStreamNotFound) {
+			t.Fatalf("before init stream %s exists (%v): serve --log-key --http on a cluster created it", name, err)
+		}
 	}
 	// The cluster needs a moment to elect its JetStream meta leader: init is retried, as an
 	// operator's script would.
