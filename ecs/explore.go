@@ -42,6 +42,33 @@ func (g *Graph) dangle(m Message, miss []cid.Cid) {
 		}
 		g.dangling[c] = append(g.dangling[c], danglingEdge{from: from, kind: kind})
 	}
+	if len(g.dangling) > max(g.danglingSweep, minDanglingSweep) {
+		g.sweepDangling()
+	}
+}
+
+// minDanglingSweep is how many blocks may have dangling edges before the first sweep.
+const minDanglingSweep = 4096
+
+// sweepDangling forgets the dangling edges whose source has left the world (a bounded world
+// retired it): a resumed live feed (view --checkpoint) keeps pointing at blocks that never
+// arrive, and without the sweep their edges would pile up for as long as the window runs.
+// The next sweep comes when twice as many blocks are waited for as survived this one.
+func (g *Graph) sweepDangling() {
+	for c, waits := range g.dangling {
+		kept := waits[:0]
+		for _, d := range waits {
+			if g.world.Valid(d.from) {
+				kept = append(kept, d)
+			}
+		}
+		if len(kept) == 0 {
+			delete(g.dangling, c)
+		} else {
+			g.dangling[c] = kept
+		}
+	}
+	g.danglingSweep = 2 * len(g.dangling)
 }
 
 // waiter is a node that points at c and waits for it, where c is placed when it has no

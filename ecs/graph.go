@@ -83,7 +83,9 @@ type Graph struct {
 	// dangling and explore serve explore mode (explore.go): edges waiting for their
 	// target, and the Explore singleton (donburi.Null until the first ExploreMsg).
 	dangling map[cid.Cid][]danglingEdge
-	explore  donburi.Entity
+	// danglingSweep is the dangling count above which sweepDangling runs next.
+	danglingSweep int
+	explore       donburi.Entity
 
 	n    tally
 	rank float64
