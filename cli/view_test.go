@@ -139,7 +139,7 @@ func TestViewScreenshot(t *testing.T) {
 		t.Errorf("screenshot is %v, want 640×480", b)
 	}
 	blue := 0
-	want := components.EventBlue
+	want := components.EventBlue()
 	for y := 0; y < 480; y++ {
 		for x := 0; x < 640; x++ {
 			r, g, b, _ := img.At(x, y).RGBA()

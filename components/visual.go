@@ -42,13 +42,25 @@ type GraphNodeVisualData struct {
 // GraphNodeVisual is the component type of GraphNodeVisualData.
 var GraphNodeVisual = donburi.NewComponentType[GraphNodeVisualData]()
 
-// Seed colours.
-var (
-	EventBlue     = color.RGBA{0x33, 0x66, 0xff, 0xff}
-	EventCyan     = color.RGBA{0x00, 0xff, 0xff, 0xff}
-	ObjectGreen   = color.RGBA{0x33, 0xcc, 0x66, 0xff}
-	ObjectYellow  = color.RGBA{0xff, 0xdd, 0x33, 0xff}
-	FileOrange    = color.RGBA{0xff, 0x99, 0x33, 0xff}
-	RejectedRed   = color.RGBA{0xff, 0x22, 0x22, 0xff}
-	RejectedWhite = color.RGBA{0xff, 0xff, 0xff, 0xff}
-)
+// Seed colours (functions, so no caller can change them).
+
+// EventBlue is an event node's colour.
+func EventBlue() color.RGBA { return color.RGBA{0x33, 0x66, 0xff, 0xff} }
+
+// EventCyan is the highlight colour of events (selected chain, cone).
+func EventCyan() color.RGBA { return color.RGBA{0x00, 0xff, 0xff, 0xff} }
+
+// ObjectGreen is a value object's colour.
+func ObjectGreen() color.RGBA { return color.RGBA{0x33, 0xcc, 0x66, 0xff} }
+
+// ObjectYellow is the highlight colour of objects.
+func ObjectYellow() color.RGBA { return color.RGBA{0xff, 0xdd, 0x33, 0xff} }
+
+// FileOrange is a file object's colour.
+func FileOrange() color.RGBA { return color.RGBA{0xff, 0x99, 0x33, 0xff} }
+
+// RejectedRed is a rejected message's colour.
+func RejectedRed() color.RGBA { return color.RGBA{0xff, 0x22, 0x22, 0xff} }
+
+// RejectedWhite is the highlight colour of rejected messages.
+func RejectedWhite() color.RGBA { return color.RGBA{0xff, 0xff, 0xff, 0xff} }

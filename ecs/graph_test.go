@@ -28,7 +28,7 @@ func TestEventSpawnsNode(t *testing.T) {
 		t.Errorf("DddElement = %+v, Event = %+v", d, ev)
 	}
 	v := components.GraphNodeVisual.GetValue(en)
-	want := components.GraphNodeVisualData{BaseColor: components.EventBlue, HighlightColor: components.EventCyan, Size: 0.5, Shape: components.ShapeDiamond}
+	want := components.GraphNodeVisualData{BaseColor: components.EventBlue(), HighlightColor: components.EventCyan(), Size: 0.5, Shape: components.ShapeDiamond}
 	if v != want {
 		t.Errorf("visual = %+v, want %+v", v, want)
 	}
@@ -159,7 +159,7 @@ func TestRejectedBesideAggregate(t *testing.T) {
 		}
 		warn = append(warn, warning{d, components.Rejected.GetValue(en), components.Position.GetValue(en)})
 		v := components.GraphNodeVisual.GetValue(en)
-		if v.Shape != components.ShapeWarning || v.BaseColor != components.RejectedRed || v.HighlightColor != components.RejectedWhite {
+		if v.Shape != components.ShapeWarning || v.BaseColor != components.RejectedRed() || v.HighlightColor != components.RejectedWhite() {
 			t.Errorf("rejected seq %d looks like %+v", d.Seq, v)
 		}
 		if len(components.Edges.Get(en).Out) != 0 {

@@ -34,7 +34,7 @@ var probe = donburi.NewComponentType[probeData]()
 // SetOn implements ecs.KindData.
 func (p *probeData) SetOn(entry *donburi.Entry) { probe.SetValue(entry, *p) }
 
-var probeMagenta = components.GraphNodeVisualData{BaseColor: color.RGBA{0xcc, 0x33, 0xcc, 0xff}, HighlightColor: components.EventCyan, Size: 0.5, Shape: components.ShapeCircle}
+var probeMagenta = components.GraphNodeVisualData{BaseColor: color.RGBA{0xcc, 0x33, 0xcc, 0xff}, HighlightColor: components.EventCyan(), Size: 0.5, Shape: components.ShapeCircle}
 
 var probeKind = systems.KindInfo{
 	Kind:      elementProbe,

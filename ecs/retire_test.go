@@ -163,9 +163,9 @@ func TestObjectsAndLinks(t *testing.T) {
 		color any
 		edges []string
 	}{
-		{"v1", components.ShapeCircle, components.ObjectGreen, nil},
-		{"v2", components.ShapeCircle, components.ObjectGreen, []string{"prev:v1", "link(Contains):f", "link(References):f"}},
-		{"f", components.ShapeSquare, components.FileOrange, nil},
+		{"v1", components.ShapeCircle, components.ObjectGreen(), nil},
+		{"v2", components.ShapeCircle, components.ObjectGreen(), []string{"prev:v1", "link(Contains):f", "link(References):f"}},
+		{"f", components.ShapeSquare, components.FileOrange(), nil},
 	}
 	names := []string{"v1", "v2", "f"}
 	for _, tc := range tests {

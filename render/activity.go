@@ -67,7 +67,7 @@ func (d *Drawer) activityShapes(e *ecs.ECS) {
 	d.panel.rect(float32(s.MinX), float32(s.MaxY), float32(s.Width()), 1, toF(panelEdge))
 	if a.Peak > 0 {
 		bw := float32(s.Width()) / float32(len(a.Rate))
-		c := toF(components.EventBlue)
+		c := toF(components.EventBlue())
 		for i, r := range a.Rate {
 			if r <= 0 {
 				continue

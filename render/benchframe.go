@@ -55,7 +55,7 @@ func SyntheticDAG(w donburi.World, n, edges int) []donburi.Entity {
 			AggregateID: fmt.Sprint("agg-", a), Type: fmt.Sprint("Type", i%7), CreatedAt: int64(i+1) * 1e9,
 		})
 		components.GraphNodeVisual.SetValue(entry, components.GraphNodeVisualData{
-			BaseColor: components.EventBlue, HighlightColor: components.EventCyan, Size: 0.5, Shape: components.ShapeDiamond,
+			BaseColor: components.EventBlue(), HighlightColor: components.EventCyan(), Size: 0.5, Shape: components.ShapeDiamond,
 		})
 		components.Position.SetValue(entry, components.PositionData{
 			X: float64(i%side)*30 + rng.Float64()*10, Y: float64(i/side)*30 + rng.Float64()*10,
@@ -113,7 +113,7 @@ func (g *DiamondsGame) Update() error { return nil }
 
 // Draw draws the 20,000 diamonds.
 func (g *DiamondsGame) Draw(screen *ebiten.Image) {
-	screen.Fill(systems.Background)
+	screen.Fill(systems.Background())
 	flush := func() {
 		screen.DrawTriangles(g.v, g.i, g.white.Image, nil)
 		g.v, g.i = g.v[:0], g.i[:0]

@@ -7,31 +7,97 @@ import (
 	"github.com/jetdag/jetdag/components"
 )
 
-// keyCodes maps the Ebiten keys the window reacts to onto the systems' plain key values.
-var keyCodes = map[ebiten.Key]components.Key{
-	ebiten.KeyA: components.KeyA, ebiten.KeyC: components.KeyC, ebiten.KeyF: components.KeyF,
-	ebiten.KeyH: components.KeyH, ebiten.KeyL: components.KeyL, ebiten.KeyS: components.KeyS,
-	ebiten.KeyT: components.KeyT, ebiten.KeyY: components.KeyY, ebiten.KeyF1: components.KeyF1,
-	ebiten.KeySpace: components.KeySpace, ebiten.KeySlash: components.KeySlash,
-	ebiten.KeyNumpadDivide: components.KeyNumpadDivide,
-	ebiten.KeyEqual:        components.KeyEqual, ebiten.KeyNumpadAdd: components.KeyNumpadAdd,
-	ebiten.KeyMinus: components.KeyMinus, ebiten.KeyNumpadSubtract: components.KeyNumpadSubtract,
-	ebiten.KeyArrowLeft: components.KeyArrowLeft, ebiten.KeyArrowRight: components.KeyArrowRight,
-	ebiten.KeyArrowUp: components.KeyArrowUp, ebiten.KeyArrowDown: components.KeyArrowDown,
-	ebiten.KeyPageUp: components.KeyPageUp, ebiten.KeyPageDown: components.KeyPageDown,
-	ebiten.KeyEscape: components.KeyEscape, ebiten.KeyEnter: components.KeyEnter,
-	ebiten.KeyNumpadEnter: components.KeyNumpadEnter, ebiten.KeyBackspace: components.KeyBackspace,
-	ebiten.KeyN: components.KeyN, ebiten.KeyV: components.KeyV,
-	ebiten.KeyG: components.KeyG, ebiten.KeyX: components.KeyX, ebiten.KeyZ: components.KeyZ,
-	ebiten.KeyM: components.KeyM, ebiten.KeyK: components.KeyK, ebiten.KeyI: components.KeyI,
-	ebiten.KeyP: components.KeyP, ebiten.KeyBracketLeft: components.KeyBracketLeft,
-	ebiten.KeyBracketRight: components.KeyBracketRight, ebiten.KeyComma: components.KeyComma,
-	ebiten.KeyPeriod: components.KeyPeriod, ebiten.KeyHome: components.KeyHome, ebiten.KeyEnd: components.KeyEnd,
-	ebiten.KeyE: components.KeyE,
+// KeyOf returns the systems' key for an Ebiten key (the keys the window reacts to), or
+// components.KeyUnknown.
+func KeyOf(k ebiten.Key) components.Key {
+	switch k {
+	case ebiten.KeyA:
+		return components.KeyA
+	case ebiten.KeyC:
+		return components.KeyC
+	case ebiten.KeyF:
+		return components.KeyF
+	case ebiten.KeyH:
+		return components.KeyH
+	case ebiten.KeyL:
+		return components.KeyL
+	case ebiten.KeyS:
+		return components.KeyS
+	case ebiten.KeyT:
+		return components.KeyT
+	case ebiten.KeyY:
+		return components.KeyY
+	case ebiten.KeyF1:
+		return components.KeyF1
+	case ebiten.KeySpace:
+		return components.KeySpace
+	case ebiten.KeySlash:
+		return components.KeySlash
+	case ebiten.KeyNumpadDivide:
+		return components.KeyNumpadDivide
+	case ebiten.KeyEqual:
+		return components.KeyEqual
+	case ebiten.KeyNumpadAdd:
+		return components.KeyNumpadAdd
+	case ebiten.KeyMinus:
+		return components.KeyMinus
+	case ebiten.KeyNumpadSubtract:
+		return components.KeyNumpadSubtract
+	case ebiten.KeyArrowLeft:
+		return components.KeyArrowLeft
+	case ebiten.KeyArrowRight:
+		return components.KeyArrowRight
+	case ebiten.KeyArrowUp:
+		return components.KeyArrowUp
+	case ebiten.KeyArrowDown:
+		return components.KeyArrowDown
+	case ebiten.KeyPageUp:
+		return components.KeyPageUp
+	case ebiten.KeyPageDown:
+		return components.KeyPageDown
+	case ebiten.KeyEscape:
+		return components.KeyEscape
+	case ebiten.KeyEnter:
+		return components.KeyEnter
+	case ebiten.KeyNumpadEnter:
+		return components.KeyNumpadEnter
+	case ebiten.KeyBackspace:
+		return components.KeyBackspace
+	case ebiten.KeyN:
+		return components.KeyN
+	case ebiten.KeyV:
+		return components.KeyV
+	case ebiten.KeyG:
+		return components.KeyG
+	case ebiten.KeyX:
+		return components.KeyX
+	case ebiten.KeyZ:
+		return components.KeyZ
+	case ebiten.KeyM:
+		return components.KeyM
+	case ebiten.KeyK:
+		return components.KeyK
+	case ebiten.KeyI:
+		return components.KeyI
+	case ebiten.KeyP:
+		return components.KeyP
+	case ebiten.KeyBracketLeft:
+		return components.KeyBracketLeft
+	case ebiten.KeyBracketRight:
+		return components.KeyBracketRight
+	case ebiten.KeyComma:
+		return components.KeyComma
+	case ebiten.KeyPeriod:
+		return components.KeyPeriod
+	case ebiten.KeyHome:
+		return components.KeyHome
+	case ebiten.KeyEnd:
+		return components.KeyEnd
+	case ebiten.KeyE:
+		return components.KeyE
+	}
+	return components.KeyUnknown
 }
-
-// KeyOf returns the systems' key for an Ebiten key, or components.KeyUnknown.
-func KeyOf(k ebiten.Key) components.Key { return keyCodes[k] }
 
 // InputReader fills the Input singleton from Ebiten, reusing its buffers.
 type InputReader struct {

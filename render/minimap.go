@@ -23,7 +23,7 @@ func (d *Drawer) minimapShapes(e *ecs.ECS) {
 	panelRect(&d.panel, m.Box)
 	cells, top := systems.MinimapDensity(e, m)
 	cw, ch := float32(m.Box.Width()/systems.MinimapCols), float32(m.Box.Height()/systems.MinimapRows)
-	base := toF(components.EventBlue)
+	base := toF(components.EventBlue())
 	for k, n := range cells {
 		if n == 0 {
 			continue

@@ -83,9 +83,9 @@ func NewRenderer(white assets.White) *Renderer {
 	r := &Renderer{
 		white:  white,
 		graph:  newBatch(white),
-		prev:   toF(systems.PreviousEdgeColor),
-		parent: toF(systems.ParentEdgeColor),
-		link:   toF(systems.LinkEdgeColor),
+		prev:   toF(systems.PreviousEdgeColor()),
+		parent: toF(systems.ParentEdgeColor()),
+		link:   toF(systems.LinkEdgeColor()),
 	}
 	r.dens.prevC, r.dens.otherC = r.prev, r.parent
 	r.circles = [3][][2]float32{unitCircle(8), unitCircle(16), unitCircle(32)}
@@ -430,7 +430,7 @@ func (b *batch) dashed(x0, y0, x1, y1, width, on, off float32, c fcolor) {
 // DrawGraph clears screen to the background and draws what Build built: the density
 // pictures, then the batch.
 func (r *Renderer) DrawGraph(screen *ebiten.Image) {
-	screen.Fill(systems.Background)
+	screen.Fill(systems.Background())
 	r.Stats.Calls = r.dens.draw(screen)
 	r.Stats.Calls += r.graph.draw(screen, r.white.Image)
 	r.Stats.Cached = false

@@ -275,9 +275,9 @@ func (t *KindTable) Legend(mode components.ColorMode) []LegendNode {
 // LegendEdges are the legend's edge rows.
 func LegendEdges() []LegendEdge {
 	return []LegendEdge{
-		{"previous (→ older)", PreviousEdgeColor, 0, 0, true},
-		{"parent", ParentEdgeColor, 4, 3, false},
-		{"object link", LinkEdgeColor, 2, 2, false},
+		{"previous (→ older)", PreviousEdgeColor(), 0, 0, true},
+		{"parent", ParentEdgeColor(), 4, 3, false},
+		{"object link", LinkEdgeColor(), 2, 2, false},
 	}
 }
 

@@ -19,11 +19,11 @@ var eventKind = KindInfo{
 	Archetype: archetypes.Event,
 	Lane:      layout.LaneEvent,
 	Look: func(*components.DddElementData) components.GraphNodeVisualData {
-		return components.GraphNodeVisualData{BaseColor: components.EventBlue, HighlightColor: components.EventCyan, Size: 0.5, Shape: components.ShapeDiamond}
+		return components.GraphNodeVisualData{BaseColor: components.EventBlue(), HighlightColor: components.EventCyan(), Size: 0.5, Shape: components.ShapeDiamond}
 	},
 	Legend: []LegendNode{
-		{"event", components.ShapeDiamond, components.EventBlue},
-		{"selected chain / cone", components.ShapeDiamond, components.EventCyan},
+		{"event", components.ShapeDiamond, components.EventBlue()},
+		{"selected chain / cone", components.ShapeDiamond, components.EventCyan()},
 	},
 	Label: func(_ *donburi.Entry, d *components.DddElementData) string { return d.Type },
 	Tooltip: func(b *strings.Builder, _ *donburi.Entry, d *components.DddElementData) {

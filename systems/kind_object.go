@@ -21,13 +21,13 @@ var objectKind = KindInfo{
 	Lane:      layout.LaneObject,
 	Look: func(d *components.DddElementData) components.GraphNodeVisualData {
 		if d.Type == components.ObjectFile {
-			return components.GraphNodeVisualData{BaseColor: components.FileOrange, HighlightColor: components.ObjectYellow, Size: 0.5, Shape: components.ShapeSquare}
+			return components.GraphNodeVisualData{BaseColor: components.FileOrange(), HighlightColor: components.ObjectYellow(), Size: 0.5, Shape: components.ShapeSquare}
 		}
-		return components.GraphNodeVisualData{BaseColor: components.ObjectGreen, HighlightColor: components.ObjectYellow, Size: 0.5, Shape: components.ShapeCircle}
+		return components.GraphNodeVisualData{BaseColor: components.ObjectGreen(), HighlightColor: components.ObjectYellow(), Size: 0.5, Shape: components.ShapeCircle}
 	},
 	Legend: []LegendNode{
-		{"object (value)", components.ShapeCircle, components.ObjectGreen},
-		{"object (file)", components.ShapeSquare, components.FileOrange},
+		{"object (value)", components.ShapeCircle, components.ObjectGreen()},
+		{"object (file)", components.ShapeSquare, components.FileOrange()},
 	},
 	Label: func(_ *donburi.Entry, d *components.DddElementData) string { return d.Type },
 	Tooltip: func(b *strings.Builder, entry *donburi.Entry, d *components.DddElementData) {

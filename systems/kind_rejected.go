@@ -19,9 +19,9 @@ var rejectedKind = KindInfo{
 	Archetype: archetypes.Rejected,
 	Lane:      layout.LaneRejected,
 	Look: func(*components.DddElementData) components.GraphNodeVisualData {
-		return components.GraphNodeVisualData{BaseColor: components.RejectedRed, HighlightColor: components.RejectedWhite, Size: 0.5, Shape: components.ShapeWarning}
+		return components.GraphNodeVisualData{BaseColor: components.RejectedRed(), HighlightColor: components.RejectedWhite(), Size: 0.5, Shape: components.ShapeWarning}
 	},
-	Legend: []LegendNode{{"rejected message", components.ShapeWarning, components.RejectedRed}},
+	Legend: []LegendNode{{"rejected message", components.ShapeWarning, components.RejectedRed()}},
 	Label:  func(*donburi.Entry, *components.DddElementData) string { return "rejected" },
 	Tooltip: func(b *strings.Builder, entry *donburi.Entry, d *components.DddElementData) {
 		fmt.Fprintf(b, " seq %d", d.Seq)

@@ -25,7 +25,7 @@ func TestPaletteAvoidsReservedColours(t *testing.T) {
 		for _, r := range []struct {
 			name string
 			c    color.RGBA
-		}{{"rejected red", components.RejectedRed}, {"file orange", components.FileOrange}, {"highlight cyan", components.EventCyan}} {
+		}{{"rejected red", components.RejectedRed()}, {"file orange", components.FileOrange()}, {"highlight cyan", components.EventCyan()}} {
 			if d := palette.Distance(c, r.c); d < 0.15 {
 				t.Errorf("slot %d %v is %.3f from the %s", i, c, d, r.name)
 			}

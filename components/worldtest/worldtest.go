@@ -47,18 +47,18 @@ func Node(w donburi.World, i int, s Spec) donburi.Entity {
 	entry := archetypes.For(s.Kind).Spawn(w)
 	e := entry.Entity()
 	d := components.DddElementData{Kind: s.Kind, Index: int32(i), Seq: uint64(i + 1), AggregateID: s.Agg, CreatedAt: int64(i+1) * 1e9}
-	base := components.EventBlue
+	base := components.EventBlue()
 	switch s.Kind {
 	case components.ElementObject:
-		d.Type, d.CID, base = s.Type, CID(i), components.ObjectGreen
+		d.Type, d.CID, base = s.Type, CID(i), components.ObjectGreen()
 	case components.ElementRejected:
 		components.Rejected.SetValue(entry, components.RejectedData{Reason: "forged CID"})
-		base = components.RejectedRed
+		base = components.RejectedRed()
 	default:
 		d.Type, d.CID = s.Type, CID(i)
 	}
 	components.DddElement.SetValue(entry, d)
-	components.GraphNodeVisual.SetValue(entry, components.GraphNodeVisualData{BaseColor: base, HighlightColor: components.EventCyan, Size: 0.5, Shape: s.Shape})
+	components.GraphNodeVisual.SetValue(entry, components.GraphNodeVisualData{BaseColor: base, HighlightColor: components.EventCyan(), Size: 0.5, Shape: s.Shape})
 	components.Position.SetValue(entry, components.PositionData{X: s.X, Y: s.Y})
 	return e
 }

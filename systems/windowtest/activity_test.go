@@ -47,7 +47,7 @@ func TestActivityPanelScreenshot(t *testing.T) {
 			t.Errorf("%s's colour %v: %d pixels in the activity panel, want its legend swatch", aggs[i], c, n)
 		}
 	}
-	if n := panel(img, components.EventBlue); n < 30 {
+	if n := panel(img, components.EventBlue()); n < 30 {
 		t.Errorf("%d pixels of event blue in the activity panel: no sparkline bars", n)
 	}
 	onLoop(t, func() { systems.ToggleActivity(g.ecs, components.KeyI) })

@@ -105,9 +105,9 @@ func TestGameScreenshotRun(t *testing.T) {
 		name string
 		c    [3]uint8
 	}{
-		{"event blue", rgb(components.EventBlue.R, components.EventBlue.G, components.EventBlue.B)},
-		{"rejected red", rgb(components.RejectedRed.R, components.RejectedRed.G, components.RejectedRed.B)},
-		{"file orange", rgb(components.FileOrange.R, components.FileOrange.G, components.FileOrange.B)},
+		{"event blue", rgb(components.EventBlue().R, components.EventBlue().G, components.EventBlue().B)},
+		{"rejected red", rgb(components.RejectedRed().R, components.RejectedRed().G, components.RejectedRed().B)},
+		{"file orange", rgb(components.FileOrange().R, components.FileOrange().G, components.FileOrange().B)},
 	} {
 		if n := count(img, want.c); n < 10 {
 			t.Errorf("%s: %d pixels, want a node's worth", want.name, n)

@@ -129,7 +129,7 @@ func TestHoverTooltip(t *testing.T) {
 	if changed < 5000 {
 		t.Errorf("%d pixels changed below the cursor, want a tooltip box (over 5000)", changed)
 	}
-	if got := at(after, 440, 240); !near(got, components.EventCyan, 3) {
+	if got := at(after, 440, 240); !near(got, components.EventCyan(), 3) {
 		t.Errorf("hovered diamond %v, want the highlight cyan", got)
 	}
 }

@@ -62,7 +62,7 @@ func TestDensityZoomedOut(t *testing.T) {
 	cam := systems.GetOrCreateCamera(g.ecs).Viewport
 	cx, cy := cam.WorldToScreen(0, 0)
 	px := cam.Zoom // pixels a world unit
-	bg := systems.Background
+	bg := systems.Background()
 	// Rings around the centre, in world units: the core (σ 200) and the halo beyond it.
 	var coreSum, haloSum float64
 	var coreN, haloN, lit int
@@ -115,7 +115,7 @@ func TestDensityZoomedOut(t *testing.T) {
 	blue := 0
 	for y := 0; y < 800; y++ {
 		for x := 0; x < 1280; x++ {
-			if near(img.RGBAAt(x, y), components.EventBlue, 3) {
+			if near(img.RGBAAt(x, y), components.EventBlue(), 3) {
 				blue++
 			}
 		}

@@ -22,9 +22,9 @@ func shapeWorld() (donburi.World, []donburi.Entity) {
 	es := []donburi.Entity{
 		spawn(w, 0, event(0, 0, "order-1", "OrderPlaced")),
 		spawn(w, 1, event(60, 0, "order-1", "OrderPaid")),
-		spawn(w, 2, node{components.ElementObject, components.ShapeCircle, 0, 60, "", "value", components.ObjectGreen, components.ObjectYellow}),
-		spawn(w, 3, node{components.ElementObject, components.ShapeSquare, 60, 60, "", "file", components.FileOrange, components.ObjectYellow}),
-		spawn(w, 4, node{components.ElementRejected, components.ShapeWarning, -60, 0, "order-1", "", components.RejectedRed, components.RejectedWhite}),
+		spawn(w, 2, node{components.ElementObject, components.ShapeCircle, 0, 60, "", "value", components.ObjectGreen(), components.ObjectYellow()}),
+		spawn(w, 3, node{components.ElementObject, components.ShapeSquare, 60, 60, "", "file", components.FileOrange(), components.ObjectYellow()}),
+		spawn(w, 4, node{components.ElementRejected, components.ShapeWarning, -60, 0, "order-1", "", components.RejectedRed(), components.RejectedWhite()}),
 		spawn(w, 5, event(-60, 60, "customer-9", "CustomerCreated")),
 	}
 	link(w, es[1], es[0], components.EdgePrevious)
@@ -57,23 +57,23 @@ func TestRenderShapesAndColours(t *testing.T) {
 		{
 			name: "kinds",
 			probes: []probe{
-				diamond("event diamond centre is blue", 0, 0, components.EventBlue),
-				diamond("event diamond inside |dx|+|dy|<r", 3, 3, components.EventBlue),
-				diamond("outside the diamond's corner is background", 6.5, 6.5, systems.Background),
-				diamond("circle object is green", 0, 60, components.ObjectGreen),
-				diamond("file object square is orange (corner inside the square)", 60+6, 60+6, components.FileOrange),
-				diamond("rejected triangle is red", -60-3, 3, components.RejectedRed),
-				diamond("background between nodes", 30, 30, systems.Background),
+				diamond("event diamond centre is blue", 0, 0, components.EventBlue()),
+				diamond("event diamond inside |dx|+|dy|<r", 3, 3, components.EventBlue()),
+				diamond("outside the diamond's corner is background", 6.5, 6.5, systems.Background()),
+				diamond("circle object is green", 0, 60, components.ObjectGreen()),
+				diamond("file object square is orange (corner inside the square)", 60+6, 60+6, components.FileOrange()),
+				diamond("rejected triangle is red", -60-3, 3, components.RejectedRed()),
+				diamond("background between nodes", 30, 30, systems.Background()),
 			},
 		},
 		{
 			name:  "selected node is cyan, its cone too, others dimmed",
 			setup: func(e *donburiecs.ECS) { systems.Select(e, es[1]); systems.SetCamera(e, cam) }, // back where the probes look
 			probes: []probe{
-				diamond("selected event", 60, 0, components.EventCyan),
-				diamond("its previous event (cone)", 0, 0, components.EventCyan),
-				diamond("its parent (cone)", -60, 60, components.EventCyan),
-				diamond("object off the cone is dimmed", 0, 60, blend(components.ObjectGreen, systems.Background, 0.28)),
+				diamond("selected event", 60, 0, components.EventCyan()),
+				diamond("its previous event (cone)", 0, 0, components.EventCyan()),
+				diamond("its parent (cone)", -60, 60, components.EventCyan()),
+				diamond("object off the cone is dimmed", 0, 60, blend(components.ObjectGreen(), systems.Background(), 0.28)),
 			},
 		},
 		{
@@ -82,7 +82,7 @@ func TestRenderShapesAndColours(t *testing.T) {
 			probes: []probe{
 				ofAgg("order-1", 0, 0),
 				ofAgg("customer-9", -60, 60),
-				diamond("objects keep their colour", 0, 60, components.ObjectGreen),
+				diamond("objects keep their colour", 0, 60, components.ObjectGreen()),
 			},
 		},
 		{
@@ -97,10 +97,10 @@ func TestRenderShapesAndColours(t *testing.T) {
 			name:  "filter by aggregate hides the rest",
 			setup: func(e *donburiecs.ECS) { systems.SetFilter(e, components.FilterData{Aggregate: "order-1"}) },
 			probes: []probe{
-				diamond("order-1 event shown", 0, 0, components.EventBlue),
-				diamond("customer-9 event hidden", -60, 60, systems.Background),
-				diamond("object hidden", 0, 60, systems.Background),
-				diamond("rejected message of order-1 shown", -60-3, 3, components.RejectedRed),
+				diamond("order-1 event shown", 0, 0, components.EventBlue()),
+				diamond("customer-9 event hidden", -60, 60, systems.Background()),
+				diamond("object hidden", 0, 60, systems.Background()),
+				diamond("rejected message of order-1 shown", -60-3, 3, components.RejectedRed()),
 			},
 		},
 	}
@@ -149,12 +149,12 @@ func TestRenderEdges(t *testing.T) {
 	// The Previous edge runs from (60,0) to (0,0): halfway it is the edge colour over the
 	// background; the arrowhead sits just outside the target diamond.
 	mid := at(img, 320+60, 240)
-	want := blend(systems.PreviousEdgeColor, systems.Background, float64(systems.PreviousEdgeColor.A)/255)
+	want := blend(systems.PreviousEdgeColor(), systems.Background(), float64(systems.PreviousEdgeColor().A)/255)
 	if !near(mid, want, 12) {
 		t.Errorf("previous edge midpoint = %v, want about %v", mid, want)
 	}
 	arrow := at(img, 320+16+4, 240)
-	if near(arrow, systems.Background, 10) {
+	if near(arrow, systems.Background(), 10) {
 		t.Errorf("no arrowhead next to the target diamond: %v", arrow)
 	}
 	// The parent edge from (60,0) to (-60,60) is dashed: along it some pixels are edge
@@ -163,7 +163,7 @@ func TestRenderEdges(t *testing.T) {
 	for k := 30; k <= 90; k++ {
 		f := float64(k) / 120
 		x, y := screenOf(60-120*f, 60*f)
-		if near(at(img, x, y), systems.Background, 8) {
+		if near(at(img, x, y), systems.Background(), 8) {
 			dark++
 		} else {
 			lit++
@@ -190,7 +190,7 @@ func TestRenderSplitsBatchesAt65536Vertices(t *testing.T) {
 		t.Errorf("calls %d vertices %d, want 2 and %d", st.Calls, st.Vertices, 4*n)
 	}
 	// Last node at world (597, 297) → screen (617, 387).
-	if got := at(img, 617, 387); !near(got, components.EventBlue, 3) {
+	if got := at(img, 617, 387); !near(got, components.EventBlue(), 3) {
 		t.Errorf("last node (second batch) = %v, want blue", got)
 	}
 }
@@ -229,7 +229,7 @@ func TestSettledPictureIsReused(t *testing.T) {
 	if g.draw.Renderer.Stats.Cached {
 		t.Error("a changed scene was copied from the cache")
 	}
-	if got := at(img, 320, 240); !near(got, components.EventCyan, 3) {
+	if got := at(img, 320, 240); !near(got, components.EventCyan(), 3) {
 		t.Errorf("selected node %v after the cache, want cyan", got)
 	}
 }
@@ -252,7 +252,7 @@ func TestLargeGraphZoomedOut(t *testing.T) {
 	blue := 0
 	for y := 0; y < 800; y++ {
 		for x := 0; x < 1280; x++ {
-			if near(img.RGBAAt(x, y), components.EventBlue, 3) {
+			if near(img.RGBAAt(x, y), components.EventBlue(), 3) {
 				blue++
 			}
 		}

@@ -32,7 +32,7 @@ type node struct {
 }
 
 func event(x, y float64, agg, typ string) node {
-	return node{components.ElementEvent, components.ShapeDiamond, x, y, agg, typ, components.EventBlue, components.EventCyan}
+	return node{components.ElementEvent, components.ShapeDiamond, x, y, agg, typ, components.EventBlue(), components.EventCyan()}
 }
 
 func testCID(i int) cid.Cid {
