@@ -136,7 +136,7 @@ func TestServeThreeNodeCluster(t *testing.T) {
 		}
 	}
 	time.Sleep(time.Second)
-	for _, name := range store.StoreStreams {
+	for _, name := range store.StoreStreams() {
 		if _, err := js.Stream(ctx, name); !errors.Is(err, jetstream.ErrStreamNotFound) {
 			t.Fatalf("before init stream %s exists (%v): serve --log-key --http on a cluster created it", name, err)
 		}
@@ -169,7 +169,7 @@ func TestServeThreeNodeCluster(t *testing.T) {
 	if info, err := st.Info(ctx); err != nil || info.Config.Replicas != 3 || info.Cluster == nil || len(info.Cluster.Replicas) != 2 {
 		t.Fatalf("stream after init --replicas 3: %+v %v", info, err)
 	}
-	for _, name := range store.StoreStreams[1:] { // the index and the object bucket too
+	for _, name := range store.StoreStreams()[1:] { // the index and the object bucket too
 		s, err := js.Stream(ctx, name)
 		if err != nil || s.CachedInfo().Config.Replicas != 3 {
 			t.Fatalf("%s after init --replicas 3: %v", name, err)

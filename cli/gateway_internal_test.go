@@ -42,7 +42,7 @@ func TestLazyGatewayWaitsForInit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range store.StoreStreams {
+	for _, name := range store.StoreStreams() {
 		if _, err := js.Stream(ctx, name); !errors.Is(err, jetstream.ErrStreamNotFound) {
 			t.Fatalf("stream %s after a request to the gateway: %v, want none", name, err)
 		}

@@ -137,7 +137,7 @@ func (l *lazy[T]) get(ctx context.Context) (T, error) {
 	if err != nil {
 		return zero, err
 	}
-	for _, name := range store.StoreStreams {
+	for _, name := range store.StoreStreams() {
 		if _, err := js.Stream(ctx, name); err != nil {
 			return zero, fmt.Errorf("stream %s: %w (run jetdag init)", name, err)
 		}

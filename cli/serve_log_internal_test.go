@@ -52,7 +52,7 @@ func TestLogRoutesOpenLazily(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range store.StoreStreams {
+	for _, name := range store.StoreStreams() {
 		if _, err := js.Stream(ctx, name); !errors.Is(err, jetstream.ErrStreamNotFound) {
 			t.Fatalf("stream %s after building and asking the log routes: %v, want none", name, err)
 		}

@@ -297,7 +297,7 @@ func TestScaleReplicas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range store.StoreStreams {
+	for _, name := range store.StoreStreams() {
 		if before[name] != 1 {
 			t.Fatalf("created %s with %d replicas, want 1", name, before[name])
 		}
@@ -317,7 +317,7 @@ func TestScaleReplicas(t *testing.T) {
 		t.Fatalf("before scaling: %v", before)
 	}
 	js, _ := jetstream.New(nc)
-	for _, name := range store.StoreStreams {
+	for _, name := range store.StoreStreams() {
 		s, err := js.Stream(ctx, name)
 		if err != nil || s.CachedInfo().Config.Replicas != 3 {
 			t.Fatalf("%s after scaling: %v", name, err)

@@ -8,9 +8,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// StoreStreams are the JetStream streams behind a jetdag store: the event stream, the CID
-// index bucket and the object bucket.
-var StoreStreams = []string{StreamName, "KV_" + IndexBucket, "OBJ_" + ObjectBucket}
+// StoreStreams returns the JetStream streams behind a jetdag store: the event stream, the CID
+// index bucket and the object bucket (a new slice each call).
+func StoreStreams() []string {
+	return []string{StreamName, "KV_" + IndexBucket, "OBJ_" + ObjectBucket}
+}
 
 // ScaleReplicas sets the replicas of every stream in StoreStreams to replicas (1 to 5),
 // creating what is missing, and returns each stream's replicas before the change. JetStream
@@ -29,8 +31,8 @@ func ScaleReplicas(ctx context.Context, nc *nats.Conn, replicas int) (map[string
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	before := make(map[string]int, len(StoreStreams))
-	for _, name := range StoreStreams {
+	before := make(map[string]int, len(StoreStreams()))
+	for _, name := range StoreStreams() {
 		s, err := js.Stream(ctx, name)
 		if err != nil {
 			return nil, fmt.Errorf("look up stream %s: %w", name, err)

@@ -16,19 +16,19 @@ type Archetype struct {
 	components []donburi.IComponentType
 }
 
-// nodeComponents are what every node has, whatever its kind.
-var nodeComponents = []donburi.IComponentType{
-	components.DddElement, components.GraphNodeVisual, components.Position,
-	components.Velocity, components.Interaction, components.Edges,
+// nodeComponents are what every node has, whatever its kind (a new slice each call).
+func nodeComponents() []donburi.IComponentType {
+	return []donburi.IComponentType{
+		components.DddElement, components.GraphNodeVisual, components.Position,
+		components.Velocity, components.Interaction, components.Edges,
+	}
 }
 
 // New returns the archetype of a node kind whose own component is kind: the node components
 // every node has, then kind. A kind of the kind table beyond the built-in three makes its
 // archetype with it.
 func New(kind donburi.IComponentType) *Archetype {
-	cs := make([]donburi.IComponentType, 0, len(nodeComponents)+1)
-	cs = append(cs, nodeComponents...)
-	return &Archetype{components: append(cs, kind)}
+	return &Archetype{components: append(nodeComponents(), kind)}
 }
 
 // The node archetypes of the built-in kinds, one per components.ElementKind.
@@ -38,18 +38,16 @@ var (
 	Rejected = New(components.Rejected)
 )
 
-// byKind is the built-in kinds' archetype list, indexed by components.ElementKind (the kind
-// table of package systems names each kind's archetype in its row).
-var byKind = [...]*Archetype{
-	components.ElementEvent:    Event,
-	components.ElementObject:   Object,
-	components.ElementRejected: Rejected,
-}
-
-// For returns the archetype of nodes of the built-in kind k, or nil for another kind.
+// For returns the archetype of nodes of the built-in kind k, or nil for another kind (the
+// kind table of package systems names each kind's archetype in its row).
 func For(k components.ElementKind) *Archetype {
-	if int(k) < len(byKind) {
-		return byKind[k]
+	switch k {
+	case components.ElementEvent:
+		return Event
+	case components.ElementObject:
+		return Object
+	case components.ElementRejected:
+		return Rejected
 	}
 	return nil
 }
