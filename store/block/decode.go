@@ -18,9 +18,11 @@ const MaxDepth = 512
 // maxPrealloc caps the room reserved up front for a list or map, whatever its head claims.
 const maxPrealloc = 1024
 
-// minArg[info-24] is the smallest argument that needs the 1-, 2-, 4- or 8-byte form; a smaller
-// one there is not in shortest form.
-var minArg = [4]uint64{24, 1 << 8, 1 << 16, 1 << 32}
+// minArg(info) is the smallest argument that needs the 1-, 2-, 4- or 8-byte form of additional
+// information info (24 to 27); a smaller one there is not in shortest form.
+func minArg(info byte) uint64 {
+	return [4]uint64{24, 1 << 8, 1 << 16, 1 << 32}[info-24]
+}
 
 // decoder walks a block once, checking every strictness rule as it goes. It never reads past
 // data and never allocates more than the input can justify: a list or map may claim at most as
@@ -89,7 +91,7 @@ func (d *decoder) head() (major, info byte, arg uint64, err error) {
 			arg = binary.BigEndian.Uint64(p)
 		}
 		d.pos += n
-		if major != 7 && arg < minArg[info-24] {
+		if major != 7 && arg < minArg(info) {
 			return 0, 0, 0, &StrictError{Rule: RuleNonShortest, Offset: start,
 				Detail: fmt.Sprintf("%s argument %d written in %d bytes", majorName(major), arg, n)}
 		}
@@ -127,8 +129,6 @@ func (d *decoder) text(n uint64, start int) ([]byte, error) {
 	return b, nil
 }
 
-var bigOne = big.NewInt(1)
-
 func (d *decoder) value(depth int) (any, error) {
 	start := d.pos
 	major, info, arg, err := d.head()
@@ -146,7 +146,7 @@ func (d *decoder) value(depth int) (any, error) {
 			return -1 - int64(arg), nil
 		}
 		n := new(big.Int).SetUint64(arg)
-		return n.Neg(n.Add(n, bigOne)), nil
+		return n.Neg(n.Add(n, big.NewInt(1))), nil
 	case 2:
 		b, err := d.take(arg, start)
 		if err != nil {

@@ -29,8 +29,10 @@ const (
 	keyData        = "\x64data"
 )
 
-// eventKeys are the keys of an event block, for diagnosing a block that lacks or adds some.
-var eventKeys = []string{"payload", "timestamp", "event_type", "parent_cids", "aggregate_id", "previous_cid"}
+// eventKeys returns the keys of an event block, for diagnosing a block that lacks or adds some.
+func eventKeys() []string {
+	return []string{"payload", "timestamp", "event_type", "parent_cids", "aggregate_id", "previous_cid"}
+}
 
 // Event is one event: a DAG-CBOR map with exactly FORMAT.md's six keys. Its zero value is not
 // valid (AggregateID and EventType must be set).
@@ -297,7 +299,7 @@ func eventFromValue(v any) (*Event, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: block is a %s, not a map", ErrInvalidEvent, kindOf(v))
 	}
-	if err := checkKeys(m, eventKeys, ErrInvalidEvent); err != nil {
+	if err := checkKeys(m, eventKeys(), ErrInvalidEvent); err != nil {
 		return nil, err
 	}
 	var e Event

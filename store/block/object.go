@@ -6,8 +6,8 @@ import (
 	"github.com/ipfs/go-cid"
 )
 
-// objectKeys are the keys of an object block, in canonical wire order.
-var objectKeys = []string{"data", "timestamp", "previous_cid"}
+// objectKeys returns the keys of an object block, in canonical wire order.
+func objectKeys() []string { return []string{"data", "timestamp", "previous_cid"} }
 
 // Object is one version of a stored object: a DAG-CBOR map with exactly FORMAT.md's three
 // keys. Data is any data-model value (see the package doc); for file content it is the
@@ -52,7 +52,7 @@ func DecodeObject(data []byte) (*Object, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: block is a %s, not a map", ErrInvalidObject, kindOf(v))
 	}
-	if err := checkKeys(m, objectKeys, ErrInvalidObject); err != nil {
+	if err := checkKeys(m, objectKeys(), ErrInvalidObject); err != nil {
 		return nil, err
 	}
 	o := Object{Data: m["data"]}
