@@ -64,7 +64,7 @@ func (d *Drawer) activityShapes(e *ecs.ECS) {
 	a := systems.ActivityOf(e)
 	panelRect(&d.panel, l.box)
 	s := l.spark
-	d.panel.rect(float32(s.MinX), float32(s.MaxY), float32(s.Width()), 1, toF(panelEdge))
+	d.panel.rect(float32(s.MinX), float32(s.MaxY), float32(s.Width()), 1, toF(panelEdge()))
 	if a.Peak > 0 {
 		bw := float32(s.Width()) / float32(len(a.Rate))
 		c := toF(components.EventBlue())
@@ -99,25 +99,25 @@ func (d *Drawer) activityText(e *ecs.ECS, screen *ebiten.Image) {
 	a := systems.ActivityOf(e)
 	f := &d.fonts
 	x := l.box.MinX + 10
-	drawText(screen, fmt.Sprintf("events/s · last 5 min · peak %.1f", a.Peak), f.ui, x, l.box.MinY+6, headText)
+	drawText(screen, fmt.Sprintf("events/s · last 5 min · peak %.1f", a.Peak), f.ui, x, l.box.MinY+6, headText())
 	list := func(top float64, title string, rows []systems.Count, more int) {
-		drawText(screen, title, f.ui, x, top, headText)
+		drawText(screen, title, f.ui, x, top, headText())
 		for i, r := range rows {
 			y := top + float64(i+1)*f.uiLine
 			name := r.Name
 			if name == "" {
 				name = "(none)"
 			}
-			drawText(screen, truncate(name, 22), f.ui, x+20, y, textColor)
+			drawText(screen, truncate(name, 22), f.ui, x+20, y, textColor())
 			n := systems.Thousands(uint64(r.N))
-			drawText(screen, n, f.ui, l.box.MaxX-10-text.Advance(n, f.ui), y, dimText)
+			drawText(screen, n, f.ui, l.box.MaxX-10-text.Advance(n, f.ui), y, dimText())
 		}
 		if more > 0 {
 			s := fmt.Sprintf("+%s more", systems.Thousands(uint64(more)))
 			if len(rows) > 0 && rows[0].Color.A != 0 && len(rows)+more > systems.PaletteSize {
 				s += " · colours repeat" // beyond systems.PaletteSize
 			}
-			drawText(screen, s, f.ui, x+20, top+float64(len(rows)+1)*f.uiLine, dimText)
+			drawText(screen, s, f.ui, x+20, top+float64(len(rows)+1)*f.uiLine, dimText())
 		}
 	}
 	list(l.aggY, "busiest aggregates", a.Aggregates, a.MoreAggregates)

@@ -26,7 +26,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	const barH = systems.StatusBarH
 
 	// Status bar.
-	d.panel.rect(0, float32(h-barH), float32(w), barH, toF(panelColor))
+	d.panel.rect(0, float32(h-barH), float32(w), barH, toF(panelColor()))
 	d.panel.fan(12, float32(h-barH/2), 5, d.Renderer.circles[1], toF(systems.ConnColor(hud.Stats.Connection)))
 	d.timelineShapes(e)
 
@@ -83,7 +83,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	alarm := systems.LogAlarm(e)
 	alarmX := 8 + lw + 8
 	if alarm != "" {
-		d.panel.rect(float32(alarmX), 0, float32(w-alarmX), float32(f.uiLine+12), toF(alarmColor))
+		d.panel.rect(float32(alarmX), 0, float32(w-alarmX), float32(f.uiLine+12), toF(alarmColor()))
 	}
 
 	// Help, from the key table.
@@ -99,41 +99,41 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	// Text, after every shape (text comes from another atlas and breaks batches).
 	d.laneText(screen)
 	d.timelineText(e, screen)
-	drawText(screen, d.statusLine(e, w-24-8), f.ui, 24, h-barH+(barH-f.uiLine)/2, textColor)
+	drawText(screen, d.statusLine(e, w-24-8), f.ui, 24, h-barH+(barH-f.uiLine)/2, textColor())
 	if alarm != "" {
-		drawText(screen, alarm, f.ui, alarmX+8, 6, textColor)
+		drawText(screen, alarm, f.ui, alarmX+8, 6, textColor())
 	}
 	for i, row := range d.legend {
-		drawText(screen, row.Label, f.ui, 44, 8+6+float64(i)*f.uiLine, textColor)
+		drawText(screen, row.Label, f.ui, 44, 8+6+float64(i)*f.uiLine, textColor())
 	}
 	for i, row := range edges {
-		drawText(screen, row.Label, f.ui, 44, 8+6+float64(len(d.legend)+i)*f.uiLine, textColor)
+		drawText(screen, row.Label, f.ui, 44, 8+6+float64(len(d.legend)+i)*f.uiLine, textColor())
 	}
 	d.activityText(e, screen)
 	if progress != "" {
-		drawText(screen, progress, f.title, pr.MinX+16, pr.MinY+10, headText)
+		drawText(screen, progress, f.title, pr.MinX+16, pr.MinY+10, headText())
 	}
 	if tip != "" {
 		for i, line := range strings.Split(tip, "\n") {
-			c := textColor
+			c := textColor()
 			if i > 0 {
-				c = dimText
+				c = dimText()
 			}
 			drawText(screen, line, f.mono, tx+8, ty+6+float64(i)*f.monoLine, c)
 		}
 	}
 	if prompt != "" {
-		drawText(screen, prompt, f.ui, 16, h-systems.BottomH-8-f.uiLine-4, textColor)
+		drawText(screen, prompt, f.ui, 16, h-systems.BottomH-8-f.uiLine-4, textColor())
 	}
 	if toast != "" {
-		drawText(screen, toast, f.ui, tr.MinX+8, tr.MinY+4, textColor)
+		drawText(screen, toast, f.ui, tr.MinX+8, tr.MinY+4, textColor())
 	}
 	if set.ShowHelp {
-		drawText(screen, "jetdag — keys and mouse", f.title, hr.MinX+16, hr.MinY+12, headText)
+		drawText(screen, "jetdag — keys and mouse", f.title, hr.MinX+16, hr.MinY+12, headText())
 		y := hr.MinY + 12 + f.title.Size + f.uiLine
 		for _, k := range keys {
-			drawText(screen, k.Name, f.ui, hr.MinX+16, y, headText)
-			drawText(screen, k.Help, f.ui, hr.MinX+130, y, textColor)
+			drawText(screen, k.Name, f.ui, hr.MinX+16, y, headText())
+			drawText(screen, k.Help, f.ui, hr.MinX+130, y, textColor())
 			y += f.uiLine
 		}
 	}
@@ -214,7 +214,7 @@ func matchCount(typed, n int) string {
 }
 
 // alarmColor is the red banner of a contradicted transparency log.
-var alarmColor = color.RGBA{0xc0, 0x20, 0x20, 0xf0}
+func alarmColor() color.RGBA { return color.RGBA{0xc0, 0x20, 0x20, 0xf0} }
 
 // StatusShown is the status line as last drawn, fitted to the window.
 func (d *Drawer) StatusShown() string { return d.status.line }

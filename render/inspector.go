@@ -25,7 +25,7 @@ func (d *Drawer) DrawInspector(e *ecs.ECS, screen *ebiten.Image) {
 		// A scroll bar: where the visible rows are among all of them.
 		th := r.Height() * float64(rows) / float64(len(lines))
 		ty := r.MinY + r.Height()*float64(sel.Scroll)/float64(len(lines))
-		d.panel.rect(float32(r.MaxX-5), float32(ty), 3, float32(th), toF(panelEdge))
+		d.panel.rect(float32(r.MaxX-5), float32(ty), 3, float32(th), toF(panelEdge()))
 	}
 	d.panel.draw(screen, d.white.Image)
 	x, y := r.MinX+12, r.MinY+10
@@ -33,15 +33,15 @@ func (d *Drawer) DrawInspector(e *ecs.ECS, screen *ebiten.Image) {
 	for _, l := range lines[sel.Scroll:min(sel.Scroll+rows, len(lines))] {
 		switch {
 		case l.Heading:
-			drawText(screen, l.Value, f.mono, x, y, headText)
+			drawText(screen, l.Value, f.mono, x, y, headText())
 		case l.Warn:
-			drawText(screen, l.Label, f.mono, x, y, dimText)
-			drawText(screen, l.Value, f.mono, valueX, y, warnText)
+			drawText(screen, l.Label, f.mono, x, y, dimText())
+			drawText(screen, l.Value, f.mono, valueX, y, warnText())
 		case l.Payload:
-			drawText(screen, l.Value, f.mono, x, y, textColor)
+			drawText(screen, l.Value, f.mono, x, y, textColor())
 		default:
-			drawText(screen, l.Label, f.mono, x, y, dimText)
-			drawText(screen, l.Value, f.mono, valueX, y, textColor)
+			drawText(screen, l.Label, f.mono, x, y, dimText())
+			drawText(screen, l.Value, f.mono, valueX, y, textColor())
 		}
 		y += f.monoLine
 	}

@@ -38,7 +38,7 @@ func (d *Drawer) DrawLabels(e *ecs.ECS, screen *ebiten.Image) {
 			continue
 		}
 		d.labelBoxes = append(d.labelBoxes, box)
-		c := labelText
+		c := labelText()
 		if scene.Dimmed() && n.Flags&(systems.FlagHighlighted|systems.FlagSelected) == 0 {
 			c.A = uint8(float64(c.A) * dimAlpha)
 		}

@@ -20,7 +20,7 @@ type laneLabel struct {
 }
 
 // laneBand is the colour of the band across the selected node's lane.
-var laneBand = color.RGBA{0x7f, 0xe8, 0xff, 0x1c}
+func laneBand() color.RGBA { return color.RGBA{0x7f, 0xe8, 0xff, 0x1c} }
 
 // laneShapes adds, in the lanes layout, the band across the selected node's lane and the
 // backgrounds of the lane labels at the left edge (which stay there while panning), and
@@ -44,7 +44,7 @@ func (d *Drawer) laneShapes(e *ecs.ECS, legendBottom, bottom float64) {
 			_, sy := cam.WorldToScreen(0, l.Rows()[row].Y)
 			half := max(l.Config().LaneHeight*cam.Zoom/2, 3)
 			if sy+half > 0 && sy-half < bottom {
-				d.panel.rect(0, float32(sy-half), float32(w), float32(2*half), toF(laneBand))
+				d.panel.rect(0, float32(sy-half), float32(w), float32(2*half), toF(laneBand()))
 			}
 		}
 	}
@@ -70,6 +70,6 @@ func (d *Drawer) laneShapes(e *ecs.ECS, legendBottom, bottom float64) {
 // laneText draws the labels laneShapes placed.
 func (d *Drawer) laneText(screen *ebiten.Image) {
 	for _, l := range d.laneLabels {
-		drawText(screen, l.text, d.fonts.ui, 9, l.y-d.fonts.uiLine/2, labelText)
+		drawText(screen, l.text, d.fonts.ui, 9, l.y-d.fonts.uiLine/2, labelText())
 	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // minimapView is the colour of the viewport rectangle on the minimap.
-var minimapView = color.RGBA{0xff, 0xd5, 0x4f, 0xff}
+func minimapView() color.RGBA { return color.RGBA{0xff, 0xd5, 0x4f, 0xff} }
 
 // minimapShapes adds the minimap, when it is on, to the HUD's panel batch: its box, the
 // graph as a density grid (brighter where more nodes are) and the camera's view as an
@@ -39,7 +39,7 @@ func (d *Drawer) minimapShapes(e *ecs.ECS) {
 		return
 	}
 	x, y, w, h := float32(v.MinX), float32(v.MinY), float32(v.Width()), float32(v.Height())
-	c := toF(minimapView)
+	c := toF(minimapView())
 	const t = 1.5
 	d.panel.rect(x, y, w, t, c)
 	d.panel.rect(x, y+h-t, w, t, c)

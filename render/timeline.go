@@ -13,14 +13,19 @@ import (
 	"github.com/jetdag/jetdag/systems"
 )
 
-// The timeline bar's colours.
-var (
-	timelineTrack  = color.RGBA{0x18, 0x1e, 0x2a, 0xff}
-	timelineShown  = color.RGBA{0x4a, 0x90, 0xe2, 0xe0} // histogram up to the as-of sequence
-	timelineLater  = color.RGBA{0x4a, 0x58, 0x70, 0x90} // histogram of the hidden, later events
-	timelineHandle = color.RGBA{0xff, 0xd5, 0x4f, 0xff}
-	timelineLive   = color.RGBA{0x40, 0xd0, 0x60, 0xff}
-)
+// The timeline bar's colours (functions, so nothing can change them).
+
+func timelineTrack() color.RGBA { return color.RGBA{0x18, 0x1e, 0x2a, 0xff} }
+
+// timelineShown is the histogram up to the as-of sequence.
+func timelineShown() color.RGBA { return color.RGBA{0x4a, 0x90, 0xe2, 0xe0} }
+
+// timelineLater is the histogram of the hidden, later events.
+func timelineLater() color.RGBA { return color.RGBA{0x4a, 0x58, 0x70, 0x90} }
+
+func timelineHandle() color.RGBA { return color.RGBA{0xff, 0xd5, 0x4f, 0xff} }
+
+func timelineLive() color.RGBA { return color.RGBA{0x40, 0xd0, 0x60, 0xff} }
 
 // timelineShapes adds the timeline bar to the HUD's panel batch: its background, the
 // histogram of held events along the sequence range (bright up to the as-of sequence, dim
@@ -30,20 +35,20 @@ func (d *Drawer) timelineShapes(e *ecs.ECS) {
 	tl := systems.GetOrCreateTimeline(e)
 	bar := systems.TimelineBar(e)
 	tr := systems.TimelineTrack(e)
-	d.panel.rect(float32(bar.MinX), float32(bar.MinY), float32(bar.Width()), float32(bar.Height()), toF(panelColor))
-	d.panel.rect(float32(bar.MinX), float32(bar.MinY), float32(bar.Width()), 1, toF(panelEdge))
-	d.panel.rect(float32(tr.MinX), float32(tr.MinY), float32(tr.Width()), float32(tr.Height()), toF(timelineTrack))
+	d.panel.rect(float32(bar.MinX), float32(bar.MinY), float32(bar.Width()), float32(bar.Height()), toF(panelColor()))
+	d.panel.rect(float32(bar.MinX), float32(bar.MinY), float32(bar.Width()), 1, toF(panelEdge()))
+	d.panel.rect(float32(tr.MinX), float32(tr.MinY), float32(tr.Width()), float32(tr.Height()), toF(timelineTrack()))
 
 	// Play / pause icon.
 	ix, iy := float32(bar.MinX+12), float32((bar.MinY+bar.MaxY)/2)
 	switch {
 	case tl.Playing:
-		d.panel.tri(ix-4, iy-6, ix-4, iy+6, ix+6, iy, toF(textColor))
+		d.panel.tri(ix-4, iy-6, ix-4, iy+6, ix+6, iy, toF(textColor()))
 	case tl.Live():
-		d.panel.fan(ix, iy, 5, d.Renderer.circles[1], toF(timelineLive))
+		d.panel.fan(ix, iy, 5, d.Renderer.circles[1], toF(timelineLive()))
 	default:
-		d.panel.rect(ix-4, iy-6, 3, 12, toF(textColor))
-		d.panel.rect(ix+2, iy-6, 3, 12, toF(textColor))
+		d.panel.rect(ix-4, iy-6, 3, 12, toF(textColor()))
+		d.panel.rect(ix+2, iy-6, 3, 12, toF(textColor()))
 	}
 	if tl.Held == 0 {
 		return
@@ -60,15 +65,15 @@ func (d *Drawer) timelineShapes(e *ecs.ECS) {
 		}
 		h := float32(tr.Height()-2) * (0.15 + 0.45*float32(n)/float32(max(top, 1)))
 		x := float32(tr.MinX) + float32(i)*bw
-		c := toF(timelineShown)
+		c := toF(timelineShown())
 		if x+bw/2 > hx {
-			c = toF(timelineLater)
+			c = toF(timelineLater())
 		}
 		d.panel.rect(x, float32(tr.MaxY-1)-h, max(bw-0.5, 0.5), h, c)
 	}
-	hc := toF(timelineHandle)
+	hc := toF(timelineHandle())
 	if tl.Live() {
-		hc = toF(timelineLive)
+		hc = toF(timelineLive())
 	}
 	d.panel.rect(hx-2, float32(bar.MinY+2), 4, float32(bar.Height()-4), hc)
 	if label, x, ok := systems.TimelineHover(e); ok {
@@ -80,9 +85,9 @@ func (d *Drawer) timelineShapes(e *ecs.ECS) {
 	f := &d.fonts
 	lw, rw := float32(text.Advance(left, f.ui)), float32(text.Advance(right, f.ui))
 	ly := float32((bar.MinY+bar.MaxY)/2 - f.uiLine/2)
-	d.panel.rect(float32(tr.MinX+2), ly, lw+8, float32(f.uiLine), toF(panelColor))
+	d.panel.rect(float32(tr.MinX+2), ly, lw+8, float32(f.uiLine), toF(panelColor()))
 	if right != "" {
-		d.panel.rect(float32(tr.MaxX)-rw-10, ly, rw+8, float32(f.uiLine), toF(panelColor))
+		d.panel.rect(float32(tr.MaxX)-rw-10, ly, rw+8, float32(f.uiLine), toF(panelColor()))
 	}
 }
 
@@ -112,19 +117,19 @@ func (d *Drawer) timelineText(e *ecs.ECS, screen *ebiten.Image) {
 	tr := systems.TimelineTrack(e)
 	f := &d.fonts
 	y := (bar.MinY+bar.MaxY)/2 - f.uiLine/2
-	drawText(screen, systems.TimelineText(e), f.ui, bar.MinX+24, y, textColor)
+	drawText(screen, systems.TimelineText(e), f.ui, bar.MinX+24, y, textColor())
 	if tl.Held == 0 {
-		drawText(screen, "no events yet", f.ui, tr.MinX+6, y, dimText)
+		drawText(screen, "no events yet", f.ui, tr.MinX+6, y, dimText())
 		return
 	}
 	if label, x, ok := systems.TimelineHover(e); ok {
 		r := d.hoverBox(label, x, bar)
-		drawText(screen, label, f.ui, r.MinX+6, r.MinY+3, textColor)
+		drawText(screen, label, f.ui, r.MinX+6, r.MinY+3, textColor())
 	}
 	left, right := d.timelineLabels(tl, tr)
-	drawText(screen, left, f.ui, tr.MinX+6, y, labelText)
+	drawText(screen, left, f.ui, tr.MinX+6, y, labelText())
 	if right != "" {
-		drawText(screen, right, f.ui, tr.MaxX-6-text.Advance(right, f.ui), y, labelText)
+		drawText(screen, right, f.ui, tr.MaxX-6-text.Advance(right, f.ui), y, labelText())
 	}
 }
 
