@@ -33,11 +33,14 @@ var dagCBOR = func() cbor.EncMode {
 	return em
 }()
 
-// Bounds of the DAG-CBOR integer range beyond int64: a CBOR negative integer reaches -2^64.
-var (
-	maxUint64  = new(big.Int).SetUint64(math.MaxUint64)
-	minCBORInt = new(big.Int).Neg(new(big.Int).Lsh(big.NewInt(1), 64))
-)
+// outsideCBORRange reports whether x is outside the DAG-CBOR integer range [-2^64, 2^64-1]
+// (a CBOR negative integer reaches -2^64). The bounds are made per call, for the rare integer
+// beyond int64 and uint64, so no package-level *big.Int can be changed.
+func outsideCBORRange(x *big.Int) bool {
+	maxUint64 := new(big.Int).SetUint64(math.MaxUint64)
+	minCBORInt := new(big.Int).Neg(new(big.Int).Lsh(big.NewInt(1), 64))
+	return x.Cmp(maxUint64) > 0 || x.Cmp(minCBORInt) < 0
+}
 
 // Encode writes a data-model value (see the package doc for the Go types) as strict
 // DAG-CBOR. It refuses, with an error wrapping ErrNotEncodable that names the path to the
@@ -187,7 +190,7 @@ func normalizeBig(x *big.Int) (any, *pathError) {
 		return x.Int64(), nil
 	case x.IsUint64():
 		return x.Uint64(), nil
-	case x.Cmp(maxUint64) > 0 || x.Cmp(minCBORInt) < 0:
+	case outsideCBORRange(x):
 		return nil, notEncodable(fmt.Sprintf("integer %s is outside the DAG-CBOR range [-2^64, 2^64-1]", x))
 	}
 	return new(big.Int).Set(x), nil // negative, in [-2^64, MinInt64)
