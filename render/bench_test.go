@@ -40,7 +40,7 @@ func BenchmarkBuild10k(b *testing.B) {
 // feeds it and the pick grid built from it.
 func BenchmarkBuild100k(b *testing.B) {
 	w := donburi.NewWorld()
-	SyntheticDAG(w, 100000, 130000)
+	worldtest.SyntheticDAG(w, 100000, 130000)
 	var m systems.Marks
 	s := gathered(w, &m)
 	r := NewRenderer(assets.NewWhite())

@@ -5,13 +5,12 @@ import (
 	"fmt"
 
 	"github.com/jetdag/jetdag/cli"
-	"github.com/jetdag/jetdag/render"
 )
 
 // benchFrame runs `jetdag bench frame` in the window and prints its JSON line.
 func benchFrame(r cli.ViewRequest) error {
 	fb := r.FrameBench
-	res, err := render.BenchFrame(render.FrameBenchOptions{Nodes: fb.Nodes, Edges: fb.Edges, Frames: fb.Frames,
+	res, err := BenchFrame(FrameBenchOptions{Nodes: fb.Nodes, Edges: fb.Edges, Frames: fb.Frames,
 		CPUProfile: fb.CPUProfile, MemProfile: fb.MemProfile})
 	if err != nil {
 		return fmt.Errorf("bench frame: %w", err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jetdag/jetdag/components"
 	"github.com/jetdag/jetdag/components/archetypes"
+	"github.com/jetdag/jetdag/components/worldtest"
 	"github.com/jetdag/jetdag/render"
 	"github.com/jetdag/jetdag/systems"
 )
@@ -162,7 +163,7 @@ func at(img *image.RGBA, x, y float64) color.RGBA {
 // up to edges edges, laid out on a jittered grid like a settled force layout (neighbours
 // about 30 apart).
 func syntheticDAG(w donburi.World, n, edges int) []donburi.Entity {
-	return render.SyntheticDAG(w, n, edges)
+	return worldtest.SyntheticDAG(w, n, edges)
 }
 
 // fetchJSON is a payload fetcher over fixed bytes: a JSON document for every CID.

@@ -1,11 +1,9 @@
-package render
+package viewer
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -14,126 +12,15 @@ import (
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
-	"github.com/ipfs/go-cid"
-	"github.com/multiformats/go-multihash"
 	"github.com/yohamta/donburi"
 	donburiecs "github.com/yohamta/donburi/ecs"
 
-	"github.com/jetdag/jetdag/assets"
 	"github.com/jetdag/jetdag/components"
-	"github.com/jetdag/jetdag/components/archetypes"
+	"github.com/jetdag/jetdag/components/worldtest"
 	"github.com/jetdag/jetdag/layout"
+	"github.com/jetdag/jetdag/render"
 	"github.com/jetdag/jetdag/systems"
 )
-
-// SyntheticDAG builds the frame benchmarks' workload in w: n events on a grid (30 world units
-// apart, jittered) in per-aggregate chains over 200 aggregates, plus cross parents up to
-// edges in all, each to one of the 300 events before it, as a settled force layout keeps
-// linked nodes near each other. It returns the entities in order.
-func SyntheticDAG(w donburi.World, n, edges int) []donburi.Entity {
-	rng := rand.New(rand.NewPCG(1, 2))
-	side := int(math.Ceil(math.Sqrt(float64(n))))
-	es := make([]donburi.Entity, n)
-	const aggs = 200
-	last := make([]int, aggs)
-	for i := range last {
-		last[i] = -1
-	}
-	cids := make([]cid.Cid, n)
-	prevEdges := 0
-	for i := 0; i < n; i++ {
-		entry := archetypes.For(components.ElementEvent).Spawn(w)
-		es[i] = entry.Entity()
-		h, err := multihash.Sum([]byte(fmt.Sprint("node ", i)), multihash.SHA2_256, -1)
-		if err != nil {
-			panic(err) // sha2-256 is always registered
-		}
-		cids[i] = cid.NewCidV1(cid.DagCBOR, h)
-		a := i % aggs
-		components.DddElement.SetValue(entry, components.DddElementData{
-			Kind: components.ElementEvent, Index: int32(i), Seq: uint64(i + 1), CID: cids[i],
-			AggregateID: fmt.Sprint("agg-", a), Type: fmt.Sprint("Type", i%7), CreatedAt: int64(i+1) * 1e9,
-		})
-		components.GraphNodeVisual.SetValue(entry, components.GraphNodeVisualData{
-			BaseColor: components.EventBlue(), HighlightColor: components.EventCyan(), Size: 0.5, Shape: components.ShapeDiamond,
-		})
-		components.Position.SetValue(entry, components.PositionData{
-			X: float64(i%side)*30 + rng.Float64()*10, Y: float64(i/side)*30 + rng.Float64()*10,
-		})
-		if last[a] >= 0 {
-			benchLink(w, es[i], es[last[a]], cids[last[a]], components.EdgePrevious)
-			prevEdges++
-		}
-		last[a] = i
-	}
-	for k := prevEdges; k < edges && n > 1; k++ {
-		i := 1 + rng.IntN(n-1)
-		j := i - 1 - rng.IntN(min(i, 300))
-		benchLink(w, es[i], es[j], cids[j], components.EdgeParent)
-	}
-	return es
-}
-
-// benchLink adds an edge and names its target in the event, as an event block would.
-func benchLink(w donburi.World, from, to donburi.Entity, target cid.Cid, kind components.EdgeKind) {
-	fe := w.Entry(from)
-	ed := components.Edges.Get(fe)
-	ed.Out = append(ed.Out, components.Edge{To: to, Kind: kind})
-	ev := components.Event.Get(fe)
-	if kind == components.EdgePrevious {
-		ev.PreviousCID = target
-	} else {
-		ev.ParentCIDs = append(ev.ParentCIDs, target)
-	}
-}
-
-// DiamondsGame is the reference workload of the project's notes: 20,000 diamonds in batched
-// DrawTriangles calls from one white texel, about 30 FPS in software GL on a 2-core machine.
-// Measured in the same run as the view, it is the baseline a frame figure is read against
-// on a noisy, shared machine.
-type DiamondsGame struct {
-	white assets.White
-	xs    []float32
-	v     []ebiten.Vertex
-	i     []uint16
-}
-
-// NewDiamondsGame returns the reference workload, its diamonds at fixed random places.
-func NewDiamondsGame() *DiamondsGame {
-	rng := rand.New(rand.NewPCG(3, 4))
-	g := &DiamondsGame{white: assets.NewWhite()}
-	for k := 0; k < 20000; k++ {
-		g.xs = append(g.xs, rng.Float32()*1280, rng.Float32()*800)
-	}
-	return g
-}
-
-// Update does nothing: the diamonds stand still.
-func (g *DiamondsGame) Update() error { return nil }
-
-// Draw draws the 20,000 diamonds.
-func (g *DiamondsGame) Draw(screen *ebiten.Image) {
-	screen.Fill(systems.Background())
-	flush := func() {
-		screen.DrawTriangles(g.v, g.i, g.white.Image, nil)
-		g.v, g.i = g.v[:0], g.i[:0]
-	}
-	for k := 0; k < len(g.xs); k += 2 {
-		if len(g.v)+4 > 1<<16 {
-			flush()
-		}
-		x, y, r := g.xs[k], g.xs[k+1], float32(3)
-		b := uint16(len(g.v))
-		for _, p := range [4][2]float32{{x, y - r}, {x + r, y}, {x, y + r}, {x - r, y}} {
-			g.v = append(g.v, ebiten.Vertex{DstX: p[0], DstY: p[1], SrcX: g.white.SrcX, SrcY: g.white.SrcY, ColorR: 0.2, ColorG: 0.4, ColorB: 1, ColorA: 1})
-		}
-		g.i = append(g.i, b, b+1, b+2, b, b+2, b+3)
-	}
-	flush()
-}
-
-// Layout keeps the window's size.
-func (g *DiamondsGame) Layout(w, h int) (int, int) { return w, h }
 
 // FrameBenchOptions sizes a frame benchmark.
 type FrameBenchOptions struct {
@@ -195,7 +82,7 @@ type FrameBenchResult struct {
 var ErrFrameBench = errors.New("frame benchmark")
 
 // BenchFrame opens the window and measures, in one run: the 20k-diamond reference, then the
-// window's drawing (graph, labels, inspector, HUD) of SyntheticDAG(nodes, edges) fitted on
+// window's drawing (graph, labels, inspector, HUD) of worldtest.SyntheticDAG(nodes, edges) fitted on
 // the screen, standing still and with every node moving each frame (as while the layout
 // runs). Vsync is off and there is one Update a frame. It must run on the main goroutine.
 func BenchFrame(o FrameBenchOptions) (FrameBenchResult, error) {
@@ -206,7 +93,7 @@ func BenchFrame(o FrameBenchOptions) (FrameBenchResult, error) {
 		o.Width, o.Height = 1280, 800
 	}
 	res := FrameBenchResult{Nodes: o.Nodes, Edges: o.Edges, Frames: o.Frames, TargetStatic: 30, TargetMoving: 20, TargetPerNode: 1536}
-	g := &frameBench{o: o, ref: NewDiamondsGame(), res: &res}
+	g := &frameBench{o: o, ref: render.NewDiamondsGame(), res: &res}
 	ebiten.SetWindowSize(o.Width, o.Height)
 	ebiten.SetWindowTitle("jetdag bench frame")
 	ebiten.SetVsyncEnabled(false)
@@ -306,10 +193,10 @@ func procStatus(key string) int64 {
 type frameBench struct {
 	o     FrameBenchOptions
 	world donburi.World
-	ref   *DiamondsGame
+	ref   *render.DiamondsGame
 	res   *FrameBenchResult
 	ecs   *donburiecs.ECS
-	draw  *Drawer
+	draw  *render.Drawer
 	err   error
 	prof  *os.File
 
@@ -398,13 +285,13 @@ func (g *frameBench) Update() error {
 		if g.ecs == nil {
 			g.res.RSSReference = procStatus("VmRSS")
 			g.world = donburi.NewWorld()
-			SyntheticDAG(g.world, g.o.Nodes, g.o.Edges)
+			worldtest.SyntheticDAG(g.world, g.o.Nodes, g.o.Edges)
 			systems.TrackWorldVersion(g.world) // as the live model does: a still frame gathers nothing
 			if err := g.startProfile(); err != nil {
 				g.err = err
 				return ebiten.Termination
 			}
-			d, err := NewDrawer()
+			d, err := render.NewDrawer()
 			if err != nil {
 				g.err = fmt.Errorf("%w: %w", ErrFrameBench, err)
 				return ebiten.Termination
