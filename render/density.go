@@ -2,293 +2,79 @@ package render
 
 import (
 	"image"
-	"math"
 
 	"github.com/hajimehoshi/ebiten/v2"
+
+	"github.com/jetdag/jetdag/render/raster"
 )
 
-// The zoomed-out level of detail. When a node's radius is under lodDot pixels, drawing it as
-// a triangle costs software GL a triangle setup for one or two pixels, and 100,000 of them a
-// frame take hundreds of milliseconds. Instead the renderer counts such nodes per screen
-// pixel (with their colours) and edges per cell of a half-resolution grid, on the CPU, and
-// uploads each picture with one WritePixels: two DrawImage calls whatever the graph's size.
-// A crowded frame (more than maxShapeNodes nodes or maxShapeEdges edges on screen) is drawn
-// this way whatever the nodes' size.
-const (
-	// edgeCell is the side, in screen pixels, of a cell of the edge density grid.
-	edgeCell = 2
-	// nodeUnit is one whole node's weight in a pixel; a dimmed node weighs less.
-	nodeUnit = 16
-	// edgeUnit is one edge crossing a cell; a dimmed edge weighs less.
-	edgeUnit = 4
-	// densityBright is how many doublings of nodes in one pixel bring it halfway to white.
-	densityBright = 3.0
-	// maxEdgeSamples bounds the cells one edge adds to (longer edges are sampled).
-	maxEdgeSamples = 32
-	// edgeAlphaMax caps the edge haze's opacity so that the nodes stay in front of it.
-	edgeAlphaMax = 0.55
-)
+// The zoomed-out level of detail: package raster counts the nodes per screen pixel and
+// the edges per cell on the CPU; density uploads its two pictures and draws them, one
+// WritePixels and one DrawImage each, whatever the graph's size. A crowded frame (more than
+// maxShapeNodes nodes or maxShapeEdges edges on screen) is drawn this way whatever the
+// nodes' size.
 
-// nodeCell sums what fell on one pixel: the nodes' total weight (saturating) and their
-// weighted mean colour, each channel in 8.8 fixed point. Eight bytes a pixel.
-type nodeCell struct{ w, r, g, b uint16 }
-
-// add folds a node of weight wt and colour (r, g, b), 8.8 fixed point, into the cell.
-func (cl *nodeCell) add(wt uint16, r, g, b int32) {
-	if cl.w == math.MaxUint16 {
-		return
-	}
-	nw := min(int32(cl.w)+int32(wt), math.MaxUint16)
-	cl.r = uint16(int32(cl.r) + (r-int32(cl.r))*int32(wt)/nw)
-	cl.g = uint16(int32(cl.g) + (g-int32(cl.g))*int32(wt)/nw)
-	cl.b = uint16(int32(cl.b) + (b-int32(cl.b))*int32(wt)/nw)
-	cl.w = uint16(nw)
-}
-
-// edgeCellSum sums the edges that crossed one cell of the edge grid, previous edges apart.
-type edgeCellSum struct{ prev, other uint32 }
-
-// density is the two CPU pictures of the zoomed-out level of detail and their images. Its
-// buffers are the screen's size and are kept between frames; begin clears only what the
-// last frame touched.
+// density is raster's pictures and their images, kept between frames.
 type density struct {
-	w, h   int // screen
-	cells  []nodeCell
-	nbox   image.Rectangle // pixels touched this frame
-	ew, eh int             // edge grid
-	ecells []edgeCellSum
-	ebox   image.Rectangle // edge cells touched this frame
-	pix    []byte          // RGBA staging for the uploads
+	raster.Density
+	w, h int // the screen the images were made for
 	// uploaded says the images hold this frame's pictures (drawn once since begin): a
 	// frame drawn again from the same build copies them without converting or uploading.
-	uploaded bool
-
+	uploaded         bool
 	nodeImg, edgeImg *ebiten.Image
-	prevC, otherC    fcolor // edge colours
-
-	Nodes, Edges int // drawn this frame as density
 }
 
-// begin starts a frame on a w×h screen: it forgets the last frame's counts.
+// begin starts a frame on a w×h screen: it forgets the last frame's counts (and the
+// images, when the screen's size changed).
 func (d *density) begin(w, h int) {
-	if w != d.w || h != d.h {
-		d.w, d.h = w, h
-		d.ew, d.eh = (w+edgeCell-1)/edgeCell, (h+edgeCell-1)/edgeCell
-		d.cells, d.ecells = nil, nil // allocated on first use at the new size
-		d.nbox, d.ebox = image.Rectangle{}, image.Rectangle{}
-		if d.nodeImg != nil {
-			d.nodeImg.Deallocate()
-			d.edgeImg.Deallocate()
-			d.nodeImg, d.edgeImg = nil, nil
-		}
+	if d.Begin(w, h) && d.nodeImg != nil {
+		d.nodeImg.Deallocate()
+		d.edgeImg.Deallocate()
+		d.nodeImg, d.edgeImg = nil, nil
 	}
-	for y := d.nbox.Min.Y; y < d.nbox.Max.Y; y++ {
-		clear(d.cells[y*d.w+d.nbox.Min.X : y*d.w+d.nbox.Max.X])
-	}
-	for y := d.ebox.Min.Y; y < d.ebox.Max.Y; y++ {
-		clear(d.ecells[y*d.ew+d.ebox.Min.X : y*d.ew+d.ebox.Max.X])
-	}
-	d.nbox, d.ebox = image.Rectangle{}, image.Rectangle{}
-	d.Nodes, d.Edges = 0, 0
+	d.w, d.h = w, h
 	d.uploaded = false
 }
 
 // node adds a node at screen (x, y), radius pr pixels, in colour c (c.a scales its weight).
-// It covers a square of about its area, one to three pixels a side.
-func (d *density) node(x, y, pr float32, c fcolor) {
-	if d.cells == nil {
-		d.cells = make([]nodeCell, d.w*d.h)
-	}
-	side := int(1.5*pr + 0.5)
-	side = min(max(side, 1), 3)
-	x0, y0 := int(math.Floor(float64(x)))-side/2, int(math.Floor(float64(y)))-side/2
-	x1, y1 := min(x0+side, d.w), min(y0+side, d.h)
-	x0, y0 = max(x0, 0), max(y0, 0)
-	if x0 >= x1 || y0 >= y1 {
-		return
-	}
-	wt := uint16(float32(nodeUnit)*c.a + 0.5)
-	if wt == 0 {
-		wt = 1
-	}
-	r, g, b := int32(c.r*255*256+0.5), int32(c.g*255*256+0.5), int32(c.b*255*256+0.5)
-	for py := y0; py < y1; py++ {
-		row := d.cells[py*d.w : (py+1)*d.w]
-		for px := x0; px < x1; px++ {
-			row[px].add(wt, r, g, b)
-		}
-	}
-	d.nbox = d.nbox.Union(image.Rect(x0, y0, x1, y1))
-	d.Nodes++
-}
+func (d *density) node(x, y, pr float32, c fcolor) { d.Node(x, y, pr, c.r, c.g, c.b, c.a) }
 
-// edge adds the segment from (x0, y0) to (x1, y1), screen pixels, to the edge grid: a count
-// in every cell it crosses, weighted by dim (1 full, less when dimmed). A segment longer than
-// maxEdgeSamples cells is sampled at that many evenly spaced points instead, each weighing
-// its share of the cells it stands for: the same density at a bounded cost (a zoomed-out
-// layout whose edges cross the screen would otherwise cost a step per cell of each).
+// edge adds the segment from (x0, y0) to (x1, y1), screen pixels, weighted by dim.
 func (d *density) edge(x0, y0, x1, y1 float64, previous bool, dim float32) {
-	if d.ecells == nil {
-		d.ecells = make([]edgeCellSum, d.ew*d.eh)
-	}
-	x0, y0, x1, y1 = x0/edgeCell, y0/edgeCell, x1/edgeCell, y1/edgeCell
-	var ok bool
-	if x0, y0, x1, y1, ok = clipSegment(x0, y0, x1, y1, float64(d.ew), float64(d.eh)); !ok {
-		return
-	}
-	ix0, iy0, ix1, iy1 := int(x0), int(y0), int(x1), int(y1)
-	d.ebox = d.ebox.Union(image.Rect(min(ix0, ix1), min(iy0, iy1), max(ix0, ix1)+1, max(iy0, iy1)+1))
-	d.Edges++
-	cells := max(abs(ix1-ix0), abs(iy1-iy0)) + 1
-	samples := min(cells, maxEdgeSamples)
-	wt := uint32(float32(edgeUnit)*dim*float32(cells)/float32(samples) + 0.5)
-	if wt == 0 {
-		wt = 1
-	}
-	// 16.16 fixed point along both axes: a step a cell from end to end, or, sampled, the
-	// centres of samples equal parts.
-	const one = 1 << 16
-	fx, fy := int64(x0*one), int64(y0*one)
-	var dx, dy int64
-	switch {
-	case samples < cells:
-		dx, dy = int64((x1-x0)*one)/int64(samples), int64((y1-y0)*one)/int64(samples)
-		fx, fy = fx+dx/2, fy+dy/2
-	case samples > 1:
-		dx, dy = int64((x1-x0)*one)/int64(samples-1), int64((y1-y0)*one)/int64(samples-1)
-	}
-	ecs := d.ecells
-	ew := d.ew
-	if previous {
-		for k := 0; k < samples; k++ {
-			if idx := int(fy>>16)*ew + int(fx>>16); uint(idx) < uint(len(ecs)) {
-				ecs[idx].prev += wt
-			}
-			fx, fy = fx+dx, fy+dy
-		}
-		return
-	}
-	for k := 0; k < samples; k++ {
-		if idx := int(fy>>16)*ew + int(fx>>16); uint(idx) < uint(len(ecs)) {
-			ecs[idx].other += wt
-		}
-		fx, fy = fx+dx, fy+dy
-	}
+	d.Edge(x0, y0, x1, y1, previous, dim)
 }
 
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
-// clipSegment clips a segment to [0, w)×[0, h) (Liang–Barsky); ok is false when nothing of
-// it is inside.
-func clipSegment(x0, y0, x1, y1, w, h float64) (float64, float64, float64, float64, bool) {
-	if x0 >= 0 && x1 >= 0 && y0 >= 0 && y1 >= 0 && x0 < w && x1 < w && y0 < h && y1 < h {
-		return x0, y0, x1, y1, true // inside: the common case
-	}
-	t0, t1 := 0.0, 1.0
-	dx, dy := x1-x0, y1-y0
-	w, h = math.Nextafter(w, 0), math.Nextafter(h, 0)
-	for _, pq := range [4][2]float64{{-dx, x0}, {dx, w - x0}, {-dy, y0}, {dy, h - y0}} {
-		p, q := pq[0], pq[1]
-		if p == 0 {
-			if q < 0 {
-				return 0, 0, 0, 0, false
-			}
-			continue
-		}
-		t := q / p
-		if p < 0 {
-			t0 = max(t0, t)
-		} else {
-			t1 = min(t1, t)
-		}
-		if t0 > t1 {
-			return 0, 0, 0, 0, false
-		}
-	}
-	clamp := func(v, hi float64) float64 { return min(max(v, 0), hi) }
-	return clamp(x0+t0*dx, w), clamp(y0+t0*dy, h), clamp(x0+t1*dx, w), clamp(y0+t1*dy, h), true
-}
-
-// nodePixel is the premultiplied RGBA of a pixel on which nodes of total weight cl.w fell:
-// their mean colour, lighter the more nodes share the pixel (so that a dense region reads
-// as brighter, not as a flat disc), as opaque as one whole node.
-func nodePixel(cl nodeCell) (r, g, b, a uint8) {
-	if cl.w == 0 {
-		return 0, 0, 0, 0
-	}
-	fw := float64(cl.w)
-	cr, cg, cb := float64(cl.r)/256, float64(cl.g)/256, float64(cl.b)/256
-	if n := fw / nodeUnit; n > 1 {
-		t := 1 - 1/(1+math.Log2(n)/densityBright)
-		cr, cg, cb = cr+(255-cr)*t, cg+(255-cg)*t, cb+(255-cb)*t
-	}
-	al := min(fw/nodeUnit, 1)
-	return uint8(cr*al + 0.5), uint8(cg*al + 0.5), uint8(cb*al + 0.5), uint8(255*al + 0.5)
-}
-
-// edgePixel is the premultiplied RGBA of an edge cell: the edge colours mixed by count,
-// more opaque the more edges cross it, never fully.
-func (d *density) edgePixel(cl edgeCellSum) (r, g, b, a uint8) {
-	n := float64(cl.prev) + float64(cl.other)
-	if n == 0 {
-		return 0, 0, 0, 0
-	}
-	p := float64(cl.prev) / n
-	cr := p*float64(d.prevC.r) + (1-p)*float64(d.otherC.r)
-	cg := p*float64(d.prevC.g) + (1-p)*float64(d.otherC.g)
-	cb := p*float64(d.prevC.b) + (1-p)*float64(d.otherC.b)
-	al := edgeAlphaMax * (1 - math.Exp(-n/(3*edgeUnit)))
-	return uint8(255*cr*al + 0.5), uint8(255*cg*al + 0.5), uint8(255*cb*al + 0.5), uint8(255*al + 0.5)
+// setEdgeColors sets the colours of previous edges and of the others.
+func (d *density) setEdgeColors(prev, other fcolor) {
+	d.Prev, d.Other = [3]float32{prev.r, prev.g, prev.b}, [3]float32{other.r, other.g, other.b}
 }
 
 // draw uploads what the frame touched and draws it onto dst, edges under nodes; it returns
 // the DrawImage calls it made (0 to 2).
 func (d *density) draw(dst *ebiten.Image) int {
 	calls := 0
-	if !d.ebox.Empty() {
+	if box := d.EdgeBox(); !box.Empty() {
 		if d.edgeImg == nil {
-			d.edgeImg = ebiten.NewImageWithOptions(image.Rect(0, 0, d.ew, d.eh), &ebiten.NewImageOptions{Unmanaged: true})
+			ew, eh := d.EdgeGrid()
+			d.edgeImg = ebiten.NewImageWithOptions(image.Rect(0, 0, ew, eh), &ebiten.NewImageOptions{Unmanaged: true})
 		}
-		box := d.ebox
 		sub := d.edgeImg.SubImage(box).(*ebiten.Image)
 		if !d.uploaded {
-			pix := d.staging(box)
-			k := 0
-			for y := box.Min.Y; y < box.Max.Y; y++ {
-				for _, cl := range d.ecells[y*d.ew+box.Min.X : y*d.ew+box.Max.X] {
-					pix[k], pix[k+1], pix[k+2], pix[k+3] = d.edgePixel(cl)
-					k += 4
-				}
-			}
-			sub.WritePixels(pix)
+			sub.WritePixels(d.EdgePixels(box))
 		}
 		op := &ebiten.DrawImageOptions{Filter: ebiten.FilterLinear}
 		op.GeoM.Translate(float64(box.Min.X), float64(box.Min.Y))
-		op.GeoM.Scale(edgeCell, edgeCell)
+		op.GeoM.Scale(raster.EdgeCell, raster.EdgeCell)
 		dst.DrawImage(sub, op)
 		calls++
 	}
-	if !d.nbox.Empty() {
+	if box := d.NodeBox(); !box.Empty() {
 		if d.nodeImg == nil {
 			d.nodeImg = ebiten.NewImageWithOptions(image.Rect(0, 0, d.w, d.h), &ebiten.NewImageOptions{Unmanaged: true})
 		}
-		box := d.nbox
 		sub := d.nodeImg.SubImage(box).(*ebiten.Image)
 		if !d.uploaded {
-			pix := d.staging(box)
-			k := 0
-			for y := box.Min.Y; y < box.Max.Y; y++ {
-				for _, cl := range d.cells[y*d.w+box.Min.X : y*d.w+box.Max.X] {
-					pix[k], pix[k+1], pix[k+2], pix[k+3] = nodePixel(cl)
-					k += 4
-				}
-			}
-			sub.WritePixels(pix)
+			sub.WritePixels(d.NodePixels(box))
 		}
 		op := &ebiten.DrawImageOptions{}
 		op.GeoM.Translate(float64(box.Min.X), float64(box.Min.Y))
@@ -297,13 +83,4 @@ func (d *density) draw(dst *ebiten.Image) int {
 	}
 	d.uploaded = true
 	return calls
-}
-
-// staging returns the RGBA buffer for box, grown if needed.
-func (d *density) staging(box image.Rectangle) []byte {
-	n := 4 * box.Dx() * box.Dy()
-	if cap(d.pix) < n {
-		d.pix = make([]byte, n)
-	}
-	return d.pix[:n]
 }

@@ -87,7 +87,7 @@ func NewRenderer(white assets.White) *Renderer {
 		parent: toF(systems.ParentEdgeColor()),
 		link:   toF(systems.LinkEdgeColor()),
 	}
-	r.dens.prevC, r.dens.otherC = r.prev, r.parent
+	r.dens.setEdgeColors(r.prev, r.parent)
 	r.circles = [3][][2]float32{unitCircle(8), unitCircle(16), unitCircle(32)}
 	pal := systems.NewPalette()
 	for i := range r.palette {

@@ -1,4 +1,4 @@
-package render
+package raster
 
 import (
 	"testing"
@@ -37,11 +37,11 @@ func TestClipSegment(t *testing.T) {
 // TestDensityEdgeCountsCells: a segment adds one count to each cell it crosses, along its
 // major axis, clipped to the screen, and begin forgets them.
 func TestDensityEdgeCountsCells(t *testing.T) {
-	var d density
-	d.begin(40, 20)                 // 20×10 cells
-	d.edge(1, 1, 39, 1, true, 1)    // horizontal along row 0: 20 cells
-	d.edge(3, -50, 3, 50, false, 1) // vertical through column 1, clipped: 10 cells
-	d.edge(-5, -5, -1, -1, true, 1) // off screen: nothing
+	var d Density
+	d.Begin(40, 20)                 // 20×10 cells
+	d.Edge(1, 1, 39, 1, true, 1)    // horizontal along row 0: 20 cells
+	d.Edge(3, -50, 3, 50, false, 1) // vertical through column 1, clipped: 10 cells
+	d.Edge(-5, -5, -1, -1, true, 1) // off screen: nothing
 	var prev, other, cells int
 	for _, c := range d.ecells {
 		if c.prev+c.other > 0 {
@@ -59,7 +59,7 @@ func TestDensityEdgeCountsCells(t *testing.T) {
 	if d.Edges != 2 {
 		t.Errorf("%d edges counted, want the 2 on screen", d.Edges)
 	}
-	d.begin(40, 20)
+	d.Begin(40, 20)
 	for i, c := range d.ecells {
 		if c.prev+c.other != 0 {
 			t.Fatalf("cell %d still holds %v after begin", i, c)
@@ -70,14 +70,14 @@ func TestDensityEdgeCountsCells(t *testing.T) {
 // TestDensityNodePixels: a lone node shows its own colour opaque; more nodes on a pixel read
 // brighter, a dimmed node fainter; begin clears what was touched.
 func TestDensityNodePixels(t *testing.T) {
-	var d density
-	d.begin(8, 8)
-	blue := fcolor{0.2, 0.4, 1, 1}
-	d.node(1.5, 1.5, 0.5, blue)
+	var d Density
+	d.Begin(8, 8)
+	blue := [4]float32{0.2, 0.4, 1, 1}
+	d.Node(1.5, 1.5, 0.5, blue[0], blue[1], blue[2], blue[3])
 	for k := 0; k < 20; k++ {
-		d.node(5.5, 5.5, 0.5, blue)
+		d.Node(5.5, 5.5, 0.5, blue[0], blue[1], blue[2], blue[3])
 	}
-	d.node(3.5, 6.5, 0.5, blue.alpha(dimAlpha))
+	d.Node(3.5, 6.5, 0.5, blue[0], blue[1], blue[2], 0.28) // a dimmed node (render's dimAlpha)
 	r, g, b, a := nodePixel(d.cells[1*8+1])
 	if a != 255 || r != 51 || g != 102 || b != 255 {
 		t.Errorf("lone node pixel %d,%d,%d,%d, want its colour 51,102,255 opaque", r, g, b, a)
@@ -90,15 +90,15 @@ func TestDensityNodePixels(t *testing.T) {
 		t.Errorf("a dimmed node's alpha %d, want faint but present", a3)
 	}
 	// Two colours on one pixel mix to their mean before the lightening.
-	d.node(6.5, 1.5, 0.5, fcolor{1, 0, 0, 1})
-	d.node(6.5, 1.5, 0.5, fcolor{0, 0, 1, 1})
+	d.Node(6.5, 1.5, 0.5, 1, 0, 0, 1)
+	d.Node(6.5, 1.5, 0.5, 0, 0, 1, 1)
 	if cl := d.cells[1*8+6]; cl.r>>8 < 126 || cl.r>>8 > 128 || cl.g != 0 || cl.b>>8 < 126 || cl.b>>8 > 128 {
 		t.Errorf("red and blue on one pixel hold mean %d,%d,%d (8.8), want about 127,0,127", cl.r>>8, cl.g>>8, cl.b>>8)
 	}
 	if d.Nodes != 24 {
 		t.Errorf("%d nodes counted, want 24", d.Nodes)
 	}
-	d.begin(8, 8)
+	d.Begin(8, 8)
 	for i, c := range d.cells {
 		if c.w != 0 {
 			t.Fatalf("pixel %d still weighs %d after begin", i, c.w)
@@ -109,9 +109,9 @@ func TestDensityNodePixels(t *testing.T) {
 // TestDensityLongEdgeSampled: an edge longer than maxEdgeSamples cells adds to that many
 // cells, which together weigh what the whole edge would.
 func TestDensityLongEdgeSampled(t *testing.T) {
-	var d density
-	d.begin(1280, 40)
-	d.edge(0, 1, 1279, 1, false, 1) // 640 cells along row 0
+	var d Density
+	d.Begin(1280, 40)
+	d.Edge(0, 1, 1279, 1, false, 1) // 640 cells along row 0
 	total, cells := 0, 0
 	for _, c := range d.ecells {
 		if c.other > 0 {
