@@ -5,6 +5,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -111,6 +112,9 @@ type coldReads struct {
 	mu      sync.Mutex
 	waiting map[string][]chan coldHead // by aggregate ID
 	running bool
+	// quiet and gather override coldQuiet and coldGather when set (tests on a loaded
+	// machine widen the window so that every caller joins one read).
+	quiet, gather time.Duration
 }
 
 // coldHead is one aggregate's result of a batched chain read.
@@ -148,8 +152,11 @@ func (s *JetStreamEvents) chainHead(ctx context.Context, aggregateID string) (he
 // readColdHeads runs batched chain reads while aggregates wait for one.
 func (s *JetStreamEvents) readColdHeads(ctx context.Context) {
 	c := &s.cold
-	for start, n := time.Now(), 0; time.Since(start) < coldGather; {
-		time.Sleep(coldQuiet)
+	c.mu.Lock()
+	quiet, gather := cmp.Or(c.quiet, coldQuiet), cmp.Or(c.gather, coldGather)
+	c.mu.Unlock()
+	for start, n := time.Now(), 0; time.Since(start) < gather; {
+		time.Sleep(quiet)
 		c.mu.Lock()
 		waiting := len(c.waiting)
 		c.mu.Unlock()

@@ -1,0 +1,12 @@
+package store
+
+import "time"
+
+// SetColdReadWindow sets how long the batched chain read of cold heads waits for more
+// aggregates to join it: until none joined for quiet, at most gather. A test on a loaded
+// machine (-race, other suites) widens it so that callers started together share one read.
+func SetColdReadWindow(s *JetStreamEvents, quiet, gather time.Duration) {
+	s.cold.mu.Lock()
+	defer s.cold.mu.Unlock()
+	s.cold.quiet, s.cold.gather = quiet, gather
+}
