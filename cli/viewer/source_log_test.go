@@ -68,16 +68,7 @@ func waitLog(ctx context.Context, t *testing.T, g *ecs.Graph, what string, ok fu
 func TestSourceFollowsLog(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	srv := storetest.Start(t)
-	nc := srv.Connect(t)
-	events, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	objects, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{EventExists: events.Exists})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, nc, events, objects := openStores(ctx, t)
 	var evs []cid.Cid
 	appendN := func(n int) {
 		for range n {

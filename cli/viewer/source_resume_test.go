@@ -39,16 +39,8 @@ type resumeStore struct {
 
 func newResumeStore(ctx context.Context, t *testing.T) *resumeStore {
 	t.Helper()
-	rs := &resumeStore{srv: storetest.Start(t), heads: map[string]cid.Cid{}}
-	nc := rs.srv.Connect(t)
-	events, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	objects, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{EventExists: events.Exists})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, nc, events, objects := openStores(ctx, t)
+	rs := &resumeStore{srv: srv, heads: map[string]cid.Cid{}}
 	rs.events = events
 	for i := range 30 {
 		agg := fmt.Sprintf("order-%d", i%3)

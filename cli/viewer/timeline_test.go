@@ -16,7 +16,6 @@ import (
 	"github.com/jetdag/jetdag/components"
 	"github.com/jetdag/jetdag/ecs"
 	"github.com/jetdag/jetdag/store"
-	"github.com/jetdag/jetdag/store/storetest"
 	"github.com/jetdag/jetdag/systems"
 )
 
@@ -26,16 +25,7 @@ import (
 func TestTimelineAsOfMatchesUntil(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	srv := storetest.Start(t)
-	nc := srv.Connect(t)
-	events, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	objects, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{EventExists: events.Exists})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, _, events, objects := openStores(ctx, t)
 	var evs []cid.Cid
 	appendN := func(n int) {
 		for i := range n {
