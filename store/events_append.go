@@ -53,7 +53,7 @@ func (s *JetStreamEvents) AppendBatch(ctx context.Context, aggregateID string, e
 		if attempt > 0 {
 			// Writers that lost a race back off for a random while, growing with each loss,
 			// so that several writers on one aggregate take turns instead of colliding again.
-			if err := sleepCtx(ctx, conflictBackoff(attempt)); err != nil {
+			if err := Sleep(ctx, conflictBackoff(attempt)); err != nil {
 				return nil, fmt.Errorf("%w (retrying: %w)", lastErr, err)
 			}
 		}

@@ -46,7 +46,7 @@ func (s *JetStreamEvents) retrying(ctx context.Context, try func() error) error 
 	var err error
 	for attempt := range s.cfg.PublishAttempts {
 		if attempt > 0 {
-			if werr := sleepCtx(ctx, time.Duration(attempt)*100*time.Millisecond); werr != nil {
+			if werr := Sleep(ctx, time.Duration(attempt)*100*time.Millisecond); werr != nil {
 				return fmt.Errorf("%w (retrying: %w)", err, werr)
 			}
 		}
@@ -71,7 +71,7 @@ func (s *JetStreamEvents) publishBatch(ctx context.Context, msgs []*nats.Msg, st
 	var err error
 	for attempt := range s.cfg.PublishAttempts {
 		if attempt > 0 {
-			if werr := sleepCtx(ctx, time.Duration(attempt)*100*time.Millisecond); werr != nil {
+			if werr := Sleep(ctx, time.Duration(attempt)*100*time.Millisecond); werr != nil {
 				return 0, werr
 			}
 		}
@@ -167,7 +167,9 @@ func retryable(ctx context.Context, err error) bool {
 		isDupInProcess(err)
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx ends (then it returns ctx's error). The retry loops of the
+// store, the transparency log and the window's sources share it.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -256,7 +256,7 @@ func (s *storeSource) followObjects(ctx context.Context, b *ecs.Bridge) error {
 		if s.objects == nil {
 			objects, err := store.OpenObjects(ctx, s.nc, s.objCfg)
 			if err != nil {
-				if err := sleepCtx(ctx, 5*time.Second); err != nil {
+				if err := store.Sleep(ctx, 5*time.Second); err != nil {
 					return err
 				}
 				continue
@@ -281,7 +281,7 @@ func (s *storeSource) followObjects(ctx context.Context, b *ecs.Bridge) error {
 		} else {
 			s.log.Warn("object feed", "err", err)
 		}
-		if err := sleepCtx(ctx, time.Second); err != nil {
+		if err := store.Sleep(ctx, time.Second); err != nil {
 			return err
 		}
 	}
@@ -392,7 +392,7 @@ func (s *storeSource) followEvents(ctx context.Context, b *ecs.Bridge) error {
 		if err := status("reconnecting", false); err != nil {
 			return err
 		}
-		if err := sleepCtx(ctx, backoff); err != nil {
+		if err := store.Sleep(ctx, backoff); err != nil {
 			return err
 		}
 		backoff = min(backoff*2, 5*time.Second)
@@ -439,15 +439,4 @@ func recordMessage(r store.Record) (ecs.Message, bool) {
 		return &ecs.RejectedMsg{Seq: rj.Seq, Subject: rj.Subject, AggregateID: rj.AggregateID, Reason: rj.Reason}, true
 	}
 	return nil, false
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -84,7 +84,7 @@ func (s *storeSource) followLog(ctx context.Context, b *ecs.Bridge, objects *sto
 				last = *m
 			}
 		}
-		if err := sleepCtx(ctx, poll); err != nil {
+		if err := store.Sleep(ctx, poll); err != nil {
 			return nil
 		}
 	}

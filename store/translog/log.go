@@ -478,10 +478,5 @@ func (l *Log) Tile(ctx context.Context, t tlog.Tile) ([]byte, error) { return l.
 
 // waitRetry pauses between attempts of a racing checkpointer.
 func waitRetry(ctx context.Context, attempt int) error {
-	select {
-	case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return store.Sleep(ctx, time.Duration(attempt*attempt)*10*time.Millisecond)
 }
