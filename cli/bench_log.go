@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/tlog"
@@ -67,19 +68,7 @@ func (o *benchResumeOptions) run(ctx context.Context, e *env) error {
 			return err
 		}
 	}
-	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Logger: e.logger})
-	if err != nil {
-		return err
-	}
-	skey, _, err := translog.GenerateKey(nil, "bench.jetdag/log")
-	if err != nil {
-		return err
-	}
-	signer, err := translog.NewSigner(skey)
-	if err != nil {
-		return err
-	}
-	l, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer, Logger: e.logger})
+	l, _, _, err := openBenchLog(ctx, e, nc, es)
 	if err != nil {
 		return err
 	}
@@ -274,19 +263,7 @@ func (o *benchLogOptions) run(ctx context.Context, e *env) error {
 		return err
 	}
 	defer cleanup()
-	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Logger: e.logger})
-	if err != nil {
-		return err
-	}
-	skey, vkey, err := translog.GenerateKey(nil, "bench.jetdag/log")
-	if err != nil {
-		return err
-	}
-	signer, err := translog.NewSigner(skey)
-	if err != nil {
-		return err
-	}
-	l, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer, Logger: e.logger})
+	l, objs, vkey, err := openBenchLog(ctx, e, nc, es)
 	if err != nil {
 		return err
 	}
@@ -377,4 +354,27 @@ func (o *benchLogOptions) run(ctx context.Context, e *env) error {
 		out[k] = v
 	}
 	return writeJSON(e.stdout, out)
+}
+
+// openBenchLog opens the transparency log of a bench store with a throwaway signer key
+// (origin bench.jetdag/log); it returns the log, the object store it opened for it, and the
+// key's verifier key.
+func openBenchLog(ctx context.Context, e *env, nc *nats.Conn, es *store.JetStreamEvents) (*translog.Log, *store.JetStreamObjects, string, error) {
+	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Logger: e.logger})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	skey, vkey, err := translog.GenerateKey(nil, "bench.jetdag/log")
+	if err != nil {
+		return nil, nil, "", err
+	}
+	signer, err := translog.NewSigner(skey)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	l, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer, Logger: e.logger})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return l, objs, vkey, nil
 }
