@@ -1,6 +1,7 @@
 package systems
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -133,15 +134,7 @@ func (st *timelineState) index(s *Scene, now time.Time, busy bool) {
 			st.entries = append(st.entries, timelineEntry{n.Seq, t})
 		}
 	}
-	byseq := func(a, b timelineEntry) int {
-		switch {
-		case a.Seq < b.Seq:
-			return -1
-		case a.Seq > b.Seq:
-			return 1
-		}
-		return 0
-	}
+	byseq := func(a, b timelineEntry) int { return cmp.Compare(a.Seq, b.Seq) }
 	if !slices.IsSortedFunc(st.entries, byseq) {
 		slices.SortFunc(st.entries, byseq)
 	}

@@ -4,6 +4,7 @@
 package viewer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -77,15 +78,7 @@ func (r *resumePoint) status(m *ecs.StatusMsg) *ecs.StatusMsg {
 // is left out (logged); the feed's own checks do not depend on it.
 func (s *storeSource) sendHeads(ctx context.Context, b *ecs.Bridge, r *resumePoint) error {
 	heads := slices.Clone(r.point.Heads)
-	slices.SortFunc(heads, func(a, b store.Head) int {
-		switch {
-		case a.Seq < b.Seq:
-			return -1
-		case a.Seq > b.Seq:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(heads, func(a, b store.Head) int { return cmp.Compare(a.Seq, b.Seq) })
 	if r.maxHeads > 0 && len(heads) > r.maxHeads {
 		heads = heads[len(heads)-r.maxHeads:]
 	}
