@@ -55,6 +55,12 @@ type timelineState struct {
 	key     [3]uint64
 	builtAt time.Time
 	started bool // --replay has begun
+	// gather is the scene gather the index last looked at, and pending says that gather's
+	// change is still to be indexed (the rebuild was put off): a frame with no new gather
+	// and nothing pending skips the pass over the scene.
+	gather  uint64
+	looked  bool
+	pending bool
 }
 
 var timelineStateComponent = donburi.NewComponentType[timelineState]()
@@ -83,7 +89,7 @@ func UpdateTimeline(e *ecs.ECS) {
 	tl := GetOrCreateTimeline(e)
 	st := getTimelineState(e)
 	now := Opts(e).Now()
-	st.index(SceneOf(e), now, tl.Playing || tl.Dragging || !tl.Live())
+	st.index(SceneOf(e), SceneGathers(e), now, tl.Playing || tl.Dragging || !tl.Live())
 	tl.Held = len(st.entries)
 	if n := len(st.entries); n > 0 {
 		tl.First, tl.Last = st.entries[0].Seq, st.entries[n-1].Seq
@@ -110,8 +116,13 @@ func caughtUp(e *ecs.ECS) bool {
 }
 
 // index rebuilds the sorted sequences from the scene when what it holds changed (at most
-// every timelineRebuildEvery unless busy: the timeline is in use).
-func (st *timelineState) index(s *Scene, now time.Time, busy bool) {
+// every timelineRebuildEvery unless busy: the timeline is in use). gather is the scene's
+// gather count: while it stays the same, the scene's nodes are those already looked at.
+func (st *timelineState) index(s *Scene, gather uint64, now time.Time, busy bool) {
+	if st.looked && gather == st.gather && !st.pending {
+		return
+	}
+	st.looked, st.gather = true, gather
 	var key [3]uint64
 	for i := range s.Nodes {
 		if q := s.Nodes[i].Seq; q != 0 {
@@ -120,10 +131,15 @@ func (st *timelineState) index(s *Scene, now time.Time, busy bool) {
 			key[2] += q
 		}
 	}
-	if key == st.key || (!busy && now.Sub(st.builtAt) < timelineRebuildEvery && len(st.entries) > 0) {
+	if key == st.key {
+		st.pending = false
 		return
 	}
-	st.key, st.builtAt = key, now
+	if !busy && now.Sub(st.builtAt) < timelineRebuildEvery && len(st.entries) > 0 {
+		st.pending = true
+		return
+	}
+	st.key, st.builtAt, st.pending = key, now, false
 	st.entries = st.entries[:0]
 	for i := range s.Nodes {
 		if n := &s.Nodes[i]; n.Seq != 0 {
