@@ -60,7 +60,7 @@ func TestHandlerWarmsRightEdge(t *testing.T) {
 	}
 	edge := []tlog.Tile{{H: TileHeight, L: 0, N: 2, W: 700 - 512}, {H: TileHeight, L: 1, N: 0, W: 2}}
 	for _, e := range edge {
-		if _, ok := r.tiles.cached(tileKey(e)); ok {
+		if _, ok := r.tiles.cached(e); ok {
 			t.Fatalf("tile %v cached before any request", e)
 		}
 	}
@@ -75,7 +75,7 @@ func TestHandlerWarmsRightEdge(t *testing.T) {
 		t.Fatalf("checkpoint: %s", resp.Status)
 	}
 	for _, e := range edge {
-		d, ok := r.tiles.cached(tileKey(e))
+		d, ok := r.tiles.cached(e)
 		if !ok || len(d) != e.W*tlog.HashSize {
 			t.Fatalf("tile %v after serving the checkpoint: cached %v, %d bytes", e, ok, len(d))
 		}

@@ -382,7 +382,7 @@ func (l *Log) leaf(ctx context.Context, cp *Checkpoint, i int64, fresh bool) (ci
 	// The bundle is not covered by the tile hashes: check the entry against the tree.
 	hs, err := l.HashReader(ctx, cp).ReadHashes([]int64{tlog.StoredHashIndex(0, i)})
 	if err != nil {
-		return cid.Undef, err
+		return cid.Undef, checkFailure(err)
 	}
 	if hs[0] != tlog.RecordHash(entry) {
 		return cid.Undef, fmt.Errorf("%w: entry %d %w", ErrInconsistent, i, errEntryMismatch)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"filippo.io/torchwood"
 	"github.com/nats-io/nats.go"
@@ -47,49 +48,112 @@ type tileStore struct {
 	// rev remembers the revision this process last wrote under a key, so the next (wider)
 	// write of a partial tile is one compare-and-set instead of a read and a write.
 	rev map[string]uint64
-	// cache keeps the widest version of each tile read from the bucket (a tile only grows,
-	// and every narrower version is a prefix of it; tiles this process writes are not added:
-	// a writer's memory stays the builder's), so proofs and HTTP reads of recent tiles,
-	// the partial right edge included, need no round trip; at most cacheSize of them (8 MiB
-	// of hash tiles). Every tile a proof uses is still checked against its checkpoint's root.
-	mu    sync.Mutex
-	cache map[string][]byte
+	// The cache keeps the widest version of each tile read from the bucket or written to it
+	// (a tile only grows, and every narrower version is a prefix of it), so proofs and HTTP
+	// reads of recent tiles, the partial right edge included, need no round trip. Hash tiles
+	// of level 1 and up, which every proof needs one of per level (one such tile covers
+	// 65,536 leaves or more), have their own part, so a stream of level-0 tiles and entry
+	// bundles never pushes them out. Each part holds at most cacheSize tiles (together at
+	// most about 18 MiB), whatever the log's size. Every tile a proof uses is still checked
+	// against its checkpoint's root.
+	mu     sync.Mutex
+	upper  tileCache // hash tiles of level 1 and up
+	bottom tileCache // level-0 hash tiles and entry bundles
+}
+
+// cacheSize bounds each part of the tile cache (tiles of up to 256 hashes or entries).
+const cacheSize = 1024
+
+// tileCache is a bounded map from tile key to its widest known data; the oldest key is
+// dropped first.
+type tileCache struct {
+	m     map[string][]byte
 	order []string
 }
 
-const cacheSize = 1024
-
-func newTileStore(kv jetstream.KeyValue, js jetstream.JetStream) *tileStore {
-	return &tileStore{kv: kv, js: js, rev: make(map[string]uint64), cache: make(map[string][]byte)}
-}
-
-func (s *tileStore) cached(key string) ([]byte, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, ok := s.cache[key]
-	return d, ok
-}
-
-// keep caches data as key's newest version when it is wider than the one cached, or in
-// any case when replace is set (a version read afresh from the bucket).
-func (s *tileStore) keep(key string, data []byte, replace bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old, ok := s.cache[key]; ok {
+// put stores data as key's newest version when it is wider than the one held, or in any
+// case when replace is set (a version read afresh from the bucket).
+func (c *tileCache) put(key string, data []byte, replace bool) {
+	if old, ok := c.m[key]; ok {
 		if replace || len(data) > len(old) {
-			s.cache[key] = data
+			c.m[key] = data
 		}
 		return
 	}
-	if len(s.order) >= cacheSize {
-		delete(s.cache, s.order[0])
-		s.order = s.order[1:]
+	if c.m == nil {
+		c.m = make(map[string][]byte)
 	}
-	s.cache[key] = data
-	s.order = append(s.order, key)
+	if len(c.order) >= cacheSize {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.m[key] = data
+	c.order = append(c.order, key)
 }
 
-// writeAll stores every tile (see write). Full tiles this process has not written before are
+func newTileStore(kv jetstream.KeyValue, js jetstream.JetStream) *tileStore {
+	return &tileStore{kv: kv, js: js, rev: make(map[string]uint64)}
+}
+
+// part is the cache part that holds t.
+func (s *tileStore) part(t tlog.Tile) *tileCache {
+	if t.L >= 1 {
+		return &s.upper
+	}
+	return &s.bottom
+}
+
+// cached returns the widest cached version of t (at any width).
+func (s *tileStore) cached(t tlog.Tile) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.part(t).m[tileKey(t)]
+	return d, ok
+}
+
+// keep caches data as t's newest version (see tileCache.put).
+func (s *tileStore) keep(t tlog.Tile, data []byte, replace bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.part(t).put(tileKey(t), data, replace)
+}
+
+// cachedTiles is how many tiles the cache holds.
+func (s *tileStore) cachedTiles() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.upper.m) + len(s.bottom.m)
+}
+
+// TileRead is one tile read by the log, as WithTileTrace reports it.
+type TileRead struct {
+	// Path is the tile's tlog-tiles path (at the width read).
+	Path string
+	// Cached is true when the tile came from the log's cache, false for a bucket read.
+	Cached bool
+	// Duration is how long the read took.
+	Duration time.Duration
+	// Err is the read's error, if any.
+	Err error
+}
+
+type tileTraceKey struct{}
+
+// WithTileTrace returns a context under which every tile the log reads for a call given
+// that context (HashReader, Prove, Leaf, Tile, Warm) is reported to fn, from the cache or
+// from the bucket: where a proof's time goes. fn may be called from several goroutines at
+// once (a proof's bucket reads run in parallel).
+func WithTileTrace(ctx context.Context, fn func(TileRead)) context.Context {
+	return context.WithValue(ctx, tileTraceKey{}, fn)
+}
+
+func traceTile(ctx context.Context, t tlog.Tile, cached bool, t0 time.Time, err error) {
+	if fn, ok := ctx.Value(tileTraceKey{}).(func(TileRead)); ok {
+		fn(TileRead{Path: torchwood.TilePath(t), Cached: cached, Duration: time.Since(t0), Err: err})
+	}
+}
+
+// writeAll stores every tile (see write) and caches it. Full tiles this process has not written before are
 // created in one pipelined batch (a publish to the bucket's subject that the server accepts
 // only while the key is new); one that exists already is compared as write does.
 func (s *tileStore) writeAll(ctx context.Context, tiles []tlog.Tile, data [][]byte) error {
@@ -118,6 +182,7 @@ func (s *tileStore) writeAll(ctx context.Context, tiles []tlog.Tile, data [][]by
 	for _, c := range batch {
 		select {
 		case <-c.ack.Ok():
+			s.keep(tiles[c.i], data[c.i], false)
 		case <-c.ack.Err():
 			// Exists already (another writer, or an earlier run): compare with it.
 			if err := s.write(ctx, tiles[c.i], data[c.i]); err != nil {
@@ -137,13 +202,16 @@ func (s *tileStore) read(ctx context.Context, t tlog.Tile) ([]byte, error) {
 }
 
 // readTile is read; fresh skips the cache and replaces its version with the bucket's.
-func (s *tileStore) readTile(ctx context.Context, t tlog.Tile, fresh bool) ([]byte, error) {
-	key := tileKey(t)
-	if d, ok := s.cached(key); ok && !fresh {
-		if data, ok := cutTile(t, d); ok {
+func (s *tileStore) readTile(ctx context.Context, t tlog.Tile, fresh bool) (data []byte, err error) {
+	t0 := time.Now()
+	if !fresh {
+		if data, ok := s.fromCache(t); ok {
+			traceTile(ctx, t, true, t0, nil)
 			return data, nil
 		}
 	}
+	defer func() { traceTile(ctx, t, false, t0, err) }()
+	key := tileKey(t)
 	e, err := s.kv.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, fmt.Errorf("%w: %s", ErrTileMissing, torchwood.TilePath(t))
@@ -155,8 +223,17 @@ func (s *tileStore) readTile(ctx context.Context, t tlog.Tile, fresh bool) ([]by
 	if !ok {
 		return nil, fmt.Errorf("%w: %s (the stored tile is narrower)", ErrTileMissing, torchwood.TilePath(t))
 	}
-	s.keep(key, e.Value(), fresh)
+	s.keep(t, e.Value(), fresh)
 	return data, nil
+}
+
+// fromCache returns t (at width t.W) from the cache, when the cache holds it that wide.
+func (s *tileStore) fromCache(t tlog.Tile) ([]byte, bool) {
+	d, ok := s.cached(t)
+	if !ok {
+		return nil, false
+	}
+	return cutTile(t, d)
 }
 
 // cutTile returns the first t.W hashes or entries of a stored tile.
@@ -180,11 +257,12 @@ func cutTile(t tlog.Tile, stored []byte) ([]byte, bool) {
 
 // write stores data as the newest version of t. A stored version that data extends is
 // replaced; one that already extends data is kept; one that disagrees is ErrTileConflict.
+// The version the bucket then holds is cached.
 func (s *tileStore) write(ctx context.Context, t tlog.Tile, data []byte) error {
 	key := tileKey(t)
 	if rev, ok := s.rev[key]; ok {
 		if nrev, err := s.kv.Update(ctx, key, data, rev); err == nil {
-			s.remember(t, key, nrev)
+			s.remember(t, key, data, nrev)
 			return nil
 		}
 	}
@@ -193,7 +271,7 @@ func (s *tileStore) write(ctx context.Context, t tlog.Tile, data []byte) error {
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			rev, err := s.kv.Create(ctx, key, data)
 			if err == nil {
-				s.remember(t, key, rev)
+				s.remember(t, key, data, rev)
 				return nil
 			}
 			if errors.Is(err, jetstream.ErrKeyExists) {
@@ -209,7 +287,7 @@ func (s *tileStore) write(ctx context.Context, t tlog.Tile, data []byte) error {
 			if !bytes.HasPrefix(old, data) {
 				return fmt.Errorf("%w: %s", ErrTileConflict, key)
 			}
-			s.remember(t, key, e.Revision())
+			s.remember(t, key, old, e.Revision())
 			return nil
 		}
 		if !bytes.HasPrefix(data, old) {
@@ -217,7 +295,7 @@ func (s *tileStore) write(ctx context.Context, t tlog.Tile, data []byte) error {
 		}
 		rev, err := s.kv.Update(ctx, key, data, e.Revision())
 		if err == nil {
-			s.remember(t, key, rev)
+			s.remember(t, key, data, rev)
 			return nil
 		}
 		// Lost a race with another writer: look again.
@@ -225,7 +303,9 @@ func (s *tileStore) write(ctx context.Context, t tlog.Tile, data []byte) error {
 	return fmt.Errorf("write tile %s: too many concurrent writers", key)
 }
 
-func (s *tileStore) remember(t tlog.Tile, key string, rev uint64) {
+// remember notes that the bucket holds data (or a wider version) as t at revision rev.
+func (s *tileStore) remember(t tlog.Tile, key string, data []byte, rev uint64) {
+	s.keep(t, data, false)
 	if t.W == tileWidth {
 		delete(s.rev, key) // full: never written again
 		return
@@ -250,20 +330,36 @@ func (r hashReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 	var wg sync.WaitGroup
 	for i, t := range tiles {
 		if !r.fresh {
-			if d, ok := r.s.cached(tileKey(t)); ok {
-				if data, ok := cutTile(t, d); ok {
-					out[i] = data
-					continue
-				}
+			t0 := time.Now()
+			if data, ok := r.s.fromCache(t); ok {
+				traceTile(r.ctx, t, true, t0, nil)
+				out[i] = data
+				continue
 			}
 		}
 		wg.Go(func() { out[i], errs[i] = r.s.readTile(r.ctx, t, r.fresh) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, readFailure{err}
 	}
 	return out, nil
+}
+
+// readFailure marks an error of reading tiles from the bucket, as opposed to tiles that were
+// read but do not check against the root.
+type readFailure struct{ err error }
+
+func (e readFailure) Error() string { return e.err.Error() }
+func (e readFailure) Unwrap() error { return e.err }
+
+// checkFailure wraps err, from a tile-checked HashReader, as ErrInconsistent unless it is a
+// failure to read the tiles.
+func checkFailure(err error) error {
+	if errors.As(err, new(readFailure)) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrInconsistent, err)
 }
 
 func (r hashReader) SaveTiles([]tlog.Tile, [][]byte) {}
