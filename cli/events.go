@@ -88,6 +88,7 @@ type appendOptions struct {
 	parents                          []string
 	retries                          int
 	dataSet, dataFileSet, expectSet  bool
+	trust                            trustFlags // --checkpoint, --log-vkey
 }
 
 func newAppendCmd(e *env) *cobra.Command {
@@ -98,7 +99,9 @@ func newAppendCmd(e *env) *cobra.Command {
 		Long: `append stores one event after the aggregate's current head and prints
 {"cid", "seq", "previous_cid"}. The payload comes from --data, --data-file or stdin.
 --expect-head CID (or none) refuses the append unless the head is that event (or the
-aggregate has no events yet); a refused or lost race exits 3.`,
+aggregate has no events yet); a refused or lost race exits 3. On an aggregate with a long
+chain, --checkpoint latest|FILE --log-vkey V starts its head from that verified checkpoint of
+the transparency log instead of reading the whole chain first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
@@ -114,6 +117,7 @@ aggregate has no events yet); a refused or lost race exits 3.`,
 	f.StringArrayVar(&o.parents, "parent", nil, "CID of a causal parent event (repeatable)")
 	f.StringVar(&o.expect, "expect-head", "", "CID the aggregate's head must be, or none for a new aggregate")
 	f.IntVar(&o.retries, "retries", 10, "retries on a lost race when no --expect-head is given")
+	o.trust.register(cmd)
 	_ = cmd.MarkFlagRequired("aggregate")
 	_ = cmd.MarkFlagRequired("type")
 	return cmd
@@ -175,11 +179,17 @@ func (o *appendOptions) run(ctx context.Context, e *env) error {
 	if err := store.ValidateName("--type", o.typ); err != nil {
 		return badInput(err)
 	}
+	if err := o.trust.check(); err != nil {
+		return err
+	}
 	es, closeFn, err := e.openEvents(ctx, 0)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
+	if err := o.trust.apply(ctx, e, es); err != nil {
+		return err
+	}
 	ev, err := es.AppendEvent(ctx, ne, opts...)
 	if err != nil {
 		return storeErr(err)

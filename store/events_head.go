@@ -25,7 +25,7 @@ import (
 // The server's last message on the aggregate's subjects decides, but it is only trusted as the
 // head when it verifies and extends the head this process knew; anything else (a cold cache, a
 // junk, forged or forked message published by a raw client) makes the head come from a
-// verified read of the aggregate's chain. The expected-sequence check then uses the sequence of
+// verified read of the aggregate's chain (from a trusted checkpoint on, see TrustHeads). The expected-sequence check then uses the sequence of
 // that last message, whatever it held, so honest appends continue the valid chain.
 func (s *JetStreamEvents) head(ctx context.Context, aggregateID string, fresh bool) (headRef, error) {
 	s.mu.Lock()
@@ -45,6 +45,13 @@ func (s *JetStreamEvents) head(ctx context.Context, aggregateID string, fresh bo
 	}
 	if ok && msg.Sequence == cached.last {
 		return cached, nil
+	}
+	if st := s.trusted(); !ok && st != nil && msg.Sequence <= st.seq {
+		// Nothing on the aggregate's subjects after the trusted checkpoint: its head there
+		// is the head, with no read at all.
+		h := st.head(aggregateID, msg.Sequence)
+		s.setHead(aggregateID, h)
+		return h, nil
 	}
 	if ok && cached.cid.Defined() {
 		if ev, c, err := verifyStandalone(msg.Subject, msg.Header, msg.Data); err == nil &&
@@ -185,9 +192,7 @@ func (s *JetStreamEvents) readColdHeads(ctx context.Context) {
 		for agg := range batch {
 			aggs = append(aggs, agg)
 		}
-		t0 := time.Now()
 		heads, err := s.readChains(ctx, aggs)
-		s.log.Debug("read the chains of aggregates with no cached head", "aggregates", len(aggs), "took", time.Since(t0), "err", err)
 		for agg, chs := range batch {
 			for _, ch := range chs {
 				ch <- coldHead{h: heads[agg], err: err}
@@ -196,18 +201,28 @@ func (s *JetStreamEvents) readColdHeads(ctx context.Context) {
 	}
 }
 
-// readChains follows the chains of several aggregates from the stream's start in one read
-// and returns their heads; last is the highest sequence read of each.
+// readChains follows the chains of several aggregates in one read, from the stream's start or
+// after the trusted checkpoint (TrustHeads) from its heads, and returns their heads; last is
+// the highest sequence read of each.
 func (s *JetStreamEvents) readChains(ctx context.Context, aggs []string) (map[string]headRef, error) {
 	heads := make(map[string]headRef, len(aggs))
 	byToken := make(map[string]string, len(aggs))
 	filters := make([]string, len(aggs))
+	from, st := uint64(1), s.trusted()
+	if st != nil {
+		from = st.seq + 1
+	}
 	for i, agg := range aggs {
 		heads[agg] = headRef{}
+		if st != nil {
+			heads[agg] = st.head(agg, st.seq)
+		}
 		byToken[EscapeToken(agg)] = agg
 		filters[i] = AggregateFilter(agg)
 	}
-	err := s.read(ctx, filters, 1, func(m jetstream.Msg, seq uint64) error {
+	t0, n := time.Now(), 0
+	err := s.read(ctx, filters, from, func(m jetstream.Msg, seq uint64) error {
+		n++
 		tok, _, _ := strings.Cut(strings.TrimPrefix(m.Subject(), SubjectPrefix), ".")
 		agg, ok := byToken[tok]
 		if !ok {
@@ -218,6 +233,8 @@ func (s *JetStreamEvents) readChains(ctx context.Context, aggs []string) (map[st
 		heads[agg] = h
 		return nil
 	})
+	s.log.Debug("read the chains of aggregates with no cached head", "aggregates", len(aggs), "from_seq", from,
+		"messages", n, "took", time.Since(t0), "err", err)
 	if err != nil {
 		return nil, fmt.Errorf("read the chains of %d aggregates: %w", len(aggs), err)
 	}

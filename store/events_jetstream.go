@@ -55,6 +55,7 @@ type JetStreamEvents struct {
 	mu    sync.Mutex
 	heads map[string]headRef // a cache; the server's expected-sequence check makes it safe
 	known map[digestKey]uint64
+	start *trustedStart // TrustHeads: where head reads of unknown aggregates start (nil: seq 1)
 
 	async asyncAppender // AppendAsync's state
 	cold  coldReads     // batched chain reads of aggregates with no cached head
