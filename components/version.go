@@ -6,9 +6,12 @@ import "github.com/yohamta/donburi"
 // it when it applies messages, removes nodes or copies layout positions, so that the scene
 // system can skip its gather (and the drawing code its rebuild) on a frame where nothing
 // changed. A world without it (one built by hand, without the live model) is gathered every
-// frame.
+// frame. Positions counts the changes that moved nodes and nothing else (the layout sync's
+// copies): the scene then refreshes the positions of the nodes it holds instead of gathering
+// them again.
 type WorldVersionData struct {
-	N uint64
+	N         uint64
+	Positions uint64
 }
 
 // WorldVersion is the component type of the WorldVersionData singleton.

@@ -170,7 +170,7 @@ func (s *LayoutSync) Update(e *ecs.ECS) {
 func (s *LayoutSync) copyFrom(e *ecs.ECS, pos []layout.Vec2, dt float64, fresh bool) {
 	s.cur, s.dt, s.fresh = pos, dt, fresh
 	s.nodes.Each(e.World, s.each)
-	BumpWorld(e.World) // positions moved: the scene gathers again
+	BumpPositions(e.World) // only positions moved: the scene refreshes them
 }
 
 func (s *LayoutSync) copyOne(entry *donburi.Entry) {

@@ -118,10 +118,13 @@ type sceneState struct {
 	gridSig  uint64
 	gridSize int
 	// last is what the last gather was made from; gathered says there was one, Gathers
-	// counts them.
-	last     sceneKey
-	gathered bool
-	Gathers  uint64
+	// counts them. positions is the world's positions version the scene's nodes were last
+	// placed from (by a gather or a refresh), Refreshes counts the refreshes.
+	last      sceneKey
+	gathered  bool
+	Gathers   uint64
+	positions uint64
+	Refreshes uint64
 }
 
 // sceneKey is everything a gather reads besides the world's components, and the world's
@@ -165,14 +168,20 @@ func SceneOf(e *ecs.ECS) *Scene { return getSceneState(e).Scene }
 func MarksOf(e *ecs.ECS) *Marks { return &getSceneState(e).Marks }
 
 // SceneGathers counts the gathers UpdateScene has made (a frame where nothing changed makes
-// none).
+// none, nor does one where nodes only moved: see SceneRefreshes).
 func SceneGathers(e *ecs.ECS) uint64 { return getSceneState(e).Gathers }
+
+// SceneRefreshes counts the frames on which UpdateScene only copied the nodes' new positions
+// into the scene (the world's positions version moved, nothing else did).
+func SceneRefreshes(e *ecs.ECS) uint64 { return getSceneState(e).Refreshes }
 
 // UpdateScene is the scene system: it drops a selection that left the world, gathers the
 // world into the scene with the current marks, rebuilds the pick grid and copies the model's
 // figures into the HUD. In a world that tracks its version (TrackWorldVersion) it keeps the
 // last frame's scene and grid when neither the version, the node count nor the marks
-// changed: a settled graph of 100,000 nodes costs no gather.
+// changed: a settled graph of 100,000 nodes costs no gather. When only the positions version
+// moved (the layout sync's BumpPositions) it copies the new positions into the scene's nodes
+// and rebuilds the grid instead of gathering: a moving layout costs no gather either.
 func UpdateScene(e *ecs.ECS) {
 	st := getSceneState(e)
 	sel := GetOrCreateSelection(e)
@@ -186,10 +195,14 @@ func UpdateScene(e *ecs.ECS) {
 	tl := GetOrCreateTimeline(e)
 	st.Marks.AsOf, st.Marks.AsOfTime = tl.AsOf, tl.AsOfTime
 	st.Marks.LogOn, st.Marks.LogFrom, st.Marks.LogTo = logHighlight(e)
-	version, tracked := WorldVersionOf(e.World)
-	if key := st.Scene.keyOf(e.World, version, &st.Marks); !tracked || !st.gathered || key != st.last {
+	v, tracked := worldVersions(e.World)
+	switch key := st.Scene.keyOf(e.World, v.N, &st.Marks); {
+	case !tracked || !st.gathered || key != st.last:
 		st.gatherScene(e.World)
-		st.last, st.gathered = key, true
+		st.last, st.gathered, st.positions = key, true, v.Positions
+	case v.Positions != st.positions:
+		st.refreshScene()
+		st.positions = v.Positions
 	}
 	UpdatePulse(e)
 	if entry, ok := components.GraphStats.First(e.World); ok {
@@ -205,6 +218,14 @@ func (st *sceneState) gatherScene(w donburi.World) {
 		st.Grid.Build(st.Scene.Nodes)
 		st.gridSig, st.gridSize = sig, n
 	}
+}
+
+// refreshScene copies the nodes' new positions into the scene and rebuilds the pick grid.
+func (st *sceneState) refreshScene() {
+	st.Refreshes++
+	st.Scene.RefreshPositions()
+	st.Grid.Build(st.Scene.Nodes)
+	st.gridSig, st.gridSize = st.Scene.Signature, len(st.Scene.Nodes)
 }
 
 // Scene is the world flattened for one frame: nodes, edges between them, and figures the
@@ -234,7 +255,15 @@ type Scene struct {
 
 	query  *donburi.Query
 	colors colorSlots
-	slot   []int32 // entity ID → index in Nodes, or -1
+	// pos[i] is node i's Position component, from which RefreshPositions reads. donburi
+	// keeps each component in its own allocation, moved by pointer when the entity changes
+	// archetype, so the pointer stays the entity's until the entity is removed (which bumps
+	// the world version, and so gathers again).
+	pos []*components.PositionData
+	// rest is the signature of everything but the positions, posSig that of the positions
+	// (in node order); Signature combines them.
+	rest, posSig uint64
+	slot         []int32 // entity ID → index in Nodes, or -1
 	// wrote[id] is the entity and flags last written into that entity ID's Interaction
 	// component, so that a frame writes only the flags that changed.
 	wrote []wroteFlags
@@ -268,10 +297,10 @@ func NewScene() *Scene {
 // Gather copies every placed node (DddElement.Index ≥ 0) of w into the scene, applies m's
 // marks to the flags and writes them back into each node's Interaction component.
 func (s *Scene) Gather(w donburi.World, m *Marks) {
-	s.Nodes, s.Edges, s.raw = s.Nodes[:0], s.Edges[:0], s.raw[:0]
+	s.Nodes, s.Edges, s.raw, s.pos = s.Nodes[:0], s.Edges[:0], s.raw[:0], s.pos[:0]
 	s.Bounds, s.Newest, s.Hovered, s.Selected, s.MaxR = components.EmptyRect(), -1, -1, -1, 0
 	s.LogLit, s.LogCount = m != nil && m.LogOn && m.Selected == donburi.Null, 0
-	s.Signature = fnvOffset64
+	s.Signature, s.posSig = fnvOffset64, fnvOffset64
 	for i := range s.slot {
 		s.slot[i] = -1
 	}
@@ -279,6 +308,7 @@ func (s *Scene) Gather(w donburi.World, m *Marks) {
 	if n := s.query.Count(w); cap(s.Nodes) < n {
 		// Grown once to size rather than by doubling, which leaves the old arrays as garbage.
 		s.Nodes = make([]SceneNode, 0, n+n/16)
+		s.pos = make([]*components.PositionData, 0, n+n/16)
 	}
 	s.query.Each(w, s.each)
 	s.marks = nil
@@ -293,7 +323,39 @@ func (s *Scene) Gather(w donburi.World, m *Marks) {
 	if s.LogLit {
 		s.mix(1) // everything else is dimmed
 	}
+	s.rest = s.Signature
+	s.Signature = combineSig(s.rest, s.posSig)
 }
+
+// RefreshPositions copies every node's position from its Position component, as a gather
+// would, and recomputes what depends on the positions: the bounds and the signature. It
+// leaves everything else as the last Gather made it, so it gives exactly the scene a Gather
+// would give only while nothing but positions changed in the world since that Gather (the
+// contract of BumpPositions).
+func (s *Scene) RefreshPositions() {
+	s.Bounds = components.EmptyRect()
+	h := uint64(fnvOffset64)
+	for i := range s.Nodes {
+		n, p := &s.Nodes[i], s.pos[i]
+		n.X, n.Y = p.X, p.Y
+		if n.Flags&FlagHidden == 0 {
+			s.Bounds = s.Bounds.Extend(n.X, n.Y, n.R)
+		}
+		h = mixPos(h, n.X, n.Y)
+	}
+	s.posSig = h
+	s.Signature = combineSig(s.rest, s.posSig)
+}
+
+// mixPos folds a node's position into the positions' signature h.
+func mixPos(h uint64, x, y float64) uint64 {
+	h = (h ^ math.Float64bits(x)) * fnvPrime64
+	return (h ^ math.Float64bits(y)) * fnvPrime64
+}
+
+// combineSig is the scene's signature from that of everything but the positions and that of
+// the positions.
+func combineSig(rest, pos uint64) uint64 { return (rest ^ pos) * fnvPrime64 }
 
 // Dimmed reports whether the nodes off the highlighted set are drawn dimmed: something is
 // selected (its cone is lit) or the newest checkpoint's events are highlighted.
@@ -413,13 +475,13 @@ func (s *Scene) gatherOne(entry *donburi.Entry) {
 		}
 	}
 	s.MaxR = max(s.MaxR, n.R)
-	s.mix(math.Float64bits(n.X))
-	s.mix(math.Float64bits(n.Y))
+	s.posSig = mixPos(s.posSig, n.X, n.Y)
 	s.mix(math.Float64bits(n.R)<<8 | uint64(n.Shape)<<4 | uint64(n.Flags))
 	s.mix(uint64(rgbaWord(n.Base))<<32 | uint64(rgbaWord(n.Light)))
 	s.mix(uint64(n.AggKey)<<32 | uint64(n.TypeKey))
 	s.slot[id] = i
 	s.Nodes = append(s.Nodes, n)
+	s.pos = append(s.pos, pos)
 	if entry.HasComponent(components.Edges) {
 		for _, out := range components.Edges.Get(entry).Out {
 			s.raw = append(s.raw, rawEdge{from: i, to: out.To, kind: out.Kind})

@@ -203,19 +203,63 @@ type frameBench struct {
 	phase int // 0 reference, 1 static, 2 moving, 3 the force layout ticking, 4 done
 	frame int
 	start time.Time
-	tick  int
 	// upd and drw sum the time spent in Update and Draw over the measured moving frames.
 	upd, drw time.Duration
 
-	// The layout phase: the DAG's force layout ticking on its runner, positions copied in.
-	runner     *layout.Runner
-	stop       context.CancelFunc
-	ran        chan struct{}
-	ticks0     uint64
-	rssView    int64
-	positions  []layout.Vec2
-	copyLayout func(*donburi.Entry)
+	// The moving phase: every node moved each frame by the window's layout sync, from a
+	// source that shifts the DAG's positions.
+	mover *shiftSource
+	sync  *systems.LayoutSync
+	// The layout phase: the DAG's force layout ticking on its runner, its positions copied in
+	// by the window's layout sync.
+	runner  *layout.Runner
+	stop    context.CancelFunc
+	ran     chan struct{}
+	ticks0  uint64
+	rssView int64
 }
+
+// shiftSource is the moving phase's layout: the positions the DAG was built with, shifted
+// 0.3 world units right on odd ticks and left on even ones, one tick a frame, so that the
+// window's layout sync copies every node's new position into the world each frame as it
+// does while the force layout runs.
+type shiftSource struct {
+	base  []layout.Vec2 // by layout node ID
+	ticks uint64
+}
+
+// newShiftSource reads w's positions, by layout node ID.
+func newShiftSource(w donburi.World) *shiftSource {
+	m := &shiftSource{}
+	components.DddElement.Each(w, func(e *donburi.Entry) {
+		id := int(components.DddElement.Get(e).Index)
+		if id < 0 || !e.HasComponent(components.Position) {
+			return
+		}
+		for id >= len(m.base) {
+			m.base = append(m.base, layout.Vec2{})
+		}
+		p := components.Position.Get(e)
+		m.base[id] = layout.Vec2{X: p.X, Y: p.Y}
+	})
+	return m
+}
+
+// Read copies this tick's positions into dst.
+func (m *shiftSource) Read(dst []layout.Vec2) []layout.Vec2 {
+	dx := 0.3
+	if m.ticks%2 == 0 {
+		dx = -0.3
+	}
+	dst = dst[:0]
+	for _, p := range m.base {
+		dst = append(dst, layout.Vec2{X: p.X + dx, Y: p.Y})
+	}
+	return dst
+}
+
+// Ticks counts the frames moved so far.
+func (m *shiftSource) Ticks() uint64 { return m.ticks }
 
 const (
 	phaseLayout = 3
@@ -224,7 +268,7 @@ const (
 
 // followLayout starts the force layout on the first frame of the layout phase (every node
 // placed afresh near its chain's previous event, so that it moves for the whole phase) and
-// copies its latest positions into the world, as the window's layout sync does.
+// copies its latest positions into the world through the window's layout sync.
 func (g *frameBench) followLayout() {
 	if g.runner == nil {
 		sim := layout.New(layout.DefaultParams())
@@ -245,21 +289,14 @@ func (g *frameBench) followLayout() {
 		for i := range s.Nodes {
 			components.DddElement.Get(g.world.Entry(s.Nodes[i].Entity)).Index = int32(i)
 		}
+		systems.BumpWorld(g.world) // the nodes were placed afresh
 		g.runner = layout.NewRunner(sim)
+		g.sync = systems.NewLayoutSync(g.runner)
 		ctx, cancel := context.WithCancel(context.Background())
 		g.stop, g.ran = cancel, make(chan struct{})
 		go func() { g.runner.Run(ctx); close(g.ran) }()
-		g.copyLayout = func(e *donburi.Entry) {
-			i := int(components.DddElement.Get(e).Index)
-			if i >= 0 && i < len(g.positions) {
-				p := components.Position.Get(e)
-				p.X, p.Y = g.positions[i].X, g.positions[i].Y
-			}
-		}
 	}
-	g.positions = g.runner.Read(g.positions)
-	components.Position.Each(g.world, g.copyLayout)
-	systems.BumpWorld(g.world)
+	g.sync.Update(g.ecs)
 }
 
 // stopLayout ends the layout phase's runner, if one runs.
@@ -302,13 +339,12 @@ func (g *frameBench) Update() error {
 			g.draw = d
 		}
 		if g.phase == 2 {
-			g.tick++
-			dx := 0.3
-			if g.tick%2 == 0 {
-				dx = -0.3
+			if g.mover == nil {
+				g.mover = newShiftSource(g.world)
+				g.sync = systems.NewLayoutSync(g.mover)
 			}
-			components.Position.Each(g.world, func(e *donburi.Entry) { components.Position.Get(e).X += dx })
-			systems.BumpWorld(g.world)
+			g.mover.ticks++
+			g.sync.Update(g.ecs) // every node moved, as the window's layout sync moves them
 		}
 		if g.phase == phaseLayout {
 			g.followLayout()
