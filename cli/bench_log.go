@@ -7,7 +7,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"runtime/metrics"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -176,7 +179,11 @@ second. The two alternate, so a busy machine slows both alike. It prints
 over appends: 1 or more keeps up), "checkpoint_ms" (the mean time of one round's checkpoint),
 then a proof from tiles: "open_ms" (opening the log as a new reader and reading its latest
 checkpoint), "prove_cold_ms" (the first inclusion proof of a leaf, tiles read from the
-bucket), "prove_ms" (the same proof again, tiles cached) and "proof_hashes".
+bucket), "prove_ms" (the same proof again, tiles cached) and "proof_hashes"; "prove_cold_reads"
+lists the tiles the cold proof read ("PATH bucket|cache MS"), "heap" the process's live heap
+after a collection at a tenth, three tenths and all of the events ({"leaves", "live_mb"}):
+with --nats (the server in another process) that is the appender, the event store and the
+log writer alone; "server_in_process" says which.
 With --live it then appends --events more while a checkpointer runs at the same time, back to
 back, as serve's does under a steady load, and adds "live_append_events_per_s",
 "live_checkpoints", "live_lag_s" (from the last append's ack until a checkpoint covered it),
@@ -282,6 +289,8 @@ func (o *benchLogOptions) run(ctx context.Context, e *env) error {
 		return err
 	}
 	var appendTime, cpTime time.Duration
+	var heap []map[string]any
+	marks := heapMarks(o.events)
 	for r := range o.rounds {
 		chunk := o.events/o.rounds + boolInt(r < o.events%o.rounds)
 		t0 := time.Now()
@@ -297,6 +306,12 @@ func (o *benchLogOptions) run(ctx context.Context, e *env) error {
 		cpTime += time.Since(t0)
 		if !res.Published || res.Rejected > 0 {
 			return fmt.Errorf("round %d: checkpoint published %v with %d rejected", r, res.Published, res.Rejected)
+		}
+		if len(marks) > 0 && (res.N-int64(o.aggregates) >= marks[0] || r == o.rounds-1) {
+			for len(marks) > 0 && res.N-int64(o.aggregates) >= marks[0] {
+				marks = marks[1:]
+			}
+			heap = append(heap, map[string]any{"leaves": res.N, "live_mb": round3(liveHeapMB())})
 		}
 	}
 	appendRate := float64(o.events) / appendTime.Seconds()
@@ -324,16 +339,26 @@ func (o *benchLogOptions) run(ctx context.Context, e *env) error {
 	}
 	openMS := ms(time.Since(t0))
 	i := cp.N / 2
-	prove := func() (tlog.RecordProof, float64, error) {
+	prove := func(ctx context.Context) (tlog.RecordProof, float64, error) {
 		t0 := time.Now()
 		p, err := tlog.ProveRecord(cp.N, i, rl.HashReader(ctx, cp))
 		return p, ms(time.Since(t0)), err
 	}
-	_, coldMS, err := prove()
+	var mu sync.Mutex
+	var reads []string
+	_, coldMS, err := prove(translog.WithTileTrace(ctx, func(r translog.TileRead) {
+		mu.Lock()
+		defer mu.Unlock()
+		from := "bucket"
+		if r.Cached {
+			from = "cache"
+		}
+		reads = append(reads, fmt.Sprintf("%s %s %.3f ms", r.Path, from, ms(r.Duration)))
+	}))
 	if err != nil {
 		return err
 	}
-	proof, warmMS, err := prove()
+	proof, warmMS, err := prove(ctx)
 	if err != nil {
 		return err
 	}
@@ -349,11 +374,31 @@ func (o *benchLogOptions) run(ctx context.Context, e *env) error {
 		"append_events_per_s": round(appendRate), "checkpoint_events_per_s": round(cpRate),
 		"ratio": round3(cpRate / appendRate), "checkpoint_ms": round3(ms(cpTime) / float64(o.rounds)),
 		"open_ms": openMS, "prove_cold_ms": coldMS, "prove_ms": warmMS, "proof_hashes": len(proof),
+		"prove_cold_reads": reads, "heap": heap, "server_in_process": !e.conn.urlSet,
 	}
 	for k, v := range live {
 		out[k] = v
 	}
 	return writeJSON(e.stdout, out)
+}
+
+// heapMarks are the leaf counts (beyond the warm-up's) after which bench log measures its
+// live heap: a tenth, three tenths and all of the events.
+func heapMarks(events int) []int64 {
+	return []int64{int64(events) / 10, int64(events) * 3 / 10, int64(events)}
+}
+
+// liveHeapMB collects garbage and returns the heap it kept alive, in MB: the process's own
+// memory (with --nats, the appender, the event store and the log writer; without, the
+// embedded server's too).
+func liveHeapMB() float64 {
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return float64(s[0].Value.Uint64()) / 1e6
 }
 
 // openBenchLog opens the transparency log of a bench store with a throwaway signer key

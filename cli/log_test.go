@@ -372,19 +372,25 @@ func TestBenchResume(t *testing.T) {
 // ratio, and a proof from tiles by a fresh reader, cold and warm; bad input is exit 2.
 func TestBenchLog(t *testing.T) {
 	var out struct {
-		Events         int64   `json:"events"`
-		Leaves         int64   `json:"leaves"`
-		AppendPerS     float64 `json:"append_events_per_s"`
-		CheckpointPerS float64 `json:"checkpoint_events_per_s"`
-		Ratio          float64 `json:"ratio"`
-		ProveColdMS    float64 `json:"prove_cold_ms"`
-		ProveMS        float64 `json:"prove_ms"`
-		ProofHashes    int     `json:"proof_hashes"`
-		CheckpointMS   float64 `json:"checkpoint_ms"`
-		LiveAppend     float64 `json:"live_append_events_per_s"`
-		LiveCheckpoint float64 `json:"live_checkpoint_events_per_s"`
-		LiveLag        float64 `json:"live_lag_s"`
-		LiveCount      int     `json:"live_checkpoints"`
+		Events         int64    `json:"events"`
+		Leaves         int64    `json:"leaves"`
+		AppendPerS     float64  `json:"append_events_per_s"`
+		CheckpointPerS float64  `json:"checkpoint_events_per_s"`
+		Ratio          float64  `json:"ratio"`
+		ProveColdMS    float64  `json:"prove_cold_ms"`
+		ProveMS        float64  `json:"prove_ms"`
+		ProofHashes    int      `json:"proof_hashes"`
+		CheckpointMS   float64  `json:"checkpoint_ms"`
+		LiveAppend     float64  `json:"live_append_events_per_s"`
+		LiveCheckpoint float64  `json:"live_checkpoint_events_per_s"`
+		LiveLag        float64  `json:"live_lag_s"`
+		LiveCount      int      `json:"live_checkpoints"`
+		ColdReads      []string `json:"prove_cold_reads"`
+		Heap           []struct {
+			Leaves int64   `json:"leaves"`
+			LiveMB float64 `json:"live_mb"`
+		} `json:"heap"`
+		InProcess bool `json:"server_in_process"`
 	}
 	var stdout, stderr strings.Builder
 	if code := cli.Run(context.Background(), []string{"bench", "log", "--events", "3000", "--rounds", "3", "--aggregates", "30", "--live"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
@@ -397,6 +403,14 @@ func TestBenchLog(t *testing.T) {
 	if out.Events != 3000 || out.Leaves != 6030 || out.AppendPerS <= 0 || out.CheckpointPerS <= 0 || out.CheckpointMS <= 0 ||
 		out.ProveColdMS <= 0 || out.ProveMS <= 0 || out.ProofHashes != 13 {
 		t.Fatalf("bench log: %+v", out)
+	}
+	// 6,030 leaves: the cold proof of leaf 3,015 reads the right edge (level 0 and 1, partial)
+	// and its own full level-0 tile, all from the bucket.
+	if len(out.ColdReads) != 3 || !strings.Contains(strings.Join(out.ColdReads, ","), "tile/0/011 bucket") {
+		t.Errorf("cold proof's reads: %q", out.ColdReads)
+	}
+	if len(out.Heap) != 2 || out.Heap[0].Leaves != 1030 || out.Heap[1].Leaves != 3030 || out.Heap[1].LiveMB <= 0 || !out.InProcess {
+		t.Errorf("heap figures: %+v (server in process %v)", out.Heap, out.InProcess)
 	}
 	if r := out.CheckpointPerS / out.AppendPerS; r < out.Ratio-0.01 || r > out.Ratio+0.01 {
 		t.Errorf("ratio %v, the figures give %v", out.Ratio, r)
