@@ -353,6 +353,9 @@ func (g *Graph) spawn(d components.DddElementData, group int32, t float64, near 
 	}
 	id := g.runner.AddNode(nearID, group, t)
 	g.sync.Placed(id)
+	if g.asOf.placed(id, d.Seq, d.CreatedAt) {
+		g.runner.SetActive(id, false) // later than the timeline's as-of: not in the layout
+	}
 	row := g.kinds.Row(d.Kind)
 	g.lanes.Set(int(id), laneNode(&d, row.Lane))
 	d.Index = int32(id)
@@ -391,6 +394,7 @@ func (g *Graph) onRemove(w donburi.World, e donburi.Entity) {
 		g.gone.add(d.CID)
 	}
 	if d.Index >= 0 {
+		g.asOf.removed(layout.NodeID(d.Index))
 		g.runner.RemoveNode(layout.NodeID(d.Index))
 		g.lanes.Remove(int(d.Index))
 	}

@@ -87,6 +87,9 @@ type Graph struct {
 	danglingSweep int
 	explore       donburi.Entity
 
+	// asOf keeps the nodes hidden by the timeline out of the force layout (asof.go).
+	asOf asOfLayout
+
 	n    tally
 	rank float64
 	rate rateMeter

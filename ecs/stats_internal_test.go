@@ -100,7 +100,7 @@ func TestModelStageOrder(t *testing.T) {
 	for _, s := range g.stages {
 		names = append(names, s.Name)
 	}
-	want := []string{"ingest", "retire", "hold-hover", "layout-sync", "stats"}
+	want := []string{"ingest", "retire", "hold-hover", "as-of", "layout-sync", "stats"}
 	if len(names) != len(want) {
 		t.Fatalf("stages %v, want %v", names, want)
 	}

@@ -40,6 +40,8 @@ const (
 	opPin
 	opUnpin
 	opReheat
+	opActive
+	opInactive
 )
 
 type op struct {
@@ -150,6 +152,8 @@ func (r *Runner) apply(o op) {
 		s.Unpin(o.a)
 	case opReheat:
 		s.Reheat(o.t)
+	case opActive, opInactive:
+		s.SetActive(o.a, o.kind == opActive)
 	}
 }
 
@@ -214,6 +218,16 @@ func (r *Runner) Pin(id NodeID, p Vec2) {
 func (r *Runner) Unpin(id NodeID) {
 	r.mu.Lock()
 	r.enqueue(op{kind: opUnpin, a: id})
+}
+
+// SetActive queues taking a node out of the layout or putting it back (see Sim.SetActive).
+func (r *Runner) SetActive(id NodeID, on bool) {
+	k := opInactive
+	if on {
+		k = opActive
+	}
+	r.mu.Lock()
+	r.enqueue(op{kind: k, a: id})
 }
 
 // Reheat queues raising the global alpha (see Sim.Reheat).

@@ -42,6 +42,9 @@ type Sim struct {
 	heat             []float64 // local alpha given by reheats; the node's alpha is max(alpha, heat)
 	eff              []float64 // the node's alpha this tick, 0 when no force is computed for it
 	pinned           []bool
+	off              []bool // left out of the forces (SetActive false): frozen, acting on no one
+	offN             int    // live nodes that are off
+	acting           []bool // live and not off, rebuilt each tick while offN > 0 (the tree's bodies)
 	pinX, pinY       []float64
 	adj              [][]NodeID
 	group            []int32
@@ -184,7 +187,7 @@ func (s *Sim) place(id, near NodeID, group int32, t float64) {
 	s.vxs, s.vys = extend(s.vxs, n), extend(s.vys, n)
 	s.fxs, s.fys = extend(s.fxs, n), extend(s.fys, n)
 	s.heat, s.eff = extend(s.heat, n), extend(s.eff, n)
-	s.pinned = extend(s.pinned, n)
+	s.pinned, s.off = extend(s.pinned, n), extend(s.off, n)
 	s.pinX, s.pinY = extend(s.pinX, n), extend(s.pinY, n)
 	s.adj = extend(s.adj, n)
 	s.group, s.t = extend(s.group, n), extend(s.t, n)
@@ -223,7 +226,7 @@ func (s *Sim) place(id, near NodeID, group int32, t float64) {
 	s.vxs[id], s.vys[id] = 0, 0
 	s.fxs[id], s.fys[id] = 0, 0
 	s.eff[id] = 0
-	s.pinned[id] = false
+	s.pinned[id], s.off[id] = false, false
 	s.adj[id] = s.adj[id][:0]
 	s.group[id], s.t[id] = group, t
 	s.gprev[id], s.gnext[id] = NoNode, NoNode
@@ -272,6 +275,10 @@ func (s *Sim) RemoveNode(id NodeID) {
 	s.adj[id] = nbrs[:0]
 	s.unlink(id)
 	s.pinned[id] = false
+	if s.off[id] {
+		s.off[id] = false
+		s.offN--
+	}
 	s.heat[id], s.eff[id] = 0, 0
 	s.ids.release(id)
 	s.live--
@@ -301,6 +308,29 @@ func (s *Sim) Unpin(id NodeID) {
 	s.pinned[id] = false
 	s.reheat(id, s.p.Reheat)
 }
+
+// SetActive takes node id out of the layout (false) or puts it back (true). A node out of the
+// layout keeps its position and no velocity, and acts on no other node: no charge in the
+// many-body force, no spring, no time bias and no part in its neighbours' degrees, so the
+// positions of the other nodes are those of a layout without it. The timeline uses it for
+// the nodes it hides as later than its as-of sequence. Either change reheats the node's
+// neighbourhood, so that the layout closes or opens the room it takes. New nodes are active.
+func (s *Sim) SetActive(id NodeID, on bool) {
+	if !s.ids.valid(id) || s.off[id] == !on {
+		return
+	}
+	s.off[id] = !on
+	if on {
+		s.offN--
+	} else {
+		s.offN++
+		s.vxs[id], s.vys[id] = 0, 0
+	}
+	s.reheat(id, s.p.Reheat)
+}
+
+// Active reports whether node id takes part in the layout (false for an invalid ID).
+func (s *Sim) Active(id NodeID) bool { return s.ids.valid(id) && !s.off[id] }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 

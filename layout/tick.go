@@ -19,6 +19,14 @@ func (s *Sim) Tick() float64 {
 	decay := 1 - p.AlphaDecay
 	s.alpha *= decay
 	active, maxHeat := 0, 0.0
+	bodies := s.ids.live
+	if s.offN > 0 {
+		s.acting = extend(s.acting, len(bodies))[:len(bodies)]
+		for i, ok := range bodies {
+			s.acting[i] = ok && !s.off[i]
+		}
+		bodies = s.acting
+	}
 	for i, ok := range s.ids.live {
 		if !ok {
 			continue
@@ -33,17 +41,17 @@ func (s *Sim) Tick() float64 {
 			maxHeat = max(maxHeat, h)
 		}
 		a := max(s.alpha, h)
-		if a < p.AlphaMin || s.pinned[i] {
+		if a < p.AlphaMin || s.pinned[i] || s.off[i] {
 			a = 0
 		} else {
 			active++
 		}
 		s.eff[i] = a
-		s.pred[i] = spring{s.xs[i] + s.vxs[i], s.ys[i] + s.vys[i], float64(len(s.adj[i]))}
+		s.pred[i] = spring{s.xs[i] + s.vxs[i], s.ys[i] + s.vys[i], s.degree(NodeID(i))}
 	}
 	s.maxHeat = maxHeat
 	if active > 0 {
-		s.tree.build(s.xs, s.ys, s.ids.live, p.Theta)
+		s.tree.build(s.xs, s.ys, bodies, p.Theta)
 		s.chunk.Store(0)
 		s.runJob(s.bodyJob)
 		s.chunk.Store(0)
@@ -123,7 +131,11 @@ func (s *Sim) springs(i NodeID) (fx, fy float64) {
 	}
 	me := s.pred[i]
 	di := me.deg
+	hide := s.offN > 0
 	for _, j := range nb {
+		if hide && s.off[j] {
+			continue // a node out of the layout pulls no one
+		}
 		o := s.pred[j]
 		dj := o.deg
 		dx, dy := o.x-me.x, o.y-me.y
@@ -144,6 +156,20 @@ func (s *Sim) springs(i NodeID) (fx, fy float64) {
 	return fx, fy
 }
 
+// degree is the number of springs at node i that act: those to nodes in the layout.
+func (s *Sim) degree(i NodeID) float64 {
+	if s.offN == 0 {
+		return float64(len(s.adj[i]))
+	}
+	n := 0
+	for _, j := range s.adj[i] {
+		if !s.off[j] {
+			n++
+		}
+	}
+	return float64(n)
+}
+
 // timeBias returns the force that turns the links between node i and its neighbours in its
 // group's time order (the one before it and the one after it) towards +X: for each such pair
 // d = later - earlier, the later node is pulled by TimeBias·(|d|-dx, -dy)/4 and the earlier
@@ -154,13 +180,13 @@ func (s *Sim) timeBias(i NodeID) (fx, fy float64) {
 		return 0, 0
 	}
 	me := s.pred[i]
-	if p := s.gprev[i]; p != NoNode {
+	if p := s.gprev[i]; p != NoNode && !s.off[p] {
 		o := s.pred[p]
 		dx, dy := me.x-o.x, me.y-o.y
 		fx += math.Sqrt(dx*dx+dy*dy) - dx
 		fy -= dy
 	}
-	if n := s.gnext[i]; n != NoNode {
+	if n := s.gnext[i]; n != NoNode && !s.off[n] {
 		o := s.pred[n]
 		dx, dy := o.x-me.x, o.y-me.y
 		fx -= math.Sqrt(dx*dx+dy*dy) - dx
@@ -190,6 +216,9 @@ func (s *Sim) integrate(int) {
 				s.xs[i], s.ys[i] = s.pinX[i], s.pinY[i]
 				s.vxs[i], s.vys[i] = 0, 0
 				continue
+			}
+			if s.off[i] {
+				continue // out of the layout: it stays where it is
 			}
 			vx, vy := s.vxs[i], s.vys[i]
 			if s.eff[i] != 0 {
