@@ -1,0 +1,200 @@
+package translog_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/block"
+	"github.com/jetdag/jetdag/store/storetest"
+	"github.com/jetdag/jetdag/store/translog"
+)
+
+// benchKey is the fixed signer key of BenchmarkColdProof's store, so a store built once in
+// $JETDAG_LOG_BENCH_DIR is opened again by later runs.
+func benchKey(b *testing.B) (skey, vkey string) {
+	skey, vkey, err := translog.GenerateKey(bytes.NewReader(make([]byte, 64)), "bench.jetdag/coldproof")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return skey, vkey
+}
+
+// fillLog publishes n chained events over 1,000 aggregates (raw, as bench resume fills its
+// stream) and checkpoints them with the bench key.
+func fillLog(b *testing.B, nc *nats.Conn, n int) {
+	ctx := context.Background()
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(20000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const aggs = 1000
+	heads := make([]cid.Cid, aggs) // cid.Undef: the aggregate's first event
+	ts := time.Now().UnixNano()
+	for i := range n {
+		a := i % aggs
+		ev := block.Event{AggregateID: fmt.Sprintf("cold-%04d", a), EventType: "Filled", Timestamp: ts + int64(i), PreviousCID: heads[a]}
+		m, c, err := store.EventMessage(&ev)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := js.PublishMsgAsync(m); err != nil {
+			b.Fatal(err)
+		}
+		heads[a] = c
+		if i%10000 == 9999 {
+			<-js.PublishAsyncComplete()
+		}
+	}
+	<-js.PublishAsyncComplete()
+	skey, _ := benchKey(b)
+	signer, err := translog.NewSigner(skey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res, err := l.Checkpoint(ctx); err != nil || res.N != int64(n) {
+		b.Fatalf("checkpoint of %d events: %v %v", n, res, err)
+	}
+}
+
+// BenchmarkColdProof measures the first inclusion proof of a freshly opened reader on a
+// freshly started server (nothing of the tile bucket in either's memory: the worst case),
+// each op another leaf. Beside it, in the same op: the same proof by a second fresh reader
+// right after (the server now has the blocks it read in memory: the client's own cost) and
+// again by the first reader (its tiles cached: a serving process). The store has
+// $JETDAG_LOG_BENCH_LEAVES leaves (default 20,000), built in $JETDAG_LOG_BENCH_DIR when that
+// names an empty directory and reused after (a 1,000,000-leaf store takes minutes to build
+// and 600 MB of disk), or in a temporary directory.
+func BenchmarkColdProof(b *testing.B) {
+	ctx := context.Background()
+	leaves := 20_000
+	if v := os.Getenv("JETDAG_LOG_BENCH_LEAVES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("JETDAG_LOG_BENCH_LEAVES=%q", v)
+		}
+		leaves = n
+	}
+	dir := os.Getenv("JETDAG_LOG_BENCH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	srv := storetest.StartIn(b, dir, "")
+	_, vkey := benchKey(b)
+	v, err := translog.NewVerifier(vkey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	reader := func() (*translog.Log, *translog.Checkpoint, func()) {
+		b.Helper()
+		nc, err := nats.Connect(srv.ClientURL())
+		if err != nil {
+			b.Fatal(err)
+		}
+		es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		l, err := translog.Open(ctx, nc, es, objs, translog.Config{Verifier: v})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cp, err := l.Latest(ctx)
+		if errors.Is(err, translog.ErrNoCheckpoint) {
+			b.Logf("building a store of %d leaves in %s", leaves, dir)
+			fillLog(b, nc, leaves)
+			cp, err = l.Latest(ctx)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		return l, cp, nc.Close
+	}
+	if _, cp, done := reader(); cp.N != int64(leaves) {
+		b.Fatalf("the store in %s has %d leaves, want %d", dir, cp.N, leaves)
+	} else {
+		done()
+	}
+	b.ResetTimer()
+	var cold, hot, warm time.Duration
+	var reads int
+	for k := range b.N {
+		b.StopTimer()
+		srv.Restart()
+		l, cp, done := reader()
+		i := (int64(k)*7919*tlog.HashSize + cp.N/2) % cp.N // another tile, far from the last one, each op
+		var mu sync.Mutex
+		trace := translog.WithTileTrace(ctx, func(r translog.TileRead) {
+			mu.Lock()
+			defer mu.Unlock()
+			if !r.Cached {
+				reads++
+			}
+		})
+		b.StartTimer()
+		t0 := time.Now()
+		p, err := tlog.ProveRecord(cp.N, i, l.HashReader(trace, cp))
+		cold += time.Since(t0)
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		l2, _, done2 := reader()
+		t0 = time.Now()
+		p2, err := tlog.ProveRecord(cp.N, i, l2.HashReader(ctx, cp))
+		hot += time.Since(t0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 = time.Now()
+		p3, err := tlog.ProveRecord(cp.N, i, l.HashReader(ctx, cp))
+		warm += time.Since(t0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		leaf, err := l.Leaf(ctx, cp, i)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, q := range []tlog.RecordProof{p, p2, p3} {
+			if err := tlog.CheckRecord(q, cp.N, cp.Hash, i, tlog.RecordHash(leaf.Bytes())); err != nil {
+				b.Fatalf("proof of leaf %d: %v", i, err)
+			}
+		}
+		done()
+		done2()
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(cold.Microseconds())/1000/n, "cold_ms")
+	b.ReportMetric(float64(hot.Microseconds())/1000/n, "fresh_reader_hot_server_ms")
+	b.ReportMetric(float64(warm.Microseconds())/1000/n, "cached_ms")
+	b.ReportMetric(float64(reads)/n, "bucket_reads/op")
+}
