@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -195,6 +197,14 @@ func (untilFlag) Type() string { return "SEQ|TIME" }
 // DefaultExploreDepth is view --depth when it is not given.
 const DefaultExploreDepth = 2
 
+// LooksLikeCID reports whether s was meant as a CID: a multibase base32 CIDv1 ("baf…", cut
+// short or not) or a base58 CIDv0 ("Qm…", 46 characters or more). --at takes such a value
+// only as a well-formed CIDv1 (never as an aggregate ID), so that a CID mangled when pasted is
+// bad input before anything opens, whatever the store holds.
+func LooksLikeCID(s string) bool {
+	return len(s) >= 8 && strings.HasPrefix(s, "baf") || len(s) >= 46 && strings.HasPrefix(s, "Qm")
+}
+
 // checkAt validates the explore flags: --at must be a CID or an aggregate ID (whether it is
 // stored is for the viewer to find out), and explores the store as it is, so it does not mix
 // with the flags that replay it or write to it.
@@ -206,6 +216,9 @@ func (o ViewOptions) checkAt() error {
 		return nil
 	}
 	if _, err := block.ParseCID(o.At); err != nil {
+		if LooksLikeCID(o.At) {
+			return badInputf("--at %q is not a well-formed CID (%v)", o.At, err)
+		}
 		if verr := store.ValidateName("aggregate ID", o.At); verr != nil {
 			return badInputf("--at %q: neither a CID (%v) nor an aggregate ID (%v)", o.At, err, verr)
 		}
@@ -237,6 +250,19 @@ func (o ViewOptions) checkCheckpoint() error {
 	if o.Checkpoint != "latest" {
 		if st, err := os.Stat(o.Checkpoint); err != nil || st.IsDir() {
 			return badInputf("--checkpoint %q: want latest or a checkpoint note file (jetdag log show > FILE)", o.Checkpoint)
+		}
+		// The note's own checks need no store: a malformed note or one another key signed is
+		// refused here, before any window or connection.
+		v, err := ReadLogVerifier(o.LogVKey)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(o.Checkpoint)
+		if err != nil {
+			return badInput(fmt.Errorf("--checkpoint: %w", err))
+		}
+		if _, err := translog.OpenCheckpoint(data, v); err != nil {
+			return resumeErr(o.Checkpoint, err)
 		}
 	}
 	return nil
@@ -283,6 +309,16 @@ func (o ViewOptions) check() error {
 		return badInputf("--frames %d: want 0 or more", o.Frames)
 	case o.Width < 100 || o.Height < 100 || o.Width > 16384 || o.Height > 16384:
 		return badInputf("--width %d --height %d: want 100 to 16384 pixels each", o.Width, o.Height)
+	}
+	if o.Metrics != "" {
+		if _, port, err := net.SplitHostPort(o.Metrics); err != nil || port == "" {
+			return badInputf("--metrics %q: want HOST:PORT, e.g. 127.0.0.1:9090", o.Metrics)
+		}
+	}
+	if o.Store != "" {
+		if st, err := os.Stat(o.Store); err == nil && !st.IsDir() {
+			return badInputf("--store %q is a file: want a directory for the embedded server's data", o.Store)
+		}
 	}
 	if o.Screenshot != "" {
 		if filepath.Ext(o.Screenshot) != ".png" {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/jetdag/jetdag/components"
 	"github.com/jetdag/jetdag/store/translog"
 )
@@ -202,4 +204,65 @@ func absInt(x int) int {
 		return -x
 	}
 	return x
+}
+
+// Bad flags exit 2 naming the flag on a machine with no display too: they are checked before
+// the display is (a malformed --at CID used to exit 1 "no display"). Good flags there still
+// exit 1 saying there is no display.
+func TestViewBadFlagsWithoutDisplay(t *testing.T) {
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	dir := t.TempDir()
+	_, logVKey, err := translog.GenerateKey(nil, "test.example/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherKey, _, err := translog.GenerateKey(nil, "other.example/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := translog.NewSigner(otherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, err := note.Sign(&note.Note{Text: "other.example/log\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"}, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreignNote, garbageNote, file := filepath.Join(dir, "foreign.note"), filepath.Join(dir, "garbage.note"), filepath.Join(dir, "file")
+	for p, data := range map[string][]byte{foreignNote: foreign, garbageNote: []byte("not a note\n"), file: []byte("x")} {
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cidText := "bafyreigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"at a CID cut short", []string{"--at", cidText[:30]}, "not a well-formed CID"},
+		{"at a CID with a stray character", []string{"--at", cidText[:len(cidText)-1] + "!"}, "not a well-formed CID"},
+		{"at a CIDv0", []string{"--at", "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG"}, "not a well-formed CID"},
+		{"at neither a CID nor an aggregate", []string{"--at", "line\nbreak"}, "neither a CID"},
+		{"checkpoint note that is not one", []string{"--checkpoint", garbageNote, "--log-vkey", logVKey}, "checkpoint"},
+		{"checkpoint note of another key", []string{"--checkpoint", foreignNote, "--log-vkey", logVKey}, "not signed by the configured log key"},
+		{"metrics not an address", []string{"--metrics", "9090"}, "--metrics"},
+		{"store that is a file", []string{"--store", file}, "--store"},
+		{"unknown colour mode", []string{"--color-by", "rainbow"}, "--color-by"},
+		{"malformed log key", []string{"--log-vkey", "not+a+key"}, "--log-vkey"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stderr := runViewCmd(t, tc.args...)
+			if code != ExitBadInput || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "no display") {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, ExitBadInput, tc.want)
+			}
+		})
+	}
+	for _, args := range [][]string{{"--at", cidText}, {"--at", "order-1"}, {"--metrics", "127.0.0.1:0"}, {"--store", dir}} {
+		if code, stderr := runViewCmd(t, args...); code != ExitFailure || !strings.Contains(stderr, "no display") {
+			t.Errorf("view %q without a display: exit %d, stderr %q; want 1 and no display", args, code, stderr)
+		}
+	}
 }

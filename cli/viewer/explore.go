@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -86,26 +85,20 @@ func (s *exploreSource) resolve(ctx context.Context, at string) (*exploreNode, e
 		}
 		return n, nil
 	}
+	if cli.LooksLikeCID(at) {
+		return nil, &cli.ExitError{Code: cli.ExitBadInput, Err: fmt.Errorf("--at %q is not a well-formed CID (%v)", at, perr)}
+	}
 	if err := store.ValidateName("aggregate ID", at); err != nil {
 		return nil, &cli.ExitError{Code: cli.ExitBadInput, Err: fmt.Errorf("--at %q: neither a CID (%v) nor an aggregate ID (%v)", at, perr, err)}
 	}
 	ev, err := s.base.events.Head(ctx, at)
 	switch {
-	case errors.Is(err, store.ErrNotFound) && looksLikeCID(at):
-		return nil, &cli.ExitError{Code: cli.ExitBadInput, Err: fmt.Errorf("--at %q is not a well-formed CID (%v), nor an aggregate of this store", at, perr)}
 	case errors.Is(err, store.ErrNotFound):
 		return nil, &cli.ExitError{Code: cli.ExitFailure, Err: fmt.Errorf("--at %q: this store has no aggregate of that name (nor is it a CID)", at)}
 	case err != nil:
 		return nil, fmt.Errorf("--at %q: head of the aggregate: %w", at, err)
 	}
 	return &exploreNode{cid: ev.CID, event: ev}, nil
-}
-
-// looksLikeCID reports whether s was probably meant as a CID (a multibase base32 CIDv1, cut
-// short or not, or a base58 CIDv0): a malformed one is then bad input rather than an unknown
-// aggregate.
-func looksLikeCID(s string) bool {
-	return len(s) >= 8 && strings.HasPrefix(s, "baf") || len(s) >= 46 && strings.HasPrefix(s, "Qm")
 }
 
 // fetch reads the block c as an event (through the CID index) or an object (from the
