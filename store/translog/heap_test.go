@@ -1,0 +1,160 @@
+package translog_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/block"
+	"github.com/jetdag/jetdag/store/server"
+	"github.com/jetdag/jetdag/store/storetest"
+	"github.com/jetdag/jetdag/store/translog"
+)
+
+// TestServeForBenchmark is not a test: run by BenchmarkWriterHeap as a child process
+// ($JETDAG_TEST_SERVE_DIR set), it runs an embedded server there until its standard input
+// closes, so that the benchmark's heap holds none of the server's memory.
+func TestServeForBenchmark(t *testing.T) {
+	dir := os.Getenv("JETDAG_TEST_SERVE_DIR")
+	if dir == "" {
+		t.Skip("only as BenchmarkWriterHeap's server process")
+	}
+	srv, err := server.Start(server.Config{StoreDir: dir, Listen: os.Getenv("JETDAG_TEST_SERVE_LISTEN")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	fmt.Println("ready", srv.ClientURL())
+	_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
+}
+
+// serverProcess starts TestServeForBenchmark in a child process and returns its client URL.
+func serverProcess(b *testing.B) string {
+	b.Helper()
+	port := storetest.FreePorts(b, 1)[0]
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeForBenchmark$", "-test.v")
+	cmd.Env = append(os.Environ(), "JETDAG_TEST_SERVE_DIR="+b.TempDir(), "JETDAG_TEST_SERVE_LISTEN=127.0.0.1:"+strconv.Itoa(port))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		stdin.Close()
+		_ = cmd.Wait()
+	})
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if url, ok := strings.CutPrefix(sc.Text(), "ready "); ok {
+			go func() { // keep the pipe drained
+				for sc.Scan() {
+				}
+			}()
+			return url
+		}
+	}
+	b.Fatalf("server process ended before it was ready: %v", sc.Err())
+	return ""
+}
+
+// liveHeapMB collects garbage and returns the live heap in MB.
+func liveHeapMB() float64 {
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return float64(s[0].Value.Uint64()) / 1e6
+}
+
+// BenchmarkWriterHeap measures the log writer's own memory as the log grows: the server runs
+// in another process, the events are published raw (no event store appender in this
+// process), and after every 10,000 events the writer checkpoints them (verify, tiles, state
+// block, note). It reports the live heap after a collection at a tenth, three tenths and all
+// of $JETDAG_LOG_BENCH_LEAVES leaves (default 100,000), beside the heap before the writer's
+// first checkpoint (base_mb: the connection and stores opened).
+func BenchmarkWriterHeap(b *testing.B) {
+	ctx := context.Background()
+	leaves := 100_000
+	if v := os.Getenv("JETDAG_LOG_BENCH_LEAVES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 10_000 {
+			b.Fatalf("JETDAG_LOG_BENCH_LEAVES=%q (at least 10000)", v)
+		}
+		leaves = n
+	}
+	for range b.N {
+		nc, err := nats.Connect(serverProcess(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(20000))
+		if err != nil {
+			b.Fatal(err)
+		}
+		es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		skey, _ := benchKey(b)
+		signer, _ := translog.NewSigner(skey)
+		w, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer})
+		if err != nil {
+			b.Fatal(err)
+		}
+		base := liveHeapMB()
+		marks := []int{leaves / 10, leaves * 3 / 10, leaves}
+		names := []string{"live_mb_at_10pct", "live_mb_at_30pct", "live_mb_at_100pct"}
+		const aggs, round = 1000, 10_000
+		heads := make([]cid.Cid, aggs)
+		ts := time.Now().UnixNano()
+		t0 := time.Now()
+		for i := 0; i < leaves; {
+			for end := min(i+round, leaves); i < end; i++ {
+				a := i % aggs
+				ev := block.Event{AggregateID: fmt.Sprintf("heap-%04d", a), EventType: "Filled", Timestamp: ts + int64(i), PreviousCID: heads[a]}
+				m, c, err := store.EventMessage(&ev)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := js.PublishMsgAsync(m); err != nil {
+					b.Fatal(err)
+				}
+				heads[a] = c
+			}
+			<-js.PublishAsyncComplete()
+			res, err := w.Checkpoint(ctx)
+			if err != nil || res.N != int64(i) {
+				b.Fatalf("checkpoint at %d: %v %v", i, res, err)
+			}
+			if i >= marks[0] {
+				b.ReportMetric(liveHeapMB(), names[0])
+				marks, names = marks[1:], names[1:]
+			}
+		}
+		b.ReportMetric(base, "base_mb")
+		b.ReportMetric(time.Since(t0).Seconds(), "fill_and_checkpoint_s")
+		nc.Close()
+	}
+}
