@@ -21,10 +21,17 @@ import (
 )
 
 // storeErr maps store errors to exit codes: bad input 2, conflict 3, refused 4, else 1.
+//
+// A message ID held by another message (ErrDuplicateMsgID: a raw client published other bytes
+// under the event's CID within the duplicate window) and a full store are 1: the input is
+// well-formed and would be stored on another store; this one says no. It is no conflict (3)
+// either: re-reading the head does not help, only the window passing does.
 func storeErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, store.ErrDuplicateMsgID), errors.Is(err, store.ErrStorageFull):
+		return &ExitError{Code: ExitFailure, Err: err}
 	case errors.Is(err, store.ErrConflict):
 		return &ExitError{Code: ExitConflict, Err: err}
 	case errors.Is(err, store.ErrAuthorization):
