@@ -1,7 +1,6 @@
 package render
 
 import (
-	"runtime"
 	"testing"
 
 	"github.com/jetdag/jetdag/components/worldtest"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/jetdag/jetdag/assets"
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/internal/cpubench"
 	"github.com/jetdag/jetdag/systems"
 )
 
@@ -36,20 +36,6 @@ func BenchmarkBuild10k(b *testing.B) {
 	})
 }
 
-// cpuLoop runs f b.N times on one locked OS thread and reports, beside the wall time, the
-// thread's CPU time per operation (cpu-ms/op), which a loaded machine disturbs far less.
-func cpuLoop(b *testing.B, f func()) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	c0, ok := threadCPU()
-	for b.Loop() {
-		f()
-	}
-	if c1, ok1 := threadCPU(); ok && ok1 {
-		b.ReportMetric(float64(c1-c0)/float64(b.N)/1e6, "cpu-ms/op")
-	}
-}
-
 // BenchmarkBuild100k is the CPU side of a moving 100,000-node frame (the frame benchmark's
 // DAG fitted on 1280×800, zoomed out: the density pictures), beside the scene gather that
 // feeds it, the position refresh that replaces the gather while only the layout moves, and
@@ -63,14 +49,14 @@ func BenchmarkBuild100k(b *testing.B) {
 	r := NewRenderer(assets.NewWhite())
 	cam := components.Fit(s.Bounds, 1280, 800, 40)
 	b.Run("build", func(b *testing.B) {
-		cpuLoop(b, func() {
+		cpubench.Loop(b, func() {
 			r.built = buildKey{} // build afresh each time, as a moving frame does
 			r.Build(s, cam, components.ColorByAggregate)
 		})
 		b.ReportMetric(float64(r.Stats.DensityNodes), "density-nodes")
 	})
 	b.Run("build-pixels", func(b *testing.B) {
-		cpuLoop(b, func() {
+		cpubench.Loop(b, func() {
 			r.built = buildKey{}
 			r.Build(s, cam, components.ColorByAggregate)
 			r.dens.EdgePixels(r.dens.EdgeBox()) // what the draw converts before uploading
@@ -83,13 +69,13 @@ func BenchmarkBuild100k(b *testing.B) {
 		}
 	})
 	b.Run("gather", func(b *testing.B) {
-		cpuLoop(b, func() { s.Gather(w, &m) })
+		cpubench.Loop(b, func() { s.Gather(w, &m) })
 	})
 	b.Run("refresh", func(b *testing.B) {
-		cpuLoop(b, s.RefreshPositions)
+		cpubench.Loop(b, s.RefreshPositions)
 	})
 	var g systems.PickGrid
 	b.Run("pick-grid", func(b *testing.B) {
-		cpuLoop(b, func() { g.Build(s.Nodes) })
+		cpubench.Loop(b, func() { g.Build(s.Nodes) })
 	})
 }

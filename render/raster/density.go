@@ -34,6 +34,12 @@ type nodeCell struct{ w, r, g, b uint16 }
 
 // add folds a node of weight wt and colour (r, g, b), 8.8 fixed point, into the cell.
 func (cl *nodeCell) add(wt uint16, r, g, b int32) {
+	if cl.w == 0 {
+		// The first node on the pixel (most of them, zoomed out): its colour is the mean, as
+		// the division below would give, without three divisions.
+		*cl = nodeCell{w: wt, r: uint16(r), g: uint16(g), b: uint16(b)}
+		return
+	}
 	if cl.w == math.MaxUint16 {
 		return
 	}
@@ -52,16 +58,40 @@ type edgeCellSum struct{ prev, other uint32 }
 type Density struct {
 	w, h   int // screen
 	cells  []nodeCell
-	nbox   image.Rectangle // pixels touched this frame
-	ew, eh int             // edge grid
+	nbox   bounds // pixels touched this frame
+	ew, eh int    // edge grid
 	ecells []edgeCellSum
-	ebox   image.Rectangle // edge cells touched this frame
-	pix    []byte          // RGBA staging for the uploads
+	ebox   bounds // edge cells touched this frame
+	pix    []byte // RGBA staging for the uploads
+	// edgeAlpha[n] is edgePixel's opacity for a cell of total count n, for small counts.
+	edgeAlpha []float64
 
 	// Prev and Other are the straight RGB colours (0-1) of previous edges and of the others.
 	Prev, Other [3]float32
 
 	Nodes, Edges int // drawn this frame as density
+}
+
+// bounds is a rectangle grown box by box: min and max corners, the max exclusive; empty
+// while x0 >= x1. It grows with four compares where image.Rectangle.Union checks emptiness
+// and canonicalises both rectangles each time.
+type bounds struct{ x0, y0, x1, y1 int }
+
+// add grows b to hold [x0, x1)×[y0, y1) (not empty).
+func (b *bounds) add(x0, y0, x1, y1 int) {
+	if b.x0 >= b.x1 {
+		*b = bounds{x0, y0, x1, y1}
+		return
+	}
+	b.x0, b.y0 = min(b.x0, x0), min(b.y0, y0)
+	b.x1, b.y1 = max(b.x1, x1), max(b.y1, y1)
+}
+
+func (b bounds) rect() image.Rectangle {
+	if b.x0 >= b.x1 {
+		return image.Rectangle{}
+	}
+	return image.Rect(b.x0, b.y0, b.x1, b.y1)
 }
 
 // Begin starts a frame on a w×h screen: it forgets the last frame's counts. It reports
@@ -72,15 +102,19 @@ func (d *Density) Begin(w, h int) (resized bool) {
 		d.w, d.h = w, h
 		d.ew, d.eh = (w+EdgeCell-1)/EdgeCell, (h+EdgeCell-1)/EdgeCell
 		d.cells, d.ecells = nil, nil // allocated on first use at the new size
-		d.nbox, d.ebox = image.Rectangle{}, image.Rectangle{}
+		d.nbox, d.ebox = bounds{}, bounds{}
 	}
-	for y := d.nbox.Min.Y; y < d.nbox.Max.Y; y++ {
-		clear(d.cells[y*d.w+d.nbox.Min.X : y*d.w+d.nbox.Max.X])
+	if b := d.nbox; b.x0 < b.x1 {
+		for y := b.y0; y < b.y1; y++ {
+			clear(d.cells[y*d.w+b.x0 : y*d.w+b.x1])
+		}
 	}
-	for y := d.ebox.Min.Y; y < d.ebox.Max.Y; y++ {
-		clear(d.ecells[y*d.ew+d.ebox.Min.X : y*d.ew+d.ebox.Max.X])
+	if b := d.ebox; b.x0 < b.x1 {
+		for y := b.y0; y < b.y1; y++ {
+			clear(d.ecells[y*d.ew+b.x0 : y*d.ew+b.x1])
+		}
 	}
-	d.nbox, d.ebox = image.Rectangle{}, image.Rectangle{}
+	d.nbox, d.ebox = bounds{}, bounds{}
 	d.Nodes, d.Edges = 0, 0
 	return resized
 }
@@ -94,7 +128,7 @@ func (d *Density) Node(x, y, pr, cr, cg, cb, ca float32) {
 	}
 	side := int(1.5*pr + 0.5)
 	side = min(max(side, 1), 3)
-	x0, y0 := int(math.Floor(float64(x)))-side/2, int(math.Floor(float64(y)))-side/2
+	x0, y0 := floor(x)-side/2, floor(y)-side/2
 	x1, y1 := min(x0+side, d.w), min(y0+side, d.h)
 	x0, y0 = max(x0, 0), max(y0, 0)
 	if x0 >= x1 || y0 >= y1 {
@@ -105,13 +139,17 @@ func (d *Density) Node(x, y, pr, cr, cg, cb, ca float32) {
 		wt = 1
 	}
 	r, g, b := int32(cr*255*256+0.5), int32(cg*255*256+0.5), int32(cb*255*256+0.5)
-	for py := y0; py < y1; py++ {
-		row := d.cells[py*d.w : (py+1)*d.w]
-		for px := x0; px < x1; px++ {
-			row[px].add(wt, r, g, b)
+	if x1-x0 == 1 && y1-y0 == 1 {
+		d.cells[y0*d.w+x0].add(wt, r, g, b) // a node of one pixel: most, zoomed out
+	} else {
+		for py := y0; py < y1; py++ {
+			row := d.cells[py*d.w+x0 : py*d.w+x1]
+			for px := range row {
+				row[px].add(wt, r, g, b)
+			}
 		}
 	}
-	d.nbox = d.nbox.Union(image.Rect(x0, y0, x1, y1))
+	d.nbox.add(x0, y0, x1, y1)
 	d.Nodes++
 }
 
@@ -130,7 +168,7 @@ func (d *Density) Edge(x0, y0, x1, y1 float64, previous bool, dim float32) {
 		return
 	}
 	ix0, iy0, ix1, iy1 := int(x0), int(y0), int(x1), int(y1)
-	d.ebox = d.ebox.Union(image.Rect(min(ix0, ix1), min(iy0, iy1), max(ix0, ix1)+1, max(iy0, iy1)+1))
+	d.ebox.add(min(ix0, ix1), min(iy0, iy1), max(ix0, ix1)+1, max(iy0, iy1)+1)
 	d.Edges++
 	cells := max(abs(ix1-ix0), abs(iy1-iy0)) + 1
 	samples := min(cells, maxEdgeSamples)
@@ -167,6 +205,16 @@ func (d *Density) Edge(x0, y0, x1, y1 float64, previous bool, dim float32) {
 		}
 		fx, fy = fx+dx, fy+dy
 	}
+}
+
+// floor is int(math.Floor(x)) for the screen coordinates a node has (well inside int's
+// range), without the float64 round trip.
+func floor(x float32) int {
+	i := int(x)
+	if float32(i) > x {
+		i--
+	}
+	return i
 }
 
 func abs(x int) int {
@@ -214,6 +262,10 @@ func nodePixel(cl nodeCell) (r, g, b, a uint8) {
 	if cl.w == 0 {
 		return 0, 0, 0, 0
 	}
+	if cl.w == nodeUnit {
+		// One whole node (most pixels zoomed out): its colour, opaque, rounded as below.
+		return uint8((uint32(cl.r) + 128) >> 8), uint8((uint32(cl.g) + 128) >> 8), uint8((uint32(cl.b) + 128) >> 8), 255
+	}
 	fw := float64(cl.w)
 	cr, cg, cb := float64(cl.r)/256, float64(cl.g)/256, float64(cl.b)/256
 	if n := fw / nodeUnit; n > 1 {
@@ -235,15 +287,25 @@ func (d *Density) edgePixel(cl edgeCellSum) (r, g, b, a uint8) {
 	cr := p*float64(d.Prev[0]) + (1-p)*float64(d.Other[0])
 	cg := p*float64(d.Prev[1]) + (1-p)*float64(d.Other[1])
 	cb := p*float64(d.Prev[2]) + (1-p)*float64(d.Other[2])
-	al := edgeAlphaMax * (1 - math.Exp(-n/(3*edgeUnit)))
+	al := edgeAlphaMax // what edgeAlpha(n) gives past the table: 1 − e^(−n/12) rounds to 1
+	if c := uint64(cl.prev) + uint64(cl.other); c < uint64(len(d.edgeAlpha)) {
+		al = d.edgeAlpha[c]
+	}
 	return uint8(255*cr*al + 0.5), uint8(255*cg*al + 0.5), uint8(255*cb*al + 0.5), uint8(255*al + 0.5)
 }
 
+// edgeAlpha is the opacity of an edge cell that n edges (in edgeUnit) crossed.
+func edgeAlpha(n float64) float64 { return edgeAlphaMax * (1 - math.Exp(-n/(3*edgeUnit))) }
+
+// edgeAlphaTable is how many counts edgeAlpha is tabulated for (a cell crossed by 256 whole
+// edges): from about 450 on, 1 − e^(−n/12) is 1 in float64, and the opacity edgeAlphaMax.
+const edgeAlphaTable = 1024
+
 // NodeBox is the rectangle of screen pixels nodes fell on this frame (empty: none).
-func (d *Density) NodeBox() image.Rectangle { return d.nbox }
+func (d *Density) NodeBox() image.Rectangle { return d.nbox.rect() }
 
 // EdgeBox is the rectangle of edge-grid cells edges crossed this frame (empty: none).
-func (d *Density) EdgeBox() image.Rectangle { return d.ebox }
+func (d *Density) EdgeBox() image.Rectangle { return d.ebox.rect() }
 
 // EdgeGrid is the edge grid's size in cells (the screen's over EdgeCell, rounded up).
 func (d *Density) EdgeGrid() (w, h int) { return d.ew, d.eh }
@@ -252,10 +314,13 @@ func (d *Density) EdgeGrid() (w, h int) { return d.ew, d.eh }
 // row by row, in a buffer the Density keeps until the next call.
 func (d *Density) NodePixels(box image.Rectangle) []byte {
 	pix := d.staging(box)
+	clear(pix) // most pixels are empty: only the others are written
 	k := 0
 	for y := box.Min.Y; y < box.Max.Y; y++ {
-		for _, cl := range d.cells[y*d.w+box.Min.X : y*d.w+box.Max.X] {
-			pix[k], pix[k+1], pix[k+2], pix[k+3] = nodePixel(cl)
+		for i := range d.cells[y*d.w+box.Min.X : y*d.w+box.Max.X] {
+			if cl := &d.cells[y*d.w+box.Min.X+i]; cl.w != 0 {
+				pix[k], pix[k+1], pix[k+2], pix[k+3] = nodePixel(*cl)
+			}
 			k += 4
 		}
 	}
@@ -265,11 +330,20 @@ func (d *Density) NodePixels(box image.Rectangle) []byte {
 // EdgePixels converts the edge picture inside box (cells, within EdgeBox) to premultiplied
 // RGBA, one pixel a cell, in the same kept buffer as NodePixels.
 func (d *Density) EdgePixels(box image.Rectangle) []byte {
+	if d.edgeAlpha == nil {
+		d.edgeAlpha = make([]float64, edgeAlphaTable)
+		for n := range d.edgeAlpha {
+			d.edgeAlpha[n] = edgeAlpha(float64(n))
+		}
+	}
 	pix := d.staging(box)
+	clear(pix) // as in NodePixels: only the cells edges crossed are written
 	k := 0
 	for y := box.Min.Y; y < box.Max.Y; y++ {
 		for _, cl := range d.ecells[y*d.ew+box.Min.X : y*d.ew+box.Max.X] {
-			pix[k], pix[k+1], pix[k+2], pix[k+3] = d.edgePixel(cl)
+			if cl.prev|cl.other != 0 {
+				pix[k], pix[k+1], pix[k+2], pix[k+3] = d.edgePixel(cl)
+			}
 			k += 4
 		}
 	}

@@ -1,6 +1,8 @@
 package raster
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -124,5 +126,122 @@ func TestDensityLongEdgeSampled(t *testing.T) {
 	}
 	if want := 640 * edgeUnit; total < want*95/100 || total > want*105/100 {
 		t.Errorf("total weight %d, want about %d (640 cells of %d)", total, want, edgeUnit)
+	}
+}
+
+// TestDensityMatchesReference: the rasterizer's fast paths (one-pixel nodes, empty pixels,
+// the tabulated edge opacity, the grown boxes) give exactly the pictures, boxes and counts of
+// the plain reference on random nodes and segments: on screen, across its borders and off
+// it, one pixel to three a side, dimmed and whole, many on one pixel up to saturation, and
+// segments short, long (sampled), axis-parallel, single points and clipped.
+func TestDensityMatchesReference(t *testing.T) {
+	if a := edgeAlpha(edgeAlphaTable); a != edgeAlphaMax {
+		t.Fatalf("edgeAlpha(%d) = %v, not yet edgeAlphaMax %v: the table must grow", edgeAlphaTable, a, edgeAlphaMax)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	const w, h = 301, 203 // odd: the edge grid's last column and row are half cells
+	var d Density
+	for round := range 6 {
+		d.Begin(w, h)
+		d.Prev, d.Other = [3]float32{0.3, 0.5, 0.9}, [3]float32{0.8, 0.6, 0.2}
+		ref := newRefDensity(w, h)
+		ref.Prev, ref.Other = d.Prev, d.Other
+		coord := func(span float64) float64 {
+			switch rng.IntN(8) {
+			case 0:
+				return -span/4 + rng.Float64()*span/4 // off the low side
+			case 1:
+				return span + rng.Float64()*span/4 // off the high side
+			case 2:
+				return float64(rng.IntN(int(span))) // on a pixel's corner
+			}
+			return rng.Float64() * span
+		}
+		for range 3000 + round*2000 {
+			x, y := float32(coord(w)), float32(coord(h))
+			pr := float32(rng.Float64() * 2.5)
+			ca := float32(1)
+			if rng.IntN(3) == 0 {
+				ca = 0.28
+			}
+			c := [3]float32{rng.Float32(), rng.Float32(), rng.Float32()}
+			d.Node(x, y, pr, c[0], c[1], c[2], ca)
+			ref.Node(x, y, pr, c[0], c[1], c[2], ca)
+		}
+		for range 5000 { // one pixel saturated: 5,000 whole nodes weigh more than 65,535
+			d.Node(7.5, 9.5, 0.4, 0.9, 0.1, 0.4, 1)
+			ref.Node(7.5, 9.5, 0.4, 0.9, 0.1, 0.4, 1)
+		}
+		for k := range 4000 {
+			x0, y0, x1, y1 := coord(w), coord(h), coord(w), coord(h)
+			switch k % 5 {
+			case 1:
+				y1 = y0 // horizontal
+			case 2:
+				x1 = x0 // vertical
+			case 3:
+				x1, y1 = x0+rng.Float64()*4, y0+rng.Float64()*4 // short
+			case 4:
+				if k%10 == 4 {
+					x1, y1 = x0, y0 // a point
+				}
+			}
+			prev, dim := k%2 == 0, float32(1)
+			if k%7 == 0 {
+				dim = 0.28
+			}
+			d.Edge(x0, y0, x1, y1, prev, dim)
+			ref.Edge(x0, y0, x1, y1, prev, dim)
+		}
+		for range 300 { // one cell crossed 300 times: past the tabulated opacity
+			d.Edge(60, 60, 61, 61, true, 1)
+			ref.Edge(60, 60, 61, 61, true, 1)
+		}
+		if d.Nodes != ref.Nodes || d.Edges != ref.Edges {
+			t.Fatalf("round %d: %d nodes and %d edges drawn, the reference %d and %d", round, d.Nodes, d.Edges, ref.Nodes, ref.Edges)
+		}
+		if d.NodeBox() != ref.nbox || d.EdgeBox() != ref.ebox {
+			t.Fatalf("round %d: boxes %v and %v, the reference %v and %v", round, d.NodeBox(), d.EdgeBox(), ref.nbox, ref.ebox)
+		}
+		for i := range d.cells {
+			if d.cells[i] != ref.cells[i] {
+				t.Fatalf("round %d: pixel %d holds %+v, the reference %+v", round, i, d.cells[i], ref.cells[i])
+			}
+		}
+		for i := range d.ecells {
+			if d.ecells[i] != ref.ecells[i] {
+				t.Fatalf("round %d: edge cell %d holds %+v, the reference %+v", round, i, d.ecells[i], ref.ecells[i])
+			}
+		}
+		npix := slices.Clone(d.NodePixels(d.NodeBox()))
+		k := 0
+		for y := ref.nbox.Min.Y; y < ref.nbox.Max.Y; y++ {
+			for x := ref.nbox.Min.X; x < ref.nbox.Max.X; x++ {
+				r, g, b, a := refNodePixel(ref.cells[y*w+x])
+				if got := [4]uint8(npix[k : k+4]); got != [4]uint8{r, g, b, a} {
+					t.Fatalf("round %d: node pixel (%d, %d) is %v, the reference %v", round, x, y, got, [4]uint8{r, g, b, a})
+				}
+				k += 4
+			}
+		}
+		epix := d.EdgePixels(d.EdgeBox())
+		k = 0
+		saturated := 0
+		for y := ref.ebox.Min.Y; y < ref.ebox.Max.Y; y++ {
+			for x := ref.ebox.Min.X; x < ref.ebox.Max.X; x++ {
+				cl := ref.ecells[y*ref.ew+x]
+				if cl.prev+cl.other >= edgeAlphaTable {
+					saturated++
+				}
+				r, g, b, a := ref.edgePixel(cl)
+				if got := [4]uint8(epix[k : k+4]); got != [4]uint8{r, g, b, a} {
+					t.Fatalf("round %d: edge cell (%d, %d) is %v, the reference %v", round, x, y, got, [4]uint8{r, g, b, a})
+				}
+				k += 4
+			}
+		}
+		if round == 5 && saturated == 0 {
+			t.Errorf("no edge cell reached %d counts: the opacity past the table went untested", edgeAlphaTable)
+		}
 	}
 }

@@ -1,8 +1,8 @@
 //go:build !linux
 
-package render
+package cpubench
 
 import "time"
 
-// threadCPU is not measured outside Linux.
+// threadCPU is not read outside Linux.
 func threadCPU() (time.Duration, bool) { return 0, false }
