@@ -32,12 +32,21 @@ const freshTicks = 3
 
 // LayoutSync copies the layout's positions into the Position and Velocity components of every
 // node that has a layout ID (DddElement.Index ≥ 0). It reuses one buffer, so it allocates
-// nothing per frame in steady state, and does nothing while the layout is idle.
+// nothing per frame in steady state, and does nothing while the layout is idle. In a world
+// that tracks its version it keeps the nodes' layout IDs and components from one query to the
+// next while the world version stays the same (no node added, removed or placed), so a frame
+// of a moving layout walks a flat list instead of the ECS.
 type LayoutSync struct {
-	src   PositionSource
-	buf   []layout.Vec2
-	nodes *donburi.Query
-	each  func(*donburi.Entry)
+	src     PositionSource
+	buf     []layout.Vec2
+	nodes   *donburi.Query
+	collect func(*donburi.Entry)
+
+	// targets are the nodes to copy into, as of world version targetsVer (targetsOK: the
+	// list was made in a tracked world).
+	targets    []syncTarget
+	targetsVer uint64
+	targetsOK  bool
 
 	lastTicks uint64
 	idle      int     // frames since the tick count last moved
@@ -67,7 +76,11 @@ func NewLayoutSync(src PositionSource) *LayoutSync {
 		src:   src,
 		nodes: donburi.NewQuery(filter.Contains(components.DddElement, components.Position, components.Velocity)),
 	}
-	s.each = s.copyOne
+	s.collect = func(entry *donburi.Entry) {
+		if id := components.DddElement.Get(entry).Index; id >= 0 {
+			s.targets = append(s.targets, syncTarget{id: id, pos: components.Position.Get(entry), vel: components.Velocity.Get(entry)})
+		}
+	}
 	s.gather = func(entry *donburi.Entry) {
 		id := components.DddElement.Get(entry).Index
 		if id < 0 {
@@ -169,21 +182,38 @@ func (s *LayoutSync) Update(e *ecs.ECS) {
 // velocity); fresh skips slots the force layout has not ticked since they were reassigned.
 func (s *LayoutSync) copyFrom(e *ecs.ECS, pos []layout.Vec2, dt float64, fresh bool) {
 	s.cur, s.dt, s.fresh = pos, dt, fresh
-	s.nodes.Each(e.World, s.each)
+	v, tracked := WorldVersionOf(e.World)
+	if !tracked || !s.targetsOK || v != s.targetsVer {
+		// donburi keeps each component in its own allocation, moved by pointer when the
+		// entity changes archetype: the pointers stay the nodes' until one is removed, which
+		// bumps the version.
+		s.targets = s.targets[:0]
+		s.nodes.Each(e.World, s.collect)
+		s.targetsVer, s.targetsOK = v, tracked
+	}
+	for i := range s.targets {
+		s.copyOne(&s.targets[i])
+	}
 	BumpPositions(e.World) // only positions moved: the scene refreshes them
 }
 
-func (s *LayoutSync) copyOne(entry *donburi.Entry) {
-	id := components.DddElement.Get(entry).Index
-	if id < 0 || int(id) >= len(s.cur) {
+// syncTarget is a node the layout sync copies into: its layout ID and components.
+type syncTarget struct {
+	id  int32
+	pos *components.PositionData
+	vel *components.VelocityData
+}
+
+func (s *LayoutSync) copyOne(t *syncTarget) {
+	id := t.id
+	if int(id) >= len(s.cur) {
 		return
 	}
 	if s.fresh && int(id) < len(s.notBefore) && s.ticks < s.notBefore[id] {
 		return
 	}
 	p := s.cur[id]
-	pos := components.Position.Get(entry)
-	vel := components.Velocity.Get(entry)
+	pos, vel := t.pos, t.vel
 	if s.dt > 0 {
 		vel.X, vel.Y = (p.X-pos.X)/s.dt, (p.Y-pos.Y)/s.dt
 	} else {

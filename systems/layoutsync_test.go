@@ -168,3 +168,61 @@ func TestLayoutSyncAllocatesNothing(t *testing.T) {
 		t.Errorf("LayoutSync.Update allocates %.1f times per frame, want 0", allocs)
 	}
 }
+
+// In a world that tracks its version the sync keeps its list of nodes between frames, and
+// still copies into a node added (and one placed) after a bump, leaves a removed node's
+// position alone, and copies into every other node exactly what the layout published.
+func TestLayoutSyncTrackedWorld(t *testing.T) {
+	e, r, s, ents := syncWorld(t, 30)
+	w := e.World
+	TrackWorldVersion(w)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go r.Run(ctx)
+	check := func(what string, skip donburi.Entity) {
+		t.Helper()
+		settle(t, r)
+		for range settleFrames + 2 {
+			s.Update(e)
+		}
+		buf := r.Read(nil)
+		n := 0
+		components.DddElement.Each(w, func(en *donburi.Entry) {
+			id := components.DddElement.Get(en).Index
+			if id < 0 || en.Entity() == skip {
+				return
+			}
+			n++
+			if p := components.Position.GetValue(en); p.X != buf[id].X || p.Y != buf[id].Y {
+				t.Errorf("%s: node %d at %+v, the layout says %+v", what, id, p, buf[id])
+			}
+		})
+		if n == 0 {
+			t.Fatalf("%s: no node checked", what)
+		}
+	}
+	check("first copies", donburi.Null)
+	if !s.targetsOK || len(s.targets) != len(ents) {
+		t.Fatalf("the sync holds %d targets (kept %v), want the %d nodes", len(s.targets), s.targetsOK, len(ents))
+	}
+	// A node added after the list was made: a bump, and it is copied into.
+	id := r.AddNode(layout.NodeID(components.DddElement.Get(w.Entry(ents[0])).Index), 0, 99)
+	r.AddEdge(id, layout.NodeID(components.DddElement.Get(w.Entry(ents[0])).Index))
+	s.Placed(id)
+	added := w.Create(components.DddElement, components.Position, components.Velocity)
+	components.DddElement.SetValue(w.Entry(added), components.DddElementData{Index: int32(id)})
+	BumpWorld(w)
+	check("a node added", donburi.Null)
+	if p := components.Position.GetValue(w.Entry(added)); p == (components.PositionData{}) {
+		t.Errorf("the added node was never copied into")
+	}
+	// A node removed: its layout node goes too; the others still follow the layout.
+	gone := ents[5]
+	r.RemoveNode(layout.NodeID(components.DddElement.Get(w.Entry(gone)).Index))
+	w.Remove(gone)
+	BumpWorld(w)
+	check("a node removed", donburi.Null)
+	if len(s.targets) != len(ents) {
+		t.Errorf("%d targets after one added and one removed, want %d", len(s.targets), len(ents))
+	}
+}
