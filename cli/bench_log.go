@@ -180,7 +180,10 @@ over appends: 1 or more keeps up), "checkpoint_ms" (the mean time of one round's
 then a proof from tiles: "open_ms" (opening the log as a new reader and reading its latest
 checkpoint), "prove_cold_ms" (the first inclusion proof of a leaf, tiles read from the
 bucket), "prove_ms" (the same proof again, tiles cached) and "proof_hashes"; "prove_cold_reads"
-lists the tiles the cold proof read ("PATH bucket|cache MS"), "heap" the process's live heap
+lists the tiles the cold proof read ("PATH bucket|cache MS"); "warm_ms" is another fresh
+reader's Warm of the checkpoint (as serve --http does for each new one: the right edge and the
+upper levels' full tiles) and "prove_warmed_ms" its first proof of another leaf, with
+"prove_warmed_reads"; "heap" the process's live heap
 after a collection at a tenth, three tenths and all of the events ({"leaves", "live_mb"}):
 with --nats (the server in another process) that is the appender, the event store and the
 log writer alone; "server_in_process" says which.
@@ -346,7 +349,7 @@ func (o *benchLogOptions) run(ctx context.Context, e *env) error {
 	}
 	var mu sync.Mutex
 	var reads []string
-	_, coldMS, err := prove(translog.WithTileTrace(ctx, func(r translog.TileRead) {
+	trace := translog.WithTileTrace(ctx, func(r translog.TileRead) {
 		mu.Lock()
 		defer mu.Unlock()
 		from := "bucket"
@@ -354,10 +357,12 @@ func (o *benchLogOptions) run(ctx context.Context, e *env) error {
 			from = "cache"
 		}
 		reads = append(reads, fmt.Sprintf("%s %s %.3f ms", r.Path, from, ms(r.Duration)))
-	}))
+	})
+	_, coldMS, err := prove(trace)
 	if err != nil {
 		return err
 	}
+	coldReads := reads
 	proof, warmMS, err := prove(ctx)
 	if err != nil {
 		return err
@@ -369,12 +374,31 @@ func (o *benchLogOptions) run(ctx context.Context, e *env) error {
 	if err := tlog.CheckRecord(proof, cp.N, cp.Hash, i, tlog.RecordHash(leaf.Bytes())); err != nil {
 		return fmt.Errorf("the benchmark's proof does not check: %w", err)
 	}
+	// A serving process: another fresh reader warms the checkpoint's tiles (as serve --http
+	// does for each new checkpoint), then proves a leaf in another level-0 tile.
+	wl, err := translog.Open(ctx, nc, es, objs, translog.Config{Verifier: v, Logger: e.logger})
+	if err != nil {
+		return err
+	}
+	t0 = time.Now()
+	if err := wl.Warm(ctx, cp); err != nil {
+		return err
+	}
+	warmTimeMS := ms(time.Since(t0))
+	reads = nil
+	j := cp.N / 3
+	t0 = time.Now()
+	if _, err := tlog.ProveRecord(cp.N, j, wl.HashReader(trace, cp)); err != nil {
+		return err
+	}
+	warmedMS := ms(time.Since(t0))
 	out := map[string]any{
 		"events": o.events, "aggregates": o.aggregates, "rounds": o.rounds, "size": o.size, "leaves": cp.N,
 		"append_events_per_s": round(appendRate), "checkpoint_events_per_s": round(cpRate),
 		"ratio": round3(cpRate / appendRate), "checkpoint_ms": round3(ms(cpTime) / float64(o.rounds)),
 		"open_ms": openMS, "prove_cold_ms": coldMS, "prove_ms": warmMS, "proof_hashes": len(proof),
-		"prove_cold_reads": reads, "heap": heap, "server_in_process": !e.conn.urlSet,
+		"prove_cold_reads": coldReads, "heap": heap, "warm_ms": warmTimeMS, "prove_warmed_ms": warmedMS,
+		"prove_warmed_reads": reads, "server_in_process": !e.conn.urlSet,
 	}
 	for k, v := range live {
 		out[k] = v

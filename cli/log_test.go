@@ -390,7 +390,8 @@ func TestBenchLog(t *testing.T) {
 			Leaves int64   `json:"leaves"`
 			LiveMB float64 `json:"live_mb"`
 		} `json:"heap"`
-		InProcess bool `json:"server_in_process"`
+		InProcess   bool     `json:"server_in_process"`
+		WarmedReads []string `json:"prove_warmed_reads"`
 	}
 	var stdout, stderr strings.Builder
 	if code := cli.Run(context.Background(), []string{"bench", "log", "--events", "3000", "--rounds", "3", "--aggregates", "30", "--live"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
@@ -408,6 +409,10 @@ func TestBenchLog(t *testing.T) {
 	// and its own full level-0 tile, all from the bucket.
 	if len(out.ColdReads) != 3 || !strings.Contains(strings.Join(out.ColdReads, ","), "tile/0/011 bucket") {
 		t.Errorf("cold proof's reads: %q", out.ColdReads)
+	}
+	// After Warm, a proof of leaf 2,010 reads only its own level-0 tile from the bucket.
+	if n := strings.Count(strings.Join(out.WarmedReads, ","), "bucket"); n != 1 || !strings.Contains(strings.Join(out.WarmedReads, ","), "tile/0/007 bucket") {
+		t.Errorf("warmed proof's reads: %q", out.WarmedReads)
 	}
 	if len(out.Heap) != 2 || out.Heap[0].Leaves != 1030 || out.Heap[1].Leaves != 3030 || out.Heap[1].LiveMB <= 0 || !out.InProcess {
 		t.Errorf("heap figures: %+v (server in process %v)", out.Heap, out.InProcess)

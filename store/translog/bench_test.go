@@ -24,7 +24,7 @@ import (
 
 // benchKey is the fixed signer key of BenchmarkColdProof's store, so a store built once in
 // $JETDAG_LOG_BENCH_DIR is opened again by later runs.
-func benchKey(b *testing.B) (skey, vkey string) {
+func benchKey(b testing.TB) (skey, vkey string) {
 	skey, vkey, err := translog.GenerateKey(bytes.NewReader(make([]byte, 64)), "bench.jetdag/coldproof")
 	if err != nil {
 		b.Fatal(err)
@@ -34,7 +34,7 @@ func benchKey(b *testing.B) (skey, vkey string) {
 
 // fillLog publishes n chained events over 1,000 aggregates (raw, as bench resume fills its
 // stream) and checkpoints them with the bench key.
-func fillLog(b *testing.B, nc *nats.Conn, n int) {
+func fillLog(b testing.TB, nc *nats.Conn, n int) {
 	ctx := context.Background()
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(20000))
 	if err != nil {

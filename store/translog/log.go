@@ -332,19 +332,33 @@ func (l *Log) HashReader(ctx context.Context, cp *Checkpoint) tlog.HashReader {
 	return l.tiles.treeReader(ctx, cp.Tree)
 }
 
-// Warm reads the tiles on the right edge of cp's tree (those its root is computed from, the
-// partial ones included) into the log's tile cache, checked against cp's root: the tiles
-// every proof in cp's tree needs besides its own path.
+// Warm reads into the log's tile cache, checked against cp's root, the tiles on the right
+// edge of cp's tree (those its root is computed from, the partial ones included) and the
+// full tiles of level 1 and up not cached yet (one for every 65,536 leaves, at most the
+// cache's part for them): after it, a proof of any leaf in cp's tree reads at most its
+// level-0 tile from the bucket.
 func (l *Log) Warm(ctx context.Context, cp *Checkpoint) error {
-	root, err := tlog.TreeHash(cp.N, l.HashReader(ctx, cp))
+	r := l.HashReader(ctx, cp)
+	root, err := tlog.TreeHash(cp.N, r)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInconsistent, err)
+		return checkFailure(err)
 	}
 	if root != cp.Hash {
 		return fmt.Errorf("%w: the tiles give another root than the checkpoint of size %d", ErrInconsistent, cp.N)
 	}
+	idx := l.tiles.uncachedUpper(cp.N)
+	for len(idx) > 0 { // a batch of tiles read in parallel at a time
+		n := min(len(idx), warmBatch)
+		if _, err := r.ReadHashes(idx[:n]); err != nil {
+			return checkFailure(err)
+		}
+		idx = idx[n:]
+	}
 	return nil
 }
+
+// warmBatch is how many tiles Warm reads at once.
+const warmBatch = 64
 
 // Leaf returns the data (binary CID) of leaf i, read from its entry bundle. A cached bundle
 // whose entry does not hash to the leaf (the bucket was rewritten since) is read again.
