@@ -58,7 +58,7 @@ var probeKind = systems.KindInfo{
 
 // TestTestOnlyKind registers a kind through the kind table and checks, without a display,
 // that its nodes spawn with their archetype and look, wait for a missing parent, are picked,
-// labelled, tooltipped, inspected and in the legend.
+// labelled, tooltipped, inspected, in the legend and counted in the status bar.
 func TestTestOnlyKind(t *testing.T) {
 	kinds, err := systems.DefaultKinds().With(&probeKind)
 	if err != nil {
@@ -121,6 +121,10 @@ func TestTestOnlyKind(t *testing.T) {
 	systems.Setup(e, systems.Options{Width: 800, Height: 600})
 	systems.UpdateScene(e)
 	scene := systems.SceneOf(e)
+	// The status bar counts the probes beside the events and objects.
+	if line := systems.StatusLine(e); !strings.Contains(line, "2 nodes (") || !strings.Contains(line, " objects, 1 probes)") {
+		t.Errorf("status line %q does not count the probe", line)
+	}
 	idx := scene.Index(pe.Entity())
 	if idx < 0 {
 		t.Fatal("the probe is not in the scene")

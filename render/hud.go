@@ -88,7 +88,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 
 	// Help, from the key table.
 	var hr components.Rect
-	keys := systems.KeyTable()
+	keys := systems.KeysOf(e)
 	if set.ShowHelp {
 		hw, hh := 520.0, 24+f.title.Size+float64(len(keys)+2)*f.uiLine
 		hr = components.Rect{MinX: (w - hw) / 2, MinY: (h - hh) / 2, MaxX: (w + hw) / 2, MaxY: (h + hh) / 2}

@@ -168,7 +168,7 @@ func StatusSegments(e *ecs.ECS, dst []StatusSegment) []StatusSegment {
 	}
 	add(prioConn, "%s · %s", conn, phase)
 	add(prioRate, "%.1f events/s", st.EventsPerSecond)
-	add(prioNodes, "%s (%d events, %d objects)", nodes, st.Events, st.Objects)
+	add(prioNodes, "%s (%d events, %d objects%s)", nodes, st.Events, st.Objects, addedKindCounts(e))
 	add(prioFPS, "%.0f FPS", h.FPS)
 	add(prioLag, "lag %d", st.Lag)
 	add(prioState, "rejected %d", st.Rejected)
@@ -217,6 +217,34 @@ func StatusSegments(e *ecs.ECS, dst []StatusSegment) []StatusSegment {
 	return dst
 }
 
+// addedKindCounts is the status line's count of the nodes of each kind the world's table has
+// beyond jetdag's own (", 3 probes"; "" when it has none): the graph's stats count events,
+// objects and rejected messages only, so these are counted in the scene.
+func addedKindCounts(e *ecs.ECS) string {
+	t := KindsOf(e.World)
+	var added []components.ElementKind
+	for _, k := range t.Kinds() {
+		switch k {
+		case components.ElementEvent, components.ElementObject, components.ElementRejected:
+		default:
+			added = append(added, k)
+		}
+	}
+	if len(added) == 0 {
+		return ""
+	}
+	counts := make(map[components.ElementKind]int, len(added))
+	sc := SceneOf(e)
+	for i := range sc.Nodes {
+		counts[sc.Nodes[i].Kind]++
+	}
+	var b strings.Builder
+	for _, k := range added {
+		fmt.Fprintf(&b, ", %d %ss", counts[k], t.Row(k).Name)
+	}
+	return b.String()
+}
+
 // newestEventTime is the latest event time in the scene (0 for none).
 func newestEventTime(s *Scene) int64 {
 	var t int64
@@ -253,7 +281,7 @@ type LegendEdge struct {
 }
 
 // LegendNodes are the legend's node rows of the default kind table for the colour mode.
-func LegendNodes(mode components.ColorMode) []LegendNode { return builtinKinds.Legend(mode) }
+func LegendNodes(mode components.ColorMode) []LegendNode { return DefaultKinds().Legend(mode) }
 
 // Legend is the legend's node rows, from t's rows in table order, for the colour mode.
 func (t *KindTable) Legend(mode components.ColorMode) []LegendNode {

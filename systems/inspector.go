@@ -122,7 +122,7 @@ func Verification(in *components.InspectorInfo) string { return Kind(in.Kind).St
 // InspectorLines lays out the info of a node of the default kind table; see
 // KindTable.InspectorLines.
 func InspectorLines(in *components.InspectorInfo, width int) []components.InspectorLine {
-	return builtinKinds.InspectorLines(in, width)
+	return DefaultKinds().InspectorLines(in, width)
 }
 
 // InspectorLines lays the info out as the panel's rows, wrapping values at width

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"slices"
 	"strings"
 
 	"github.com/yohamta/donburi"
@@ -19,8 +20,9 @@ var ErrKind = errors.New("systems: bad kind table row")
 
 // KindInfo is one node kind's row of the kind table: what the kind is called, the archetype
 // its nodes spawn with, how they look and what their label, tooltip and inspector rows say.
-// Adding a kind is one file holding its component and its row, and the row in builtinKinds
-// (or, for a kind a program or test brings, KindTable.With). Nil hooks take defaults.
+// Adding a kind is one file holding its component and a function returning its row, and
+// that function in builtinRows (or, for a kind a program or test brings, KindTable.With). Nil
+// hooks take defaults.
 type KindInfo struct {
 	// Kind is the kind's value in DddElementData.Kind; Name names it (tooltip, inspector
 	// heading, filter).
@@ -65,17 +67,23 @@ type LegendNode struct {
 	Color color.RGBA
 }
 
-// builtinKinds is the kind table of jetdag's stores: one row per kind, in legend order.
-var builtinKinds = mustKinds(
-	&eventKind,
-	&objectKind,
-	&rejectedKind,
-)
+// builtinRows returns the rows of jetdag's own kinds, in legend order: new values on every
+// call, so that no table shares a row with another.
+func builtinRows() []*KindInfo {
+	return []*KindInfo{
+		eventKind(),
+		objectKind(),
+		rejectedKind(),
+	}
+}
 
-// KindTable is the kind table: the rows of the kinds a world holds, indexed by kind. A
-// table never changes once made (With returns a new one), so worlds may share it.
+// KindTable is the kind table: the rows of the kinds a world holds, indexed by kind. With
+// returns a new table and leaves its receiver as it was; a world holds its own (Setup makes
+// it, or ecs.NewGraph from its Config), so that nothing one world does to its rows reaches
+// another.
 type KindTable struct {
-	rows []*KindInfo // indexed by components.ElementKind; nil: no such kind
+	rows    []*KindInfo // indexed by components.ElementKind; nil: no such kind
+	unknown *KindInfo   // the row of a kind the table lacks
 }
 
 func mustKinds(rows ...*KindInfo) *KindTable {
@@ -86,14 +94,23 @@ func mustKinds(rows ...*KindInfo) *KindTable {
 	return t
 }
 
-// DefaultKinds returns the kind table of jetdag's stores: events, objects and rejected
+// DefaultKinds returns a new kind table of jetdag's stores: events, objects and rejected
 // messages.
-func DefaultKinds() *KindTable { return builtinKinds }
+func DefaultKinds() *KindTable { return mustKinds(builtinRows()...) }
 
 // With returns a table with t's rows and then rows (copied, their nil hooks filled in), or
 // an error wrapping ErrKind naming the first row it cannot take.
 func (t *KindTable) With(rows ...*KindInfo) (*KindTable, error) {
-	out := &KindTable{rows: append([]*KindInfo(nil), t.rows...)}
+	u := unknownKind()
+	out := &KindTable{unknown: &u}
+	for _, r := range t.rows {
+		if r != nil {
+			c := *r // a copy: the new table shares no row with t
+			c.Legend = slices.Clone(r.Legend)
+			r = &c
+		}
+		out.rows = append(out.rows, r)
+	}
 	for _, r := range rows {
 		switch {
 		case r == nil:
@@ -118,17 +135,19 @@ func (t *KindTable) With(rows ...*KindInfo) (*KindTable, error) {
 
 // withDefaults fills r's nil hooks.
 func withDefaults(r KindInfo) KindInfo {
+	r.Legend = slices.Clone(r.Legend) // the caller's slice stays the caller's
+	u := unknownKind()
 	if r.Label == nil {
-		r.Label = unknownKind.Label
+		r.Label = u.Label
 	}
 	if r.Tooltip == nil {
-		r.Tooltip = unknownKind.Tooltip
+		r.Tooltip = u.Tooltip
 	}
 	if r.Inspect == nil {
-		r.Inspect = unknownKind.Inspect
+		r.Inspect = u.Inspect
 	}
 	if r.Lines == nil {
-		r.Lines = unknownKind.Lines
+		r.Lines = u.Lines
 	}
 	if r.Status == nil {
 		r.Status = func(*components.InspectorInfo) string { return "verified: sha2-256 of the block is its CID" }
@@ -140,21 +159,23 @@ func withDefaults(r KindInfo) KindInfo {
 }
 
 // unknownKind describes a node whose kind is not in the table.
-var unknownKind = KindInfo{
-	Name: "unknown",
-	Look: func(*components.DddElementData) components.GraphNodeVisualData {
-		return components.GraphNodeVisualData{}
-	},
-	Label:   func(_ *donburi.Entry, d *components.DddElementData) string { return d.Type },
-	Tooltip: func(*strings.Builder, *donburi.Entry, *components.DddElementData) {},
-	Inspect: func(*components.InspectorInfo, *donburi.Entry) {},
-	Lines: func(info *components.InspectorInfo, add func(string, string)) {
-		for _, f := range info.Fields {
-			add(f.Label, f.Value)
-		}
-	},
-	Status:    func(*components.InspectorInfo) string { return "unknown" },
-	TypeLabel: "type",
+func unknownKind() KindInfo {
+	return KindInfo{
+		Name: "unknown",
+		Look: func(*components.DddElementData) components.GraphNodeVisualData {
+			return components.GraphNodeVisualData{}
+		},
+		Label:   func(_ *donburi.Entry, d *components.DddElementData) string { return d.Type },
+		Tooltip: func(*strings.Builder, *donburi.Entry, *components.DddElementData) {},
+		Inspect: func(*components.InspectorInfo, *donburi.Entry) {},
+		Lines: func(info *components.InspectorInfo, add func(string, string)) {
+			for _, f := range info.Fields {
+				add(f.Label, f.Value)
+			}
+		},
+		Status:    func(*components.InspectorInfo) string { return "unknown" },
+		TypeLabel: "type",
+	}
 }
 
 // Row returns the table's row for k (a row saying "unknown" when k is not in the table).
@@ -162,7 +183,11 @@ func (t *KindTable) Row(k components.ElementKind) *KindInfo {
 	if int(k) < len(t.rows) && t.rows[k] != nil {
 		return t.rows[k]
 	}
-	return &unknownKind
+	if t.unknown == nil { // a zero KindTable
+		u := unknownKind()
+		return &u
+	}
+	return t.unknown
 }
 
 // Has reports whether k is in the table.
@@ -198,21 +223,21 @@ func SetKinds(entry *donburi.Entry, t *KindTable) {
 	kindTableComponent.Get(entry).table = t
 }
 
-// KindsOf returns w's kind table: the one SetKinds stored, else DefaultKinds.
+// KindsOf returns w's kind table: the one SetKinds stored, else (and then stored for the
+// next call) a new DefaultKinds. Setup makes it, so that a window's stages find it there.
 func KindsOf(w donburi.World) *KindTable {
-	if entry, ok := kindTableComponent.First(w); ok {
-		if t := kindTableComponent.Get(entry).table; t != nil {
-			return t
-		}
+	d := getOrCreate(w, kindTableComponent, func(donburi.World) kindTableData { return kindTableData{DefaultKinds()} })
+	if d.table == nil {
+		d.table = DefaultKinds()
 	}
-	return builtinKinds
+	return d.table
 }
 
-// Kind returns the default kind table's row for k.
-func Kind(k components.ElementKind) *KindInfo { return builtinKinds.Row(k) }
+// Kind returns the row for k of a new default kind table.
+func Kind(k components.ElementKind) *KindInfo { return DefaultKinds().Row(k) }
 
 // Kinds lists the default kind table's kinds in table order.
-func Kinds() []components.ElementKind { return builtinKinds.Kinds() }
+func Kinds() []components.ElementKind { return DefaultKinds().Kinds() }
 
 // Label is the text under a node when zoomed in: its kind's label (the event type, object
 // kind, or "rejected") and the last six characters of the CID.

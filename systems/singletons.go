@@ -193,6 +193,8 @@ func Setup(e *ecs.ECS, opts Options) {
 	getInspectorIO(e)
 	getSceneState(e)
 	GetOrCreateTimeline(e)
+	KindsOf(w) // the world's own tables, unless ecs.NewGraph set its kinds already
+	KeysOf(e)
 }
 
 // Opts returns the window's options (with defaults filled in).
