@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -152,17 +153,20 @@ func BenchmarkColdProof(b *testing.B) {
 		l, cp, done := reader()
 		i := (int64(k)*7919*tlog.HashSize + cp.N/2) % cp.N // another tile, far from the last one, each op
 		var mu sync.Mutex
+		var trail []string
 		trace := translog.WithTileTrace(ctx, func(r translog.TileRead) {
 			mu.Lock()
 			defer mu.Unlock()
 			if !r.Cached {
 				reads++
+				trail = append(trail, fmt.Sprintf("%s %.3f ms", r.Path, float64(r.Duration.Microseconds())/1000))
 			}
 		})
 		b.StartTimer()
 		t0 := time.Now()
 		p, err := tlog.ProveRecord(cp.N, i, l.HashReader(trace, cp))
-		cold += time.Since(t0)
+		d := time.Since(t0)
+		cold += d
 		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)
@@ -170,7 +174,8 @@ func BenchmarkColdProof(b *testing.B) {
 		l2, _, done2 := reader()
 		t0 = time.Now()
 		p2, err := tlog.ProveRecord(cp.N, i, l2.HashReader(ctx, cp))
-		hot += time.Since(t0)
+		hotD := time.Since(t0)
+		hot += hotD
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -191,6 +196,8 @@ func BenchmarkColdProof(b *testing.B) {
 		}
 		done()
 		done2()
+		b.Logf("leaf %d: cold %.3f ms, hot server %.3f ms; bucket reads %s", i, float64(d.Microseconds())/1000,
+			float64(hotD.Microseconds())/1000, strings.Join(trail, ", "))
 	}
 	n := float64(b.N)
 	b.ReportMetric(float64(cold.Microseconds())/1000/n, "cold_ms")
