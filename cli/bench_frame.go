@@ -39,9 +39,14 @@ edges_density). It prints one JSON line:
 "nodes_density","edges_density","moving_update_ms","moving_draw_ms","fps_layout",
 "layout_ticks","layout_ticks_per_s","reference_fps","target_fps_static","target_fps_moving",
 "rss_reference_bytes","rss_bytes","rss_view_bytes","bytes_per_node",
-"bytes_per_node_over_reference","bytes_per_node_view_over_reference","target_bytes_per_node"}:
-rss_reference_bytes is the process's resident memory after the reference phase, before the
-DAG is built; rss_view_bytes its peak before the layout phase, rss_bytes at the end.
+"bytes_per_node_over_reference","bytes_per_node_view_over_reference","target_bytes_per_node",
+"rss_window_bytes","bytes_per_node_over_window","bytes_per_node_view_over_window","memory",
+"moving_cost"}: rss_window_bytes is the process's resident memory with the empty window open,
+before the reference draws; rss_reference_bytes after the reference phase, before the DAG is
+built; rss_view_bytes its peak before the layout phase, rss_bytes at the end; the per-node
+figures count those peaks over the window or the reference. memory breaks each phase down (Go
+heap live, free and released, the C side); moving_cost is a moving frame's CPU time, GC
+cycles and allocations.
 --cpuprofile and --memprofile write pprof profiles of the DAG's phases.`,
 		Example: `  xvfb-run -a -s "-screen 0 1280x1024x24" jetdag bench frame --nodes 10000 --edges 13000
   xvfb-run -a -s "-screen 0 1280x1024x24" jetdag bench frame --nodes 100000 --edges 130000 --frames 60`,

@@ -67,6 +67,35 @@ func TestBenchFrame(t *testing.T) {
 		t.Errorf("draw_calls %d, drew %d nodes and %d edges: want at least one call and the whole fitted graph", res.DrawCalls, res.NodesDrawn, res.EdgesDrawn)
 	}
 
+	var mem struct {
+		Window  int64   `json:"rss_window_bytes"`
+		View    int64   `json:"rss_view_bytes"`
+		PerNode float64 `json:"bytes_per_node_view_over_window"`
+		Target  float64 `json:"target_bytes_per_node"`
+		Moving  struct {
+			CPUMS float64 `json:"cpu_ms"`
+		} `json:"moving_cost"`
+		Breakdown map[string]struct {
+			RSS      int64 `json:"rss_bytes"`
+			HeapLive int64 `json:"go_heap_live_bytes"`
+		} `json:"memory"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &mem); err != nil {
+		t.Fatal(err)
+	}
+	if mem.Window <= 0 || mem.View < mem.Window || mem.Target != 1536 ||
+		mem.PerNode != float64(mem.View-mem.Window)/2000 {
+		t.Errorf("memory: window %d, view peak %d, %v bytes a node over the window, target %v", mem.Window, mem.View, mem.PerNode, mem.Target)
+	}
+	if mem.Moving.CPUMS <= 0 {
+		t.Errorf("moving_cost.cpu_ms %v, want the CPU a moving frame took", mem.Moving.CPUMS)
+	}
+	for _, phase := range []string{"start", "window", "reference", "view", "layout"} {
+		if m := mem.Breakdown[phase]; m.RSS <= 0 || m.HeapLive <= 0 {
+			t.Errorf("memory.%s: %+v, want a resident set and a live heap", phase, m)
+		}
+	}
+
 	bad := exec.CommandContext(ctx, bin, "bench", "frame", "--nodes", "0")
 	if err := bad.Run(); err == nil || bad.ProcessState.ExitCode() != 2 {
 		t.Errorf("bench frame --nodes 0: %v, want exit code 2", err)

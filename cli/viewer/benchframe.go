@@ -7,8 +7,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -76,6 +74,17 @@ type FrameBenchResult struct {
 	// BytesPerNodeView is the same without the force layout: RSSView above the reference.
 	BytesPerNodeView float64 `json:"bytes_per_node_view_over_reference"`
 	TargetPerNode    float64 `json:"target_bytes_per_node"`
+	// RSSWindow is the resident set of the empty window (a few cleared 1280x1024 frames, before
+	// the reference draws anything): the baseline the next two count each node over.
+	// BytesPerNodeWindow is the peak RSSBytes over it, BytesPerNodeViewWindow RSSView over it.
+	RSSWindow              int64   `json:"rss_window_bytes"`
+	BytesPerNodeWindow     float64 `json:"bytes_per_node_over_window"`
+	BytesPerNodeViewWindow float64 `json:"bytes_per_node_view_over_window"`
+	// Memory is the breakdown: resident set, Go heap and the C side at each phase.
+	Memory FrameBenchMemory `json:"memory"`
+	// MovingCost is what a measured moving frame costs the whole process: CPU time (every
+	// thread: Go, its GC, Mesa's), GC cycles and bytes allocated.
+	MovingCost FrameCost `json:"moving_cost"`
 }
 
 // ErrFrameBench reports a frame benchmark that could not run.
@@ -93,6 +102,7 @@ func BenchFrame(o FrameBenchOptions) (FrameBenchResult, error) {
 		o.Width, o.Height = 1280, 800
 	}
 	res := FrameBenchResult{Nodes: o.Nodes, Edges: o.Edges, Frames: o.Frames, TargetStatic: 30, TargetMoving: 20, TargetPerNode: 1536}
+	res.Memory.Start = snapshotMemory()
 	g := &frameBench{o: o, ref: render.NewDiamondsGame(), res: &res}
 	ebiten.SetWindowSize(o.Width, o.Height)
 	ebiten.SetWindowTitle("jetdag bench frame")
@@ -119,6 +129,8 @@ func BenchFrame(o FrameBenchOptions) (FrameBenchResult, error) {
 		res.BytesPerNode = float64(res.RSSBytes) / float64(o.Nodes)
 		res.BytesPerNodeOver = float64(res.RSSBytes-res.RSSReference) / float64(o.Nodes)
 		res.BytesPerNodeView = float64(res.RSSView-res.RSSReference) / float64(o.Nodes)
+		res.BytesPerNodeWindow = float64(res.RSSBytes-res.RSSWindow) / float64(o.Nodes)
+		res.BytesPerNodeViewWindow = float64(res.RSSView-res.RSSWindow) / float64(o.Nodes)
 	}
 	return res, nil
 }
@@ -168,27 +180,6 @@ func writeHeapProfile(path string) error {
 	return nil
 }
 
-// procStatus reads one "kB" figure of /proc/self/status (VmRSS, VmHWM) in bytes, or 0
-// where there is no such file or line.
-func procStatus(key string) int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		rest, ok := strings.CutPrefix(line, key+":")
-		if !ok {
-			continue
-		}
-		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-		if err != nil {
-			return 0
-		}
-		return kb * 1024
-	}
-	return 0
-}
-
 // frameBench runs the benchmark's phases one after the other in one game loop.
 type frameBench struct {
 	o     FrameBenchOptions
@@ -202,7 +193,11 @@ type frameBench struct {
 
 	phase int // 0 reference, 1 static, 2 moving, 3 the force layout ticking, 4 done
 	frame int
-	start time.Time
+	empty int // cleared frames of the empty window drawn before the reference
+	// moving0 is the process's CPU time, GC count and allocations at the first measured
+	// moving frame.
+	moving0 costMark
+	start   time.Time
 	// upd and drw sum the time spent in Update and Draw over the measured moving frames.
 	upd, drw time.Duration
 
@@ -321,6 +316,7 @@ func (g *frameBench) Update() error {
 	if g.phase > 0 {
 		if g.ecs == nil {
 			g.res.RSSReference = procStatus("VmRSS")
+			g.res.Memory.Reference = snapshotMemory()
 			g.world = donburi.NewWorld()
 			worldtest.SyntheticDAG(g.world, g.o.Nodes, g.o.Edges)
 			systems.TrackWorldVersion(g.world) // as the live model does: a still frame gathers nothing
@@ -365,6 +361,15 @@ func (g *frameBench) Draw(screen *ebiten.Image) {
 	if g.phase == 2 && g.frame >= benchWarmup {
 		defer func(t time.Time) { g.drw += time.Since(t) }(time.Now())
 	}
+	if g.phase == 0 && g.empty < benchWarmup {
+		// The empty window first: its resident set is the baseline of the per-node figures.
+		screen.Clear()
+		if g.empty++; g.empty == benchWarmup {
+			g.res.Memory.Window = snapshotMemory()
+			g.res.RSSWindow = g.res.Memory.Window.RSS
+		}
+		return
+	}
 	if g.phase == 0 {
 		g.ref.Draw(screen)
 	} else if g.draw != nil {
@@ -377,6 +382,9 @@ func (g *frameBench) Draw(screen *ebiten.Image) {
 	}
 	g.frame++
 	if g.frame == benchWarmup {
+		if g.phase == 2 {
+			g.moving0 = markCost()
+		}
 		g.start = time.Now()
 		if g.runner != nil {
 			g.ticks0 = g.runner.Ticks()
@@ -389,6 +397,7 @@ func (g *frameBench) Draw(screen *ebiten.Image) {
 	switch g.phase {
 	case 0:
 		g.res.ReferenceFPS = fps
+		g.ref = nil // its vertices are not the view's memory
 	case 1:
 		g.res.FPSStatic = fps
 		st := g.draw.Renderer.Stats
@@ -402,9 +411,12 @@ func (g *frameBench) Draw(screen *ebiten.Image) {
 		perFrame := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(g.o.Frames) }
 		g.res.UpdateMS, g.res.DrawMS = perFrame(g.upd), perFrame(g.drw)
 		g.rssView = procStatus("VmHWM")
+		g.res.Memory.View = snapshotMemory()
+		g.res.MovingCost = g.moving0.since(g.o.Frames)
 	case phaseLayout:
 		g.res.FPSLayout = fps
 		g.res.RSSView = g.rssView
+		g.res.Memory.Layout = snapshotMemory()
 		g.res.LayoutTicks = int(g.runner.Ticks() - g.ticks0)
 		g.res.LayoutTicksPerS = float64(g.res.LayoutTicks) / time.Since(g.start).Seconds()
 	}
