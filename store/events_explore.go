@@ -1,11 +1,12 @@
 // This file reads an event's neighbours without replaying the stream, for the window's
-// explore mode: the next event of its chain (one subject-filtered lookup) and, since no index
-// says who names an event as a parent, its children among the stream messages that follow it
-// within a bounded window (one headers-only read).
+// explore mode: the next event of its chain (one subject-filtered lookup) and its children,
+// from the children index (events_children.go) and, past its watermark, among the stream
+// messages within a bounded window (one headers-only read).
 
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,37 +27,143 @@ const maxNextSkips = 1000
 // aggregate's next message after ev's sequence (a subject-filtered get, not a read of the
 // stream), stepping over messages that fail verification or fork the chain.
 func (s *JetStreamEvents) Next(ctx context.Context, ev *StoredEvent) (*StoredEvent, error) {
+	next, _, err := s.NextWithRejected(ctx, ev)
+	return next, err
+}
+
+// NextWithRejected is Next, also returning the messages of ev's aggregate it stepped over
+// (junk, forks, forged events), in stream order, each with the reason it is no part of the
+// chain: all the aggregate's messages after ev when ev is the head (ErrNotFound).
+func (s *JetStreamEvents) NextWithRejected(ctx context.Context, ev *StoredEvent) (*StoredEvent, []*Rejection, error) {
 	if ev == nil || !ev.CID.Defined() || ev.Seq == 0 {
-		return nil, fmt.Errorf("%w: Next needs a stored event", ErrInvalidInput)
+		return nil, nil, fmt.Errorf("%w: Next needs a stored event", ErrInvalidInput)
 	}
 	filter := AggregateFilter(ev.AggregateID)
 	seq := ev.Seq + 1
+	var rejected []*Rejection
 	for range maxNextSkips {
 		msg, err := s.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(filter))
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			return nil, fmt.Errorf("%w: %s is the head of %q", ErrNotFound, ev.CID, ev.AggregateID)
+			return nil, rejected, fmt.Errorf("%w: %s is the head of %q", ErrNotFound, ev.CID, ev.AggregateID)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("next event of %q after seq %d: %w", ev.AggregateID, seq-1, err)
+			return nil, rejected, fmt.Errorf("next event of %q after seq %d: %w", ev.AggregateID, seq-1, err)
 		}
 		b, c, err := verifyStandalone(msg.Subject, msg.Header, msg.Data)
-		if err == nil && b.AggregateID == ev.AggregateID && b.PreviousCID.Equals(ev.CID) && s.parentsBefore(ctx, b, msg.Sequence) {
-			return &StoredEvent{Event: *b, CID: c, Seq: msg.Sequence}, nil
+		switch {
+		case err != nil:
+		case b.AggregateID != ev.AggregateID:
+			err = fmt.Errorf("aggregate %q on a subject of %q", b.AggregateID, ev.AggregateID)
+		case !b.PreviousCID.Equals(ev.CID):
+			err = fmt.Errorf("previous_cid %s is not %s, the chain's event before it (a fork)", cidOrNull(b.PreviousCID), ev.CID)
+		case !s.parentsBefore(ctx, b, msg.Sequence):
+			err = errParentNotBefore
+		default:
+			return &StoredEvent{Event: *b, CID: c, Seq: msg.Sequence}, rejected, nil
 		}
+		r := rejection(msg.Sequence, msg.Subject, msg.Header, msg.Data, err)
+		r.Stored = msg.Time
+		rejected = append(rejected, r)
 		seq = msg.Sequence + 1
 	}
-	return nil, fmt.Errorf("%w: more than %d messages of %q after seq %d are not its chain", ErrCorrupt, maxNextSkips, ev.AggregateID, ev.Seq)
+	return nil, rejected, fmt.Errorf("%w: more than %d messages of %q after seq %d are not its chain", ErrCorrupt, maxNextSkips, ev.AggregateID, ev.Seq)
+}
+
+// errParentNotBefore is the reason a message whose parents are not all events stored before
+// it is rejected.
+var errParentNotBefore = errors.New("a parent is not an event stored before it")
+
+func cidOrNull(c cid.Cid) string {
+	if !c.Defined() {
+		return "null"
+	}
+	return c.String()
+}
+
+// VerifyAt reads the message stored at seq and checks it on its own (hash, canonical block,
+// subject and headers, every parent an event stored before it): an event, or a rejection
+// saying why not. The chain is not checked (Next does that). ErrNotFound: no message at seq.
+func (s *JetStreamEvents) VerifyAt(ctx context.Context, seq uint64) (Record, error) {
+	msg, err := s.stream.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return Record{}, fmt.Errorf("%w: no message at seq %d", ErrNotFound, seq)
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("read seq %d: %w", seq, err)
+	}
+	b, c, err := verifyStandalone(msg.Subject, msg.Header, msg.Data)
+	if err == nil && !s.parentsBefore(ctx, b, seq) {
+		err = errParentNotBefore
+	}
+	if err != nil {
+		r := rejection(seq, msg.Subject, msg.Header, msg.Data, err)
+		r.Stored = msg.Time
+		return Record{Seq: seq, Rejected: r}, nil
+	}
+	return Record{Seq: seq, Event: &StoredEvent{Event: *b, CID: c, Seq: seq}}, nil
+}
+
+// StoredHeader is a stream message as TailHeaders delivers it: its sequence, subject and
+// headers (unverified: VerifyAt checks the message).
+type StoredHeader struct {
+	Seq     uint64
+	Subject string
+	Header  nats.Header
+}
+
+// TailHeaders delivers the headers of every message stored after seq, in stream order, and
+// then of each new one as it is stored, through an ordered consumer (headers only, no
+// bodies), until ctx ends or the stream cannot be read; then the channel is closed.
+func (s *JetStreamEvents) TailHeaders(ctx context.Context, after uint64) (<-chan StoredHeader, error) {
+	cons, err := s.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{StreamSubjects},
+		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:    after + 1,
+		HeadersOnly:    true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ordered consumer: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(256))
+	if err != nil {
+		return nil, fmt.Errorf("ordered consumer: %w", err)
+	}
+	out := make(chan StoredHeader, 256)
+	go func() {
+		defer close(out)
+		defer dropOrdered(ctx, s.js, StreamName, cons)
+		defer it.Stop()
+		stop := context.AfterFunc(ctx, it.Stop)
+		defer stop()
+		for {
+			m, err := it.Next()
+			if err != nil {
+				if ctx.Err() == nil {
+					s.log.Error("header feed stopped", "err", err)
+				}
+				return
+			}
+			md, err := m.Metadata()
+			if err != nil {
+				continue
+			}
+			select {
+			case out <- StoredHeader{Seq: md.Sequence.Stream, Subject: m.Subject(), Header: m.Headers()}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
 }
 
 // errWindowEnd stops a read at the end of its window.
 var errWindowEnd = errors.New("end of window")
 
-// ChildrenWithin returns the events that name ev as a causal parent among the window stream
-// messages after ev's sequence (window ≤ 0: up to the stream's end), each verified, in stream
-// order. A child appears only after its parent in the stream (FORMAT.md invariant 4), so the
-// read starts at ev; it delivers headers only (their Parent-n headers name the parents) and
-// fetches the body of a candidate alone. Children further than window messages away are not
-// found: nothing indexes them, and finding them all is a read of the rest of the stream.
+// ChildrenWithin returns the events that name ev as a causal parent, each verified, in
+// stream order: those the children index knows, and among the window stream messages after
+// the index's watermark (or after ev, when ev is past it; window ≤ 0: up to the stream's
+// end) those it does not know yet. See ChildrenOf.
 func (s *JetStreamEvents) ChildrenWithin(ctx context.Context, ev *StoredEvent, window int) ([]*StoredEvent, error) {
 	kids, err := s.ChildrenOf(ctx, []*StoredEvent{ev}, window)
 	if err != nil {
@@ -71,35 +178,49 @@ type childWant struct {
 	end uint64 // last sequence of its window, 0: the stream's end
 }
 
-// ChildrenOf is ChildrenWithin for several events, reading each stretch of the stream their
-// windows cover once: overlapping windows are one read, windows far apart (a chain's previous
-// event a million messages back) are read apart, and nothing between them is read. It maps
-// each event's CID to its children.
+// ChildrenOf maps each event of evs to the events that name it as a causal parent, each
+// verified, in stream order. Children stored up to the children index's watermark come from
+// the index (one listing of the bucket, each entry checked against the stream: an entry that
+// names no child of its parent is ignored), wherever they are in the stream. Past the
+// watermark, which readers raise as they index the stream's tail (indexTail), nothing is
+// indexed yet: ChildrenOf reads the window messages after the watermark, or after the event
+// when it is past the watermark (window ≤ 0: to the stream's end), headers only (their
+// Parent-n headers name the parents), and fetches the body of a candidate alone. A child
+// appears only after its parent in the stream (FORMAT.md invariant 4), so nothing before is
+// read. The events' scans that overlap are one read, and scans far apart are read apart:
+// nothing between them is read.
 func (s *JetStreamEvents) ChildrenOf(ctx context.Context, evs []*StoredEvent, window int) (map[cid.Cid][]*StoredEvent, error) {
 	out := make(map[cid.Cid][]*StoredEvent, len(evs))
 	if len(evs) == 0 {
 		return out, nil
 	}
-	want := make(map[string]childWant, len(evs))
-	seqs := make([]uint64, 0, len(evs))
 	for _, ev := range evs {
 		if ev == nil || !ev.CID.Defined() || ev.Seq == 0 {
 			return nil, fmt.Errorf("%w: ChildrenOf needs stored events", ErrInvalidInput)
 		}
+	}
+	cw, err := s.childrenFromIndex(ctx, evs, out)
+	if err != nil {
+		return nil, fmt.Errorf("children of %d events: %w", len(evs), err)
+	}
+	want := make(map[string]childWant, len(evs))
+	afters := make([]uint64, 0, len(evs))
+	for _, ev := range evs {
+		after := max(ev.Seq, cw)
 		w := childWant{c: ev.CID}
 		if window > 0 {
-			w.end = ev.Seq + uint64(window)
+			w.end = after + uint64(window)
 		}
 		want[ev.CID.String()] = w
-		seqs = append(seqs, ev.Seq)
+		afters = append(afters, after)
 	}
 	// The stretches to read, (after, end] (end 0: to the stream's end), in stream order.
-	slices.Sort(seqs)
+	slices.Sort(afters)
 	type stretch struct{ after, end uint64 }
-	stretches := []stretch{{after: seqs[0]}}
+	stretches := []stretch{{after: afters[0]}}
 	if window > 0 {
-		stretches[0].end = seqs[0] + uint64(window)
-		for _, q := range seqs[1:] {
+		stretches[0].end = afters[0] + uint64(window)
+		for _, q := range afters[1:] {
 			last := &stretches[len(stretches)-1]
 			if q <= last.end {
 				last.end = max(last.end, q+uint64(window))
@@ -108,16 +229,30 @@ func (s *JetStreamEvents) ChildrenOf(ctx context.Context, evs []*StoredEvent, wi
 			}
 		}
 	}
+	scanned := make(map[cid.Cid][]*StoredEvent, len(evs))
 	for _, st := range stretches {
 		err := s.readWith(ctx, []string{StreamSubjects}, st.after+1, true, func(m jetstream.Msg, seq uint64) error {
 			if st.end != 0 && seq > st.end {
 				return errWindowEnd
 			}
-			return s.childOf(ctx, m.Headers(), seq, want, out)
+			if seq <= cw {
+				return nil // the index's part
+			}
+			return s.childOf(ctx, m.Headers(), seq, want, scanned)
 		})
 		if err != nil && !errors.Is(err, errWindowEnd) {
 			return nil, fmt.Errorf("children of %d events: %w", len(evs), err)
 		}
+	}
+	for c, kids := range scanned {
+		for _, k := range kids {
+			if !slices.ContainsFunc(out[c], func(o *StoredEvent) bool { return o.CID.Equals(k.CID) }) {
+				out[c] = append(out[c], k)
+			}
+		}
+	}
+	for c := range out {
+		slices.SortFunc(out[c], func(a, b *StoredEvent) int { return cmp.Compare(a.Seq, b.Seq) })
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/ipfs/go-cid"
@@ -71,6 +72,21 @@ func TestExploreNeighbours(t *testing.T) {
 	}
 	if _, err := s.Next(ctx, a2); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Next(head) = %v, want ErrNotFound", err)
+	}
+	next, rejected, err := s.NextWithRejected(ctx, a1)
+	if err != nil || !next.CID.Equals(a2.CID) || len(rejected) != 2 ||
+		rejected[0].Seq != a1.Seq+1 || !strings.Contains(rejected[0].Reason, "fork") ||
+		rejected[1].Seq != a1.Seq+2 || rejected[1].AggregateID != "order-1" || rejected[1].Stored.IsZero() {
+		t.Fatalf("NextWithRejected(a1) = %v, %+v, %v; want a2 after the fork and the junk", next, rejected, err)
+	}
+	if rec, err := s.VerifyAt(ctx, a1.Seq+2); err != nil || rec.Event != nil || rec.Rejected == nil || rec.Rejected.Seq != a1.Seq+2 {
+		t.Errorf("VerifyAt(junk) = %+v, %v; want a rejection", rec, err)
+	}
+	if rec, err := s.VerifyAt(ctx, far.Seq); err != nil || rec.Event == nil || !rec.Event.CID.Equals(far.CID) {
+		t.Errorf("VerifyAt(far) = %+v, %v; want the event", rec, err)
+	}
+	if _, err := s.VerifyAt(ctx, far.Seq+100); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("VerifyAt(past the end) = %v, want ErrNotFound", err)
 	}
 	first, err := s.Get(ctx, filler[0])
 	if err != nil {

@@ -1,0 +1,162 @@
+// This file keeps the children index beside the CID index, in the same bucket: one key
+// child.<parentCID>.<childCID> per causal-parent link, whose value is the child's stream
+// sequence, and the key children-watermark, the sequence up to which every stored event's
+// links are indexed. Readers write it in the same pass as the CID index (indexTail); it is a
+// cache like the CID index: every entry is checked against the stream before it is used.
+
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ipfs/go-cid"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetdag/jetdag/store/block"
+)
+
+// childPrefix begins the children index's keys: child.<parentCID>.<childCID>.
+const childPrefix = "child."
+
+// childrenMarkKey holds the sequence up to which every stored event's parent links are in the
+// children index. It is apart from watermarkKey: a store indexed before the children index
+// existed has a CID watermark and no children.
+const childrenMarkKey = "children-watermark"
+
+// childKey is the children index's key for the link from child c to its parent p.
+func childKey(p, c cid.Cid) string { return childPrefix + p.String() + "." + c.String() }
+
+// isChildrenKey reports whether an index bucket key belongs to the children index.
+func isChildrenKey(key string) bool {
+	return key == childrenMarkKey || strings.HasPrefix(key, childPrefix)
+}
+
+// childEntry is a child link as the index tells it: unchecked.
+type childEntry struct {
+	child string // the child's CID as written in the key
+	seq   uint64
+}
+
+// indexedChildren lists the children index's entries for each parent: the keys come from the
+// bucket's stream info filtered on child.<parent>.* (the server answers it from its subject
+// tree, without reading the stream; a consumer on that filter made the server load every
+// block of a bucket of a million keys first, seconds on a cold server), each value from one
+// key lookup. Nothing is checked; a key deleted since reads as sequence 0.
+func (s *JetStreamEvents) indexedChildren(ctx context.Context, parents []cid.Cid) (map[string][]childEntry, error) {
+	out := make(map[string][]childEntry, len(parents))
+	bucket, err := s.js.Stream(ctx, "KV_"+IndexBucket)
+	if err != nil {
+		return nil, fmt.Errorf("children index: %w", err)
+	}
+	pre := "$KV." + IndexBucket + "."
+	for _, p := range parents {
+		info, err := bucket.Info(ctx, jetstream.WithSubjectFilter(pre+childPrefix+p.String()+".*"))
+		if err != nil {
+			return nil, fmt.Errorf("children index of %s: %w", p, err)
+		}
+		for subj := range info.State.Subjects {
+			key := strings.TrimPrefix(subj, pre)
+			c, ok := strings.CutPrefix(key, childPrefix+p.String()+".")
+			if !ok {
+				continue
+			}
+			var seq uint64 // 0: no well-formed value, the child is looked up by CID
+			e, err := s.index.Get(ctx, key)
+			switch {
+			case err == nil && len(e.Value()) == 8:
+				seq = binary.BigEndian.Uint64(e.Value())
+			case err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) && !errors.Is(err, jetstream.ErrKeyDeleted):
+				return nil, fmt.Errorf("children index %s: %w", key, err)
+			}
+			out[p.String()] = append(out[p.String()], childEntry{child: c, seq: seq})
+		}
+	}
+	return out, nil
+}
+
+// checkChild returns the child an index entry names when it is one: the message at the
+// entry's sequence, or else (a wrong or malformed sequence) the event the CID index finds for
+// the CID the key names, must hash to that CID, verify on its own, name parent among its
+// parents and have every parent stored before it. Anything else (an entry forged or gone
+// stale) is nil: the entry is ignored.
+func (s *JetStreamEvents) checkChild(ctx context.Context, parent cid.Cid, e childEntry) (*StoredEvent, error) {
+	isChild := func(b *block.Event, seq uint64) bool {
+		return slices.ContainsFunc(b.ParentCIDs, parent.Equals) && s.parentsBefore(ctx, b, seq)
+	}
+	if e.seq != 0 {
+		raw, err := s.stream.GetMsg(ctx, e.seq)
+		if err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return nil, fmt.Errorf("read seq %d: %w", e.seq, err)
+		}
+		if err == nil {
+			b, c, err := verifyStandalone(raw.Subject, raw.Header, raw.Data)
+			if err == nil && c.String() == e.child && isChild(b, e.seq) {
+				return &StoredEvent{Event: *b, CID: c, Seq: e.seq}, nil
+			}
+		}
+	}
+	c, err := block.ParseCID(e.child)
+	if err != nil {
+		return nil, nil
+	}
+	ev, err := s.Get(ctx, c)
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrCorrupt) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("child %s: %w", c, err)
+	}
+	if !isChild(&ev.Event, ev.Seq) {
+		return nil, nil
+	}
+	return ev, nil
+}
+
+// childrenFromIndex adds to out, under each event of evs, the children the index knows
+// (each checked against the stream; wrong entries are logged and ignored), and returns the
+// children watermark it read: children stored after it may be missing from the index.
+func (s *JetStreamEvents) childrenFromIndex(ctx context.Context, evs []*StoredEvent, out map[cid.Cid][]*StoredEvent) (uint64, error) {
+	cw, _, ok, err := s.markEntry(ctx, childrenMarkKey)
+	if err != nil {
+		return 0, err
+	}
+	last, err := s.LastSeq(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !ok || cw > last {
+		return 0, nil // a wrong watermark promises nothing: the scan covers everything
+	}
+	var ask []cid.Cid
+	for _, ev := range evs {
+		if ev.Seq < cw {
+			ask = append(ask, ev.CID)
+		}
+	}
+	if len(ask) == 0 {
+		return cw, nil
+	}
+	entries, err := s.indexedChildren(ctx, ask)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range ask {
+		for _, e := range entries[p.String()] { // one entry a key: no child twice
+			kid, err := s.checkChild(ctx, p, e)
+			if err != nil {
+				return 0, err
+			}
+			if kid == nil {
+				s.log.Warn("children index entry names no child of its parent; ignored", "parent", p, "child", e.child, "seq", e.seq)
+				continue
+			}
+			out[p] = append(out[p], kid)
+		}
+	}
+	return cw, nil
+}
