@@ -1,7 +1,8 @@
 // This file is explore mode's source (view --at): instead of replaying the stream, it opens
-// on one node, fetches its neighbourhood up to --depth hops through the CID index and
-// subject-filtered reads, and then fetches one node's neighbours more whenever the window
-// asks (a double-click). It never reads the whole stream.
+// on one node, fetches its neighbourhood up to --depth hops through the CID and children
+// indexes and subject-filtered reads, and then fetches one node's neighbours more whenever
+// the window asks (a double-click). It never reads the whole stream; it follows the headers of
+// new messages and fetches those that join the neighbourhood (explore_live.go).
 
 package viewer
 
@@ -19,9 +20,10 @@ import (
 	"github.com/jetdag/jetdag/store/block"
 )
 
-// childWindow is how many stream messages after an event explore mode reads (headers only)
-// for events of other aggregates that name it as a parent. Nothing indexes children: a child
-// further away is not found (a full view finds it).
+// childWindow is how many stream messages explore mode reads (headers only) for events of
+// other aggregates that name an event as a parent, after the children index's watermark (or
+// after the event, when it is past it): a child stored past the watermark and further away
+// is not found until a reader has indexed the stream's tail (store.ChildrenOf).
 const childWindow = 10_000
 
 // exploreSource is explore mode's ecs.Source. Its maps belong to the Follow goroutine; the
@@ -37,6 +39,10 @@ type exploreSource struct {
 	expanded  map[cid.Cid]bool
 	links     map[cid.Cid][]store.Link // by endpoint, read once at the start
 	linksSent map[cid.Cid]bool         // link record CIDs
+	// heads maps an aggregate to its shown, expanded event that was the chain's head when
+	// fetched: new messages on its subjects are its next event or rejected beside it.
+	heads    map[string]cid.Cid
+	rejected map[uint64]bool // sequences of rejected messages sent
 }
 
 // exploreNode is a node explore mode has fetched: an event or an object.
@@ -44,6 +50,7 @@ type exploreNode struct {
 	cid   cid.Cid
 	event *store.StoredEvent
 	obj   *block.Object
+	head  bool // an event found to be its chain's head when its neighbours were fetched
 }
 
 func (n *exploreNode) label() string {
@@ -64,6 +71,7 @@ func newExploreSource(ctx context.Context, base *storeSource, at string, depth i
 		base: base, depth: depth, window: childWindow, requests: make(chan cid.Cid, 16),
 		nodes: map[cid.Cid]*exploreNode{}, expanded: map[cid.Cid]bool{},
 		links: map[cid.Cid][]store.Link{}, linksSent: map[cid.Cid]bool{},
+		heads: map[string]cid.Cid{}, rejected: map[uint64]bool{},
 	}
 	root, err := s.resolve(ctx, at)
 	if err != nil {
@@ -154,6 +162,9 @@ func (s *exploreSource) Follow(ctx context.Context, b *ecs.Bridge) error {
 	defer func() { cancel(); <-done }()
 
 	start := time.Now()
+	// New messages are followed from here: what is stored while the neighbourhood is fetched
+	// is looked at too (what was fetched already is not sent twice).
+	from, ferr := s.base.events.LastSeq(ctx)
 	if err := b.Send(ctx, &ecs.StatusMsg{Connection: connState(s.base.nc), CaughtUp: false}); err != nil {
 		return err
 	}
@@ -196,12 +207,28 @@ func (s *exploreSource) Follow(ctx context.Context, b *ecs.Bridge) error {
 	if err := b.Send(ctx, &ecs.StatusMsg{Connection: connState(s.base.nc), CaughtUp: true}); err != nil {
 		return err
 	}
+	var live <-chan store.StoredHeader
+	if ferr == nil {
+		live, ferr = s.base.events.TailHeaders(ctx, from)
+	}
+	if ferr != nil {
+		s.base.log.Warn("explore: new events are not followed", "err", ferr)
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case c := <-s.requests:
 			if _, err := s.expand(ctx, b, []cid.Cid{c}, true); err != nil {
+				return err
+			}
+		case h, ok := <-live:
+			if !ok {
+				s.base.log.Warn("explore: the feed of new messages stopped; new events are not followed")
+				live = nil
+				continue
+			}
+			if err := s.onLive(ctx, b, h); err != nil {
 				return err
 			}
 		}
@@ -260,7 +287,7 @@ func (s *exploreSource) expand(ctx context.Context, b *ecs.Bridge, cs []cid.Cid,
 	}()
 	var be bridgeError
 	for _, n := range todo {
-		err := s.neighbours(ctx, n, addFor(n.cid))
+		err := s.neighbours(ctx, b, n, addFor(n.cid))
 		if errors.As(err, &be) {
 			return nil, be.err
 		}
@@ -301,6 +328,9 @@ func (s *exploreSource) expand(ctx context.Context, b *ecs.Bridge, cs []cid.Cid,
 			continue
 		}
 		s.expanded[n.cid] = true
+		if n.head {
+			s.heads[n.event.AggregateID] = n.cid
+		}
 		msg.Expanded = append(msg.Expanded, n.cid)
 		if msg.Note == "" || len(failed) == 0 {
 			msg.Note = fmt.Sprintf("%s: %d new nodes", n.label(), count[n.cid])
@@ -325,8 +355,9 @@ func (e bridgeError) Error() string { return e.err.Error() }
 
 // neighbours fetches what n points at (previous event or version, parents), the next event
 // of its chain and what its link records join it to, calling add for each (expand adds the
-// children of other aggregates).
-func (s *exploreSource) neighbours(ctx context.Context, n *exploreNode, add func(*exploreNode) error) error {
+// children of other aggregates), and sends the rejected messages of n's aggregate between n
+// and its next event (after n, when it is the head).
+func (s *exploreSource) neighbours(ctx context.Context, b *ecs.Bridge, n *exploreNode, add func(*exploreNode) error) error {
 	visit := func(c cid.Cid) error {
 		if !c.Defined() {
 			return nil
@@ -352,13 +383,20 @@ func (s *exploreSource) neighbours(ctx context.Context, n *exploreNode, add func
 				return err
 			}
 		}
-		next, err := s.base.events.Next(ctx, ev)
+		next, rejected, err := s.base.events.NextWithRejected(ctx, ev)
+		for _, r := range rejected {
+			if err := s.sendRejected(ctx, b, r); err != nil {
+				return bridgeError{err}
+			}
+		}
 		switch {
 		case err == nil:
 			if err := add(&exploreNode{cid: next.CID, event: next}); err != nil {
 				return bridgeError{err}
 			}
-		case !errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, store.ErrNotFound):
+			n.head = true
+		default:
 			return fmt.Errorf("next event of %s: %w", ev.AggregateID, err)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetdag/jetdag/cli"
 	"github.com/jetdag/jetdag/components"
@@ -294,5 +296,83 @@ func TestExploreSkipsLinkToFileContent(t *testing.T) {
 	var ee *cli.ExitError
 	if !errors.As(err, &ee) || ee.Code != cli.ExitFailure || !strings.Contains(err.Error(), "no event or object") {
 		t.Errorf("--at a file's content CID: %v, want exit 1, no event or object", err)
+	}
+}
+
+// Explore mode follows new events without a replay: opened on order-1's head o5 (--depth 1),
+// it shows the junk already stored after o5 as a rejected marker; then the next event of
+// order-1 (o6), junk and a fork after the head, and a child of o5 in another aggregate
+// appear as they are stored, while a child of o4 (shown, its neighbours not fetched: it keeps
+// its + mark) and unrelated events do not.
+func TestExploreFollowsLive(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	x := newExploreStore(t, ctx)
+	nc := x.srv.Connect(t)
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	junk := func(agg string) {
+		t.Helper()
+		if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: "event.store." + agg + ".Junk", Data: []byte("junk")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	junk("order-1") // after the head o5: beside it from the start
+	junk("unrelated")
+	ex, g := x.explore(t, ctx, x.o[4].CID.String(), 1)
+	if st := g.Stats(); st.Events != 2 || st.Rejected != 1 {
+		t.Fatalf("depth 1 around o5 with junk after it: %d events, %d rejected; want 2, 1", st.Events, st.Rejected)
+	}
+
+	junk("order-1")
+	o6, err := es.Append(ctx, "order-1", "Step", []byte{6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitWorld(t, ctx, g, func() bool { _, ok := g.Lookup(o6.CID); return ok })
+	if st := g.Stats(); st.Rejected != 2 {
+		t.Errorf("after new junk and o6: %d rejected, want 2", st.Rejected)
+	}
+	if !exploreState(t, g).Expandable(o6.CID) {
+		t.Error("the new head o6 is not marked +")
+	}
+	// After o6 (not expanded) junk of order-1 is no longer beside a fetched head.
+	junk("order-1")
+	ofO4, err := es.Append(ctx, "audit-1", "Checked", nil, x.o[3].CID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if _, err := es.Append(ctx, "unrelated", "Tick", []byte{byte(100 + i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ofO5, err := es.Append(ctx, "refund-1", "Given", nil, x.o[4].CID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitWorld(t, ctx, g, func() bool { _, ok := g.Lookup(ofO5.CID); return ok })
+	if m := present(g, ofO4.CID); len(m) != 1 {
+		t.Error("a new child of o4, whose neighbours were not fetched, was shown")
+	}
+	if st := g.Stats(); st.Events != 4 || st.Rejected != 2 || st.Held != 0 {
+		t.Errorf("after the live events: %d events, %d rejected, %d held; want 4 (o4, o5, o6, refund-1), 2, 0", st.Events, st.Rejected, st.Held)
+	}
+	if !exploreState(t, g).Expandable(x.o[3].CID) {
+		t.Error("o4 lost its + mark")
+	}
+	// Expanding o6 brings the junk after it (a rejected marker) and nothing else new.
+	if !ex.Request(o6.CID) {
+		t.Fatal("request refused")
+	}
+	waitWorld(t, ctx, g, func() bool { return !exploreState(t, g).Expandable(o6.CID) })
+	if st := g.Stats(); st.Events != 4 || st.Rejected != 3 {
+		t.Errorf("after expanding o6: %d events, %d rejected; want 4, 3", st.Events, st.Rejected)
 	}
 }
