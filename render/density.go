@@ -39,11 +39,6 @@ func (d *density) begin(w, h int) {
 // node adds a node at screen (x, y), radius pr pixels, in colour c (c.a scales its weight).
 func (d *density) node(x, y, pr float32, c fcolor) { d.Node(x, y, pr, c.r, c.g, c.b, c.a) }
 
-// edge adds the segment from (x0, y0) to (x1, y1), screen pixels, weighted by dim.
-func (d *density) edge(x0, y0, x1, y1 float64, previous bool, dim float32) {
-	d.Edge(x0, y0, x1, y1, previous, dim)
-}
-
 // setEdgeColors sets the colours of previous edges and of the others.
 func (d *density) setEdgeColors(prev, other fcolor) {
 	d.Prev, d.Other = [3]float32{prev.r, prev.g, prev.b}, [3]float32{other.r, other.g, other.b}

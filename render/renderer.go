@@ -2,6 +2,7 @@ package render
 
 import (
 	"math"
+	"sync"
 
 	"github.com/hajimehoshi/ebiten/v2"
 
@@ -68,6 +69,15 @@ type Renderer struct {
 	// pictures instead.
 	Builds int
 	built  buildKey
+	// The edges' pass of the build under way, the second half of a split one (drawEdges):
+	// its state, the goroutine's function
+	// (made once, so that starting it allocates nothing) and its end; splitAt is the fewest
+	// edges split (splitEdges; tests change it).
+	pass     edgePass
+	half     halfPass
+	halfRun  func()
+	halfDone sync.WaitGroup
+	splitAt  int
 }
 
 // buildKey is what a build was made from.
@@ -88,6 +98,7 @@ func NewRenderer(white assets.White) *Renderer {
 		link:   toF(systems.LinkEdgeColor()),
 	}
 	r.dens.setEdgeColors(r.prev, r.parent)
+	r.halfRun, r.splitAt = r.runHalf, splitEdges
 	r.circles = [3][][2]float32{unitCircle(8), unitCircle(16), unitCircle(32)}
 	pal := systems.NewPalette()
 	for i := range r.palette {
@@ -138,65 +149,9 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 	crowded := nodesOn > maxShapeNodes || edgesOn > maxShapeEdges
 	solid := edgesOn > maxDashedEdges // dashes multiply an edge's vertices by up to 96
 
-	for k := range s.Edges {
-		e := &s.Edges[k]
-		a, b := &s.Nodes[e.From], &s.Nodes[e.To]
-		if (a.Flags|b.Flags)&systems.FlagHidden != 0 {
-			continue
-		}
-		ax, ay := cam.WorldToScreen(a.X, a.Y)
-		bx, by := cam.WorldToScreen(b.X, b.Y)
-		if max(ax, bx) < -cullMargin || min(ax, bx) > w+cullMargin ||
-			max(ay, by) < -cullMargin || min(ay, by) > h+cullMargin {
-			continue
-		}
-		var c fcolor
-		switch e.Kind {
-		case components.EdgeParent:
-			c = r.parent
-		case components.EdgeLink:
-			c = r.link
-		default:
-			c = r.prev
-		}
-		width := lineW
-		lit := false
-		if dim {
-			const litFlags = systems.FlagHighlighted | systems.FlagSelected
-			if a.Flags&litFlags != 0 && b.Flags&litFlags != 0 {
-				width *= 1.6
-				c.a = 1
-				lit = true
-			} else {
-				c = c.alpha(dimAlpha)
-			}
-		}
-		pr := b.R * z
-		if (pr < lodDot || crowded) && !lit {
-			weight := float32(1)
-			if dim {
-				weight = dimAlpha
-			}
-			r.dens.edge(ax, ay, bx, by, e.Kind == components.EdgePrevious, weight)
-			r.Stats.Edges++
-			continue
-		}
-		x0, y0, x1, y1 := float32(ax), float32(ay), float32(bx), float32(by)
-		switch {
-		case pr < lodNeedle:
-			r.graph.needle(x0, y0, x1, y1, 2*width, c)
-		case e.Kind == components.EdgeParent && pr >= lodDash && !solid:
-			r.graph.dashed(x0, y0, x1, y1, width, 6, 4, c)
-		case e.Kind == components.EdgeLink && pr >= lodDash && !solid:
-			r.graph.dashed(x0, y0, x1, y1, width, 2, 3, c)
-		default:
-			r.graph.line(x0, y0, x1, y1, width, c)
-		}
-		if e.Kind == components.EdgePrevious && pr >= lodArrow {
-			r.arrow(ax, ay, bx, by, b.Shape, pr, c)
-		}
-		r.Stats.Edges++
-	}
+	r.pass = edgePass{s: s, cam: cam, w: w, h: h, z: z, lineW: lineW, dim: dim, crowded: crowded, solid: solid}
+	r.drawEdges(&r.pass)
+	r.pass.s = nil
 
 	// Plain nodes first, then the hovered, selected and highlighted ones on top.
 	const marked = systems.FlagHovered | systems.FlagSelected | systems.FlagHighlighted
@@ -232,7 +187,7 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 	r.pulses(s, cam)
 	r.Stats.Labels = len(r.Labels)
 	r.Stats.Vertices = r.graph.vertices()
-	r.Stats.DensityNodes, r.Stats.DensityEdges = r.dens.Nodes, r.dens.Edges
+	r.Stats.DensityNodes, r.Stats.DensityEdges = r.dens.Nodes, r.dens.EdgesDrawn()
 }
 
 // onScreen counts the shown nodes whose centre is on the screen and the edges between shown

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"bytes"
+	"slices"
 	"testing"
 
 	"github.com/jetdag/jetdag/components/worldtest"
@@ -246,5 +248,64 @@ func TestRendererManyEdgesSolid(t *testing.T) {
 	}
 	if crowd.DensityEdges != crowd.Edges || crowd.DensityNodes != 200 {
 		t.Errorf("%d edges on screen: %d as density, %d nodes as density; want all", crowd.Edges, crowd.DensityEdges, crowd.DensityNodes)
+	}
+}
+
+// A build whose edges are split between two goroutines draws exactly what one goroutine
+// draws: the same batch (vertices and indices, in order), the same density pictures and boxes
+// and the same figures, zoomed out (density), with a selection's lit cone over dimmed edges,
+// and zoomed in (needles, dashes, arrowheads).
+func TestRendererSplitEdgesDrawTheSame(t *testing.T) {
+	w := donburi.NewWorld()
+	es := worldtest.DAG(w, 10000, 13000)
+	var m systems.Marks
+	s := gathered(w, &m)
+	cam := components.Fit(s.Bounds, 1280, 800, 40)
+	zoomed := cam
+	zoomed.Zoom = 3
+	mid := cam
+	mid.Zoom *= 6 // dots and shapes both on screen
+	lit := systems.Marks{Selected: es[5000]}
+	lit.SetHighlighted(es[4000:5001])
+	for _, tc := range []struct {
+		name  string
+		cam   components.Viewport
+		marks *systems.Marks
+	}{
+		{"fitted", cam, &m},
+		{"fitted, a selection lit", cam, &lit},
+		{"zoomed in", zoomed, &m},
+		{"zoomed in, a selection lit", zoomed, &lit},
+		{"half way", mid, &lit},
+	} {
+		s.Gather(w, tc.marks)
+		one, two := NewRenderer(assets.NewWhite()), NewRenderer(assets.NewWhite())
+		one.splitAt, two.splitAt = len(s.Edges)+1, 1
+		for _, r := range []*Renderer{one, two} {
+			r.Build(s, tc.cam, components.ColorByAggregate)
+		}
+		if one.Stats != two.Stats || !slices.Equal(one.Labels, two.Labels) {
+			t.Errorf("%s: split %+v (%d labels), one goroutine %+v (%d)", tc.name, two.Stats, len(two.Labels), one.Stats, len(one.Labels))
+		}
+		if one.Stats.Edges == 0 {
+			t.Errorf("%s: no edge drawn", tc.name)
+		}
+		if len(one.graph.chunks) != len(two.graph.chunks) {
+			t.Fatalf("%s: %d batch chunks split, %d on one goroutine", tc.name, len(two.graph.chunks), len(one.graph.chunks))
+		}
+		for c := range one.graph.chunks {
+			if !slices.Equal(one.graph.chunks[c].v, two.graph.chunks[c].v) || !slices.Equal(one.graph.chunks[c].i, two.graph.chunks[c].i) {
+				t.Fatalf("%s: batch chunk %d differs", tc.name, c)
+			}
+		}
+		if one.dens.EdgeBox() != two.dens.EdgeBox() || one.dens.NodeBox() != two.dens.NodeBox() {
+			t.Fatalf("%s: boxes %v %v split, %v %v on one goroutine", tc.name, two.dens.EdgeBox(), two.dens.NodeBox(), one.dens.EdgeBox(), one.dens.NodeBox())
+		}
+		if !bytes.Equal(one.dens.EdgePixels(one.dens.EdgeBox()), two.dens.EdgePixels(two.dens.EdgeBox())) {
+			t.Errorf("%s: the edge picture differs", tc.name)
+		}
+		if !bytes.Equal(one.dens.NodePixels(one.dens.NodeBox()), two.dens.NodePixels(two.dens.NodeBox())) {
+			t.Errorf("%s: the node picture differs", tc.name)
+		}
 	}
 }

@@ -55,13 +55,15 @@ type edgeCellSum struct{ prev, other uint32 }
 
 // Density is the two CPU pictures of the zoomed-out level of detail. Its buffers are the
 // screen's size and are kept between frames; Begin clears only what the last frame touched.
+// The edge picture is counted in two grids of the same size, Density's own (its Edge method)
+// and Second, so that two goroutines can each count a share of the edges; the picture is
+// their sum.
 type Density struct {
-	w, h   int // screen
-	cells  []nodeCell
-	nbox   bounds // pixels touched this frame
-	ew, eh int    // edge grid
-	ecells []edgeCellSum
-	ebox   bounds // edge cells touched this frame
+	w, h  int // screen
+	cells []nodeCell
+	nbox  bounds // pixels touched this frame
+	EdgeCounts
+	second EdgeCounts
 	pix    []byte // RGBA staging for the uploads
 	// edgeAlpha[n] is edgePixel's opacity for a cell of total count n, for small counts.
 	edgeAlpha []float64
@@ -69,8 +71,36 @@ type Density struct {
 	// Prev and Other are the straight RGB colours (0-1) of previous edges and of the others.
 	Prev, Other [3]float32
 
-	Nodes, Edges int // drawn this frame as density
+	Nodes int // drawn this frame as density
 }
+
+// EdgeCounts is a grid of edge counts over the screen, EdgeCell pixels a cell. Its buffer
+// is allocated on first use and kept; begin clears what the last frame touched.
+type EdgeCounts struct {
+	ew, eh int
+	ecells []edgeCellSum
+	ebox   bounds // cells touched this frame
+	Edges  int    // added this frame
+}
+
+// begin forgets the last frame's counts, and the grid itself when its size changes.
+func (g *EdgeCounts) begin(ew, eh int) {
+	if ew != g.ew || eh != g.eh {
+		*g = EdgeCounts{ew: ew, eh: eh}
+		return
+	}
+	if b := g.ebox; b.x0 < b.x1 {
+		for y := b.y0; y < b.y1; y++ {
+			clear(g.ecells[y*g.ew+b.x0 : y*g.ew+b.x1])
+		}
+	}
+	g.ebox, g.Edges = bounds{}, 0
+}
+
+// Second is the second edge grid, for another goroutine to count edges into while the
+// first is counting others (never the same grid from two goroutines at once). Begin clears
+// it with the first, and the edge picture and EdgeBox are of both.
+func (d *Density) Second() *EdgeCounts { return &d.second }
 
 // bounds is a rectangle grown box by box: min and max corners, the max exclusive; empty
 // while x0 >= x1. It grows with four compares where image.Rectangle.Union checks emptiness
@@ -100,22 +130,18 @@ func (d *Density) Begin(w, h int) (resized bool) {
 	if w != d.w || h != d.h {
 		resized = true
 		d.w, d.h = w, h
-		d.ew, d.eh = (w+EdgeCell-1)/EdgeCell, (h+EdgeCell-1)/EdgeCell
-		d.cells, d.ecells = nil, nil // allocated on first use at the new size
-		d.nbox, d.ebox = bounds{}, bounds{}
+		d.cells = nil // allocated on first use at the new size
+		d.nbox = bounds{}
 	}
 	if b := d.nbox; b.x0 < b.x1 {
 		for y := b.y0; y < b.y1; y++ {
 			clear(d.cells[y*d.w+b.x0 : y*d.w+b.x1])
 		}
 	}
-	if b := d.ebox; b.x0 < b.x1 {
-		for y := b.y0; y < b.y1; y++ {
-			clear(d.ecells[y*d.ew+b.x0 : y*d.ew+b.x1])
-		}
-	}
-	d.nbox, d.ebox = bounds{}, bounds{}
-	d.Nodes, d.Edges = 0, 0
+	d.nbox, d.Nodes = bounds{}, 0
+	ew, eh := (w+EdgeCell-1)/EdgeCell, (h+EdgeCell-1)/EdgeCell
+	d.EdgeCounts.begin(ew, eh)
+	d.second.begin(ew, eh)
 	return resized
 }
 
@@ -158,7 +184,7 @@ func (d *Density) Node(x, y, pr, cr, cg, cb, ca float32) {
 // maxEdgeSamples cells is sampled at that many evenly spaced points instead, each weighing
 // its share of the cells it stands for: the same density at a bounded cost (a zoomed-out
 // layout whose edges cross the screen would otherwise cost a step per cell of each).
-func (d *Density) Edge(x0, y0, x1, y1 float64, previous bool, dim float32) {
+func (d *EdgeCounts) Edge(x0, y0, x1, y1 float64, previous bool, dim float32) {
 	if d.ecells == nil {
 		d.ecells = make([]edgeCellSum, d.ew*d.eh)
 	}
@@ -304,8 +330,18 @@ const edgeAlphaTable = 1024
 // NodeBox is the rectangle of screen pixels nodes fell on this frame (empty: none).
 func (d *Density) NodeBox() image.Rectangle { return d.nbox.rect() }
 
-// EdgeBox is the rectangle of edge-grid cells edges crossed this frame (empty: none).
-func (d *Density) EdgeBox() image.Rectangle { return d.ebox.rect() }
+// EdgeBox is the rectangle of edge-grid cells edges crossed this frame, in either grid
+// (empty: none).
+func (d *Density) EdgeBox() image.Rectangle {
+	b := d.ebox
+	if s := d.second.ebox; s.x0 < s.x1 {
+		b.add(s.x0, s.y0, s.x1, s.y1)
+	}
+	return b.rect()
+}
+
+// EdgesDrawn is how many edges the two grids counted this frame.
+func (d *Density) EdgesDrawn() int { return d.Edges + d.second.Edges }
 
 // EdgeGrid is the edge grid's size in cells (the screen's over EdgeCell, rounded up).
 func (d *Density) EdgeGrid() (w, h int) { return d.ew, d.eh }
@@ -338,9 +374,26 @@ func (d *Density) EdgePixels(box image.Rectangle) []byte {
 	}
 	pix := d.staging(box)
 	clear(pix) // as in NodePixels: only the cells edges crossed are written
+	if d.ecells == nil {
+		d.ecells = make([]edgeCellSum, d.ew*d.eh) // only the second grid was used
+	}
+	sec := d.second.ecells
 	k := 0
 	for y := box.Min.Y; y < box.Max.Y; y++ {
-		for _, cl := range d.ecells[y*d.ew+box.Min.X : y*d.ew+box.Max.X] {
+		row := d.ecells[y*d.ew+box.Min.X : y*d.ew+box.Max.X]
+		if sec == nil {
+			for _, cl := range row {
+				if cl.prev|cl.other != 0 {
+					pix[k], pix[k+1], pix[k+2], pix[k+3] = d.edgePixel(cl)
+				}
+				k += 4
+			}
+			continue
+		}
+		row2 := sec[y*d.ew+box.Min.X : y*d.ew+box.Max.X]
+		for i, cl := range row {
+			cl.prev += row2[i].prev
+			cl.other += row2[i].other
 			if cl.prev|cl.other != 0 {
 				pix[k], pix[k+1], pix[k+2], pix[k+3] = d.edgePixel(cl)
 			}

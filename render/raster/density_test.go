@@ -133,7 +133,8 @@ func TestDensityLongEdgeSampled(t *testing.T) {
 // the tabulated edge opacity, the grown boxes) give exactly the pictures, boxes and counts of
 // the plain reference on random nodes and segments: on screen, across its borders and off
 // it, one pixel to three a side, dimmed and whole, many on one pixel up to saturation, and
-// segments short, long (sampled), axis-parallel, single points and clipped.
+// segments short, long (sampled), axis-parallel, single points and clipped; and from round 3
+// on with the edges shared between the two edge grids, as two goroutines count them.
 func TestDensityMatchesReference(t *testing.T) {
 	if a := edgeAlpha(edgeAlphaTable); a != edgeAlphaMax {
 		t.Fatalf("edgeAlpha(%d) = %v, not yet edgeAlphaMax %v: the table must grow", edgeAlphaTable, a, edgeAlphaMax)
@@ -190,15 +191,22 @@ func TestDensityMatchesReference(t *testing.T) {
 			if k%7 == 0 {
 				dim = 0.28
 			}
-			d.Edge(x0, y0, x1, y1, prev, dim)
+			if round >= 3 && k%3 != 0 {
+				d.Second().Edge(x0, y0, x1, y1, prev, dim)
+			} else {
+				d.Edge(x0, y0, x1, y1, prev, dim)
+			}
 			ref.Edge(x0, y0, x1, y1, prev, dim)
 		}
 		for range 300 { // one cell crossed 300 times: past the tabulated opacity
 			d.Edge(60, 60, 61, 61, true, 1)
 			ref.Edge(60, 60, 61, 61, true, 1)
 		}
-		if d.Nodes != ref.Nodes || d.Edges != ref.Edges {
-			t.Fatalf("round %d: %d nodes and %d edges drawn, the reference %d and %d", round, d.Nodes, d.Edges, ref.Nodes, ref.Edges)
+		if d.Nodes != ref.Nodes || d.EdgesDrawn() != ref.Edges {
+			t.Fatalf("round %d: %d nodes and %d edges drawn, the reference %d and %d", round, d.Nodes, d.EdgesDrawn(), ref.Nodes, ref.Edges)
+		}
+		if round >= 3 && (d.Edges == 0 || d.Second().Edges == 0) {
+			t.Fatalf("round %d: %d and %d edges in the two grids, want both used", round, d.Edges, d.Second().Edges)
 		}
 		if d.NodeBox() != ref.nbox || d.EdgeBox() != ref.ebox {
 			t.Fatalf("round %d: boxes %v and %v, the reference %v and %v", round, d.NodeBox(), d.EdgeBox(), ref.nbox, ref.ebox)
@@ -209,8 +217,13 @@ func TestDensityMatchesReference(t *testing.T) {
 			}
 		}
 		for i := range d.ecells {
-			if d.ecells[i] != ref.ecells[i] {
-				t.Fatalf("round %d: edge cell %d holds %+v, the reference %+v", round, i, d.ecells[i], ref.ecells[i])
+			got := d.ecells[i]
+			if sec := d.Second().ecells; sec != nil {
+				got.prev += sec[i].prev
+				got.other += sec[i].other
+			}
+			if got != ref.ecells[i] {
+				t.Fatalf("round %d: edge cell %d holds %+v, the reference %+v", round, i, got, ref.ecells[i])
 			}
 		}
 		npix := slices.Clone(d.NodePixels(d.NodeBox()))
