@@ -79,7 +79,8 @@ func (o *exportOptions) run(ctx context.Context, e *env) error {
 
 // importOptions are import's flags.
 type importOptions struct {
-	path string
+	path  string
+	trust trustFlags // --checkpoint, --log-vkey
 }
 
 func newImportCmd(e *env) *cobra.Command {
@@ -93,11 +94,14 @@ or in the store) and loads nothing if any check fails (exit 1 for a block that f
 verification, 2 for a file that is not a CAR); then it loads the blocks into the object
 store and appends the events so that each comes after its previous event and parents.
 What is already stored is skipped, so an import can be repeated. Prints one JSON line of
-counts.`,
+counts. Into a store with long chains, --checkpoint latest|FILE --log-vkey V starts the heads
+of the aggregates it appends to from that verified log checkpoint instead of reading their
+whole chains first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
 	cmd.Flags().StringVar(&o.path, "car", "", "CAR file to read (required)")
+	o.trust.register(cmd)
 	return cmd
 }
 
@@ -109,6 +113,9 @@ func (o *importOptions) run(ctx context.Context, e *env) error {
 	if fi, err := os.Stat(o.path); err == nil && !fi.Mode().IsRegular() {
 		return badInputf("--car %s: is %s; import reads the file twice, so it must be a regular file", o.path, fileKind(fi.Mode()))
 	}
+	if err := o.trust.check(); err != nil {
+		return err
+	}
 	f, err := openInput("--car", o.path)
 	if err != nil {
 		return err
@@ -119,6 +126,9 @@ func (o *importOptions) run(ctx context.Context, e *env) error {
 		return err
 	}
 	defer st.close()
+	if err := o.trust.apply(ctx, e, st.events); err != nil {
+		return err
+	}
 	stats, err := store.ImportCAR(ctx, f, st.events, st.objects)
 	if err != nil {
 		return objectErr(fmt.Errorf("import %s: %w", o.path, err))

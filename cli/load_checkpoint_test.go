@@ -19,7 +19,7 @@ import (
 	"github.com/jetdag/jetdag/store/storetest"
 )
 
-// load (and append) --checkpoint latest --log-vkey V: a fresh writer starts the aggregates'
+// load (and append, import) --checkpoint latest --log-vkey V: a fresh writer starts the aggregates'
 // heads from the log's checkpoint and reads only the messages after it, still refusing a
 // fork a raw client published there; every event it appends continues the valid chains.
 // A key that did not sign the log, or a checkpoint without a key, is refused (exit 2).
@@ -90,6 +90,14 @@ func TestLoadFromCheckpoint(t *testing.T) {
 		t.Errorf("the chain reads went over %d messages, want the %d after the checkpoint", n, after)
 	}
 	objRunOK(t, url, nil, nil, "append", "--aggregate", "cp-1", "--type", "T", "--data", "x", "--checkpoint", "latest", "--log-vkey", vkey)
+	// import takes the same flags (a CAR of another store's aggregate).
+	otherURL := storetest.Start(t).ClientURL()
+	objRunOK(t, otherURL, nil, nil, "append", "--aggregate", "imported", "--type", "T", "--data", "i")
+	car := filepath.Join(dir, "other.car")
+	objRunOK(t, otherURL, nil, nil, "export", "--car", car)
+	if _, errs, code := objRun(t, url, nil, "--log-level", "info", "import", "--car", car, "--checkpoint", "latest", "--log-vkey", vkey); code != cli.ExitOK || !strings.Contains(errs, "heads start from a checkpoint") {
+		t.Fatalf("import --checkpoint latest: exit %d\n%s", code, errs)
+	}
 
 	// Everything the writers acknowledged is there; the fork is the one message refused.
 	out, _, code = objRun(t, url, nil, "verify", "--acked", first, second, third)
@@ -117,6 +125,8 @@ func TestLoadFromCheckpoint(t *testing.T) {
 		{"load", "--duration", "100ms", "--checkpoint", noteFile, "--log-vkey", otherVkey},
 		{"append", "--aggregate", "cp-1", "--type", "T", "--data", "x", "--checkpoint", "latest"},
 		{"append", "--aggregate", "cp-1", "--type", "T", "--data", "x", "--checkpoint", "latest", "--log-vkey", otherVkey},
+		{"import", "--car", car, "--log-vkey", vkey},
+		{"import", "--car", car, "--checkpoint", noteFile, "--log-vkey", otherVkey},
 	} {
 		if _, errs, code := objRun(t, url, nil, args...); code != cli.ExitBadInput {
 			t.Errorf("jetdag %v: exit %d, want 2\n%s", args, code, errs)

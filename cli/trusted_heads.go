@@ -1,6 +1,7 @@
-// This file gives the commands that append (load, append) --checkpoint and --log-vkey: a
-// fresh process starts the heads of the aggregates it appends to from a verified checkpoint
-// of the transparency log instead of reading their whole chains (store.TrustHeads).
+// This file gives the commands that append (load, append, import) --checkpoint and
+// --log-vkey: a fresh process starts the heads of the aggregates it appends to from a
+// verified checkpoint of the transparency log instead of reading their whole chains
+// (store.TrustHeads).
 
 package cli
 
