@@ -37,11 +37,8 @@ func (k ElementKind) String() string {
 // the force layout, and what scenes, search and the layout read of every node. The kind's
 // own fields are in its per-kind component.
 type DddElementData struct {
-	Kind ElementKind
 	// CID of the block; cid.Undef for a rejected message whose body is not a block.
 	CID cid.Cid
-	// Index is the node's handle in the force layout (layout.NodeID), -1 while unplaced.
-	Index int32
 	// Seq is the stream sequence (events and rejected messages); 0 for objects.
 	Seq uint64
 	// AggregateID is the event's aggregate (events, and rejected messages where known).
@@ -51,6 +48,11 @@ type DddElementData struct {
 	Type string
 	// CreatedAt is the block's timestamp in Unix nanoseconds.
 	CreatedAt int64
+	// Index is the node's handle in the force layout (layout.NodeID), -1 while unplaced.
+	Index int32
+	Kind  ElementKind
+	// The fields are ordered largest first so that the struct is 72 bytes (an 80-byte
+	// allocation, one per node) rather than 88 (96) with Kind and Index between the others.
 }
 
 // DddElement is the component type of DddElementData.

@@ -200,7 +200,7 @@ func (g *Graph) present(c cid.Cid) (donburi.Entity, bool) {
 func (g *Graph) aggregate(id string) *aggregate {
 	a, ok := g.aggs[id]
 	if !ok {
-		a = &aggregate{group: g.groups.alloc(), latest: donburi.Null}
+		a = &aggregate{id: id, group: g.groups.alloc(), latest: donburi.Null}
 		g.aggs[id] = a
 	}
 	return a
@@ -220,7 +220,9 @@ func (g *Graph) spawnNode(m Message) {
 	if d.AggregateID != "" {
 		agg = g.aggregate(d.AggregateID)
 		group = agg.group
+		d.AggregateID = agg.id // one string per aggregate, not one per event
 	}
+	d.Type = g.strs.intern(d.Type)
 	prev, hasPrev := g.present(previous)
 	near := prev
 	if !hasPrev {
@@ -236,6 +238,7 @@ func (g *Graph) spawnNode(m Message) {
 	}
 	entry := g.spawn(d, group, float64(d.Seq), near)
 	setOwn(entry, m)
+	g.shareRefs(entry)
 	e := entry.Entity()
 	if hasPrev {
 		g.edge(e, prev, components.EdgePrevious, "")
@@ -283,6 +286,32 @@ func nodeOf(m Message) (d components.DddElementData, previous cid.Cid, parents [
 	return components.DddElementData{}, cid.Undef, nil
 }
 
+// shareRefs points the previous and parent CIDs of a new event or object at the CID strings
+// of the nodes they name, where those are in the world, so that each block's CID is held
+// once rather than again by every block that points at it (a decoded message carries its
+// own copies).
+func (g *Graph) shareRefs(entry *donburi.Entry) {
+	switch {
+	case entry.HasComponent(components.Event):
+		ev := components.Event.Get(entry)
+		ev.PreviousCID = g.shared(ev.PreviousCID)
+		for i, p := range ev.ParentCIDs {
+			ev.ParentCIDs[i] = g.shared(p)
+		}
+	case entry.HasComponent(components.Object):
+		o := components.Object.Get(entry)
+		o.PreviousCID = g.shared(o.PreviousCID)
+	}
+}
+
+// shared returns the world's copy of c (the CID of the node it names) if there is one.
+func (g *Graph) shared(c cid.Cid) cid.Cid {
+	if e, ok := g.present(c); ok {
+		return components.DddElement.Get(g.world.Entry(e)).CID
+	}
+	return c
+}
+
 // setOwn sets the kind's own component of m's node.
 func setOwn(entry *donburi.Entry, m Message) {
 	switch m := m.(type) {
@@ -315,8 +344,12 @@ func (g *Graph) applyRejected(r *RejectedMsg) {
 			near = agg.latest
 		}
 	}
+	aggID := r.AggregateID
+	if agg != nil {
+		aggID = agg.id
+	}
 	entry := g.spawn(components.DddElementData{
-		Kind: components.ElementRejected, Seq: r.Seq, AggregateID: r.AggregateID,
+		Kind: components.ElementRejected, Seq: r.Seq, AggregateID: aggID,
 	}, group, float64(r.Seq), near)
 	components.Rejected.SetValue(entry, components.RejectedData{Reason: r.Reason, Subject: r.Subject})
 	e := entry.Entity()

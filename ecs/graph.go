@@ -89,6 +89,8 @@ type Graph struct {
 
 	// asOf keeps the nodes hidden by the timeline out of the force layout (asof.go).
 	asOf asOfLayout
+	// strs holds one copy of each event type and object kind.
+	strs interner
 
 	n    tally
 	rank float64
@@ -105,6 +107,7 @@ type tally struct {
 // aggregate is what the world knows of one aggregate: its layout group, its latest event
 // (where a rejected message of that aggregate is placed) and how many of its nodes are live.
 type aggregate struct {
+	id        string // the aggregate ID, shared by its nodes' DddElement
 	group     int32
 	latest    donburi.Entity
 	latestSeq uint64
