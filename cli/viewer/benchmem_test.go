@@ -1,7 +1,9 @@
 package viewer
 
 import (
+	"os"
 	"runtime"
+	"runtime/debug"
 	"testing"
 )
 
@@ -42,5 +44,31 @@ func TestSnapshotMemory(t *testing.T) {
 	// Over two "frames": the block allocated, written and collected once.
 	if c := mark.since(2); c.AllocBytes < size/2 || c.GCCycles < 0.5 || c.CPUMS <= 0 {
 		t.Errorf("cost per frame %+v, want at least %d bytes, half a GC and some CPU", c, size/2)
+	}
+}
+
+// TestTuneGC: without GOGC in the environment the window runs at WindowGOGC; with it, the
+// environment's choice stands.
+func TestTuneGC(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(prev) })
+	old, had := os.LookupEnv("GOGC")
+	t.Cleanup(func() {
+		if had {
+			os.Setenv("GOGC", old)
+		} else {
+			os.Unsetenv("GOGC")
+		}
+	})
+	os.Unsetenv("GOGC")
+	tuneGC()
+	if got := snapshotMemory().GOGC; got != WindowGOGC {
+		t.Errorf("GOGC unset: the window runs at %d, want %d", got, WindowGOGC)
+	}
+	debug.SetGCPercent(100)
+	os.Setenv("GOGC", "100")
+	tuneGC()
+	if got := snapshotMemory().GOGC; got != 100 {
+		t.Errorf("GOGC=100 in the environment: the window runs at %d", got)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -22,6 +24,7 @@ import (
 // Run opens the window for a view request and returns when it closes (or, with a
 // screenshot, once the PNG is written). It is the cli.Viewer of the jetdag-view binary.
 func Run(ctx context.Context, r cli.ViewRequest) error {
+	tuneGC()
 	if r.FrameBench != nil {
 		return benchFrame(r)
 	}
@@ -136,4 +139,21 @@ func untilShown(o cli.ViewOptions) uint64 {
 		return math.MaxUint64
 	}
 	return o.Until
+}
+
+// WindowGOGC is the window's GC percentage (Go's default is 100): the heap may grow by half of
+// what is live before the next collection instead of doubling. The window's live heap is
+// mostly its world, scene and layout (about 1.6 KB a node at 100,000 nodes), so the default's
+// headroom alone is about as big again; a settled or moving frame allocates next to nothing
+// (about 0.1 MB), so the collections it adds are those of a replay's ingest and the layout's
+// growth, not of drawing. Measured in docs/benchmarks.md ("Memory per node").
+const WindowGOGC = 50
+
+// tuneGC sets WindowGOGC unless the GOGC environment variable chooses (GOGC=100 is Go's
+// default, GOGC=off none). No memory limit is set: what the window needs grows with the store
+// and --max-nodes, and a limit under the live heap would make the GC run without pause.
+func tuneGC() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(WindowGOGC)
+	}
 }
