@@ -333,10 +333,10 @@ func (l *Log) HashReader(ctx context.Context, cp *Checkpoint) tlog.HashReader {
 }
 
 // Warm reads into the log's tile cache, checked against cp's root, the tiles on the right
-// edge of cp's tree (those its root is computed from, the partial ones included) and the
-// full tiles of level 1 and up not cached yet (one for every 65,536 leaves, at most the
-// cache's part for them): after it, a proof of any leaf in cp's tree reads at most its
-// level-0 tile from the bucket.
+// edge of cp's tree (those its root is computed from, the partial ones included) and up to
+// warmBatch full tiles of level 1 and up not cached yet, the newest first (there is one for
+// every 65,536 leaves; a log of more than 4 million leaves has them all after a few calls):
+// after it, a proof of any leaf in cp's tree reads at most its level-0 tile from the bucket.
 func (l *Log) Warm(ctx context.Context, cp *Checkpoint) error {
 	r := l.HashReader(ctx, cp)
 	root, err := tlog.TreeHash(cp.N, r)
@@ -346,18 +346,16 @@ func (l *Log) Warm(ctx context.Context, cp *Checkpoint) error {
 	if root != cp.Hash {
 		return fmt.Errorf("%w: the tiles give another root than the checkpoint of size %d", ErrInconsistent, cp.N)
 	}
-	idx := l.tiles.uncachedUpper(cp.N)
-	for len(idx) > 0 { // a batch of tiles read in parallel at a time
-		n := min(len(idx), warmBatch)
-		if _, err := r.ReadHashes(idx[:n]); err != nil {
+	if idx := l.tiles.uncachedUpper(cp.N, warmBatch); len(idx) > 0 {
+		if _, err := r.ReadHashes(idx); err != nil { // read in parallel, checked against the root
 			return checkFailure(err)
 		}
-		idx = idx[n:]
 	}
 	return nil
 }
 
-// warmBatch is how many tiles Warm reads at once.
+// warmBatch bounds the upper tiles one Warm reads, and so its time (each may cost the server
+// a block read).
 const warmBatch = 64
 
 // Leaf returns the data (binary CID) of leaf i, read from its entry bundle. A cached bundle

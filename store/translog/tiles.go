@@ -125,23 +125,25 @@ func (s *tileStore) cachedTiles() int {
 	return len(s.upper.m) + len(s.bottom.m)
 }
 
-// uncachedUpper returns, for every full hash tile of level 1 and up of an n-leaf tree that
-// the cache does not hold, the stored-hash index of its first hash; at most cacheSize of them,
-// the newest tiles of each level first.
-func (s *tileStore) uncachedUpper(n int64) []int64 {
+// uncachedUpper returns, for up to limit full hash tiles of level 1 and up of an n-leaf tree
+// that the cache does not hold, the stored-hash index of the tile's first hash: the higher
+// levels first, the newest tiles of each level first.
+func (s *tileStore) uncachedUpper(n int64, limit int) []int64 {
 	var idx []int64
-	for l := 1; ; l++ {
+	top := 1
+	for (n>>(uint(top+1)*TileHeight))/tileWidth > 0 {
+		top++
+	}
+	for l := top; l >= 1; l-- {
 		full := (n >> (uint(l) * TileHeight)) / tileWidth // full tiles of level l
-		if full == 0 {
-			return idx
-		}
-		for k := full - 1; k >= 0 && len(idx) < cacheSize; k-- {
+		for k := full - 1; k >= 0 && len(idx) < limit; k-- {
 			t := tlog.Tile{H: TileHeight, L: l, N: k, W: tileWidth}
 			if _, ok := s.fromCache(t); !ok {
 				idx = append(idx, tlog.StoredHashIndex(l*TileHeight, k*tileWidth))
 			}
 		}
 	}
+	return idx
 }
 
 // TileRead is one tile read by the log, as WithTileTrace reports it.

@@ -252,3 +252,25 @@ func TestCacheKeepsUpperTiles(t *testing.T) {
 		t.Fatalf("fresh version not kept: %q", d)
 	}
 }
+
+// Warm's choice of upper tiles: the higher levels first, the newest first, at most limit,
+// skipping the cached ones.
+func TestUncachedUpper(t *testing.T) {
+	s := newTileStore(nil, nil)
+	n := int64(300<<16 + 5) // 300 full level-1 tiles, one full level-2 tile
+	idx := s.uncachedUpper(n, 64)
+	if len(idx) != 64 || idx[0] != tlog.StoredHashIndex(16, 0) || idx[1] != tlog.StoredHashIndex(8, 299*tileWidth) ||
+		idx[63] != tlog.StoredHashIndex(8, 237*tileWidth) {
+		t.Fatalf("first batch: %d indexes %v…", len(idx), idx[:min(3, len(idx))])
+	}
+	s.keep(tlog.Tile{H: TileHeight, L: 2, N: 0, W: tileWidth}, make([]byte, tileWidth*tlog.HashSize), false)
+	for k := int64(237); k < 300; k++ {
+		s.keep(tlog.Tile{H: TileHeight, L: 1, N: k, W: tileWidth}, make([]byte, tileWidth*tlog.HashSize), false)
+	}
+	if idx := s.uncachedUpper(n, 64); len(idx) != 64 || idx[0] != tlog.StoredHashIndex(8, 236*tileWidth) {
+		t.Fatalf("second batch: %d indexes, first %v", len(idx), idx[:min(1, len(idx))])
+	}
+	if idx := s.uncachedUpper(65535, 64); len(idx) != 0 {
+		t.Fatalf("a tree without a full level-1 tile: %v", idx)
+	}
+}
