@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -14,20 +12,7 @@ import (
 // TestBenchFrame runs `jetdag bench frame` small through the real binaries under the test's
 // display (jetdag hands it to jetdag-view, which opens the window) and checks its JSON line.
 func TestBenchFrame(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the jetdag binaries")
-	}
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		t.Skip("no display (run under xvfb-run)")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "jetdag")
-	for _, b := range [][2]string{{bin, ".."}, {filepath.Join(dir, ViewerBinary), "../cmd/jetdag-view"}} {
-		build := exec.Command("go", "build", "-o", b[0], b[1])
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", b[1], err, out)
-		}
-	}
+	bin := WindowBinaries(t, t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "bench", "frame", "--nodes", "2000", "--edges", "2600", "--frames", "8")

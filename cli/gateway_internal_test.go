@@ -2,16 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/storetest"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // serve's gateway route answers 503 while jetdag's streams do not exist (a cluster before
@@ -24,29 +20,11 @@ func TestLazyGatewayWaitsForInit(t *testing.T) {
 	if err != nil || len(routes) != 1 {
 		t.Fatalf("gatewayRoutes: %v, %v", routes, err)
 	}
-	hs := httptest.NewServer(routes[0].Handler)
-	t.Cleanup(hs.Close)
-	get := func(p string) (int, string) {
-		resp, err := http.Get(hs.URL + p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	get := routesGetter(t, routes)
 	if code, body := get("/ipfs/bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku?format=raw"); code != http.StatusServiceUnavailable {
 		t.Fatalf("before init: %d %s, want 503", code, body)
 	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range store.StoreStreams() {
-		if _, err := js.Stream(ctx, name); !errors.Is(err, jetstream.ErrStreamNotFound) {
-			t.Fatalf("stream %s after a request to the gateway: %v, want none", name, err)
-		}
-	}
+	requireNoStoreStreams(ctx, t, nc, "a request to the gateway")
 	events, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
 	if err != nil {
 		t.Fatal(err)

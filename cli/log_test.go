@@ -17,6 +17,7 @@ import (
 	"github.com/jetdag/jetdag/cli"
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/storetest"
+	"github.com/jetdag/jetdag/store/translog/logtest"
 )
 
 type cpOut struct {
@@ -179,53 +180,6 @@ func TestLogCommands(t *testing.T) {
 	}
 }
 
-// rawMessages reads every message of the event stream as stored.
-func rawMessages(t *testing.T, js jetstream.JetStream) []*jetstream.RawStreamMsg {
-	t.Helper()
-	ctx := context.Background()
-	s, err := js.Stream(ctx, store.StreamName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []*jetstream.RawStreamMsg
-	for seq := uint64(1); seq <= info.State.LastSeq; seq++ {
-		m, err := s.GetMsg(ctx, seq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
-// restoreStream deletes the event stream and publishes msgs into a new one, as an operator
-// restoring a backup would.
-func restoreStream(t *testing.T, js jetstream.JetStream, msgs []*jetstream.RawStreamMsg) {
-	t.Helper()
-	ctx := context.Background()
-	if err := js.DeleteStream(ctx, store.StreamName); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := js.CreateStream(ctx, store.StreamConfig(1)); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range msgs {
-		h := nats.Header{}
-		for k, v := range m.Header {
-			if !strings.HasPrefix(k, "Nats-Expected-") {
-				h[k] = v
-			}
-		}
-		if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: m.Subject, Header: h, Data: m.Data}); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // The adversarial suite: each way of tampering with a checkpointed store is caught by
 // verify against the note the user kept, naming what is wrong.
 func TestVerifyCatchesTampering(t *testing.T) {
@@ -242,14 +196,14 @@ func TestVerifyCatchesTampering(t *testing.T) {
 				}
 				part = append(part, m)
 			}
-			restoreStream(t, js, part)
+			logtest.RestoreStream(t, js, part)
 		}, "truncated"},
 		{"rebuilt with other history of the same length", func(t *testing.T, url string, js jetstream.JetStream, _ []*jetstream.RawStreamMsg) {
-			restoreStream(t, js, nil)
+			logtest.RestoreStream(t, js, nil)
 			appendEvents(t, url, 40, 4, "t")
 		}, "rewritten or forked"},
 		{"a message removed, others appended", func(t *testing.T, url string, js jetstream.JetStream, keep []*jetstream.RawStreamMsg) {
-			restoreStream(t, js, append(keep[:19:19], keep[20:]...)) // seq 20 lost
+			logtest.RestoreStream(t, js, append(keep[:19:19], keep[20:]...)) // seq 20 lost
 			appendEvents(t, url, 20, 1, "late")
 		}, "rewritten or forked"},
 	}
@@ -268,7 +222,7 @@ func TestVerifyCatchesTampering(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.tamper(t, url, js, rawMessages(t, js))
+			c.tamper(t, url, js, logtest.StreamMessages(t, js))
 			out, errs, code := objRun(t, url, nil, "verify", "--vkey", vkey, "--checkpoint", held)
 			if code != cli.ExitFailure || !strings.Contains(out, c.want) {
 				t.Fatalf("verify after tampering: exit %d, want 1 naming %q\n%s%s", code, c.want, out, errs)

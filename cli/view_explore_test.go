@@ -22,12 +22,8 @@ import (
 // next events and the payment it caused (4 nodes, the three neighbours marked + as
 // expandable), not the store; an unknown --at exits 1 without a window.
 func TestViewExploreScreenshot(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the jetdag binaries")
-	}
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		t.Skip("no display (run under xvfb-run)")
-	}
+	dir := t.TempDir()
+	bin := WindowBinaries(t, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	srv := storetest.Start(t)
@@ -49,14 +45,6 @@ func TestViewExploreScreenshot(t *testing.T) {
 		}
 	}
 
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "jetdag")
-	for _, b := range [][2]string{{bin, ".."}, {filepath.Join(dir, ViewerBinary), "../cmd/jetdag-view"}} {
-		build := exec.Command("go", "build", "-o", b[0], b[1])
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", b[1], err, out)
-		}
-	}
 	shot := filepath.Join(dir, "explore.png")
 	cmd := exec.CommandContext(ctx, bin, "view", "--nats", srv.ClientURL(), "--at", root.CID.String(), "--depth", "1",
 		"--screenshot", shot, "--frames", "120", "--width", "640", "--height", "480", "--log-level", "error")

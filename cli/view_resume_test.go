@@ -21,17 +21,12 @@ import (
 // (42, not 312) with the 12 edges onto the heads, and reports where it resumed; with another key (or another log's) it exits 2, and with a note of
 // the log's key whose state line another history contradicts, 1, both without writing a PNG.
 func TestViewResumeScreenshot(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the jetdag binaries")
-	}
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		t.Skip("no display (run under xvfb-run)")
-	}
+	dir := t.TempDir()
+	bin := cli.WindowBinaries(t, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	srv := storetest.Start(t)
 	url := srv.ClientURL()
-	dir := t.TempDir()
 	key, vkey := logKey(t, url, dir, "view.example/log")
 	_, foreignVKey := logKey(t, url, dir, "view.example/log-other")
 	_, otherVKey := logKey(t, url, t.TempDir(), "view.example/log") // the same name, another key
@@ -43,13 +38,6 @@ func TestViewResumeScreenshot(t *testing.T) {
 	}
 	appendEvents(t, url, 12, 30, "a") // onto the heads of a-0 … a-11
 
-	bin := filepath.Join(dir, "jetdag")
-	for _, b := range [][2]string{{bin, ".."}, {filepath.Join(dir, cli.ViewerBinary), "../cmd/jetdag-view"}} {
-		build := exec.Command("go", "build", "-o", b[0], b[1])
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", b[1], err, out)
-		}
-	}
 	view := func(shot string, args ...string) (string, string, int) {
 		cmd := exec.CommandContext(ctx, bin, append([]string{"view", "--nats", url, "--screenshot", shot, "--frames", "90",
 			"--width", "1280", "--height", "720", "--log-level", "error"}, args...)...)

@@ -96,21 +96,8 @@ func TestRootRunsView(t *testing.T) {
 // TestViewScreenshot runs the real binaries under the test's display: the demo workload on an
 // embedded server, 150 frames, a PNG with the demo's blue diamonds on it.
 func TestViewScreenshot(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the jetdag binary")
-	}
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		t.Skip("no display (run under xvfb-run)")
-	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "jetdag")
-	// jetdag hands `view` to jetdag-view found beside it.
-	for _, b := range [][2]string{{bin, ".."}, {filepath.Join(dir, ViewerBinary), "../cmd/jetdag-view"}} {
-		build := exec.Command("go", "build", "-o", b[0], b[1])
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", b[1], err, out)
-		}
-	}
+	bin := WindowBinaries(t, dir)
 	shot := filepath.Join(dir, "dag.png")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

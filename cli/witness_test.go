@@ -12,6 +12,7 @@ import (
 	"github.com/jetdag/jetdag/cli"
 	"github.com/jetdag/jetdag/store/storetest"
 	"github.com/jetdag/jetdag/store/translog"
+	"github.com/jetdag/jetdag/store/translog/logtest"
 )
 
 // A witness cosigns consistent checkpoints; when the store is rebuilt with another history
@@ -57,7 +58,7 @@ func TestWitness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	restoreStream(t, js, nil)
+	logtest.RestoreStream(t, js, nil)
 	for _, s := range []string{translog.CheckpointStream, "KV_" + translog.TileBucket} {
 		if err := js.DeleteStream(ctx, s); err != nil {
 			t.Fatal(err)

@@ -192,23 +192,15 @@ func (s *JetStreamObjects) checkEndpoint(ctx context.Context, c cid.Cid) error {
 // from the bucket's index and checked to hash to its name, or else read from its block and
 // verified. A record that fails both is left out and logged.
 func (s *JetStreamObjects) Links(ctx context.Context) ([]Link, error) {
-	infos, err := s.entries(ctx)
+	ents, err := s.entriesOf(ctx, KindLink)
 	if err != nil {
 		return nil, err
 	}
 	var out []Link
-	for _, in := range infos {
-		if BlockKind(in.Metadata[metaKind]) != KindLink {
-			continue
-		}
-		c, err := block.ParseCID(in.Name)
+	for _, en := range ents {
+		l, err := s.linkFromEntry(ctx, en.cid, en.info)
 		if err != nil {
-			s.log.Warn("bucket entry is not named by a CID", "name", in.Name)
-			continue
-		}
-		l, err := s.linkFromEntry(ctx, c, in)
-		if err != nil {
-			s.log.Warn("link record failed verification; left out", "cid", c, "err", err)
+			s.log.Warn("link record failed verification; left out", "cid", en.cid, "err", err)
 			continue
 		}
 		out = append(out, l)

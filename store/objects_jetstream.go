@@ -268,13 +268,33 @@ func (s *JetStreamObjects) Stat(ctx context.Context, c cid.Cid) (ObjectInfo, err
 
 // List lists the object blocks from the bucket's index, in the order they were stored.
 func (s *JetStreamObjects) List(ctx context.Context) ([]ObjectInfo, error) {
-	infos, err := s.entries(ctx)
+	ents, err := s.entriesOf(ctx, KindObject)
 	if err != nil {
 		return nil, err
 	}
 	var out []ObjectInfo
+	for _, en := range ents {
+		out = append(out, ObjectInfo{CID: en.cid, Kind: KindObject, Size: int64(en.info.Size), ModTime: en.info.ModTime})
+	}
+	return out, nil
+}
+
+// namedEntry is a bucket entry with the CID it is named by.
+type namedEntry struct {
+	cid  cid.Cid
+	info *jetstream.ObjectInfo
+}
+
+// entriesOf lists the live bucket entries of one kind (by their metadata), oldest first, with
+// their CIDs; an entry not named by a CID is logged and left out.
+func (s *JetStreamObjects) entriesOf(ctx context.Context, kind BlockKind) ([]namedEntry, error) {
+	infos, err := s.entries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []namedEntry
 	for _, in := range infos {
-		if BlockKind(in.Metadata[metaKind]) != KindObject {
+		if BlockKind(in.Metadata[metaKind]) != kind {
 			continue
 		}
 		c, err := block.ParseCID(in.Name)
@@ -282,7 +302,7 @@ func (s *JetStreamObjects) List(ctx context.Context) ([]ObjectInfo, error) {
 			s.log.Warn("bucket entry is not named by a CID", "name", in.Name)
 			continue
 		}
-		out = append(out, ObjectInfo{CID: c, Kind: KindObject, Size: int64(in.Size), ModTime: in.ModTime})
+		out = append(out, namedEntry{cid: c, info: in})
 	}
 	return out, nil
 }

@@ -8,9 +8,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/jetdag/jetdag/store"
-	"github.com/jetdag/jetdag/store/storetest"
 	"github.com/jetdag/jetdag/store/translog"
+	"github.com/jetdag/jetdag/store/translog/logtest"
 )
 
 // The status bar's log reads (the checkpoint before, the witnesses' copies) end with the
@@ -18,22 +17,8 @@ import (
 // after each read's own timeout.
 func TestLogStatusEndsWithContext(t *testing.T) {
 	ctx := context.Background()
-	srv := storetest.Start(t)
-	nc := srv.Connect(t)
-	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	skey, _, err := translog.GenerateKey(nil, "ctx.example/log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := translog.NewSigner(skey)
-	l, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer})
+	srv, nc, es, objs := openStores(ctx, t)
+	l, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: logtest.NewLogKey(t, "ctx.example/log").Signer})
 	if err != nil {
 		t.Fatal(err)
 	}

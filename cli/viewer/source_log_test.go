@@ -22,6 +22,7 @@ import (
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/storetest"
 	"github.com/jetdag/jetdag/store/translog"
+	"github.com/jetdag/jetdag/store/translog/logtest"
 	"github.com/jetdag/jetdag/systems"
 )
 
@@ -93,14 +94,8 @@ func TestSourceFollowsLog(t *testing.T) {
 	if _, err := noKeySrc.Prove(ctx, evs[0]); !errors.Is(err, systems.ErrNoLog) {
 		t.Fatalf("proof without a log: %v, want ErrNoLog", err)
 	}
-	skey, vkey, err := translog.GenerateKey(nil, "test.example/log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := translog.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := logtest.NewLogKey(t, "test.example/log")
+	vkey, signer := key.VKey, key.Signer
 	l, err := translog.Open(ctx, nc, events, objects, translog.Config{Signer: signer})
 	if err != nil {
 		t.Fatal(err)
@@ -137,10 +132,7 @@ func TestSourceFollowsLog(t *testing.T) {
 	}
 
 	// A checkpoint of another key fails the signature check.
-	_, otherV, err := translog.GenerateKey(nil, "test.example/log")
-	if err != nil {
-		t.Fatal(err)
-	}
+	otherV := logtest.NewLogKey(t, "test.example/log").VKey
 	wrong, _ := logWorld(ctx, t, srv, cli.ViewOptions{LogVKey: otherV})
 	st = waitLog(ctx, t, wrong, "signature problem", func(s components.LogStatusData) bool { return s.Problem != "" })
 	if st.Verified || !strings.Contains(st.Problem, "signature") {
@@ -163,29 +155,13 @@ func TestSourceFollowsLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logV, err := translog.NewVerifier(vkey)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var w1 string
 	for _, name := range []string{"w1.example", "w2.example"} {
-		wkey, _, err := translog.GenerateKey(nil, name)
-		if err != nil {
-			t.Fatal(err)
-		}
+		wk := logtest.NewWitnessKey(t, name)
 		if w1 == "" {
-			if w1, err = translog.CosignatureVerifierKey(wkey); err != nil {
-				t.Fatal(err)
-			}
+			w1 = wk.VKey
 		}
-		cs, err := translog.NewCosigner(wkey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wit, err := translog.NewWitness(l, translog.WitnessConfig{Cosigner: cs, LogVerifier: logV, Dir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
+		wit := wk.Witness(t, l, vkey)
 		if ok, err := wit.Observe(ctx, latest); err != nil || !ok {
 			t.Fatalf("witness %s: cosigned %v, %v", name, ok, err)
 		}
@@ -195,14 +171,7 @@ func TestSourceFollowsLog(t *testing.T) {
 		t.Fatal("cosignatures counted without witness keys are shown verified")
 	}
 	// With w1's key (and an unknown witness's) only w1's cosignature counts, verified.
-	wkey3, _, err := translog.GenerateKey(nil, "w3.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	strangerKey, err := translog.CosignatureVerifierKey(wkey3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	strangerKey := logtest.NewWitnessKey(t, "w3.example").VKey
 	witnessed, _ := logWorld(ctx, t, srv, cli.ViewOptions{LogVKey: vkey, WitnessVKeys: []string{w1, strangerKey}})
 	st = waitLog(ctx, t, witnessed, "one verified witness", func(s components.LogStatusData) bool { return s.Size == 10 && s.Witnesses == 1 })
 	if !st.WitnessesVerified || st.Problem != "" {

@@ -20,6 +20,7 @@ import (
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/storetest"
 	"github.com/jetdag/jetdag/store/translog"
+	"github.com/jetdag/jetdag/store/translog/logtest"
 	"github.com/jetdag/jetdag/systems"
 )
 
@@ -52,14 +53,8 @@ func newResumeStore(ctx context.Context, t *testing.T) *resumeStore {
 		rs.heads[agg] = ev.CID
 	}
 	rs.firstOfOrder0 = rs.before[0]
-	skey, vkey, err := translog.GenerateKey(nil, "resume.example/log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rs.signer, err = translog.NewSigner(skey); err != nil {
-		t.Fatal(err)
-	}
-	rs.vkey = vkey
+	key := logtest.NewLogKey(t, "resume.example/log")
+	rs.signer, rs.vkey = key.Signer, key.VKey
 	l, err := translog.Open(ctx, nc, events, objects, translog.Config{Signer: rs.signer})
 	if err != nil {
 		t.Fatal(err)
@@ -202,14 +197,8 @@ func TestSourceResumeRefused(t *testing.T) {
 	defer cancel()
 	rs := newResumeStore(ctx, t)
 	dir := t.TempDir()
-	_, sameName, err := translog.GenerateKey(nil, "resume.example/log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, foreign, err := translog.GenerateKey(nil, "other.example/log")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sameName := logtest.NewLogKey(t, "resume.example/log").VKey
+	foreign := logtest.NewLogKey(t, "other.example/log").VKey
 	forgedText := strings.Replace(rs.cp.Text, "jetdag-state 30 ", "jetdag-state 29 ", 1)
 	if forgedText == rs.cp.Text {
 		t.Fatalf("checkpoint text has no jetdag-state 30 line:\n%s", rs.cp.Text)

@@ -13,6 +13,7 @@ import (
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/storetest"
 	"github.com/jetdag/jetdag/store/translog"
+	"github.com/jetdag/jetdag/store/translog/logtest"
 )
 
 // A three-node cluster (every stream and bucket R3) whose checkpoint stream's leader is
@@ -38,14 +39,10 @@ func TestClusterLeaderKilledWhileCheckpointing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	skey, vkey, err := translog.GenerateKey(nil, "cluster.example/log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := translog.NewSigner(skey)
+	key := logtest.NewLogKey(t, "cluster.example/log")
 	// No replica count given: the log's stream and bucket get the event stream's (3), as
 	// `jetdag log checkpoint` opens them.
-	l, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer})
+	l, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: key.Signer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,8 +138,7 @@ func TestClusterLeaderKilledWhileCheckpointing(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	t.Logf("%d appended after the stop; %d checkpoints published, %d attempts failed", appended, published, failed)
-	v, _ := translog.NewVerifier(vkey)
-	reader, err := translog.Open(ctx, nc, es, objs, translog.Config{Verifier: v})
+	reader, err := translog.Open(ctx, nc, es, objs, translog.Config{Verifier: key.Verifier})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,36 +10,57 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/storetest"
 )
 
+// signedLog is a fresh store with a log w signing checkpoints, and the verifier of its key.
+type signedLog struct {
+	nc   *nats.Conn
+	es   *store.JetStreamEvents
+	objs *store.JetStreamObjects
+	w    *Log
+	v    note.Verifier
+}
+
+func newSignedLog(ctx context.Context, t *testing.T, origin string) signedLog {
+	t.Helper()
+	f := signedLog{nc: storetest.Start(t).Connect(t)}
+	var err error
+	if f.es, err = store.OpenEvents(ctx, f.nc, store.EventStoreConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	if f.objs, err = store.OpenObjects(ctx, f.nc, store.ObjectStoreConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	skey, vkey, err := GenerateKey(nil, origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.w, err = Open(ctx, f.nc, f.es, f.objs, Config{Signer: signer}); err != nil {
+		t.Fatal(err)
+	}
+	if f.v, err = NewVerifier(vkey); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 // Serving a new checkpoint reads its right edge into the tile cache first: the partial tiles
 // of every level are then in memory (checked against the root), and a proof of the newest
 // leaf needs no bucket read.
 func TestHandlerWarmsRightEdge(t *testing.T) {
 	ctx := context.Background()
-	srv := storetest.Start(t)
-	nc := srv.Connect(t)
-	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	skey, vkey, err := GenerateKey(nil, "warm.example/log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := NewSigner(skey)
-	w, err := Open(ctx, nc, es, objs, Config{Signer: signer})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newSignedLog(ctx, t, "warm.example/log")
+	nc, es, objs, w := f.nc, f.es, f.objs, f.w
 	var ps []*store.PendingAppend
 	for i := range 700 {
 		ps = append(ps, es.AppendAsync(ctx, store.NewEvent{AggregateID: fmt.Sprint("w-", i%9), EventType: "Tick"}))
@@ -53,8 +74,7 @@ func TestHandlerWarmsRightEdge(t *testing.T) {
 	if err != nil || res.N != 700 {
 		t.Fatalf("checkpoint: %v %v", res, err)
 	}
-	v, _ := NewVerifier(vkey)
-	r, err := Open(ctx, nc, es, objs, Config{Verifier: v})
+	r, err := Open(ctx, nc, es, objs, Config{Verifier: f.v})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,25 +135,8 @@ func (h countHandler) WithGroup(string) slog.Handler                { return h }
 // on every request: one attempt, then none until warmRetry has passed.
 func TestHandlerBacksOffUnreadableTiles(t *testing.T) {
 	ctx := context.Background()
-	srv := storetest.Start(t)
-	nc := srv.Connect(t)
-	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	skey, vkey, err := GenerateKey(nil, "backoff.example/log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := NewSigner(skey)
-	w, err := Open(ctx, nc, es, objs, Config{Signer: signer})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newSignedLog(ctx, t, "backoff.example/log")
+	nc, es, objs, w := f.nc, f.es, f.objs, f.w
 	for i := range 40 {
 		if _, err := es.Append(ctx, fmt.Sprint("b-", i%3), "Tick", nil); err != nil {
 			t.Fatal(err)
@@ -142,9 +145,8 @@ func TestHandlerBacksOffUnreadableTiles(t *testing.T) {
 	if _, err := w.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}
-	v, _ := NewVerifier(vkey)
 	var warnings atomic.Int32
-	r, err := Open(ctx, nc, es, objs, Config{Verifier: v, Logger: slog.New(countHandler{&warnings})})
+	r, err := Open(ctx, nc, es, objs, Config{Verifier: f.v, Logger: slog.New(countHandler{&warnings})})
 	if err != nil {
 		t.Fatal(err)
 	}

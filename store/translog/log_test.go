@@ -15,6 +15,7 @@ import (
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/storetest"
 	"github.com/jetdag/jetdag/store/translog"
+	"github.com/jetdag/jetdag/store/translog/logtest"
 )
 
 // fixture is one store with its log.
@@ -33,9 +34,8 @@ func newFixture(t *testing.T, srv *storetest.Server, skey string) *fixture {
 	f := &fixture{nc: srv.Connect(t), skey: skey}
 	var err error
 	if f.skey == "" {
-		if f.skey, f.vkey, err = translog.GenerateKey(nil, "test.example/log"); err != nil {
-			t.Fatal(err)
-		}
+		k := logtest.NewLogKey(t, "test.example/log")
+		f.skey, f.vkey = k.SKey, k.VKey
 	} else if f.vkey, err = translog.VerifierKey(skey); err != nil {
 		t.Fatal(err)
 	}
@@ -283,19 +283,7 @@ func TestWitnessFromEmptyLog(t *testing.T) {
 	ctx := context.Background()
 	srv := storetest.Start(t)
 	f := newFixture(t, srv, "")
-	wkey, _, err := translog.GenerateKey(nil, "witness.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cosigner, err := translog.NewCosigner(wkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, _ := translog.NewVerifier(f.vkey)
-	w, err := translog.NewWitness(f.open(t, false), translog.WitnessConfig{Cosigner: cosigner, LogVerifier: v, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newTestWitness(t, f)
 	for round, n := range []int{0, 3} {
 		f.appendN(t, n, 1, "e")
 		res, err := f.log.Checkpoint(ctx)
@@ -335,7 +323,7 @@ func TestReaderCacheFollowsRebuiltLog(t *testing.T) {
 		}
 	}
 	js, _ := jetstream.New(f.nc)
-	restore(t, js, nil)
+	logtest.RestoreStream(t, js, nil)
 	for _, s := range []string{translog.CheckpointStream, "KV_" + translog.TileBucket} {
 		if err := js.DeleteStream(ctx, s); err != nil {
 			t.Fatal(err)

@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/storetest"
 	"github.com/jetdag/jetdag/store/translog"
+	"github.com/jetdag/jetdag/store/translog/logtest"
 )
 
 // The witness's half of the adversarial suite: after it cosigned a checkpoint, the store is
@@ -36,11 +36,11 @@ func TestWitnessRefusesTampering(t *testing.T) {
 					part = append(part, m)
 				}
 			}
-			restore(t, js, part)
+			logtest.RestoreStream(t, js, part)
 			f.appendN(t, 30, 3, "late")
 		}, "does not extend"},
 		{"other history of the same length", func(t *testing.T, f *fixture, js jetstream.JetStream, _ []*jetstream.RawStreamMsg) {
-			restore(t, js, nil)
+			logtest.RestoreStream(t, js, nil)
 			f.appendN(t, 40, 4, "other")
 		}, "two checkpoints of size 40"},
 	}
@@ -59,7 +59,7 @@ func TestWitnessRefusesTampering(t *testing.T) {
 				t.Fatalf("first cosignature: %v %v", ok, err)
 			}
 			js, _ := jetstream.New(f.nc)
-			c.tamper(t, f, js, raw(t, js))
+			c.tamper(t, f, js, logtest.StreamMessages(t, js))
 			for _, s := range []string{translog.CheckpointStream, "KV_" + translog.TileBucket} {
 				if err := js.DeleteStream(ctx, s); err != nil {
 					t.Fatal(err)
@@ -82,65 +82,7 @@ func TestWitnessRefusesTampering(t *testing.T) {
 
 func newTestWitness(t *testing.T, f *fixture) *translog.Witness {
 	t.Helper()
-	wkey, _, err := translog.GenerateKey(nil, "witness.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cosigner, err := translog.NewCosigner(wkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, _ := translog.NewVerifier(f.vkey)
-	w, err := translog.NewWitness(f.open(t, false), translog.WitnessConfig{Cosigner: cosigner, LogVerifier: v, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
-}
-
-func raw(t *testing.T, js jetstream.JetStream) []*jetstream.RawStreamMsg {
-	t.Helper()
-	ctx := context.Background()
-	s, err := js.Stream(ctx, store.StreamName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []*jetstream.RawStreamMsg
-	for seq := uint64(1); seq <= info.State.LastSeq; seq++ {
-		m, err := s.GetMsg(ctx, seq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
-// restore replaces the event stream with msgs, as restoring a backup would.
-func restore(t *testing.T, js jetstream.JetStream, msgs []*jetstream.RawStreamMsg) {
-	t.Helper()
-	ctx := context.Background()
-	if err := js.DeleteStream(ctx, store.StreamName); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := js.CreateStream(ctx, store.StreamConfig(1)); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range msgs {
-		h := nats.Header{}
-		for k, v := range m.Header {
-			if !strings.HasPrefix(k, "Nats-Expected-") {
-				h[k] = v
-			}
-		}
-		if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: m.Subject, Header: h, Data: m.Data}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return logtest.NewWitnessKey(t, "witness.example").Witness(t, f.open(t, false), f.vkey)
 }
 
 // A polling witness cosigns every checkpoint stored between two polls, not only the newest,
@@ -154,21 +96,9 @@ func TestWitnessPollCosignsEveryCheckpoint(t *testing.T) {
 	if _, err := f.log.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}
-	wkey, _, err := translog.GenerateKey(nil, "poller.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cosigner, _ := translog.NewCosigner(wkey)
-	wvkey, _ := translog.CosignatureVerifierKey(wkey)
-	wv, err := translog.NewCosignatureVerifier(wvkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, _ := translog.NewVerifier(f.vkey)
-	w, err := translog.NewWitness(f.open(t, false), translog.WitnessConfig{Cosigner: cosigner, LogVerifier: v, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	wk := logtest.NewWitnessKey(t, "poller.example")
+	wv := wk.Verifier
+	w := wk.Witness(t, f.open(t, false), f.vkey)
 	rctx, stop := context.WithCancel(ctx)
 	done := make(chan int)
 	go func() {
@@ -241,25 +171,14 @@ func TestWitnessStopsAtUncheckedCheckpoint(t *testing.T) {
 		cps = append(cps, res.Checkpoint)
 	}
 	a, b, c := cps[0], cps[1], cps[2]
-	wkey, _, err := translog.GenerateKey(nil, "stopper.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cosigner, _ := translog.NewCosigner(wkey)
-	wvkey, _ := translog.CosignatureVerifierKey(wkey)
-	wv, err := translog.NewCosignatureVerifier(wvkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, _ := translog.NewVerifier(f.vkey)
-	dir := t.TempDir()
+	wk := logtest.NewWitnessKey(t, "stopper.example")
+	wv := wk.Verifier
 	var faults atomic.Int32 // how many more checks of b fail
 	var mu sync.Mutex
 	var order []int64
-	cfg := translog.WithProofFault(translog.WitnessConfig{
-		Cosigner: cosigner, LogVerifier: v, Dir: dir,
-		OnCosign: func(cp *translog.Checkpoint) { mu.Lock(); order = append(order, cp.N); mu.Unlock() },
-	}, func(cp *translog.Checkpoint) error {
+	cfg := wk.Config(t, f.vkey, t.TempDir())
+	cfg.OnCosign = func(cp *translog.Checkpoint) { mu.Lock(); order = append(order, cp.N); mu.Unlock() }
+	cfg = translog.WithProofFault(cfg, func(cp *translog.Checkpoint) error {
 		if cp.N == b.N && faults.Add(-1) >= 0 {
 			return errors.New("tile unreadable (injected)")
 		}
@@ -333,20 +252,11 @@ func TestWitnessRepublishesAfterFailedPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 	cp := res.Checkpoint
-	wkey, _, err := translog.GenerateKey(nil, "republisher.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cosigner, _ := translog.NewCosigner(wkey)
-	wvkey, _ := translog.CosignatureVerifierKey(wkey)
-	wv, err := translog.NewCosignatureVerifier(wvkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, _ := translog.NewVerifier(f.vkey)
-	dir := t.TempDir()
+	wk := logtest.NewWitnessKey(t, "republisher.example")
+	wv := wk.Verifier
+	cfg := wk.Config(t, f.vkey, t.TempDir())
 	newWitness := func() *translog.Witness {
-		w, err := translog.NewWitness(f.open(t, false), translog.WitnessConfig{Cosigner: cosigner, LogVerifier: v, Dir: dir})
+		w, err := translog.NewWitness(f.open(t, false), cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
