@@ -93,11 +93,10 @@ embedded server in a temporary directory.`,
 }
 
 func (o *benchAppendOptions) run(ctx context.Context, e *env) error {
-	if o.aggregates < 1 || o.events < 1 || o.size < 0 {
-		return badInputf("--aggregates and --events must be positive, --size not negative")
-	}
-	if o.workers < 0 {
-		return badInputf("--workers %d: want 0 (AppendAsync) or more goroutines", o.workers)
+	rs := append(workloadRanges(o.events, o.aggregates, o.size),
+		benchRange{flag: "--workers", v: o.workers, lo: 0, hi: maxBenchWorkers, loMeaning: "AppendAsync"})
+	if err := checkBenchRanges(rs...); err != nil {
+		return err
 	}
 	if o.batch < 1 || o.batch > 1000 || o.batch > 1 && o.aggregates > 1 {
 		return badInputf("--batch %d: want 1 to 1000, and only with one aggregate", o.batch)
@@ -239,8 +238,8 @@ prints {"events_per_s", "baseline_msgs_per_s", "ratio", "index_bytes_per_event"}
 }
 
 func (o *benchReplayOptions) run(ctx context.Context, e *env) error {
-	if o.aggregates < 1 || o.events < 1 || o.size < 0 {
-		return badInputf("--aggregates and --events must be positive, --size not negative")
+	if err := checkBenchRanges(workloadRanges(o.events, o.aggregates, o.size)...); err != nil {
+		return err
 	}
 	nc, es, cleanup, err := e.benchStore(ctx)
 	if err != nil {

@@ -71,6 +71,11 @@ func (o *benchFrameOptions) run(ctx context.Context, e *env) error {
 	case o.fb.Frames < 1 || o.fb.Frames > 100_000:
 		return badInputf("--frames %d: want 1 to 100000", o.fb.Frames)
 	}
+	for _, p := range [][2]string{{"--cpuprofile", o.fb.CPUProfile}, {"--memprofile", o.fb.MemProfile}} {
+		if err := checkOutputFile(p[0], p[1]); err != nil {
+			return err
+		}
+	}
 	if e.viewer != nil {
 		req := o.fb
 		return e.viewer(ctx, ViewRequest{FrameBench: &req, Logger: e.logger, Stdout: e.stdout})

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -89,8 +90,8 @@ func (o *benchLayoutOptions) run(_ context.Context, e *env) error {
 	if !(o.theta > 0) || math.IsInf(o.theta, 0) {
 		return badInputf("--theta %g: want a positive number (d3's default is 0.9)", o.theta)
 	}
-	if o.workers < 0 {
-		return badInputf("--workers %d: want 0 (all cores) or more", o.workers)
+	if err := checkBenchRanges(benchRange{flag: "--workers", v: o.workers, lo: 0, hi: maxLayoutWorkers, loMeaning: "all cores"}); err != nil {
+		return err
 	}
 	g, err := readGraphFile(o.graphFile)
 	if err != nil {
@@ -120,9 +121,10 @@ func (o *benchLayoutOptions) run(_ context.Context, e *env) error {
 	return json.NewEncoder(e.stdout).Encode(res)
 }
 
-// readGraphFile reads a graph file; every problem with it is bad input (exit 2).
+// readGraphFile reads a graph file; every problem with it is bad input (exit 2). A FIFO is
+// opened without waiting for a writer (one nobody writes to reads as empty, not a hang).
 func readGraphFile(path string) (layout.Graph, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return layout.Graph{}, badInput(fmt.Errorf("--graph: %w", err))
 	}

@@ -50,8 +50,9 @@ with the full tiles cached as a serving process has them.`,
 }
 
 func (o *benchResumeOptions) run(ctx context.Context, e *env) error {
-	if o.events < 1 || o.aggregates < 1 || o.tail < 0 {
-		return badInputf("--events and --aggregates must be positive, --tail not negative")
+	rs := append(workloadRanges(o.events, o.aggregates, 0), benchRange{flag: "--tail", v: o.tail, lo: 0, hi: maxBenchEvents})
+	if err := checkBenchRanges(rs...); err != nil {
+		return err
 	}
 	nc, es, cleanup, err := e.benchStore(ctx)
 	if err != nil {
@@ -265,8 +266,9 @@ func (o *benchLogOptions) liveRun(ctx context.Context, es *store.JetStreamEvents
 }
 
 func (o *benchLogOptions) run(ctx context.Context, e *env) error {
-	if o.events < 1 || o.aggregates < 1 || o.rounds < 1 || o.size < 0 || o.rounds > o.events {
-		return badInputf("--events, --aggregates and --rounds must be positive (rounds at most events), --size not negative")
+	rs := append(workloadRanges(o.events, o.aggregates, o.size), benchRange{flag: "--rounds", v: o.rounds, lo: 1, hi: max(o.events, 1)})
+	if err := checkBenchRanges(rs...); err != nil {
+		return err
 	}
 	nc, es, cleanup, err := e.benchStore(ctx)
 	if err != nil {

@@ -9,11 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
-	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/jetdag/jetdag/store"
@@ -51,37 +49,6 @@ func (e *env) openLog(ctx context.Context, cfg translog.Config) (*logStores, err
 		return nil, err
 	}
 	return s, nil
-}
-
-// readSigner reads a signer key file.
-func readSigner(path string) (note.Signer, string, error) {
-	if path == "" {
-		return nil, "", badInputf("--key FILE is required")
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, "", badInput(fmt.Errorf("--key: %w", err))
-	}
-	s, err := translog.NewSigner(string(b))
-	if err != nil {
-		return nil, "", badInput(fmt.Errorf("--key %s: %w", path, err))
-	}
-	return s, strings.TrimSpace(string(b)), nil
-}
-
-// readVerifier parses --vkey: a verifier key, or a file holding one.
-func readVerifier(flag, value string) (note.Verifier, error) {
-	if value == "" {
-		return nil, badInputf("%s is required", flag)
-	}
-	if b, err := os.ReadFile(value); err == nil {
-		value = string(b)
-	}
-	v, err := translog.NewVerifier(value)
-	if err != nil {
-		return nil, badInput(fmt.Errorf("%s: %w", flag, err))
-	}
-	return v, nil
 }
 
 // logErr maps log errors to exit codes: malformed input 2, a failed check or a missing
@@ -149,6 +116,9 @@ func (o *logKeygenOptions) run(_ context.Context, e *env) error {
 	if o.out == "" {
 		return badInputf("--out FILE is required")
 	}
+	if err := checkOrigin(o.origin); err != nil {
+		return err
+	}
 	skey, vkey, err := translog.GenerateKey(nil, o.origin)
 	if err != nil {
 		return badInput(fmt.Errorf("--origin: %w", err))
@@ -196,7 +166,7 @@ func newLogVkeyCmd(e *env) *cobra.Command {
 }
 
 func (o *logVkeyOptions) run(_ context.Context, e *env) error {
-	_, skey, err := readSigner(o.key)
+	_, skey, err := readSigner("--key", o.key)
 	if err != nil {
 		return err
 	}
@@ -240,7 +210,7 @@ size is ever stored). Exit 1 when the stream no longer agrees with the stored lo
 }
 
 func (o *logCheckpointOptions) run(ctx context.Context, e *env) error {
-	signer, _, err := readSigner(o.key)
+	signer, _, err := readSigner("--key", o.key)
 	if err != nil {
 		return err
 	}
@@ -258,11 +228,13 @@ func (o *logCheckpointOptions) run(ctx context.Context, e *env) error {
 	return writeJSON(e.stdout, out)
 }
 
-// checkpointAt returns the checkpoint of size n, or the latest when n < 0.
 // openLogAt opens the log (its notes checked with vkey when one is given) and reads the
-// checkpoint of tree size n (the latest when n < 0): the start of every command that reads a
-// checkpoint. The caller closes the stores.
-func (e *env) openLogAt(ctx context.Context, vkey string, n int64) (*logStores, *translog.Checkpoint, error) {
+// checkpoint of tree size n, given with sizeFlag (the latest when n is -1, the flag's
+// default): the start of every command that reads a checkpoint. The caller closes the stores.
+func (e *env) openLogAt(ctx context.Context, vkey, sizeFlag string, n int64) (*logStores, *translog.Checkpoint, error) {
+	if n < -1 {
+		return nil, nil, badInputf("%s %d: want a tree size, 0 or more (without it: the latest)", sizeFlag, n)
+	}
 	cfg, err := readerConfig(vkey)
 	if err != nil {
 		return nil, nil, err
@@ -279,6 +251,7 @@ func (e *env) openLogAt(ctx context.Context, vkey string, n int64) (*logStores, 
 	return s, cp, nil
 }
 
+// checkpointAt returns the checkpoint of size n, or the latest when n < 0.
 func checkpointAt(ctx context.Context, l *translog.Log, n int64) (*translog.Checkpoint, error) {
 	if n < 0 {
 		return l.Latest(ctx)
@@ -322,7 +295,7 @@ note must verify with that key (exit 1 otherwise).`,
 }
 
 func (o *logShowOptions) run(ctx context.Context, e *env) error {
-	s, cp, err := e.openLogAt(ctx, o.vkey, o.size)
+	s, cp, err := e.openLogAt(ctx, o.vkey, "--size", o.size)
 	if err != nil {
 		return err
 	}
@@ -359,7 +332,7 @@ func (o *logProveOptions) run(ctx context.Context, e *env, arg string) error {
 	if err != nil {
 		return err
 	}
-	s, cp, err := e.openLogAt(ctx, o.vkey, o.size)
+	s, cp, err := e.openLogAt(ctx, o.vkey, "--size", o.size)
 	if err != nil {
 		return err
 	}
@@ -397,7 +370,10 @@ func (o *logConsistencyOptions) run(ctx context.Context, e *env) error {
 	if o.from < 0 {
 		return badInputf("--from N is required (a tree size, 0 or more)")
 	}
-	s, cp, err := e.openLogAt(ctx, o.vkey, o.to)
+	if o.to >= 0 && o.from > o.to {
+		return badInputf("--from %d is beyond --to %d: the older tree comes first", o.from, o.to)
+	}
+	s, cp, err := e.openLogAt(ctx, o.vkey, "--to", o.to)
 	if err != nil {
 		return err
 	}

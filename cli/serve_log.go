@@ -7,7 +7,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -121,9 +120,9 @@ func newCheckpointer(keyFile string, every time.Duration) (*checkpointer, error)
 	if every <= 0 {
 		return nil, badInputf("--checkpoint-every %s: want a positive duration", every)
 	}
-	s, _, err := readSigner(keyFile)
+	s, _, err := readSigner("--log-key", keyFile)
 	if err != nil {
-		return nil, badInput(fmt.Errorf("--log-key: %w", err))
+		return nil, err
 	}
 	return &checkpointer{signer: s, every: every}, nil
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
@@ -55,9 +54,9 @@ func (f *logVerifyFlags) prepare() (*logAudit, error) {
 	}
 	a := &logAudit{v: v}
 	for _, path := range f.checkpoints {
-		data, err := os.ReadFile(path)
+		data, err := readKeyFile("--checkpoint", path)
 		if err != nil {
-			return nil, badInput(fmt.Errorf("--checkpoint: %w", err))
+			return nil, err
 		}
 		cp, err := translog.OpenCheckpoint(data, v)
 		if errors.Is(err, translog.ErrMalformed) {
@@ -70,12 +69,9 @@ func (f *logVerifyFlags) prepare() (*logAudit, error) {
 		a.opts.HeldNames = append(a.opts.HeldNames, path)
 	}
 	for _, w := range f.witnesses {
-		if b, err := os.ReadFile(w); err == nil {
-			w = string(b)
-		}
-		wv, err := translog.NewCosignatureVerifier(w)
+		wv, err := readWitnessVerifier("--witness-vkey", w)
 		if err != nil {
-			return nil, badInput(fmt.Errorf("--witness-vkey: %w", err))
+			return nil, err
 		}
 		a.opts.Witnesses = append(a.opts.Witnesses, wv)
 	}
@@ -170,9 +166,9 @@ func OpenResumePoint(ctx context.Context, l *translog.Log, v note.Verifier, from
 	if from == "latest" {
 		cp, err = l.Latest(ctx)
 	} else {
-		data, rerr := os.ReadFile(from)
+		data, rerr := readKeyFile("checkpoint", from)
 		if rerr != nil {
-			return nil, rp, badInput(fmt.Errorf("checkpoint: %w", rerr))
+			return nil, rp, rerr
 		}
 		cp, err = translog.OpenCheckpoint(data, v)
 	}

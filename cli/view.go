@@ -143,12 +143,9 @@ func ReadLogVerifier(value string) (note.Verifier, error) { return readVerifier(
 func ReadWitnessVerifiers(values []string) ([]note.Verifier, error) {
 	var out []note.Verifier
 	for _, w := range values {
-		if b, err := os.ReadFile(w); err == nil {
-			w = string(b)
-		}
-		v, err := translog.NewCosignatureVerifier(w)
+		v, err := readWitnessVerifier("--witness-vkey", w)
 		if err != nil {
-			return nil, badInput(fmt.Errorf("--witness-vkey: %w", err))
+			return nil, err
 		}
 		out = append(out, v)
 	}
@@ -257,9 +254,9 @@ func (o ViewOptions) checkCheckpoint() error {
 		if err != nil {
 			return err
 		}
-		data, err := os.ReadFile(o.Checkpoint)
+		data, err := readKeyFile("--checkpoint", o.Checkpoint)
 		if err != nil {
-			return badInput(fmt.Errorf("--checkpoint: %w", err))
+			return err
 		}
 		if _, err := translog.OpenCheckpoint(data, v); err != nil {
 			return resumeErr(o.Checkpoint, err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -17,6 +18,10 @@ import (
 
 	"github.com/jetdag/jetdag/store/translog"
 )
+
+// minWitnessPoll is the shortest --poll: a shorter one asks the server for the latest
+// checkpoint in a busy loop.
+const minWitnessPoll = 10 * time.Millisecond
 
 // witnessOptions are witness's flags.
 type witnessOptions struct {
@@ -57,7 +62,13 @@ func (o *witnessOptions) run(ctx context.Context, e *env) error {
 	if o.dir == "" {
 		return badInputf("--state DIR is required")
 	}
-	_, skey, err := readSigner(o.key)
+	if st, err := os.Stat(o.dir); err == nil && !st.IsDir() {
+		return badInputf("--state %s: is %s, not a directory", clip(o.dir), fileKind(st.Mode()))
+	}
+	if !o.once && o.poll < minWitnessPoll {
+		return badInputf("--poll %s: want %s or more (or --once)", o.poll, minWitnessPoll)
+	}
+	_, skey, err := readSigner("--key", o.key)
 	if err != nil {
 		return err
 	}
