@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image/png"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -68,31 +66,11 @@ func TestViewExploreScreenshot(t *testing.T) {
 		report.Explore.Root != root.CID.String() || report.Explore.Depth != 1 || report.Explore.Expandable != 3 {
 		t.Fatalf("JSON line %s: want 4 nodes and 3 edges around %s, 3 of them expandable", stdout.String(), root.CID)
 	}
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plus, mark := 0, systems.ExpandMarkColor()
-	for y := 0; y < img.Bounds().Dy(); y++ {
-		for x := 0; x < img.Bounds().Dx(); x++ {
-			r, g, b, _ := img.At(x, y).RGBA()
-			if absInt(int(r>>8)-int(mark.R)) < 6 && absInt(int(g>>8)-int(mark.G)) < 6 && absInt(int(b>>8)-int(mark.B)) < 6 {
-				plus++
-			}
-		}
-	}
-	if plus < 20 {
+	img := readPNG(t, shot)
+	if plus := pixelsNear(img, img.Bounds(), systems.ExpandMarkColor(), 6); plus < 20 {
 		t.Errorf("%d pixels of the + mark's yellow: the expandable nodes are not marked", plus)
 	}
-	if dst := os.Getenv("JETDAG_SHOTS"); dst != "" {
-		data, _ := os.ReadFile(shot)
-		_ = os.WriteFile(filepath.Join(dst, "view-explore.png"), data, 0o644)
-	}
+	KeepScreenshot(shot, "view-explore.png")
 
 	// One frame: explore mode counts frames from when the neighbourhood is in, so even the
 	// first counted frame has all of it.

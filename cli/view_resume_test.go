@@ -103,8 +103,5 @@ func TestViewResumeScreenshot(t *testing.T) {
 			t.Errorf("%s: a screenshot was written", c.name)
 		}
 	}
-	if dst := os.Getenv("JETDAG_SHOTS"); dst != "" {
-		data, _ := os.ReadFile(shot)
-		_ = os.WriteFile(filepath.Join(dst, "view-resume.png"), data, 0o644)
-	}
+	cli.KeepScreenshot(shot, "view-resume.png")
 }

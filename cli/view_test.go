@@ -5,7 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"image/png"
+	"image"
+	"image/color"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -115,35 +116,14 @@ func TestViewScreenshot(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil || report.Screenshot != shot || report.Frames != 150 {
 		t.Errorf("stdout %q (%v), want {\"screenshot\":%q,\"frames\":150}", stdout.String(), err, shot)
 	}
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := readPNG(t, shot)
 	if b := img.Bounds(); b.Dx() != 640 || b.Dy() != 480 {
 		t.Errorf("screenshot is %v, want 640×480", b)
 	}
-	blue := 0
-	want := components.EventBlue()
-	for y := 0; y < 480; y++ {
-		for x := 0; x < 640; x++ {
-			r, g, b, _ := img.At(x, y).RGBA()
-			if absInt(int(r>>8)-int(want.R)) < 4 && absInt(int(g>>8)-int(want.G)) < 4 && absInt(int(b>>8)-int(want.B)) < 4 {
-				blue++
-			}
-		}
-	}
-	if blue < 20 {
+	if blue := pixelsNear(img, image.Rect(0, 0, 640, 480), components.EventBlue(), 4); blue < 20 {
 		t.Errorf("%d pixels of event blue in the screenshot: the demo's events are not drawn", blue)
 	}
-	if dst := os.Getenv("JETDAG_SHOTS"); dst != "" {
-		data, _ := os.ReadFile(shot)
-		_ = os.WriteFile(filepath.Join(dst, "view-demo.png"), data, 0o644)
-	}
+	KeepScreenshot(shot, "view-demo.png")
 
 	// The same store as of seq 10: ten events drawn, the JSON line says so, and the timeline
 	// bar above the status bar ends in the green handle of a picture complete as of --until.
@@ -163,34 +143,10 @@ func TestViewScreenshot(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &asOf); err != nil || asOf.Events != 10 || asOf.AsOfSeq != 10 {
 		t.Errorf("view --until 10 printed %q (%v), want events 10 and as_of_seq 10", stdout.String(), err)
 	}
-	uf, err := os.Open(until)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer uf.Close()
-	uimg, err := png.Decode(uf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	green := 0
-	for y := 480 - 24 - 24; y < 480-24-2; y++ {
-		for x := 640 - 20; x < 640-4; x++ {
-			r, g, b, _ := uimg.At(x, y).RGBA()
-			if absInt(int(r>>8)-0x40) < 30 && absInt(int(g>>8)-0xd0) < 30 && absInt(int(b>>8)-0x60) < 30 {
-				green++
-			}
-		}
-	}
-	if green < 20 {
+	handle := image.Rect(640-20, 480-24-24, 640-4, 480-24-2)
+	if green := pixelsNear(readPNG(t, until), handle, color.RGBA{0x40, 0xd0, 0x60, 0xff}, 30); green < 20 {
 		t.Errorf("%d green pixels at the timeline bar's right end: no live handle drawn", green)
 	}
-}
-
-func absInt(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // Bad flags exit 2 naming the flag on a machine with no display too: they are checked before

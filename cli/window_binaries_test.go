@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,4 +29,50 @@ func WindowBinaries(t *testing.T, dir string) string {
 		}
 	}
 	return bin
+}
+
+// readPNG decodes a screenshot the window wrote.
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// pixelsNear counts the pixels of img in r whose red, green and blue (8 bits) are each less
+// than tol away from c's.
+func pixelsNear(img image.Image, r image.Rectangle, c color.RGBA, tol int) int {
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			pr, pg, pb, _ := img.At(x, y).RGBA()
+			if absInt(int(pr>>8)-int(c.R)) < tol && absInt(int(pg>>8)-int(c.G)) < tol && absInt(int(pb>>8)-int(c.B)) < tol {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func absInt(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// KeepScreenshot copies a test's screenshot into $JETDAG_SHOTS as name, when it is set (to
+// look at what the window tests drew). Exported for the cli_test tests.
+func KeepScreenshot(shot, name string) {
+	if dst := os.Getenv("JETDAG_SHOTS"); dst != "" {
+		data, _ := os.ReadFile(shot)
+		_ = os.WriteFile(filepath.Join(dst, name), data, 0o644)
+	}
 }
