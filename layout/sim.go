@@ -45,12 +45,10 @@ type Sim struct {
 	off              []bool // left out of the forces (SetActive false): frozen, acting on no one
 	offN             int    // live nodes that are off
 	acting           []bool // live and not off, rebuilt each tick while offN > 0 (the tree's bodies)
-	pinX, pinY       []float64
 	adj              [][]NodeID
 	group            []int32
 	t                []float64
 	gprev, gnext     []NodeID // neighbours in the group's time order
-	gch              []*chain // the node's group, nil for NoGroup
 	pred             []spring // per tick: where each node is heading, and its degree
 
 	groups map[int32]*chain
@@ -188,11 +186,9 @@ func (s *Sim) place(id, near NodeID, group int32, t float64) {
 	s.fxs, s.fys = extend(s.fxs, n), extend(s.fys, n)
 	s.heat, s.eff = extend(s.heat, n), extend(s.eff, n)
 	s.pinned, s.off = extend(s.pinned, n), extend(s.off, n)
-	s.pinX, s.pinY = extend(s.pinX, n), extend(s.pinY, n)
 	s.adj = extend(s.adj, n)
 	s.group, s.t = extend(s.group, n), extend(s.t, n)
 	s.gprev, s.gnext = extend(s.gprev, n), extend(s.gnext, n)
-	s.gch = extend(s.gch, n)
 	s.pred = extend(s.pred, n)
 
 	if math.IsNaN(t) {
@@ -230,7 +226,6 @@ func (s *Sim) place(id, near NodeID, group int32, t float64) {
 	s.adj[id] = s.adj[id][:0]
 	s.group[id], s.t[id] = group, t
 	s.gprev[id], s.gnext[id] = NoNode, NoNode
-	s.gch[id] = nil
 	s.link(id)
 	s.heat[id] = 1
 	s.maxHeat = 1
@@ -294,8 +289,7 @@ func (s *Sim) Pin(id NodeID, p Vec2) {
 		return
 	}
 	s.pinned[id] = true
-	s.pinX[id], s.pinY[id] = p.X, p.Y
-	s.xs[id], s.ys[id] = p.X, p.Y
+	s.xs[id], s.ys[id] = p.X, p.Y // only Pin and place write a pinned node's position
 	s.vxs[id], s.vys[id] = 0, 0
 	s.reheat(id, s.p.Reheat)
 }
@@ -381,10 +375,8 @@ func (s *Sim) link(id NodeID) {
 	if c == nil {
 		c = &chain{head: id, tail: id}
 		s.groups[g] = c
-		s.gch[id] = c
 		return
 	}
-	s.gch[id] = c
 	after := c.tail
 	for after != NoNode && s.t[after] > s.t[id] {
 		after = s.gprev[after]
@@ -407,7 +399,11 @@ func (s *Sim) link(id NodeID) {
 
 // unlink removes id from its group's time order.
 func (s *Sim) unlink(id NodeID) {
-	c := s.gch[id]
+	g := s.group[id]
+	if g == NoGroup {
+		return
+	}
+	c := s.groups[g] // a node of a group is always in its chain (link)
 	if c == nil {
 		return
 	}
@@ -426,7 +422,6 @@ func (s *Sim) unlink(id NodeID) {
 		delete(s.groups, s.group[id])
 	}
 	s.gprev[id], s.gnext[id] = NoNode, NoNode
-	s.gch[id] = nil
 	s.group[id] = NoGroup
 }
 

@@ -213,8 +213,7 @@ func (s *Sim) integrate(int) {
 				continue
 			}
 			if s.pinned[i] {
-				s.xs[i], s.ys[i] = s.pinX[i], s.pinY[i]
-				s.vxs[i], s.vys[i] = 0, 0
+				s.vxs[i], s.vys[i] = 0, 0 // it stays where Pin put it
 				continue
 			}
 			if s.off[i] {
