@@ -27,6 +27,14 @@ func SyntheticDAG(w donburi.World, n, edges int) []donburi.Entity {
 		last[i] = -1
 	}
 	cids := make([]cid.Cid, n)
+	// One string per aggregate and per type, as the live model keeps them (ecs interns them).
+	aggIDs, types := make([]string, aggs), make([]string, 7)
+	for a := range aggIDs {
+		aggIDs[a] = fmt.Sprint("agg-", a)
+	}
+	for k := range types {
+		types[k] = fmt.Sprint("Type", k)
+	}
 	prevEdges := 0
 	for i := 0; i < n; i++ {
 		entry := archetypes.For(components.ElementEvent).Spawn(w)
@@ -39,7 +47,7 @@ func SyntheticDAG(w donburi.World, n, edges int) []donburi.Entity {
 		a := i % aggs
 		components.DddElement.SetValue(entry, components.DddElementData{
 			Kind: components.ElementEvent, Index: int32(i), Seq: uint64(i + 1), CID: cids[i],
-			AggregateID: fmt.Sprint("agg-", a), Type: fmt.Sprint("Type", i%7), CreatedAt: int64(i+1) * 1e9,
+			AggregateID: aggIDs[a], Type: types[i%7], CreatedAt: int64(i+1) * 1e9,
 		})
 		components.GraphNodeVisual.SetValue(entry, components.GraphNodeVisualData{
 			BaseColor: components.EventBlue(), HighlightColor: components.EventCyan(), Size: 0.5, Shape: components.ShapeDiamond,
