@@ -368,7 +368,7 @@ func TestBenchLog(t *testing.T) {
 	if n := strings.Count(strings.Join(out.WarmedReads, ","), "bucket"); n != 1 || !strings.Contains(strings.Join(out.WarmedReads, ","), "tile/0/007 bucket") {
 		t.Errorf("warmed proof's reads: %q", out.WarmedReads)
 	}
-	if len(out.Heap) != 2 || out.Heap[0].Leaves != 1030 || out.Heap[1].Leaves != 3030 || out.Heap[1].LiveMB <= 0 || !out.InProcess {
+	if len(out.Heap) != 2 || out.Heap[0].Leaves != 1030 || out.Heap[1].Leaves != 6030 || out.Heap[1].LiveMB <= 0 || !out.InProcess {
 		t.Errorf("heap figures: %+v (server in process %v)", out.Heap, out.InProcess)
 	}
 	if r := out.CheckpointPerS / out.AppendPerS; r < out.Ratio-0.01 || r > out.Ratio+0.01 {
