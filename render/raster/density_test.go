@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/jetdag/jetdag/internal/cpubench"
 )
 
 func TestClipSegment(t *testing.T) {
@@ -140,7 +142,7 @@ func TestDensityMatchesReference(t *testing.T) {
 		t.Fatalf("edgeAlpha(%d) = %v, not yet edgeAlphaMax %v: the table must grow", edgeAlphaTable, a, edgeAlphaMax)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	const w, h = 301, 203 // odd: the edge grid's last column and row are half cells
+	const w, h = 601, 403 // odd: the edge grid's last column and row are half cells
 	var d Density
 	for round := range 6 {
 		d.Begin(w, h)
@@ -173,6 +175,14 @@ func TestDensityMatchesReference(t *testing.T) {
 			d.Node(7.5, 9.5, 0.4, 0.9, 0.1, 0.4, 1)
 			ref.Node(7.5, 9.5, 0.4, 0.9, 0.1, 0.4, 1)
 		}
+		if round%2 == 1 { // odd rounds crowded: more pixels touched than the list holds
+			for y := 0; y < h; y += 2 {
+				for x := 0; x < w; x++ {
+					d.Node(float32(x)+0.5, float32(y)+0.5, 0.4, 0.5, 0.5, 0.5, 1)
+					ref.Node(float32(x)+0.5, float32(y)+0.5, 0.4, 0.5, 0.5, 0.5, 1)
+				}
+			}
+		}
 		for k := range 4000 {
 			x0, y0, x1, y1 := coord(w), coord(h), coord(w), coord(h)
 			switch k % 5 {
@@ -201,6 +211,9 @@ func TestDensityMatchesReference(t *testing.T) {
 		for range 300 { // one cell crossed 300 times: past the tabulated opacity
 			d.Edge(60, 60, 61, 61, true, 1)
 			ref.Edge(60, 60, 61, 61, true, 1)
+		}
+		if crowded := round%2 == 1; d.crowded != crowded {
+			t.Fatalf("round %d: crowded %v (%d pixels listed), want %v", round, d.crowded, len(d.touched), crowded)
 		}
 		if d.Nodes != ref.Nodes || d.EdgesDrawn() != ref.Edges {
 			t.Fatalf("round %d: %d nodes and %d edges drawn, the reference %d and %d", round, d.Nodes, d.EdgesDrawn(), ref.Nodes, ref.Edges)
@@ -256,5 +269,29 @@ func TestDensityMatchesReference(t *testing.T) {
 		if round == 5 && saturated == 0 {
 			t.Errorf("no edge cell reached %d counts: the opacity past the table went untested", edgeAlphaTable)
 		}
+	}
+}
+
+// BenchmarkNodePicture100k is a fitted 100,000-node frame's node picture on 1280×800 (a
+// node every 2.5 pixels on a square's rows): Begin, the nodes, the conversion, with the
+// touched pixels listed against the same frame cleared and converted box-wide (crowded).
+func BenchmarkNodePicture100k(b *testing.B) {
+	for _, crowded := range []bool{false, true} {
+		name := "listed"
+		if crowded {
+			name = "box-wide"
+		}
+		b.Run(name, func(b *testing.B) {
+			var d Density
+			cpubench.Loop(b, func() {
+				d.Begin(1280, 800)
+				d.crowded = crowded
+				for i := range 100000 {
+					x, y := 40+float32(i%316)*2.5, 20+float32(i/316)*2.4
+					d.Node(x, y, 0.7, 0.2, 0.4, 1, 1)
+				}
+				d.NodePixels(d.NodeBox())
+			})
+		})
 	}
 }
