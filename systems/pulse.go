@@ -33,6 +33,9 @@ type pulseState struct {
 	// past them pulses.
 	asOf     uint64
 	asOfTime int64
+	// gathers is the scene's gather count when its nodes were last looked at: a frame with
+	// no gather since (the scene kept or only its positions refreshed) has no new node.
+	gathers uint64
 	// Now is the clock (nil: time.Now); tests set it.
 	Now func() time.Time
 }
@@ -72,21 +75,23 @@ func UpdatePulse(e *ecs.ECS) {
 	if st.Now != nil {
 		now = st.Now()
 	}
-	for i := range s.Nodes {
-		ent := s.Nodes[i].Entity
-		id := int(ent.Id())
-		for id >= len(st.known) {
-			st.known = append(st.known, donburi.Null)
-		}
-		if st.known[id] == ent {
-			continue
-		}
-		st.known[id] = ent
-		if st.primed {
-			st.start(ent, now)
+	if !st.primed || SceneGathers(e) != st.gathers { // else no gather since: no new node
+		for i := range s.Nodes {
+			ent := s.Nodes[i].Entity
+			id := int(ent.Id())
+			for id >= len(st.known) {
+				st.known = append(st.known, donburi.Null)
+			}
+			if st.known[id] == ent {
+				continue
+			}
+			st.known[id] = ent
+			if st.primed {
+				st.start(ent, now)
+			}
 		}
 	}
-	st.primed = true
+	st.primed, st.gathers = true, SceneGathers(e)
 	// A playing timeline reveals nodes: they pulse as if they arrived.
 	tl := GetOrCreateTimeline(e)
 	if tl.Playing && st.asOf != 0 && tl.AsOf > st.asOf {
