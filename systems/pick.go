@@ -58,6 +58,7 @@ func Hit(shape components.Shape, dx, dy, r float64) (score float64, ok bool) {
 type PickGrid struct {
 	minX, minY float64
 	cell       float64 // cell side, world units
+	inv        float64 // 1/cell: Build and Pick both multiply by it, so they bin alike
 	nx, ny     int
 	reach      float64 // largest node radius: how far beyond its cell a node extends
 	start      []int32 // start[c]…start[c+1] index items in cell c
@@ -99,7 +100,7 @@ func (g *PickGrid) Build(nodes []SceneNode) {
 		}
 		cell *= 1.5
 	}
-	g.minX, g.minY, g.cell = b.MinX, b.MinY, cell
+	g.minX, g.minY, g.cell, g.inv = b.MinX, b.MinY, cell, 1/cell
 	cells := g.nx * g.ny
 	g.start = grow32(g.start, cells+1)
 	clear(g.start)
@@ -133,8 +134,8 @@ func (g *PickGrid) Build(nodes []SceneNode) {
 }
 
 func (g *PickGrid) cellIndex(x, y float64) int {
-	cx := min(max(int((x-g.minX)/g.cell), 0), g.nx-1)
-	cy := min(max(int((y-g.minY)/g.cell), 0), g.ny-1)
+	cx := min(max(int((x-g.minX)*g.inv), 0), g.nx-1)
+	cy := min(max(int((y-g.minY)*g.inv), 0), g.ny-1)
 	return cy*g.nx + cx
 }
 
@@ -147,10 +148,10 @@ func (g *PickGrid) Pick(nodes []SceneNode, x, y, slack float64) int {
 		return -1
 	}
 	reach := g.reach + max(slack, 0)
-	cx0 := int(math.Floor((x - reach - g.minX) / g.cell))
-	cx1 := int(math.Floor((x + reach - g.minX) / g.cell))
-	cy0 := int(math.Floor((y - reach - g.minY) / g.cell))
-	cy1 := int(math.Floor((y + reach - g.minY) / g.cell))
+	cx0 := int(math.Floor((x - reach - g.minX) * g.inv))
+	cx1 := int(math.Floor((x + reach - g.minX) * g.inv))
+	cy0 := int(math.Floor((y - reach - g.minY) * g.inv))
+	cy1 := int(math.Floor((y + reach - g.minY) * g.inv))
 	if cx1 < 0 || cy1 < 0 || cx0 >= g.nx || cy0 >= g.ny {
 		return -1
 	}
