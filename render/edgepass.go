@@ -6,10 +6,10 @@ import (
 	"github.com/jetdag/jetdag/systems"
 )
 
-// splitEdges is the fewest edges a build shares between two goroutines: from there on the
-// second half of the edges is counted into the density's second edge grid on a goroutine of
-// its own while the first half is drawn on the caller's (a 100,000-node frame's 130,000
-// density edges are most of its build). The edge picture is the sum of the two grids, so it is
+// splitEdges is the fewest edges a build shares between two goroutines: from there on a
+// second share of the edges is counted into the density's second edge grid on a goroutine of
+// its own while the first share and the plain nodes are drawn on the caller's (a
+// 100,000-node frame's 130,000 density edges are most of its build). The edge picture is the sum of the two grids, so it is
 // the same either way; the batch is only ever filled on the caller's goroutine, in edge order.
 const splitEdges = 8192
 
@@ -108,22 +108,31 @@ func (r *Renderer) shapeEdge(p *edgePass, e *systems.SceneEdge, ax, ay, bx, by f
 	}
 }
 
-// drawEdges draws the scene's edges: into the density picture or the batch, in edge order
-// in the batch, the second half of many on a goroutine of its own (see splitEdges).
-func (r *Renderer) drawEdges(p *edgePass) {
+// startEdges starts counting the second share of many edges on a goroutine of its own (see
+// splitEdges) and returns how many edges, from the first, are the caller's to draw with
+// densityEdges before finishEdges. The caller's share is smaller by about a quarter of the
+// nodes, which it counts into the density meanwhile.
+func (r *Renderer) startEdges(p *edgePass) (mine int) {
 	n := len(p.s.Edges)
 	if n < r.splitAt {
-		r.Stats.Edges += r.densityEdges(p, 0, n, &r.dens.EdgeCounts, nil)
-		return
+		return n
 	}
-	mid := n / 2
-	r.half = halfPass{p: p, lo: mid, hi: n, later: r.half.later[:0]}
+	mine = min(max(n/2-len(p.s.Nodes)/4, n/4), n/2)
+	r.half = halfPass{p: p, lo: mine, hi: n, later: r.half.later[:0]}
 	r.halfDone.Add(1)
 	go r.halfRun()
-	r.Stats.Edges += r.densityEdges(p, 0, mid, &r.dens.EdgeCounts, nil)
+	return mine
+}
+
+// finishEdges waits for the second share of a split edge pass and draws its shape edges,
+// after the first share's, in edge order. It does nothing when the pass was not split.
+func (r *Renderer) finishEdges(p *edgePass) {
+	if r.half.p == nil {
+		return
+	}
 	r.halfDone.Wait()
 	r.Stats.Edges += r.half.drawn
-	for _, k := range r.half.later { // the second half's shapes, after the first half's
+	for _, k := range r.half.later {
 		e := &p.s.Edges[k]
 		ax, ay, bx, by, _, _ := p.place(e)
 		r.shapeEdge(p, e, ax, ay, bx, by)
@@ -132,7 +141,7 @@ func (r *Renderer) drawEdges(p *edgePass) {
 	r.half.p = nil
 }
 
-// halfPass is the second half of a split edge pass: edges [lo, hi) into the density's second
+// halfPass is the second share of a split edge pass: edges [lo, hi) into the density's second
 // grid, the indices of those to draw as shapes into later, the count drawn into drawn.
 type halfPass struct {
 	p      *edgePass
@@ -141,7 +150,7 @@ type halfPass struct {
 	drawn  int
 }
 
-// runHalf counts the second half of a split edge pass (the goroutine drawEdges starts).
+// runHalf counts the second share of a split edge pass (the goroutine startEdges starts).
 func (r *Renderer) runHalf() {
 	defer r.halfDone.Done()
 	h := &r.half

@@ -75,6 +75,7 @@ type Renderer struct {
 	// edges split (splitEdges; tests change it).
 	pass     edgePass
 	half     halfPass
+	later    []int32 // the plain nodes drawn as shapes, after the edges
 	halfRun  func()
 	halfDone sync.WaitGroup
 	splitAt  int
@@ -149,45 +150,80 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 	crowded := nodesOn > maxShapeNodes || edgesOn > maxShapeEdges
 	solid := edgesOn > maxDashedEdges // dashes multiply an edge's vertices by up to 96
 
+	// The batch draws the edges' shapes, then the plain nodes', then the hovered, selected
+	// and highlighted nodes on top. The plain nodes drawn as density are counted first, while
+	// the edges' second share is counted on another goroutine (see splitEdges); the plain
+	// nodes drawn as shapes wait in r.later until the edges are in the batch.
 	r.pass = edgePass{s: s, cam: cam, w: w, h: h, z: z, lineW: lineW, dim: dim, crowded: crowded, solid: solid}
-	r.drawEdges(&r.pass)
-	r.pass.s = nil
-
-	// Plain nodes first, then the hovered, selected and highlighted ones on top.
+	mine := r.startEdges(&r.pass)
 	const marked = systems.FlagHovered | systems.FlagSelected | systems.FlagHighlighted
-	for pass := 0; pass < 2; pass++ {
-		for i := range s.Nodes {
-			n := &s.Nodes[i]
-			if n.Flags&systems.FlagHidden != 0 || (n.Flags&marked != 0) != (pass == 1) {
-				continue
-			}
-			sx, sy := cam.WorldToScreen(n.X, n.Y)
-			pr := n.R * z
-			if sx+pr < -cullMargin || sx-pr > w+cullMargin || sy+pr < -cullMargin || sy-pr > h+cullMargin {
-				continue
-			}
-			c := r.nodeColor(n, mode)
-			if dim && n.Flags&marked == 0 {
-				c = c.alpha(dimAlpha)
-			}
+	r.later = r.later[:0]
+	for i := range s.Nodes {
+		n := &s.Nodes[i]
+		if n.Flags&(systems.FlagHidden|marked) != 0 {
+			continue
+		}
+		if sx, sy, pr, ok := r.onNode(n, &cam); ok {
 			r.Stats.Nodes++
 			if pr < lodDot || crowded {
-				if pass == 0 {
-					r.dens.node(float32(sx), float32(sy), float32(pr), c)
-					continue
-				}
+				r.dens.node(float32(sx), float32(sy), float32(pr), r.nodeLook(n, mode, dim))
+			} else {
+				r.later = append(r.later, int32(i))
+			}
+		}
+	}
+	r.Stats.Edges += r.densityEdges(&r.pass, 0, mine, &r.dens.EdgeCounts, nil)
+	r.finishEdges(&r.pass)
+	r.pass.s = nil
+	for _, i := range r.later {
+		n := &s.Nodes[i]
+		sx, sy, pr, _ := r.onNode(n, &cam)
+		r.shapeNode(int(i), n, sx, sy, pr, r.nodeLook(n, mode, dim), &cam)
+	}
+	for i := range s.Nodes {
+		n := &s.Nodes[i]
+		if n.Flags&systems.FlagHidden != 0 || n.Flags&marked == 0 {
+			continue
+		}
+		if sx, sy, pr, ok := r.onNode(n, &cam); ok {
+			r.Stats.Nodes++
+			if pr < lodDot || crowded {
 				pr = max(pr, lodMarked) // a marked node stays findable however far out
 			}
-			r.node(n, float32(sx), float32(sy), float32(pr), c)
-			if pr >= lodLabel && len(r.Labels) < maxLabels && sx >= 0 && sx <= w && sy >= 0 && sy <= h {
-				r.Labels = append(r.Labels, i)
-			}
+			r.shapeNode(i, n, sx, sy, pr, r.nodeLook(n, mode, dim), &cam)
 		}
 	}
 	r.pulses(s, cam)
 	r.Stats.Labels = len(r.Labels)
 	r.Stats.Vertices = r.graph.vertices()
 	r.Stats.DensityNodes, r.Stats.DensityEdges = r.dens.Nodes, r.dens.EdgesDrawn()
+}
+
+// onNode places node n on the screen: its centre and radius in pixels, and false when it is
+// off the screen (beyond cullMargin).
+func (r *Renderer) onNode(n *systems.SceneNode, cam *components.Viewport) (sx, sy, pr float64, ok bool) {
+	sx, sy = cam.WorldToScreen(n.X, n.Y)
+	pr = n.R * cam.Zoom
+	w, h := float64(cam.Width), float64(cam.Height)
+	return sx, sy, pr, sx+pr >= -cullMargin && sx-pr <= w+cullMargin && sy+pr >= -cullMargin && sy-pr <= h+cullMargin
+}
+
+// nodeLook is node n's colour this frame: dimmed off the lit set while something is lit.
+func (r *Renderer) nodeLook(n *systems.SceneNode, mode components.ColorMode, dim bool) fcolor {
+	c := r.nodeColor(n, mode)
+	if dim && n.Flags&(systems.FlagHovered|systems.FlagSelected|systems.FlagHighlighted) == 0 {
+		c = c.alpha(dimAlpha)
+	}
+	return c
+}
+
+// shapeNode adds node i to the batch at screen (sx, sy), radius pr pixels, and to the
+// labels when it is big enough and on the screen.
+func (r *Renderer) shapeNode(i int, n *systems.SceneNode, sx, sy, pr float64, c fcolor, cam *components.Viewport) {
+	r.node(n, float32(sx), float32(sy), float32(pr), c)
+	if pr >= lodLabel && len(r.Labels) < maxLabels && sx >= 0 && sx <= float64(cam.Width) && sy >= 0 && sy <= float64(cam.Height) {
+		r.Labels = append(r.Labels, i)
+	}
 }
 
 // onScreen counts the shown nodes whose centre is on the screen and the edges between shown
