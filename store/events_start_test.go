@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/ipfs/go-cid"
 	"github.com/nats-io/nats.go/jetstream"
@@ -127,5 +129,86 @@ func TestTrustedHeadsReadOnlyWhatFollows(t *testing.T) {
 	}
 	if rejected != 4 {
 		t.Errorf("%d messages rejected, want the raw client's 4", rejected)
+	}
+}
+
+// WarmHeads asks for every head at once: the chains are followed in one read, each parent in
+// another aggregate verified by that same read (no look-up), and the appends that follow cost
+// no read at all. Asked one by one, each aggregate would be read alone and its parents looked
+// up (two requests each).
+func TestWarmHeadsReadsOnce(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	s1 := openJS(t, srv)
+	const aggs, perAgg = 8, 150
+	agg := func(a int) string { return "acct-" + strconv.Itoa(a) }
+	heads := make([]*store.StoredEvent, aggs)
+	var prev *store.StoredEvent
+	for i := range aggs * perAgg {
+		ne := store.NewEvent{AggregateID: agg(i % aggs), EventType: "Moved", Payload: []byte(strconv.Itoa(i))}
+		if prev != nil {
+			ne.Parents = []cid.Cid{prev.CID}
+		}
+		ev, err := s1.AppendEvent(ctx, ne)
+		if err != nil {
+			t.Fatal(err)
+		}
+		heads[i%aggs], prev = ev, ev
+	}
+	// A raw client forks acct-0's tail: the warmed head is still the valid one.
+	h0, err := s1.History(ctx, agg(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fork := block.Event{AggregateID: agg(0), EventType: "Moved", Payload: []byte("fork"), PreviousCID: h0[len(h0)-3].CID, Timestamp: 1}
+	m, _, err := store.EventMessage(&fork)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(srv.Connect(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.PublishMsg(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+
+	nc2 := srv.Connect(t)
+	s2, err := store.OpenEvents(ctx, nc2, store.EventStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A window wide enough that every head asked for at once joins one read on a loaded
+	// machine; heads asked for one after another would still be read one at a time.
+	store.SetColdReadWindow(s2, 200*time.Millisecond, 5*time.Second)
+	if err := s2.WarmHeads(ctx, []string{"bad\nname"}); !errors.Is(err, store.ErrInvalidInput) {
+		t.Fatalf("WarmHeads of a malformed ID: %v, want ErrInvalidInput", err)
+	}
+	ids := make([]string, aggs)
+	for a := range ids {
+		ids[a] = agg(a)
+	}
+	before := nc2.Stats()
+	if err := s2.WarmHeads(ctx, ids); err != nil {
+		t.Fatal(err)
+	}
+	warmed := nc2.Stats()
+	// Per aggregate its last message; for the read stream info, consumer create and delete,
+	// pulls. Parent look-ups would be two requests per event (about 2,400).
+	if sent, limit := warmed.OutMsgs-before.OutMsgs, uint64(2*aggs+30); sent > limit {
+		t.Errorf("warming %d heads sent %d messages, want at most %d", aggs, sent, limit)
+	}
+	for a := range aggs {
+		ev, err := s2.AppendEvent(ctx, store.NewEvent{AggregateID: agg(a), EventType: "Moved", Payload: []byte("after warming")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ev.PreviousCID.Equals(heads[a].CID) {
+			t.Errorf("%s: chained on %s, want the valid head %s", agg(a), ev.PreviousCID, heads[a].CID)
+		}
+	}
+	// Each append: its publish and, the cached head being current, nothing else read.
+	if sent, limit := nc2.Stats().OutMsgs-warmed.OutMsgs, uint64(3*aggs); sent > limit {
+		t.Errorf("%d appends after warming sent %d messages, want at most %d", aggs, sent, limit)
 	}
 }
