@@ -60,6 +60,7 @@ func (s *exploreSource) onLive(ctx context.Context, b *ecs.Bridge, h store.Store
 		if !headShown {
 			return nil // junk that names a shown parent elsewhere: nobody's neighbour
 		}
+		r.AggregateID = agg // beside the head it follows, whatever its headers claim
 		return s.sendRejected(ctx, b, r)
 	}
 	ev := rec.Event
