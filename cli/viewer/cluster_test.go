@@ -50,10 +50,7 @@ func TestClusterFeedSurvivesNodeRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeSrc()
-	bridge := ecs.NewBridge(64)
-	graph := ecs.NewGraph(ecs.Config{}, bridge)
-	graph.Start(ctx)
-	go func() { _ = bridge.Run(ctx, src) }()
+	graph := runWorld(ctx, ecs.Config{}, src)
 
 	var mu sync.Mutex
 	var acked []cid.Cid

@@ -88,10 +88,7 @@ func (x *exploreStore) explore(t *testing.T, ctx context.Context, at string, dep
 	if err != nil {
 		t.Fatal(err)
 	}
-	bridge := ecs.NewBridge(64)
-	graph := ecs.NewGraph(ecs.Config{Partial: true}, bridge)
-	graph.Start(ctx)
-	go func() { _ = bridge.Run(ctx, ex) }()
+	graph := runWorld(ctx, ecs.Config{Partial: true}, ex)
 	waitWorld(t, ctx, graph, func() bool { return graph.Stats().CaughtUp })
 	return ex, graph
 }

@@ -58,10 +58,7 @@ func TestViewerReadOnly(t *testing.T) {
 	}
 	defer closeSrc()
 	t.Logf("opened in %s", time.Since(start).Round(time.Millisecond))
-	bridge := ecs.NewBridge(64)
-	graph := ecs.NewGraph(ecs.Config{}, bridge)
-	graph.Start(ctx)
-	go func() { _ = bridge.Run(ctx, src) }()
+	graph := runWorld(ctx, ecs.Config{}, src)
 	for graph.Stats().Events < 5 {
 		if ctx.Err() != nil {
 			t.Fatalf("world holds %d events, want 5", graph.Stats().Events)

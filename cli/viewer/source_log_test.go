@@ -29,21 +29,13 @@ import (
 // logWorld opens the viewer's source on srv with view options o and runs a world fed by it.
 func logWorld(ctx context.Context, t *testing.T, srv *storetest.Server, o cli.ViewOptions) (*ecs.Graph, *storeSource) {
 	t.Helper()
-	src, closeSrc, err := openSource(ctx, cli.ViewRequest{
-		Options:   o,
-		Conn:      store.ConnConfig{Servers: []string{srv.ClientURL()}},
-		NATSGiven: true,
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	src, closeSrc, err := openSource(ctx, quietRequest(srv, o))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(closeSrc)
 	src.logPoll = 20 * time.Millisecond
-	bridge := ecs.NewBridge(64)
-	graph := ecs.NewGraph(ecs.Config{}, bridge)
-	graph.Start(ctx)
-	go func() { _ = bridge.Run(ctx, src) }()
+	graph := runWorld(ctx, ecs.Config{}, src)
 	return graph, src
 }
 

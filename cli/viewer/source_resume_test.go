@@ -98,10 +98,7 @@ func TestSourceResumesFromCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeSrc()
-	bridge := ecs.NewBridge(64)
-	graph := ecs.NewGraph(ecs.Config{Partial: true}, bridge)
-	graph.Start(ctx)
-	go func() { _ = bridge.Run(ctx, src) }()
+	graph := runWorld(ctx, ecs.Config{Partial: true}, src)
 	waitFor := func(what string, ok func() bool) {
 		t.Helper()
 		for !ok() {

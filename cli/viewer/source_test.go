@@ -52,10 +52,7 @@ func TestSourceResumesAfterServerRestart(t *testing.T) {
 	}
 	appendN(producer(), 30)
 
-	bridge := ecs.NewBridge(64)
-	graph := ecs.NewGraph(ecs.Config{}, bridge)
-	graph.Start(ctx)
-	go func() { _ = bridge.Run(ctx, src) }()
+	graph := runWorld(ctx, ecs.Config{}, src)
 	sawReconnect := false
 	waitFor := func(n int) {
 		t.Helper()

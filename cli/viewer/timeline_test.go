@@ -2,8 +2,6 @@ package viewer
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"maps"
 	"slices"
 	"testing"
@@ -15,7 +13,6 @@ import (
 	"github.com/jetdag/jetdag/cli"
 	"github.com/jetdag/jetdag/components"
 	"github.com/jetdag/jetdag/ecs"
-	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/systems"
 )
 
@@ -59,22 +56,14 @@ func TestTimelineAsOfMatchesUntil(t *testing.T) {
 
 	shown := func(until uint64, asOf uint64) (map[string]bool, int) {
 		t.Helper()
-		src, closeSrc, err := openSource(ctx, cli.ViewRequest{
-			Options:   cli.ViewOptions{Until: until},
-			Conn:      store.ConnConfig{Servers: []string{srv.ClientURL()}},
-			NATSGiven: true,
-			Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		})
+		src, closeSrc, err := openSource(ctx, quietRequest(srv, cli.ViewOptions{Until: until}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer closeSrc()
 		sctx, stop := context.WithCancel(ctx)
 		defer stop()
-		bridge := ecs.NewBridge(64)
-		graph := ecs.NewGraph(ecs.Config{}, bridge)
-		graph.Start(sctx)
-		go func() { _ = bridge.Run(sctx, src) }()
+		graph := runWorld(sctx, ecs.Config{}, src)
 		e := graph.ECS()
 		systems.Setup(e, systems.Options{Width: 1280, Height: 800})
 		frame := func() {

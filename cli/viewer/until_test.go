@@ -2,8 +2,6 @@ package viewer
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -50,20 +48,12 @@ func TestSourceUntil(t *testing.T) {
 	late := obj("late", evs[15]) // made after seq 20: not shown
 	appendN(5)
 
-	src, closeSrc, err := openSource(ctx, cli.ViewRequest{
-		Options:   cli.ViewOptions{Until: 12},
-		Conn:      store.ConnConfig{Servers: []string{srv.ClientURL()}},
-		NATSGiven: true,
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	src, closeSrc, err := openSource(ctx, quietRequest(srv, cli.ViewOptions{Until: 12}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer closeSrc()
-	bridge := ecs.NewBridge(64)
-	graph := ecs.NewGraph(ecs.Config{}, bridge)
-	graph.Start(ctx)
-	go func() { _ = bridge.Run(ctx, src) }()
+	graph := runWorld(ctx, ecs.Config{}, src)
 	for graph.Stats().Events < 12 || graph.Stats().Objects < 1 || !graph.Stats().CaughtUp {
 		if ctx.Err() != nil {
 			t.Fatalf("stats %+v", graph.Stats())
@@ -108,20 +98,12 @@ func TestSourceUntilTime(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	src, closeSrc, err := openSource(ctx, cli.ViewRequest{
-		Options:   cli.ViewOptions{UntilTime: base + 7*int64(time.Second)},
-		Conn:      store.ConnConfig{Servers: []string{srv.ClientURL()}},
-		NATSGiven: true,
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	src, closeSrc, err := openSource(ctx, quietRequest(srv, cli.ViewOptions{UntilTime: base + 7*int64(time.Second)}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer closeSrc()
-	bridge := ecs.NewBridge(64)
-	graph := ecs.NewGraph(ecs.Config{}, bridge)
-	graph.Start(ctx)
-	go func() { _ = bridge.Run(ctx, src) }()
+	graph := runWorld(ctx, ecs.Config{}, src)
 	for !graph.Stats().CaughtUp {
 		if ctx.Err() != nil {
 			t.Fatalf("stats %+v", graph.Stats())
