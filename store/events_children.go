@@ -160,3 +160,144 @@ func (s *JetStreamEvents) childrenFromIndex(ctx context.Context, evs []*StoredEv
 	}
 	return cw, nil
 }
+
+// childLinks are the parent links of the events a verified replay found: (parent, child) ->
+// the child's sequence. checkChildren compares the children index with them.
+type childLinks map[[2]digestKey]uint64
+
+func (l childLinks) add(ev *StoredEvent) {
+	ck, ok := keyOf(ev.CID)
+	if !ok {
+		return
+	}
+	for _, p := range ev.ParentCIDs {
+		if pk, ok := keyOf(p); ok {
+			if _, dup := l[[2]digestKey{pk, ck}]; !dup {
+				l[[2]digestKey{pk, ck}] = ev.Seq
+			}
+		}
+	}
+}
+
+// parseChildKey splits a children index key into the parent and child CIDs it names.
+func parseChildKey(key string) (p, c cid.Cid, ok bool) {
+	rest, ok := strings.CutPrefix(key, childPrefix)
+	if !ok {
+		return cid.Undef, cid.Undef, false
+	}
+	ps, cs, ok := strings.Cut(rest, ".")
+	if !ok {
+		return cid.Undef, cid.Undef, false
+	}
+	p, perr := block.ParseCID(ps)
+	c, cerr := block.ParseCID(cs)
+	if _, okp := keyOf(p); perr != nil || cerr != nil || !okp {
+		return cid.Undef, cid.Undef, false
+	}
+	if _, okc := keyOf(c); !okc {
+		return cid.Undef, cid.Undef, false
+	}
+	return p, c, true
+}
+
+// checkChildren is checkIndex for the children index: wrong are a key that names no parent
+// link, a value that is not the child's sequence (unless the message there is a copy of that
+// child: a fork's child the tail pass indexed checks out too), a link at or below the
+// children watermark without an entry, and a watermark past the stream's end (last) or
+// malformed. Repair rewrites or deletes the wrong entries, writes the missing ones and sets
+// the watermark to upTo (the last sequence the replay checked). A store indexed before the
+// children index (no children watermark) has nothing wrong for a missing entry.
+func (s *JetStreamEvents) checkChildren(ctx context.Context, links childLinks, last, upTo uint64, repair bool) (bad, repaired int, err error) {
+	cw, crev, cok, err := s.markEntry(ctx, childrenMarkKey)
+	if err != nil {
+		return 0, 0, err
+	}
+	badMark := !cok || cw > last
+	if badMark {
+		bad++
+		cw = last
+	}
+	type fix struct {
+		key string
+		seq uint64 // 0: delete
+	}
+	var fixes []fix
+	seen := make(map[[2]digestKey]struct{}, len(links))
+	watch, err := s.index.WatchFiltered(ctx, []string{childPrefix + ">"}, jetstream.IgnoreDeletes())
+	if err != nil {
+		return 0, 0, fmt.Errorf("children index: %w", err)
+	}
+	for e := range watch.Updates() {
+		if e == nil {
+			break // every current value has been delivered
+		}
+		p, c, ok := parseChildKey(e.Key())
+		if !ok {
+			fixes = append(fixes, fix{key: e.Key()})
+			continue
+		}
+		pk, _ := keyOf(p)
+		ck, _ := keyOf(c)
+		var seq uint64
+		if len(e.Value()) == 8 {
+			seq = binary.BigEndian.Uint64(e.Value())
+		}
+		if want, known := links[[2]digestKey{pk, ck}]; known {
+			seen[[2]digestKey{pk, ck}] = struct{}{}
+			if seq != want {
+				fixes = append(fixes, fix{key: e.Key(), seq: want})
+			}
+			continue
+		}
+		if seq != 0 {
+			if raw, gerr := s.stream.GetMsg(ctx, seq); gerr == nil {
+				if b, bc, verr := verifyStandalone(raw.Subject, raw.Header, raw.Data); verr == nil && bc.Equals(c) && slices.ContainsFunc(b.ParentCIDs, p.Equals) {
+					continue
+				}
+			}
+		}
+		fixes = append(fixes, fix{key: e.Key()})
+	}
+	if err := watch.Stop(); err != nil {
+		return 0, 0, fmt.Errorf("children index: %w", err)
+	}
+	bad += len(fixes)
+	for lk, seq := range links {
+		if _, ok := seen[lk]; ok {
+			continue
+		}
+		if cw != 0 && seq <= cw {
+			bad++
+		} else if !repair {
+			continue
+		}
+		fixes = append(fixes, fix{key: childKey(cidOfKey(lk[0]), cidOfKey(lk[1])), seq: seq})
+	}
+	if !repair {
+		return bad, 0, nil
+	}
+	for _, f := range fixes {
+		if f.seq == 0 {
+			err = s.index.Delete(ctx, f.key)
+		} else {
+			var b [8]byte
+			binary.BigEndian.PutUint64(b[:], f.seq)
+			_, err = s.index.Put(ctx, f.key, b[:])
+		}
+		if err != nil {
+			return bad, repaired, fmt.Errorf("children index repair %s: %w", f.key, err)
+		}
+		repaired++
+	}
+	if badMark {
+		var b [8]byte
+		binary.BigEndian.PutUint64(b[:], upTo)
+		if _, err := s.index.Update(ctx, childrenMarkKey, b[:], crev); err != nil {
+			return bad, repaired, fmt.Errorf("children index repair: watermark: %w", err)
+		}
+		repaired++
+	} else if err := s.advanceMark(ctx, childrenMarkKey, upTo); err != nil {
+		return bad, repaired, err
+	}
+	return bad, repaired, nil
+}

@@ -205,6 +205,39 @@ func TestChildrenIndexForgedEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("the true child's entry naming no message")
+
+	// verify counts each wrong entry (four forged, the true one's value) and --repair-index
+	// puts them right; an entry deleted below the watermark is found missing and written.
+	replay := func(repair bool) ReplayStats {
+		t.Helper()
+		_, st, err := objEvents(t, srv).Replay(ctx, ReplayOptions{CheckIndex: true, RepairIndex: repair}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if st := replay(false); st.IndexBad != 5 {
+		t.Fatalf("verify with 5 wrong children entries: %+v", st)
+	}
+	if st := replay(true); st.IndexBad != 5 || st.IndexRepaired != 5 {
+		t.Fatalf("repair: %+v", st)
+	}
+	if st := replay(false); st.IndexBad != 0 {
+		t.Fatalf("verify after the repair: %+v", st)
+	}
+	if err := kv.Delete(ctx, childKey(a.CID, kid.CID)); err != nil {
+		t.Fatal(err)
+	}
+	if st := replay(false); st.IndexBad != 1 {
+		t.Fatalf("verify with the true entry deleted: %+v", st)
+	}
+	if st := replay(true); st.IndexRepaired < 1 {
+		t.Fatalf("repair of the deleted entry: %+v", st)
+	}
+	if e, err := kv.Get(ctx, childKey(a.CID, kid.CID)); err != nil || binary.BigEndian.Uint64(e.Value()) != kid.Seq {
+		t.Fatalf("entry after the repair: %v, %v", e, err)
+	}
+	check("after the repair")
 }
 
 // Events stored before the children index existed (a CID watermark, no children watermark,

@@ -20,7 +20,8 @@ type ReplayStats struct {
 	Messages, Events, Rejected uint64
 	// Aggregates seen.
 	Aggregates int
-	// IndexBad counts what CheckIndex or RepairIndex found wrong in the CID index: entries
+	// IndexBad counts what CheckIndex or RepairIndex found wrong in the CID index (and the
+	// same kinds of fault in the children index, events_children.go): entries
 	// that are malformed, name a sequence not holding their CID, or name no event, events at or
 	// below the watermark without an entry, and a watermark that is malformed or past the
 	// stream's end (before any repair).
@@ -54,11 +55,18 @@ func (s *JetStreamEvents) Replay(ctx context.Context, opts ReplayOptions, fn fun
 	}
 	st.LastSeq = info.State.LastSeq
 	var lastReport time.Time
+	var links childLinks // the parent links, for the children index's check
+	if opts.CheckIndex || opts.RepairIndex {
+		links = childLinks{}
+	}
 	err = s.read(ctx, []string{StreamSubjects}, 1, func(m jetstream.Msg, seq uint64) error {
 		st.Messages++
 		rec := s.verifyMsg(v, m, seq)
 		if rec.Event != nil {
 			st.Events++
+			if links != nil {
+				links.add(rec.Event)
+			}
 		} else {
 			st.Rejected++
 		}
@@ -81,6 +89,11 @@ func (s *JetStreamEvents) Replay(ctx context.Context, opts ReplayOptions, fn fun
 	if opts.CheckIndex || opts.RepairIndex {
 		bad, n, err := s.checkIndex(ctx, v, st.LastSeq, opts.RepairIndex)
 		st.IndexBad, st.IndexRepaired = bad, n
+		if err != nil {
+			return v, st, err
+		}
+		bad, n, err = s.checkChildren(ctx, links, st.LastSeq, v.lastSeq, opts.RepairIndex)
+		st.IndexBad, st.IndexRepaired = st.IndexBad+bad, st.IndexRepaired+n
 		if err != nil {
 			return v, st, err
 		}
