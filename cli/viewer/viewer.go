@@ -143,7 +143,7 @@ func untilShown(o cli.ViewOptions) uint64 {
 
 // WindowGOGC is the window's GC percentage (Go's default is 100): the heap may grow by half of
 // what is live before the next collection instead of doubling. The window's live heap is
-// mostly its world, scene and layout (about 1.6 KB a node at 100,000 nodes), so the default's
+// mostly its world, scene and layout (1.1-1.5 KB a node at 100,000 nodes), so the default's
 // headroom alone is about as big again; a settled or moving frame allocates next to nothing
 // (about 0.1 MB), so the collections it adds are those of a replay's ingest and the layout's
 // growth, not of drawing. Measured in docs/benchmarks.md ("Memory per node").
