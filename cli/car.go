@@ -94,9 +94,11 @@ or in the store) and loads nothing if any check fails (exit 1 for a block that f
 verification, 2 for a file that is not a CAR); then it loads the blocks into the object
 store and appends the events so that each comes after its previous event and parents.
 What is already stored is skipped, so an import can be repeated. Prints one JSON line of
-counts. Into a store with long chains, --checkpoint latest|FILE --log-vkey V starts the heads
-of the aggregates it appends to from that verified log checkpoint instead of reading their
-whole chains first.`,
+counts; messages_read is how many stream messages it read and verified first. Before its
+checks import reads and verifies the whole stream; with --checkpoint latest|FILE --log-vkey V
+it reads and verifies only the messages after that verified log checkpoint (and the headers
+of those stored within the stream's duplicate window before it), finds older events through
+the CID index, and starts the aggregates' heads from the checkpoint.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), e) },
 	}
@@ -136,6 +138,6 @@ func (o *importOptions) run(ctx context.Context, e *env) error {
 	return writeJSON(e.stdout, map[string]any{
 		"file": o.path, "roots": cidStrings(stats.Roots), "events": stats.Events,
 		"events_present": stats.EventsPresent, "blocks": stats.Blocks, "links": stats.Links,
-		"blocks_present": stats.BlocksPresent,
+		"blocks_present": stats.BlocksPresent, "messages_read": stats.MessagesRead,
 	})
 }

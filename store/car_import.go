@@ -26,6 +26,9 @@ type ImportStats struct {
 	// Blocks written to the bucket (of which Links are link records), and BlocksPresent
 	// already there.
 	Blocks, Links, BlocksPresent int
+	// MessagesRead is how many stream messages the import read and verified before its
+	// checks: the whole stream, or only what follows a trusted checkpoint (TrustHeads).
+	MessagesRead int
 }
 
 // carEvent is an event block of a CAR file waiting for its previous event and parents.
@@ -47,19 +50,20 @@ type carEvent struct {
 // are, so an import can be repeated. Only what changes between the passes (another writer
 // appending to the same aggregate, a raw client squatting a message ID) can stop the second
 // pass part way; the error then says which event.
+//
+// The stream is read and verified once before the first pass: all of it, or, when events
+// trusts a verified checkpoint (TrustHeads), only the messages after it (and the headers of
+// those within the stream's duplicate window before it); events up to the checkpoint are then
+// found through the CID index.
 func ImportCAR(ctx context.Context, r io.ReadSeeker, events *JetStreamEvents, objects *JetStreamObjects) (ImportStats, error) {
 	var st ImportStats
 	// Messages the stream rejected still hold their message IDs for the duplicate window:
 	// an event of the file whose CID one of them holds could not be stored.
 	held := make(map[string]*Rejection)
-	have, _, err := events.Replay(ctx, ReplayOptions{}, func(r Record) error {
-		if rj := r.Rejected; rj != nil && rj.MsgID != "" {
-			held[rj.MsgID] = rj
-		}
-		return nil
-	})
+	have, read, err := events.readForImport(ctx, held)
+	st.MessagesRead = read
 	if err != nil {
-		return st, fmt.Errorf("read events: %w", err)
+		return st, err
 	}
 	plan := &importPlan{events: events, have: have, held: held, fileEvents: make(map[digestKey]carEventInfo), inFile: make(map[string]struct{})}
 	roots, err := readCAR(r, plan.check)
@@ -112,7 +116,7 @@ type carEventInfo struct {
 // then as a whole, before anything is written.
 type importPlan struct {
 	events     *JetStreamEvents
-	have       *Verifier
+	have       *importIndex
 	fileEvents map[digestKey]carEventInfo
 	order      []digestKey // file order
 	inFile     map[string]struct{}
@@ -371,7 +375,7 @@ func (s *JetStreamObjects) importBlock(ctx context.Context, c cid.Cid, data []by
 type eventLoader struct {
 	ctx     context.Context
 	events  *JetStreamEvents
-	have    *Verifier
+	have    *importIndex
 	loaded  map[digestKey]struct{}
 	waiting map[digestKey][]carEvent // by the dependency they wait for
 	nWait   int
