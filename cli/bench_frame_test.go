@@ -86,3 +86,39 @@ func TestBenchFrame(t *testing.T) {
 		t.Errorf("bench frame --nodes 0: %v, want exit code 2", err)
 	}
 }
+
+// TestBenchFrameNoReference: with --no-reference the reference phase does not run (no
+// reference frame rate) and the view is still measured from the empty window on.
+func TestBenchFrameNoReference(t *testing.T) {
+	bin := WindowBinaries(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "bench", "frame", "--nodes", "1500", "--edges", "1800", "--frames", "6", "--no-reference")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("jetdag bench frame --no-reference: %v\nstderr: %s", err, stderr.String())
+	}
+	var res struct {
+		Nodes        int     `json:"nodes"`
+		FPSStatic    float64 `json:"fps_static"`
+		FPSMoving    float64 `json:"fps_moving"`
+		FPSLayout    float64 `json:"fps_layout"`
+		ReferenceFPS float64 `json:"reference_fps"`
+		Window       int64   `json:"rss_window_bytes"`
+		View         int64   `json:"rss_view_bytes"`
+		PerNode      float64 `json:"bytes_per_node_view_over_window"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatalf("stdout %q is not one JSON object: %v", stdout.String(), err)
+	}
+	if res.ReferenceFPS != 0 {
+		t.Errorf("reference_fps %v with --no-reference, want 0 (the reference did not run)", res.ReferenceFPS)
+	}
+	if res.Nodes != 1500 || res.FPSStatic <= 0 || res.FPSMoving <= 0 || res.FPSLayout <= 0 {
+		t.Errorf("nodes %d, frame rates %v %v %v: want 1500 and the three view phases measured", res.Nodes, res.FPSStatic, res.FPSMoving, res.FPSLayout)
+	}
+	if res.Window <= 0 || res.View < res.Window || res.PerNode != float64(res.View-res.Window)/1500 {
+		t.Errorf("memory: window %d, view peak %d, %v bytes a node over the window", res.Window, res.View, res.PerNode)
+	}
+}

@@ -214,10 +214,10 @@ func (o ViewOptions) checkAt() error {
 	}
 	if _, err := block.ParseCID(o.At); err != nil {
 		if LooksLikeCID(o.At) {
-			return badInputf("--at %q is not a well-formed CID (%v)", o.At, err)
+			return badInputf("--at %q is not a well-formed CID (%w)", o.At, err)
 		}
 		if verr := store.ValidateName("aggregate ID", o.At); verr != nil {
-			return badInputf("--at %q: neither a CID (%v) nor an aggregate ID (%v)", o.At, err, verr)
+			return badInputf("--at %q: neither a CID (%w) nor an aggregate ID (%w)", o.At, err, verr)
 		}
 	}
 	switch {

@@ -34,19 +34,26 @@ func syncWorld(t testing.TB, n int) (*ecs.ECS, *layout.Runner, *LayoutSync, []do
 }
 
 // settle runs the layout until it idles (no tick for a while).
-func settle(t testing.TB, r *layout.Runner) {
+func settle(t testing.TB, r *layout.Runner) { settleN(t, r, 0) }
+
+// settleN waits until the runner sleeps with nothing queued (Settled, its tick count unchanged
+// over a pause) and has published at least n positions. A stalled tick count alone is not
+// enough on a loaded machine: the runner may not have been scheduled, or may not yet have taken
+// a node added since.
+func settleN(t testing.TB, r *layout.Runner, n int) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	last := r.Ticks()
 	for time.Now().Before(deadline) {
 		time.Sleep(30 * time.Millisecond)
 		now := r.Ticks()
-		if now == last && now > 0 {
+		if now == last && now > 0 && r.Settled() && len(r.Read(nil)) >= n {
 			return
 		}
 		last = now
 	}
-	t.Fatal("layout did not settle")
+	t.Fatalf("layout did not settle with %d positions published (%d ticks, settled %v, %d published)",
+		n, r.Ticks(), r.Settled(), len(r.Read(nil)))
 }
 
 func TestLayoutSyncCopiesPositions(t *testing.T) {
@@ -181,7 +188,11 @@ func TestLayoutSyncTrackedWorld(t *testing.T) {
 	go r.Run(ctx)
 	check := func(what string, skip donburi.Entity) {
 		t.Helper()
-		settle(t, r)
+		maxID := int32(-1)
+		components.DddElement.Each(w, func(en *donburi.Entry) {
+			maxID = max(maxID, components.DddElement.Get(en).Index)
+		})
+		settleN(t, r, int(maxID)+1)
 		for range settleFrames + 2 {
 			s.Update(e)
 		}
@@ -191,6 +202,9 @@ func TestLayoutSyncTrackedWorld(t *testing.T) {
 			id := components.DddElement.Get(en).Index
 			if id < 0 || en.Entity() == skip {
 				return
+			}
+			if int(id) >= len(buf) {
+				t.Fatalf("%s: node %d has no published position (%d published)", what, id, len(buf))
 			}
 			n++
 			if p := components.Position.GetValue(en); p.X != buf[id].X || p.Y != buf[id].Y {

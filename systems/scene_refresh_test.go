@@ -154,6 +154,15 @@ func TestSceneRefreshThenChangeGathers(t *testing.T) {
 	step("a move", false, func() { moveAll(w, rng); BumpPositions(w) })
 	step("a node removed", true, func() { w.Remove(es[30]); BumpWorld(w) })
 	step("a move", false, func() { moveAll(w, rng); BumpPositions(w) })
+	// Adding a component moves the node's components to another archetype's storage: the
+	// scene's kept Position pointers are stale until the BumpWorld this change must make
+	// (components.Position's rule), and the moves after it are refreshed through the new ones.
+	step("a component added to two nodes", true, func() {
+		w.Entry(es[60]).AddComponent(components.Toast)
+		w.Entry(es[61]).AddComponent(components.Toast)
+		BumpWorld(w)
+	})
+	step("a move", false, func() { moveAll(w, rng); BumpPositions(w) })
 	step("a node unplaced", true, func() {
 		components.DddElement.Get(w.Entry(es[40])).Index = -1
 		BumpWorld(w)

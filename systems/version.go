@@ -22,9 +22,10 @@ func BumpWorld(w donburi.World) {
 	}
 }
 
-// BumpPositions records that nodes moved (their Position components were written) and
-// nothing else changed: no node added, removed or (un)placed, no edge, size, colour or other
-// component changed. The scene then copies the new positions into the nodes it holds instead
+// BumpPositions records that nodes moved (their Position components were written in place)
+// and nothing else changed: no node added, removed or (un)placed, no edge, size, colour or
+// other component changed, and no component added to or removed from a node's entity (that
+// moves the entity's storage, and the scene holds pointers into it). The scene then copies the new positions into the nodes it holds instead
 // of gathering the world again. A change that is not only a move must call BumpWorld (both
 // may be called in one frame: the world's bump wins). It does nothing in a world that does
 // not track its version.

@@ -11,7 +11,7 @@ import (
 func benchFrame(r cli.ViewRequest) error {
 	fb := r.FrameBench
 	res, err := BenchFrame(FrameBenchOptions{Nodes: fb.Nodes, Edges: fb.Edges, Frames: fb.Frames,
-		CPUProfile: fb.CPUProfile, MemProfile: fb.MemProfile})
+		CPUProfile: fb.CPUProfile, MemProfile: fb.MemProfile, NoReference: fb.NoReference})
 	if err != nil {
 		return fmt.Errorf("bench frame: %w", err)
 	}

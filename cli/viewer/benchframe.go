@@ -28,6 +28,8 @@ type FrameBenchOptions struct {
 	// CPUProfile and MemProfile, when set, are files for pprof profiles of the view's
 	// phases (not the reference): CPU over static, moving and layout, heap at the end.
 	CPUProfile, MemProfile string
+	// NoReference skips the reference phase: the DAG is built right after the empty window.
+	NoReference bool
 }
 
 // FrameBenchResult is what `jetdag bench frame` prints.
@@ -367,6 +369,9 @@ func (g *frameBench) Draw(screen *ebiten.Image) {
 		if g.empty++; g.empty == benchWarmup {
 			g.res.Memory.Window = snapshotMemory()
 			g.res.RSSWindow = g.res.Memory.Window.RSS
+			if g.o.NoReference {
+				g.phase, g.ref = 1, nil // the view is set up in the next Update
+			}
 		}
 		return
 	}

@@ -49,24 +49,29 @@ type FrameBenchMemory struct {
 	Layout    MemSnapshot `json:"layout"`
 }
 
-// memMetrics are the runtime/metrics samples a MemSnapshot reads.
-var memMetricNames = [...]string{
-	"/gc/heap/live:bytes",
-	"/memory/classes/heap/objects:bytes",
-	"/memory/classes/heap/free:bytes",
-	"/memory/classes/heap/released:bytes",
-	"/memory/classes/total:bytes",
-	"/gc/cycles/total:gc-cycles",
-	"/gc/gogc:percent",
-	"/gc/gomemlimit:bytes",
+// memSamples are the runtime/metrics samples a MemSnapshot reads, in the order snapshotMemory
+// indexes them.
+func memSamples() []metrics.Sample {
+	names := [...]string{
+		"/gc/heap/live:bytes",
+		"/memory/classes/heap/objects:bytes",
+		"/memory/classes/heap/free:bytes",
+		"/memory/classes/heap/released:bytes",
+		"/memory/classes/total:bytes",
+		"/gc/cycles/total:gc-cycles",
+		"/gc/gogc:percent",
+		"/gc/gomemlimit:bytes",
+	}
+	samples := make([]metrics.Sample, len(names))
+	for i, n := range names {
+		samples[i].Name = n
+	}
+	return samples
 }
 
 // snapshotMemory reads the process's memory now.
 func snapshotMemory() MemSnapshot {
-	samples := make([]metrics.Sample, len(memMetricNames))
-	for i, n := range memMetricNames {
-		samples[i].Name = n
-	}
+	samples := memSamples()
 	metrics.Read(samples)
 	v := func(i int) int64 {
 		if samples[i].Value.Kind() != metrics.KindUint64 {

@@ -52,21 +52,14 @@ func TestSnapshotMemory(t *testing.T) {
 func TestTuneGC(t *testing.T) {
 	prev := debug.SetGCPercent(100)
 	t.Cleanup(func() { debug.SetGCPercent(prev) })
-	old, had := os.LookupEnv("GOGC")
-	t.Cleanup(func() {
-		if had {
-			os.Setenv("GOGC", old)
-		} else {
-			os.Unsetenv("GOGC")
-		}
-	})
+	t.Setenv("GOGC", "") // restores the environment's GOGC after the test
 	os.Unsetenv("GOGC")
 	tuneGC()
 	if got := snapshotMemory().GOGC; got != WindowGOGC {
 		t.Errorf("GOGC unset: the window runs at %d, want %d", got, WindowGOGC)
 	}
 	debug.SetGCPercent(100)
-	os.Setenv("GOGC", "100")
+	t.Setenv("GOGC", "100")
 	tuneGC()
 	if got := snapshotMemory().GOGC; got != 100 {
 		t.Errorf("GOGC=100 in the environment: the window runs at %d", got)

@@ -94,10 +94,10 @@ func (s *exploreSource) resolve(ctx context.Context, at string) (*exploreNode, e
 		return n, nil
 	}
 	if cli.LooksLikeCID(at) {
-		return nil, &cli.ExitError{Code: cli.ExitBadInput, Err: fmt.Errorf("--at %q is not a well-formed CID (%v)", at, perr)}
+		return nil, &cli.ExitError{Code: cli.ExitBadInput, Err: fmt.Errorf("--at %q is not a well-formed CID (%w)", at, perr)}
 	}
 	if err := store.ValidateName("aggregate ID", at); err != nil {
-		return nil, &cli.ExitError{Code: cli.ExitBadInput, Err: fmt.Errorf("--at %q: neither a CID (%v) nor an aggregate ID (%v)", at, perr, err)}
+		return nil, &cli.ExitError{Code: cli.ExitBadInput, Err: fmt.Errorf("--at %q: neither a CID (%w) nor an aggregate ID (%w)", at, perr, err)}
 	}
 	ev, err := s.base.events.Head(ctx, at)
 	switch {

@@ -146,7 +146,7 @@ func untilShown(o cli.ViewOptions) uint64 {
 // mostly its world, scene and layout (1.1-1.5 KB a node at 100,000 nodes), so the default's
 // headroom alone is about as big again; a settled or moving frame allocates next to nothing
 // (about 0.1 MB), so the collections it adds are those of a replay's ingest and the layout's
-// growth, not of drawing. Measured in docs/benchmarks.md ("Memory per node").
+// growth, not of drawing. Measured in docs/benchmarks.md ("Memory per node at 100,000 nodes").
 const WindowGOGC = 50
 
 // tuneGC sets WindowGOGC unless the GOGC environment variable chooses (GOGC=100 is Go's
