@@ -117,16 +117,22 @@ func (g *Graph) applyNode(m Message, key cid.Cid) {
 		g.n.duplicates++
 		return
 	}
-	miss := g.missing(m, key)
-	if len(miss) > 0 && !g.cfg.Partial {
+	if g.cfg.Partial {
+		// Room first: the block retired to make it may be one m points at, whose edge then
+		// waits, dangling, for it to come back.
+		g.retire.MakeRoom(g.world, 1)
+		miss := g.missing(m, key)
+		g.spawnNode(m)
+		g.dangle(m, miss)
+		g.attachDangling(key)
+		g.release(key)
+		return
+	}
+	if miss := g.missing(m, key); len(miss) > 0 {
 		g.hold(m, key, miss)
 		return
 	}
 	g.spawnNode(m)
-	if g.cfg.Partial {
-		g.dangle(m, miss)
-		g.attachDangling(key)
-	}
 	g.release(key)
 }
 
@@ -402,7 +408,9 @@ func (g *Graph) spawn(d components.DddElementData, group int32, t float64, near 
 
 // onRemove runs (through the world's OnRemove callback) before any node leaves the world,
 // whoever removes it: it drops the node from the index, the layout, the counts and the edges
-// of the nodes that point at it, and remembers its CID as gone.
+// of the nodes that point at it, and remembers its CID as gone (in explore mode, where the
+// source sends a block again only once the world has let it go, it makes the node one that
+// may come back instead: see retireExplored).
 func (g *Graph) onRemove(w donburi.World, e donburi.Entity) {
 	entry := w.Entry(e)
 	if !entry.HasComponent(components.DddElement) {
@@ -410,6 +418,10 @@ func (g *Graph) onRemove(w donburi.World, e donburi.Entity) {
 	}
 	d := components.DddElement.Get(entry)
 	systems.BumpWorld(w) // retired or removed: the scene gathers again
+	exploring := g.Exploring()
+	if exploring && d.CID.Defined() && g.index[d.CID] == e {
+		g.retireExplored(e, d.CID)
+	}
 	g.n.links -= systems.Unlink(w, e)
 	switch d.Kind {
 	case components.ElementEvent:
@@ -424,7 +436,9 @@ func (g *Graph) onRemove(w donburi.World, e donburi.Entity) {
 	}
 	if d.CID.Defined() && g.index[d.CID] == e {
 		delete(g.index, d.CID)
-		g.gone.add(d.CID)
+		if !exploring {
+			g.gone.add(d.CID)
+		}
 	}
 	if d.Index >= 0 {
 		g.asOf.removed(layout.NodeID(d.Index))

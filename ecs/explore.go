@@ -100,6 +100,39 @@ func (g *Graph) attachDangling(c cid.Cid) {
 	}
 }
 
+// retireExplored prepares explore mode for node e, of CID c, leaving the world (retired
+// over MaxNodes): the source forgets it too and sends it again when an expansion or a new
+// event reaches it (cli/viewer's explore source mirrors the retirement), so its CID is no
+// tombstone, the previous and parent edges of the nodes that point at it wait, dangling, for
+// it to come back (links the source sends again), and it loses its expanded mark: back, it
+// is a node whose neighbours have not been fetched.
+func (g *Graph) retireExplored(e donburi.Entity, c cid.Cid) {
+	x := components.Explore.Get(g.world.Entry(g.explore))
+	delete(x.Expanded, c)
+	delete(x.Requested, c)
+	entry := g.world.Entry(e)
+	if !entry.HasComponent(components.Edges) {
+		return
+	}
+	for _, src := range components.Edges.Get(entry).In {
+		if src == e || !g.world.Valid(src) {
+			continue
+		}
+		se := g.world.Entry(src)
+		if !se.HasComponent(components.Edges) {
+			continue
+		}
+		for _, out := range components.Edges.Get(se).Out {
+			if out.To == e && out.Kind != components.EdgeLink {
+				if g.dangling == nil {
+					g.dangling = make(map[cid.Cid][]danglingEdge)
+				}
+				g.dangling[c] = append(g.dangling[c], danglingEdge{from: src, kind: out.Kind})
+			}
+		}
+	}
+}
+
 // applyExplore keeps the Explore singleton from an explore report.
 func (g *Graph) applyExplore(m *ExploreMsg) {
 	if g.explore == donburi.Null || !g.world.Valid(g.explore) {

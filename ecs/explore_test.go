@@ -208,3 +208,62 @@ func TestDoubleClickExpands(t *testing.T) {
 		t.Errorf("e on the selected o0 after a failed fetch: asked %v", asked)
 	}
 }
+
+// Explore mode over MaxNodes: a retired node is no tombstone. When the source sends it again
+// (an expansion reached it), it comes back with the previous and parent edges of the nodes
+// still shown that point at it, and with its + mark (the source forgot its neighbours, so
+// the world forgets it was expanded); a link sent again joins it up. Outside explore mode a
+// Partial graph (a resumed feed) still ignores a retired block sent again.
+func TestExploreRetiredNodeComesBack(t *testing.T) {
+	names := []string{"a", "b", "c", "d", "e", "obj"}
+	g, b := newGraph(t, ecs.Config{Partial: true, MaxNodes: 5}, 16)
+	feed(t, g, b, &ecs.ExploreMsg{Root: cidOf("a"), Depth: 1},
+		event(1, "order-1", "a", ""), event(2, "order-1", "b", "a"), event(3, "pay-1", "c", "", "a"),
+		object("obj", ecs.ObjectValue, ""), link("obj", "a", "References"),
+		&ecs.ExploreMsg{Root: cidOf("a"), Depth: 1, Expanded: []cid.Cid{cidOf("a")}})
+	feed(t, g, b, event(4, "other-1", "d", ""), event(5, "other-2", "e", "")) // e retires a
+	if _, ok := g.Lookup(cidOf("a")); ok || nodeCount(g) != 5 || g.Stats().Links != 0 {
+		t.Fatalf("after e: a present %v, %d nodes, %d links; want a retired, 5 nodes, 0 links",
+			ok, nodeCount(g), g.Stats().Links)
+	}
+	if got := edgesOf(t, g, "b", names); len(got) != 0 {
+		t.Fatalf("b's edges with a retired: %v", got)
+	}
+	// The source sends a again (it retires b, now the oldest), then the link.
+	feed(t, g, b, event(1, "order-1", "a", ""), link("obj", "a", "References"))
+	if _, ok := g.Lookup(cidOf("a")); !ok {
+		t.Fatalf("a sent again after it retired is not in the world (%d duplicates)", g.Duplicates())
+	}
+	if _, ok := g.Lookup(cidOf("b")); ok || nodeCount(g) != 5 {
+		t.Fatalf("a back: b present %v, %d nodes; want b retired, 5 nodes", ok, nodeCount(g))
+	}
+	if got := edgesOf(t, g, "c", names); !slices.Equal(got, []string{"parent:a"}) {
+		t.Errorf("c's edges once a is back: %v, want its parent edge", got)
+	}
+	if got := edgesOf(t, g, "obj", names); !slices.Equal(got, []string{"link(References):a"}) || g.Stats().Links != 1 {
+		t.Errorf("obj's edges once a and its link are back: %v (%d links)", got, g.Stats().Links)
+	}
+	x, _ := components.Explore.First(g.World())
+	if st := components.Explore.Get(x); !st.Expandable(cidOf("a")) || len(st.Expanded) != 0 {
+		t.Errorf("a back is not marked +: expanded %v", st.Expanded)
+	}
+
+	// A node whose arrival retires its own parent (c, the oldest now) points at it once it
+	// is back.
+	feed(t, g, b, event(6, "pay-2", "f", "", "c"))
+	if _, ok := g.Lookup(cidOf("c")); ok {
+		t.Fatal("f's arrival did not retire c")
+	}
+	feed(t, g, b, event(3, "pay-1", "c", "", "a"))
+	if got := edgesOf(t, g, "f", append(names, "f")); !slices.Equal(got, []string{"parent:c"}) {
+		t.Errorf("f's edges once c, retired by f's arrival, is back: %v", got)
+	}
+
+	// A resumed feed (Partial, no ExploreMsg) keeps ignoring a retired block.
+	g, b = newGraph(t, ecs.Config{Partial: true, MaxNodes: 2}, 16)
+	feed(t, g, b, event(1, "a", "a1", ""), event(2, "a", "a2", "a1"), event(3, "a", "a3", "a2"))
+	feed(t, g, b, event(1, "a", "a1", ""))
+	if _, ok := g.Lookup(cidOf("a1")); ok || g.Duplicates() != 1 {
+		t.Errorf("resumed feed: a retired block sent again entered (%d duplicates)", g.Duplicates())
+	}
+}
