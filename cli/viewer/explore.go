@@ -28,36 +28,74 @@ const childWindow = 10_000
 
 // exploreSource is explore mode's ecs.Source. Its maps belong to the Follow goroutine; the
 // window reaches it only through Request.
+//
+// The source remembers what the world holds, to send nothing twice and to know which nodes
+// were expanded and which heads are shown. With --max-nodes the world retires its oldest
+// nodes by arrival (systems.Retire), and the source forgets the same ones, so that it is no
+// bigger than the world and a node the world let go is fetched and shown again when an
+// expansion or a new event reaches it.
+//
+// The source learns what the world retired by mirroring the world's rule
+// (explore_shown.go), not from a report back: the world spawns every node message explore
+// mode sends, in the order sent (a Partial graph holds no node back, and in explore mode it
+// keeps no tombstone of a retired block: ecs.Graph.retireExplored), and removes nodes only
+// by that rule, so the oldest node the source forgets is the one the world retires when it
+// applies the same message. A report from the game goroutine would need a channel that
+// goroutine never blocks on, and would leave the source holding what the bridge still
+// carries (up to its capacity beyond the budget); the mirror keeps the source within
+// --max-nodes at every moment and shares nothing between goroutines.
 type exploreSource struct {
 	base     *storeSource
 	root     exploreNode
 	depth    int
 	window   int // childWindow (tests shrink it)
+	maxNodes int // the world's --max-nodes (0: unbounded), mirrored by shown
 	requests chan cid.Cid
 
-	nodes     map[cid.Cid]*exploreNode // sent to the world
-	expanded  map[cid.Cid]bool
+	// nodes, rejected and shown are the world's nodes, as far as the messages sent go:
+	// events and objects by CID, rejected markers by sequence, in arrival order.
+	nodes     map[cid.Cid]*shownNode
+	rejected  map[uint64]bool
+	shown     arrivals
 	links     map[cid.Cid][]store.Link // by endpoint, read once at the start
-	linksSent map[cid.Cid]bool         // link record CIDs
+	linksSent map[cid.Cid]bool         // link record CIDs whose two ends are shown
 	// heads maps an aggregate to its shown, expanded event that was the chain's head when
 	// fetched: new messages on its subjects are its next event or rejected beside it.
-	heads    map[string]cid.Cid
-	rejected map[uint64]bool // sequences of rejected messages sent
+	heads map[string]cid.Cid
+	// sent counts the events and objects sent; peak is the most nodes held at once.
+	sent, peak int
 }
 
-// exploreNode is a node explore mode has fetched: an event or an object.
+// exploreNode is a node explore mode has fetched, to be sent: an event or an object.
 type exploreNode struct {
 	cid   cid.Cid
 	event *store.StoredEvent
 	obj   *block.Object
-	head  bool // an event found to be its chain's head when its neighbours were fetched
 }
 
-func (n *exploreNode) label() string {
-	s := n.cid.String()
+func (n *exploreNode) label() string { return nodeLabel(n.cid, n.event) }
+
+// shownNode is what the source keeps of a node while the world shows it: what expanding it
+// and following its chain need, not an event's payload nor an object's data.
+type shownNode struct {
+	cid cid.Cid
+	// ev is the event without its payload (its CID, sequence, aggregate, type, previous
+	// event and parents); nil for an object.
+	ev       *store.StoredEvent
+	objPrev  cid.Cid // an object's previous version
+	head     bool    // an event found to be its chain's head when its neighbours were fetched
+	expanded bool    // its neighbours were sent
+}
+
+func (n *shownNode) label() string { return nodeLabel(n.cid, n.ev) }
+
+// nodeLabel names a node in the window's notes: an event by type, sequence and aggregate,
+// an object as such, each with the end of its CID.
+func nodeLabel(c cid.Cid, ev *store.StoredEvent) string {
+	s := c.String()
 	short := "…" + s[max(len(s)-6, 0):]
-	if n.event != nil {
-		return fmt.Sprintf("%s #%d of %s (%s)", n.event.EventType, n.event.Seq, n.event.AggregateID, short)
+	if ev != nil {
+		return fmt.Sprintf("%s #%d of %s (%s)", ev.EventType, ev.Seq, ev.AggregateID, short)
 	}
 	return "object " + short
 }
@@ -65,13 +103,13 @@ func (n *exploreNode) label() string {
 // newExploreSource resolves view --at on the store base reads: a CID names an event or an
 // object, anything else an aggregate, whose head it opens on. What names nothing stored is
 // an error with exit code 1 (2 when it is not even a well-formed CID), before any window
-// opens.
-func newExploreSource(ctx context.Context, base *storeSource, at string, depth int) (*exploreSource, error) {
+// opens. maxNodes is the world's --max-nodes (0: unbounded): the source holds no more.
+func newExploreSource(ctx context.Context, base *storeSource, at string, depth, maxNodes int) (*exploreSource, error) {
 	s := &exploreSource{
-		base: base, depth: depth, window: childWindow, requests: make(chan cid.Cid, 16),
-		nodes: map[cid.Cid]*exploreNode{}, expanded: map[cid.Cid]bool{},
+		base: base, depth: depth, window: childWindow, maxNodes: maxNodes, requests: make(chan cid.Cid, 16),
+		nodes: map[cid.Cid]*shownNode{}, rejected: map[uint64]bool{},
 		links: map[cid.Cid][]store.Link{}, linksSent: map[cid.Cid]bool{},
-		heads: map[string]cid.Cid{}, rejected: map[uint64]bool{},
+		heads: map[string]cid.Cid{},
 	}
 	root, err := s.resolve(ctx, at)
 	if err != nil {
@@ -185,21 +223,31 @@ func (s *exploreSource) Follow(ctx context.Context, b *ecs.Bridge) error {
 	if err := s.send(ctx, b, &root); err != nil {
 		return err
 	}
+	s.root.event, s.root.obj = nil, nil // sent: its label needs only the CID now
 	frontier := []cid.Cid{root.cid}
+	// fetched is the neighbourhood's nodes, each once (over --max-nodes one may be sent
+	// again when a later hop reaches it after it retired).
+	fetched := map[cid.Cid]bool{root.cid: true}
 	for d := 0; d < s.depth && len(frontier) > 0; d++ {
 		next, err := s.expand(ctx, b, frontier, false)
 		if err != nil {
 			return err
 		}
+		for _, c := range next {
+			fetched[c] = true
+		}
 		frontier = next
 	}
 	took := time.Since(start)
-	s.base.log.Info("explore: neighbourhood fetched", "root", root.cid, "depth", s.depth, "nodes", len(s.nodes), "took", took)
+	s.base.log.Info("explore: neighbourhood fetched", "root", root.cid, "depth", s.depth, "nodes", len(fetched), "held", s.held(), "took", took)
 	hops := "hops"
 	if s.depth == 1 {
 		hops = "hop"
 	}
-	note := fmt.Sprintf("%d nodes within %d %s of %s, fetched in %d ms", len(s.nodes), s.depth, hops, root.label(), took.Milliseconds())
+	note := fmt.Sprintf("%d nodes within %d %s of %s, fetched in %d ms", len(fetched), s.depth, hops, root.label(), took.Milliseconds())
+	if len(s.nodes) < len(fetched) {
+		note += fmt.Sprintf("; the window keeps the newest %d (--max-nodes)", s.maxNodes)
+	}
 	if err := b.Send(ctx, &ecs.ExploreMsg{Root: s.root.cid, Depth: s.depth, Note: note}); err != nil {
 		return err
 	}
@@ -235,22 +283,32 @@ func (s *exploreSource) Follow(ctx context.Context, b *ecs.Bridge) error {
 	}
 }
 
-// expand fetches the neighbours of the sent nodes cs that are not in the world yet (the
-// children of all of them in one read of the stream), sends them, and reports each node
-// expanded, or failed when a read failed (it stays expandable), with a note for the window
-// when notes is set. It returns the new nodes; its error is the bridge's only (ctx ended).
+// expand fetches the neighbours of the nodes cs that are in the world and not expanded yet
+// (the children of all of them in one read of the stream), sends those not in the world,
+// and reports each node expanded, or failed when a read failed (it stays expandable) or when
+// it is no longer in the world, with a note for the window when notes is set. It returns
+// the nodes sent; its error is the bridge's only (ctx ended).
 func (s *exploreSource) expand(ctx context.Context, b *ecs.Bridge, cs []cid.Cid, notes bool) ([]cid.Cid, error) {
-	var todo []*exploreNode
-	var again []cid.Cid
+	var todo []*shownNode
+	done := &ecs.ExploreMsg{Root: s.root.cid, Depth: s.depth}
 	for _, c := range cs {
-		if n, ok := s.nodes[c]; ok && !s.expanded[c] {
+		n, ok := s.nodes[c]
+		switch {
+		case !ok:
+			// Retired over --max-nodes since it was asked for (or since the fetch that
+			// found it): nothing of it is shown, so nothing is fetched around it.
+			done.Failed = append(done.Failed, c)
+			if notes {
+				done.Note = fmt.Sprintf("%s left the window (--max-nodes %d) before its neighbours were fetched", cidLabel(c), s.maxNodes)
+			}
+		case n.expanded:
+			done.Expanded = append(done.Expanded, c)
+		default:
 			todo = append(todo, n)
-		} else {
-			again = append(again, c)
 		}
 	}
-	if len(again) > 0 {
-		if err := b.Send(ctx, &ecs.ExploreMsg{Root: s.root.cid, Depth: s.depth, Expanded: again}); err != nil {
+	if len(done.Expanded) > 0 || len(done.Failed) > 0 {
+		if err := b.Send(ctx, done); err != nil {
 			return nil, err
 		}
 	}
@@ -272,8 +330,8 @@ func (s *exploreSource) expand(ctx context.Context, b *ecs.Bridge, cs []cid.Cid,
 	// links are fetched (those come first in the world).
 	var evs []*store.StoredEvent
 	for _, n := range todo {
-		if n.event != nil {
-			evs = append(evs, n.event)
+		if n.ev != nil {
+			evs = append(evs, n.ev)
 		}
 	}
 	type children struct {
@@ -327,9 +385,19 @@ func (s *exploreSource) expand(ctx context.Context, b *ecs.Bridge, cs []cid.Cid,
 			msg.Note = fmt.Sprintf("could not fetch the neighbours of %s: %v", n.label(), err)
 			continue
 		}
-		s.expanded[n.cid] = true
+		if s.nodes[n.cid] != n {
+			// Its own neighbours pushed it out of the world (more than --max-nodes keeps):
+			// it is not shown, so not marked expanded; if it came back among them, it is a
+			// new node with its + mark.
+			msg.Failed = append(msg.Failed, n.cid)
+			if len(failed) == 0 {
+				msg.Note = fmt.Sprintf("%s: %d new nodes; it left the window (--max-nodes %d)", n.label(), count[n.cid], s.maxNodes)
+			}
+			continue
+		}
+		n.expanded = true
 		if n.head {
-			s.heads[n.event.AggregateID] = n.cid
+			s.heads[n.ev.AggregateID] = n.cid
 		}
 		msg.Expanded = append(msg.Expanded, n.cid)
 		if msg.Note == "" || len(failed) == 0 {
@@ -348,6 +416,12 @@ func (s *exploreSource) expand(ctx context.Context, b *ecs.Bridge, cs []cid.Cid,
 	return added, b.Send(ctx, msg)
 }
 
+// cidLabel names a node the source no longer holds by the end of its CID.
+func cidLabel(c cid.Cid) string {
+	s := c.String()
+	return "…" + s[max(len(s)-6, 0):]
+}
+
 // bridgeError marks an error of the bridge (ctx ended) among fetch errors.
 type bridgeError struct{ err error }
 
@@ -357,7 +431,7 @@ func (e bridgeError) Error() string { return e.err.Error() }
 // of its chain and what its link records join it to, calling add for each (expand adds the
 // children of other aggregates), and sends the rejected messages of n's aggregate between n
 // and its next event (after n, when it is the head).
-func (s *exploreSource) neighbours(ctx context.Context, b *ecs.Bridge, n *exploreNode, add func(*exploreNode) error) error {
+func (s *exploreSource) neighbours(ctx context.Context, b *ecs.Bridge, n *shownNode, add func(*exploreNode) error) error {
 	visit := func(c cid.Cid) error {
 		if !c.Defined() {
 			return nil
@@ -374,7 +448,7 @@ func (s *exploreSource) neighbours(ctx context.Context, b *ecs.Bridge, n *explor
 		}
 		return nil
 	}
-	if ev := n.event; ev != nil {
+	if ev := n.ev; ev != nil {
 		if err := visit(ev.PreviousCID); err != nil {
 			return err
 		}
@@ -399,11 +473,8 @@ func (s *exploreSource) neighbours(ctx context.Context, b *ecs.Bridge, n *explor
 		default:
 			return fmt.Errorf("next event of %s: %w", ev.AggregateID, err)
 		}
-	}
-	if o := n.obj; o != nil {
-		if err := visit(o.PreviousCID); err != nil {
-			return err
-		}
+	} else if err := visit(n.objPrev); err != nil {
+		return err
 	}
 	for _, l := range s.links[n.cid] {
 		other := l.To
@@ -427,22 +498,31 @@ func (s *exploreSource) neighbours(ctx context.Context, b *ecs.Bridge, n *explor
 	return nil
 }
 
-// send puts n into the world, with the links between it and the nodes already there.
+// send puts n into the world, with the links between it and the nodes already there, and
+// keeps what shownNode says of it.
 func (s *exploreSource) send(ctx context.Context, b *ecs.Bridge, n *exploreNode) error {
 	var m ecs.Message
+	kept := &shownNode{cid: n.cid}
 	if n.event != nil {
 		m, _ = recordMessage(store.Record{Seq: n.event.Seq, Event: n.event})
+		ev := *n.event
+		ev.Payload = nil
+		kept.ev = &ev
 	} else {
 		om, ok := s.base.objectMessage(ctx, store.ObjectRecord{CID: n.cid, Object: n.obj})
 		if !ok {
 			return nil
 		}
 		m = om
+		kept.objPrev = n.obj.PreviousCID
 	}
 	if err := b.Send(ctx, m); err != nil {
 		return err
 	}
-	s.nodes[n.cid] = n
+	s.arrive(shownKey{c: n.cid})
+	s.nodes[n.cid] = kept
+	s.sent++
+	s.peak = max(s.peak, s.held())
 	for _, l := range s.links[n.cid] {
 		_, okF := s.nodes[l.From]
 		_, okT := s.nodes[l.To]

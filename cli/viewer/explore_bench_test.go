@@ -133,7 +133,7 @@ func BenchmarkExplore(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		ctx, cancel := context.WithCancel(ctx)
-		ex, err := newExploreSource(ctx, src, root.String(), 2)
+		ex, err := newExploreSource(ctx, src, root.String(), 2, 0)
 		if err != nil {
 			b.Fatal(err)
 		}

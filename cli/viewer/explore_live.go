@@ -40,9 +40,11 @@ func (s *exploreSource) onLive(ctx context.Context, b *ecs.Bridge, h store.Store
 		if p == "" {
 			break
 		}
-		if c, err := block.ParseCID(p); err == nil && s.expanded[c] {
-			childOfShown = true
-			break
+		if c, err := block.ParseCID(p); err == nil {
+			if n, ok := s.nodes[c]; ok && n.expanded {
+				childOfShown = true
+				break
+			}
 		}
 	}
 	if !headShown && !childOfShown {
@@ -89,13 +91,13 @@ func (s *exploreSource) onLive(ctx context.Context, b *ecs.Bridge, h store.Store
 // and is the aggregate's first valid one after it, or it is a fork.
 func (s *exploreSource) isNext(ctx context.Context, headCID cid.Cid, ev *store.StoredEvent) (bool, string, error) {
 	n, ok := s.nodes[headCID]
-	if !ok || n.event == nil {
+	if !ok || n.ev == nil {
 		return false, "", fmt.Errorf("head %s is not shown", headCID)
 	}
 	if !ev.PreviousCID.Equals(headCID) {
 		return false, fmt.Sprintf("previous_cid %s is not %s, the chain's head before it (a fork)", cidText(ev.PreviousCID), headCID), nil
 	}
-	next, err := s.base.events.Next(ctx, n.event)
+	next, err := s.base.events.Next(ctx, n.ev)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, "not on the chain (a fork)", nil
 	}
@@ -115,7 +117,8 @@ func cidText(c cid.Cid) string {
 	return c.String()
 }
 
-// sendRejected shows a rejected message beside its aggregate's shown events, once.
+// sendRejected shows a rejected message beside its aggregate's shown events, once while the
+// world holds its marker.
 func (s *exploreSource) sendRejected(ctx context.Context, b *ecs.Bridge, r *store.Rejection) error {
 	if s.rejected[r.Seq] {
 		return nil
@@ -124,6 +127,8 @@ func (s *exploreSource) sendRejected(ctx context.Context, b *ecs.Bridge, r *stor
 	if err := b.Send(ctx, m); err != nil {
 		return err
 	}
+	s.arrive(shownKey{seq: r.Seq})
 	s.rejected[r.Seq] = true
+	s.peak = max(s.peak, s.held())
 	return nil
 }

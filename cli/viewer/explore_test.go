@@ -84,7 +84,7 @@ func (x *exploreStore) explore(t *testing.T, ctx context.Context, at string, dep
 		t.Fatal(err)
 	}
 	t.Cleanup(closeSrc)
-	ex, err := newExploreSource(ctx, src, at, depth)
+	ex, err := newExploreSource(ctx, src, at, depth, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestExploreAtUnknown(t *testing.T) {
 		{"bad\nname", cli.ExitBadInput, "neither a CID"},
 	}
 	for _, tc := range tests {
-		_, err := newExploreSource(ctx, src, tc.at, 2)
+		_, err := newExploreSource(ctx, src, tc.at, 2, 0)
 		var ee *cli.ExitError
 		if !errors.As(err, &ee) || ee.Code != tc.code || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("--at %q: %v, want exit %d with %q", tc.at, err, tc.code, tc.want)
@@ -289,7 +289,7 @@ func TestExploreSkipsLinkToFileContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeSrc()
-	_, err = newExploreSource(ctx, src, file.Content.String(), 1)
+	_, err = newExploreSource(ctx, src, file.Content.String(), 1, 0)
 	var ee *cli.ExitError
 	if !errors.As(err, &ee) || ee.Code != cli.ExitFailure || !strings.Contains(err.Error(), "no event or object") {
 		t.Errorf("--at a file's content CID: %v, want exit 1, no event or object", err)

@@ -138,7 +138,7 @@ func TestExploreReadOnlyLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeSrc()
-	ex, err := newExploreSource(ctx, src, "order-1", 1)
+	ex, err := newExploreSource(ctx, src, "order-1", 1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

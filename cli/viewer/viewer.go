@@ -49,7 +49,7 @@ func Run(ctx context.Context, r cli.ViewRequest) error {
 	var feed ecs.Source = src
 	var expand systems.Expander
 	if o.At != "" {
-		ex, err := newExploreSource(ctx, src, o.At, o.Depth)
+		ex, err := newExploreSource(ctx, src, o.At, o.Depth, o.MaxNodes)
 		if err != nil {
 			return err
 		}
