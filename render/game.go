@@ -129,15 +129,23 @@ func (g *Game) Drawer() *Drawer { return g.draw }
 func (g *Game) Frames() int { return g.frames }
 
 // Summary is what the window showed in its last frame, for the screenshot run's JSON line.
+// Nodes, Events, Objects, Rejected and Edges count what was drawn: not hidden by a filter or
+// by the timeline's as-of sequence (--until, --replay, a drag). The Held counts are what the
+// window holds, drawn or not.
 type Summary struct {
-	Nodes    int     `json:"nodes"` // drawn: not hidden by a filter or the timeline
+	Nodes    int     `json:"nodes"`
 	Events   int     `json:"events"`
 	Objects  int     `json:"objects"`
 	Rejected int     `json:"rejected"`
-	Edges    int     `json:"edges"`
+	Edges    int     `json:"edges"` // both ends drawn
 	Layout   string  `json:"layout"`
 	AsOfSeq  uint64  `json:"as_of_seq"` // the highest stream sequence shown (the timeline's, when not live)
 	FPS      float64 `json:"fps"`
+	// HeldEvents, HeldObjects and HeldRejected are what the window holds (the status bar's
+	// counts): during a playback, more than it draws.
+	HeldEvents   int `json:"held_events"`
+	HeldObjects  int `json:"held_objects"`
+	HeldRejected int `json:"held_rejected"`
 	// ResumedSeq and ResumedSize are the checkpoint the feed started after (view
 	// --checkpoint), absent otherwise.
 	ResumedSeq  uint64 `json:"resumed_seq,omitempty"`
@@ -163,10 +171,12 @@ func (g *Game) Summary() Summary {
 	if tl := systems.GetOrCreateTimeline(e); !tl.Live() {
 		asOf = tl.AsOf // the timeline shows an earlier sequence
 	}
+	events, objects, rejected := scene.ShownKinds()
 	sum := Summary{
-		Nodes: scene.Shown(), Events: st.Events, Objects: st.Objects, Rejected: st.Rejected,
+		Nodes: scene.Shown(), Events: events, Objects: objects, Rejected: rejected,
 		Edges: scene.ShownEdges(), Layout: systems.GetOrCreateSettings(e).Layout.String(),
 		AsOfSeq: asOf, FPS: math.Round(systems.GetOrCreateHUD(e).FPS*10) / 10,
+		HeldEvents: st.Events, HeldObjects: st.Objects, HeldRejected: st.Rejected,
 		ResumedSeq: st.ResumedSeq, ResumedSize: st.ResumedSize,
 	}
 	if x := systems.ExploreOf(e); x != nil {

@@ -394,6 +394,25 @@ func (s *Scene) ShownEdges() int {
 	return n
 }
 
+// ShownKinds counts the shown nodes (as Shown does) of each built-in kind: the events,
+// objects and rejected messages the picture draws.
+func (s *Scene) ShownKinds() (events, objects, rejected int) {
+	for i := range s.Nodes {
+		if s.Nodes[i].Flags&FlagHidden != 0 {
+			continue
+		}
+		switch s.Nodes[i].Kind {
+		case components.ElementEvent:
+			events++
+		case components.ElementObject:
+			objects++
+		case components.ElementRejected:
+			rejected++
+		}
+	}
+	return events, objects, rejected
+}
+
 // Index returns the scene index of e, or -1 when e is not in the scene.
 func (s *Scene) Index(e donburi.Entity) int {
 	id := int(e.Id())

@@ -91,6 +91,11 @@ func TestGameScreenshotRun(t *testing.T) {
 	if st.Events != 30 || st.Objects != 2 || st.Rejected != 1 || st.Connection != ecs.StatusConnected {
 		t.Errorf("stats %+v", st)
 	}
+	// Live, everything held is drawn: the JSON line's drawn and held counts agree.
+	if s := game.Summary(); s.Nodes != 33 || s.Events != 30 || s.Objects != 2 || s.Rejected != 1 ||
+		s.HeldEvents != 30 || s.HeldObjects != 2 || s.HeldRejected != 1 || s.AsOfSeq != 31 {
+		t.Errorf("summary %+v: want 33 nodes (30 events, 2 objects, 1 rejected) drawn and held, as of seq 31", s)
+	}
 	f, err := os.Open(shot)
 	if err != nil {
 		t.Fatal(err)

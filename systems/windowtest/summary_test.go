@@ -10,7 +10,10 @@ import (
 
 // TestScreenshotSummaryCountsShownEdges: during --replay the screenshot's JSON counts the
 // nodes and the edges drawn as of the replayed sequence A: events 1..A (their previous and
-// parent edges) and the objects stamped by then (their link), not the edges to later events.
+// parent edges) and the objects stamped by then (their link), not the edges to later events;
+// its events, objects and rejected are those drawn too (the rejected message, seq 31, is
+// later than A), while the held counts are the whole store's 30 events, 2 objects, 1
+// rejected.
 func TestScreenshotSummaryCountsShownEdges(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -45,5 +48,11 @@ func TestScreenshotSummaryCountsShownEdges(t *testing.T) {
 	}
 	if s.Nodes != nodes || s.Edges != edges {
 		t.Errorf("summary %+v: as of seq %d want %d nodes and %d edges", s, a, nodes, edges)
+	}
+	if s.Events != a || s.Objects != nodes-a || s.Rejected != 0 || s.Events+s.Objects+s.Rejected != s.Nodes {
+		t.Errorf("summary %+v: as of seq %d want %d events, %d objects, 0 rejected drawn", s, a, a, nodes-a)
+	}
+	if s.HeldEvents != 30 || s.HeldObjects != 2 || s.HeldRejected != 1 {
+		t.Errorf("summary %+v: want 30 events, 2 objects and 1 rejected held", s)
 	}
 }
