@@ -29,8 +29,8 @@ func timelineLive() color.RGBA { return color.RGBA{0x40, 0xd0, 0x60, 0xff} }
 
 // timelineShapes adds the timeline bar to the HUD's panel batch: its background, the
 // histogram of held events along the sequence range (bright up to the as-of sequence, dim
-// after), the handle at the as-of sequence (green at the right end when live) and the play or
-// pause icon.
+// after), the handle at the as-of sequence (green at the right end when live; yellow, as of a
+// sequence, at the right end of --until's history) and the play, live or pause icon.
 func (d *Drawer) timelineShapes(e *ecs.ECS) {
 	tl := systems.GetOrCreateTimeline(e)
 	bar := systems.TimelineBar(e)
@@ -44,7 +44,7 @@ func (d *Drawer) timelineShapes(e *ecs.ECS) {
 	switch {
 	case tl.Playing:
 		d.panel.tri(ix-4, iy-6, ix-4, iy+6, ix+6, iy, toF(textColor()))
-	case tl.Live():
+	case systems.TimelineLive(e):
 		d.panel.fan(ix, iy, 5, d.Renderer.circles[1], toF(timelineLive()))
 	default:
 		d.panel.rect(ix-4, iy-6, 3, 12, toF(textColor()))
@@ -72,7 +72,7 @@ func (d *Drawer) timelineShapes(e *ecs.ECS) {
 		d.panel.rect(x, float32(tr.MaxY-1)-h, max(bw-0.5, 0.5), h, c)
 	}
 	hc := toF(timelineHandle())
-	if tl.Live() {
+	if systems.TimelineLive(e) {
 		hc = toF(timelineLive())
 	}
 	d.panel.rect(hx-2, float32(bar.MinY+2), 4, float32(bar.Height()-4), hc)

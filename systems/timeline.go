@@ -314,7 +314,7 @@ func StepTimeline(e *ecs.ECS, dir int) {
 	switch {
 	case i >= n-1:
 		SetAsOf(e, 0)
-		Toast(e, "timeline: live")
+		Toast(e, "timeline: "+timelineEndText(e))
 	case i < 0:
 		SetAsOf(e, st.entries[0].Seq)
 	default:
@@ -441,7 +441,8 @@ func timelineInput(e *ecs.ECS, f *components.InputData) bool {
 
 // TimelineHover is what the bar says of the point under the cursor, while it is over the
 // track: the held sequence a press there shows and its time ("seq 212 · 01:43:07"), or
-// "live" at the right end; ok is false when the cursor is elsewhere.
+// "live" at the right end (with --until, that end's sequence and time); ok is false when
+// the cursor is elsewhere.
 func TimelineHover(e *ecs.ECS) (label string, x float64, ok bool) {
 	p := GetOrCreatePointer(e)
 	tr := TimelineTrack(e)
@@ -451,27 +452,52 @@ func TimelineHover(e *ecs.ECS) (label string, x float64, ok bool) {
 	}
 	seq, live := SeqAtX(e, p.X)
 	if live {
-		return "live", p.X, true
+		return timelineEndText(e), p.X, true
 	}
 	st := getTimelineState(e)
-	i := max(st.at(seq), 0)
-	label = fmt.Sprintf("seq %d", st.entries[i].Seq)
-	if t := st.cutoff[i]; t != 0 {
-		label += " · " + time.Unix(0, t).UTC().Format("15:04:05")
-	}
-	return label, p.X, true
+	return st.label(max(st.at(seq), 0)), p.X, true
 }
 
-// TimelineText is what the bar writes left of its track: the play state and speed.
+// TimelineText is what the bar writes left of its track: the play state and speed. At the
+// track's right end it says "live", or "history" with --until (the status bar's phase: the
+// store as of that sequence, no live updates).
 func TimelineText(e *ecs.ECS) string {
 	tl := GetOrCreateTimeline(e)
 	switch {
 	case tl.Playing:
 		return "play " + SpeedText(tl.Speed)
-	case tl.Live():
+	case TimelineLive(e):
 		return "live · " + SpeedText(tl.Speed)
+	case tl.Live():
+		return "history · " + SpeedText(tl.Speed)
 	}
 	return "paused · " + SpeedText(tl.Speed)
+}
+
+// TimelineLive reports whether the picture shows everything held and follows the feed: the
+// timeline at its right end without --until (with it, the right end is the store as of the
+// --until sequence, drawn as a picture as of a sequence, not as live).
+func TimelineLive(e *ecs.ECS) bool {
+	return GetOrCreateTimeline(e).Live() && Opts(e).Until == 0
+}
+
+// timelineEndText is what the bar calls its right end: "live", or with --until the newest
+// held sequence and its time.
+func timelineEndText(e *ecs.ECS) string {
+	st := getTimelineState(e)
+	if Opts(e).Until == 0 || len(st.entries) == 0 {
+		return "live"
+	}
+	return st.label(len(st.entries) - 1)
+}
+
+// label is what the bar says of held entry i: "seq 212 · 01:43:07" (no time when unknown).
+func (st *timelineState) label(i int) string {
+	s := fmt.Sprintf("seq %d", st.entries[i].Seq)
+	if t := st.cutoff[i]; t != 0 {
+		s += " · " + time.Unix(0, t).UTC().Format("15:04:05")
+	}
+	return s
 }
 
 // AsOfText is what the status bar says of a picture shown as of a sequence: "as of seq N ·

@@ -363,6 +363,47 @@ func TestTimelineHover(t *testing.T) {
 	}
 }
 
+// TestTimelineUntilIsHistory: with --until the bar never says live: at its right end it reads
+// "history" as the status bar does (the store as of the --until sequence), the right end's
+// hover and the toast of ] name that sequence, and a step back is paused as anywhere else;
+// without --until the same world's bar is live.
+func TestTimelineUntilIsHistory(t *testing.T) {
+	live, _, _ := timelineWorld(t, 10, Options{})
+	setCaughtUp(live)
+	frame(live)
+	if got := TimelineText(live); got != "live · 1×" || !TimelineLive(live) {
+		t.Fatalf("without --until: bar %q, live %v; want live · 1×", got, TimelineLive(live))
+	}
+	e, _, _ := timelineWorld(t, 10, Options{Until: 10})
+	setCaughtUp(e)
+	entry, _ := components.GraphStats.First(e.World)
+	components.GraphStats.Get(entry).LastSeq = 10
+	frame(e)
+	tl := GetOrCreateTimeline(e)
+	status := StatusLine(e)
+	if got := TimelineText(e); got != "history · 1×" || TimelineLive(e) || !tl.Live() {
+		t.Errorf("--until 10: bar %q, live %v, as of %d; want history · 1× at the right end, not live", got, TimelineLive(e), tl.AsOf)
+	}
+	if !strings.Contains(status, "history") || !strings.Contains(status, "as of seq 10") || strings.Contains(status, "live") {
+		t.Errorf("--until 10: status %q, want history as of seq 10", status)
+	}
+	tr := TimelineTrack(e)
+	HandleInput(e, components.InputData{X: tr.MaxX + 1, Y: (tr.MinY + tr.MaxY) / 2})
+	if got, _, ok := TimelineHover(e); got != "seq 10 · 00:00:10" || !ok {
+		t.Errorf("--until 10: hover at the right end %q %v, want seq 10 · 00:00:10", got, ok)
+	}
+	StepTimeline(e, -1)
+	frame(e)
+	if got := TimelineText(e); got != "paused · 1×" || tl.AsOf != 9 {
+		t.Errorf("--until 10, [: bar %q as of %d, want paused · 1× as of 9", got, tl.AsOf)
+	}
+	StepTimeline(e, 1)
+	frame(e)
+	if got, toast := TimelineText(e), GetOrCreateToast(e).Text; got != "history · 1×" || toast != "timeline: seq 10 · 00:00:10" {
+		t.Errorf("--until 10, [ then ]: bar %q, toast %q; want history · 1× and the toast naming seq 10", got, toast)
+	}
+}
+
 // TestTimelineSpeedSteps: , and . step through 1× … 1000× and stop at the ends; a speed
 // between two steps (--replay 60) moves to the neighbouring step that way.
 func TestTimelineSpeedSteps(t *testing.T) {
