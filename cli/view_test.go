@@ -126,7 +126,8 @@ func TestViewScreenshot(t *testing.T) {
 	KeepScreenshot(shot, "view-demo.png")
 
 	// The same store as of seq 10: ten events drawn, the JSON line says so, and the timeline
-	// bar above the status bar ends in the green handle of a picture complete as of --until.
+	// bar above the status bar ends in the yellow handle of a picture as of a sequence (not
+	// the live green: --until shows history; TestViewUntilScreenshot checks what is drawn).
 	until := filepath.Join(dir, "until.png")
 	cmd = exec.CommandContext(ctx, bin, "view", "--store", filepath.Join(dir, "store"), "--until", "10",
 		"--screenshot", until, "--frames", "60", "--width", "640", "--height", "480", "--log-level", "error")
@@ -144,8 +145,8 @@ func TestViewScreenshot(t *testing.T) {
 		t.Errorf("view --until 10 printed %q (%v), want events 10 and as_of_seq 10", stdout.String(), err)
 	}
 	handle := image.Rect(640-20, 480-24-24, 640-4, 480-24-2)
-	if green := pixelsNear(readPNG(t, until), handle, color.RGBA{0x40, 0xd0, 0x60, 0xff}, 30); green < 20 {
-		t.Errorf("%d green pixels at the timeline bar's right end: no live handle drawn", green)
+	if yellow := pixelsNear(readPNG(t, until), handle, color.RGBA{0xff, 0xd5, 0x4f, 0xff}, 30); yellow < 20 {
+		t.Errorf("%d yellow pixels at the timeline bar's right end: no as-of handle drawn", yellow)
 	}
 }
 
