@@ -2,6 +2,7 @@ package windowtest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/yohamta/donburi"
 
@@ -15,8 +16,10 @@ import (
 func TestMinimapScreenshot(t *testing.T) {
 	w := donburi.NewWorld()
 	syntheticDAG(w, 2000, 2600)
-	g := newViewGame(t, w, systems.Options{Width: 1280, Height: 800})
+	now := time.Unix(2001, 0) // the events are stamped 1..2000 s: the activity panel's last five minutes hold 300
+	g := newViewGame(t, w, systems.Options{Width: 1280, Height: 800, Now: func() time.Time { return now }})
 	g.hud = true
+	g.feed(t, 1280, 800)
 	snapshot(t, g, 1280, 800, 5) // fit
 	onLoop(t, func() {
 		systems.ToggleMinimap(g.ecs, components.KeyM)
@@ -26,6 +29,7 @@ func TestMinimapScreenshot(t *testing.T) {
 	})
 	img := snapshot(t, g, 1280, 800, 3)
 	keep(t, "view-minimap.png", img)
+	g.realStatus(t, "2000 nodes (2000 events, 0 objects)")
 	var m systems.Minimap
 	var v components.Rect
 	onLoop(t, func() {

@@ -7,12 +7,14 @@ import (
 	"image/color"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/ipfs/go-cid"
 	"github.com/multiformats/go-multihash"
 	"github.com/yohamta/donburi"
 	donburiecs "github.com/yohamta/donburi/ecs"
+	"github.com/yohamta/donburi/filter"
 
 	"github.com/jetdag/jetdag/components"
 	"github.com/jetdag/jetdag/components/archetypes"
@@ -88,6 +90,78 @@ type viewGame struct {
 	reader render.InputReader
 	input  bool // run the input stage (reads the real, idle, cursor)
 	hud    bool // draw labels, inspector and HUD too
+	// fed keeps the world's GraphStats as a connected, caught-up source's graph would (the
+	// world's own counts) and the HUD's FPS as measured, so that the status bar of a picture
+	// for the docs reads as a real window's, not "no source · catching up … 0 FPS".
+	fed bool
+}
+
+// feed makes g a fed game and, should Ebiten not have measured the frame rate yet (it does
+// each second, so the first test of the process would show 0 FPS), runs it on a w×h screen
+// until it has.
+func (g *viewGame) feed(t testing.TB, w, h int) {
+	t.Helper()
+	g.fed = true
+	fps := func() (f float64) {
+		onLoop(t, func() { f = ebiten.ActualFPS() })
+		return f
+	}
+	for deadline := time.Now().Add(10 * time.Second); fps() == 0 && time.Now().Before(deadline); {
+		if err := run(t, g, w, h, 10, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The status bar is rewritten every quarter second: the next frame writes it afresh,
+	// with the frame rate measured.
+	onLoop(t, func() { systems.GetOrCreateHUD(g.ecs).StatusAt = time.Time{} })
+}
+
+// realStatus fails t unless the status bar g last drew reads as a real window's: connected
+// and caught up, a measured frame rate, and each of wants.
+func (g *viewGame) realStatus(t testing.TB, wants ...string) {
+	t.Helper()
+	var drawn string
+	onLoop(t, func() { drawn = systems.GetOrCreateHUD(g.ecs).Status })
+	for _, want := range append([]string{"connected · live"}, wants...) {
+		if !contains(drawn, want) {
+			t.Errorf("status bar drawn %q lacks %q", drawn, want)
+		}
+	}
+	if contains(drawn, " 0 FPS") || contains(drawn, "no source") {
+		t.Errorf("status bar drawn %q: a test harness's, not a window's", drawn)
+	}
+}
+
+// feedStats sets w's GraphStats (creating it) to what the graph of a connected source that
+// has caught up would hold for w: its events, objects and rejected messages counted, its
+// highest stream sequence, no lag, a quiet feed.
+func feedStats(w donburi.World) {
+	st := components.GraphStatsData{Connection: "connected", CaughtUp: true}
+	donburi.NewQuery(filter.Contains(components.DddElement)).Each(w, func(entry *donburi.Entry) {
+		d := components.DddElement.Get(entry)
+		switch d.Kind {
+		case components.ElementEvent:
+			st.Events++
+		case components.ElementObject:
+			st.Objects++
+		case components.ElementRejected:
+			st.Rejected++
+		}
+		st.LastSeq = max(st.LastSeq, d.Seq)
+		if entry.HasComponent(components.Edges) {
+			for _, ed := range components.Edges.Get(entry).Out {
+				if ed.Kind == components.EdgeLink {
+					st.Links++
+				}
+			}
+		}
+	})
+	st.CatchUpTarget = st.LastSeq
+	entry, ok := components.GraphStats.First(w)
+	if !ok {
+		entry = w.Entry(w.Create(components.GraphStats))
+	}
+	components.GraphStats.SetValue(entry, st)
 }
 
 func newViewGame(t testing.TB, w donburi.World, opts systems.Options) *viewGame {
@@ -105,6 +179,10 @@ func newViewGame(t testing.TB, w donburi.World, opts systems.Options) *viewGame 
 }
 
 func (g *viewGame) Update() error {
+	if g.fed {
+		feedStats(g.ecs.World)
+		systems.GetOrCreateHUD(g.ecs).FPS = ebiten.ActualFPS()
+	}
 	systems.UpdateTimeline(g.ecs)
 	systems.UpdateScene(g.ecs)
 	if g.input {
