@@ -10,6 +10,14 @@ const (
 	MaxZoom = 20.0
 )
 
+// Stretch limits: how far the lanes view's vertical zoom (Viewport.Stretch) may squeeze or
+// spread y beyond the zoom. MaxStretch lets 2,000 lanes fitted a fraction of a pixel apart
+// spread to a line of text each; past it, zoom in.
+const (
+	MinStretch = 1.0 / 16
+	MaxStretch = 4096.0
+)
+
 // Rect is an axis-aligned rectangle in world units (or pixels, where said).
 type Rect struct{ MinX, MinY, MaxX, MaxY float64 }
 
@@ -33,14 +41,36 @@ func (r Rect) Contains(x, y float64) bool {
 
 // Viewport maps world units to screen pixels:
 //
-//	screen = (world − Center) · Zoom + (Width/2, Height/2)
+//	screen x = (x − CenterX) · Zoom + Width/2
+//	screen y = (y − CenterY) · Zoom · Stretch + Height/2
+//
+// Stretch is the lanes view's vertical zoom: it spreads or squeezes the lanes while the nodes
+// keep their size (Zoom alone sizes them). A Stretch of 0 means 1, so that a viewport made
+// without it is uniform.
 //
 // The zero value is not usable; start from NewViewport. All methods are plain arithmetic, so
 // tests call them without a window.
 type Viewport struct {
 	CenterX, CenterY float64 // the world point at the middle of the screen
 	Zoom             float64 // screen pixels per world unit
+	Stretch          float64 // y's extra scale (0: 1), within [MinStretch, MaxStretch]
 	Width, Height    int     // the screen, in pixels
+}
+
+// ZoomY is the screen pixels per world unit along y: Zoom · Stretch.
+func (c Viewport) ZoomY() float64 {
+	if c.Stretch == 0 {
+		return c.Zoom
+	}
+	return c.Zoom * c.Stretch
+}
+
+// YStretch is Stretch with 0 read as 1.
+func (c Viewport) YStretch() float64 {
+	if c.Stretch == 0 {
+		return 1
+	}
+	return c.Stretch
 }
 
 // NewViewport returns a viewport over a width×height screen looking at the world origin at
@@ -51,12 +81,12 @@ func NewViewport(width, height int) Viewport {
 
 // WorldToScreen maps a world point to screen pixels.
 func (c Viewport) WorldToScreen(x, y float64) (sx, sy float64) {
-	return (x-c.CenterX)*c.Zoom + float64(c.Width)/2, (y-c.CenterY)*c.Zoom + float64(c.Height)/2
+	return (x-c.CenterX)*c.Zoom + float64(c.Width)/2, (y-c.CenterY)*c.ZoomY() + float64(c.Height)/2
 }
 
 // ScreenToWorld maps screen pixels to a world point; it inverts WorldToScreen.
 func (c Viewport) ScreenToWorld(sx, sy float64) (x, y float64) {
-	return (sx-float64(c.Width)/2)/c.Zoom + c.CenterX, (sy-float64(c.Height)/2)/c.Zoom + c.CenterY
+	return (sx-float64(c.Width)/2)/c.Zoom + c.CenterX, (sy-float64(c.Height)/2)/c.ZoomY() + c.CenterY
 }
 
 // Visible is the rectangle of the world the screen shows.
@@ -69,7 +99,7 @@ func (c Viewport) Visible() Rect {
 // Pan moves the picture by (dx, dy) screen pixels, as when the cursor drags it.
 func (c *Viewport) Pan(dx, dy float64) {
 	c.CenterX -= dx / c.Zoom
-	c.CenterY -= dy / c.Zoom
+	c.CenterY -= dy / c.ZoomY()
 }
 
 // ZoomAt multiplies the zoom by factor, clamped to [MinZoom, MaxZoom], keeping the world
@@ -80,9 +110,24 @@ func (c *Viewport) ZoomAt(sx, sy, factor float64) {
 	}
 	wx, wy := c.ScreenToWorld(sx, sy)
 	c.Zoom = ClampZoom(c.Zoom * factor)
+	if c.Stretch != 0 {
+		c.Stretch = ClampStretch(c.Zoom, c.Stretch)
+	}
 	// Solve WorldToScreen(wx, wy) == (sx, sy) for the centre.
 	c.CenterX = wx - (sx-float64(c.Width)/2)/c.Zoom
-	c.CenterY = wy - (sy-float64(c.Height)/2)/c.Zoom
+	c.CenterY = wy - (sy-float64(c.Height)/2)/c.ZoomY()
+}
+
+// StretchAt multiplies the stretch (y's scale alone) by factor, clamped by ClampStretch,
+// keeping the world y under the screen row sy where it is: the lanes view's vertical zoom
+// around the cursor. x does not move.
+func (c *Viewport) StretchAt(sy, factor float64) {
+	if factor <= 0 || math.IsNaN(factor) || math.IsInf(factor, 0) {
+		return
+	}
+	_, wy := c.ScreenToWorld(0, sy)
+	c.Stretch = ClampStretch(c.Zoom, c.YStretch()*factor)
+	c.CenterY = wy - (sy-float64(c.Height)/2)/c.ZoomY()
 }
 
 // Fit returns the camera that shows the whole of b with margin pixels to spare on every side
@@ -122,8 +167,8 @@ func FitIn(b Rect, width, height int, area Rect) Viewport {
 	return c
 }
 
-// EaseTo moves c a fraction t (0…1) of the way to target: the centre linearly and the zoom
-// geometrically, so that a follow or fit animation feels even at every scale.
+// EaseTo moves c a fraction t (0…1) of the way to target: the centre linearly, the zoom and
+// the stretch geometrically, so that a follow or fit animation feels even at every scale.
 //
 // Once the camera is within a twentieth of a pixel of the target it lands on it exactly, so
 // that an eased camera comes to rest (and a settled picture can be reused).
@@ -132,17 +177,34 @@ func (c *Viewport) EaseTo(target Viewport, t float64) {
 	c.CenterX += (target.CenterX - c.CenterX) * t
 	c.CenterY += (target.CenterY - c.CenterY) * t
 	c.Zoom = ClampZoom(c.Zoom * math.Pow(target.Zoom/c.Zoom, t))
+	s, ts := c.YStretch(), target.YStretch()
+	if s != ts {
+		c.Stretch = s * math.Pow(ts/s, t)
+	}
 	const landPx = 0.05
 	far := max(float64(c.Width), float64(c.Height))
-	if math.Abs(target.CenterX-c.CenterX)*c.Zoom < landPx && math.Abs(target.CenterY-c.CenterY)*c.Zoom < landPx &&
-		math.Abs(target.Zoom-c.Zoom)/c.Zoom*far < landPx {
-		c.CenterX, c.CenterY, c.Zoom = target.CenterX, target.CenterY, ClampZoom(target.Zoom)
+	if math.Abs(target.CenterX-c.CenterX)*c.Zoom < landPx && math.Abs(target.CenterY-c.CenterY)*c.ZoomY() < landPx &&
+		math.Abs(target.Zoom-c.Zoom)/c.Zoom*far < landPx && math.Abs(ts-c.YStretch())/c.YStretch()*far < landPx {
+		c.CenterX, c.CenterY, c.Zoom, c.Stretch = target.CenterX, target.CenterY, ClampZoom(target.Zoom), target.Stretch
 	}
 }
 
 // Resize changes the screen size, keeping the centre and zoom.
 func (c *Viewport) Resize(width, height int) {
 	c.Width, c.Height = width, height
+}
+
+// ClampStretch clamps a stretch s to [MinStretch, MaxStretch] and, where the stretch spreads
+// y (s > 1), to at most MaxZoom pixels per world unit along y at zoom z (NaN: 1).
+func ClampStretch(z, s float64) float64 {
+	if math.IsNaN(s) {
+		return 1
+	}
+	hi := MaxStretch
+	if z > 0 {
+		hi = max(min(hi, MaxZoom/z), 1)
+	}
+	return min(max(s, MinStretch), hi)
 }
 
 // ClampZoom clamps z to [MinZoom, MaxZoom] (NaN: 1).

@@ -150,3 +150,74 @@ func TestFitInCentresInTheArea(t *testing.T) {
 		t.Errorf("box centre at (%v, %v), want the area's centre (200, 350)", sx, sy)
 	}
 }
+
+// The stretch scales y alone: the lanes view's vertical zoom spreads the lanes around the
+// cursor's row, leaves x and the zoom (the nodes' size) alone, and keeps pan and the inverse
+// transform consistent.
+func TestCameraStretchAt(t *testing.T) {
+	c := Viewport{CenterX: 30, CenterY: -20, Zoom: 0.5, Width: 1000, Height: 700}
+	wx, wy := c.ScreenToWorld(123, 456)
+	ox, oy := c.ScreenToWorld(600, 100)
+	c.StretchAt(456, 8)
+	if c.Stretch != 8 || c.Zoom != 0.5 || c.ZoomY() != 4 {
+		t.Fatalf("after StretchAt(·, 8): stretch %v zoom %v zoomY %v, want 8, 0.5, 4", c.Stretch, c.Zoom, c.ZoomY())
+	}
+	if sx, sy := c.WorldToScreen(wx, wy); math.Abs(sx-123) > 1e-6 || math.Abs(sy-456) > 1e-6 {
+		t.Errorf("the world point under the cursor moved to (%v, %v)", sx, sy)
+	}
+	sx, sy := c.WorldToScreen(ox, oy)
+	if math.Abs(sx-600) > 1e-6 {
+		t.Errorf("x moved: %v, want 600", sx)
+	}
+	if want := 456 + (100-456)*8.0; math.Abs(sy-want) > 1e-6 {
+		t.Errorf("a point 356 px above the cursor is at y %v, want %v (8× as far)", sy, want)
+	}
+	if bx, by := c.ScreenToWorld(c.WorldToScreen(ox, oy)); !closeTo(bx, ox) || !closeTo(by, oy) {
+		t.Errorf("ScreenToWorld does not invert WorldToScreen: (%v, %v), want (%v, %v)", bx, by, ox, oy)
+	}
+	px, py := c.ScreenToWorld(200, 100)
+	c.Pan(30, -12)
+	if sx, sy := c.WorldToScreen(px, py); !closeTo(sx, 230) || !closeTo(sy, 88) {
+		t.Errorf("after a pan of (30, −12) the point is at (%v, %v), want (230, 88)", sx, sy)
+	}
+	// A uniform zoom keeps the stretch.
+	c.ZoomAt(500, 350, 2)
+	if c.Stretch != 8 || c.Zoom != 1 {
+		t.Errorf("after ZoomAt(2): stretch %v zoom %v, want 8 and 1", c.Stretch, c.Zoom)
+	}
+	for _, tc := range []struct {
+		name         string
+		zoom, factor float64
+		want         float64
+	}{
+		{"squeezed down to MinStretch", 1, 1e-9, MinStretch},
+		{"spread up to MaxStretch", 1e-3, 1e9, MaxStretch},
+		{"y never past MaxZoom pixels a unit", 2, 1e9, MaxZoom / 2},
+		{"at MaxZoom a stretch can still squeeze", MaxZoom, 0.5, 0.5},
+		{"non-positive factor ignored", 1, -1, 1},
+		{"NaN ignored", 1, math.NaN(), 1},
+	} {
+		v := Viewport{Zoom: tc.zoom, Width: 100, Height: 100}
+		v.StretchAt(10, tc.factor)
+		if !closeTo(v.YStretch(), tc.want) {
+			t.Errorf("%s: stretch %v, want %v", tc.name, v.YStretch(), tc.want)
+		}
+	}
+}
+
+// Easing to a fitted (uniform) camera brings the stretch back to 1 and lands on the target.
+func TestCameraEaseToUniform(t *testing.T) {
+	c := Viewport{Zoom: 1, Stretch: 16, Width: 100, Height: 100}
+	target := Viewport{CenterX: 10, Zoom: 1, Width: 100, Height: 100}
+	half := c
+	half.EaseTo(target, 0.5)
+	if !closeTo(half.Stretch, 4) {
+		t.Errorf("halfway: stretch %v, want 4 (geometric)", half.Stretch)
+	}
+	for i := 0; i < 500 && c != target; i++ {
+		c.EaseTo(target, 0.1)
+	}
+	if c != target {
+		t.Errorf("after 500 steps of 10%%: %+v, not at rest on %+v", c, target)
+	}
+}
