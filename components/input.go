@@ -51,6 +51,9 @@ const (
 	KeyK
 	KeyI
 	KeyE
+	// KeyShift and KeyControl are either shift or control key, read as held modifiers.
+	KeyShift
+	KeyControl
 )
 
 // InputData is one tick of user input as plain values, a singleton: the drawing code fills

@@ -95,6 +95,10 @@ func KeyOf(k ebiten.Key) components.Key {
 		return components.KeyEnd
 	case ebiten.KeyE:
 		return components.KeyE
+	case ebiten.KeyShift: // Ebiten's virtual key: held while either shift key is
+		return components.KeyShift
+	case ebiten.KeyControl:
+		return components.KeyControl
 	}
 	return components.KeyUnknown
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/jetdag/jetdag/components"
 )
 
-// TestKeyOfCoversEveryKeyOnce: every key the systems know (KeyUnknown+1 through KeyE, the
-// last) comes from exactly one Ebiten key, and every other Ebiten key is KeyUnknown.
+// TestKeyOfCoversEveryKeyOnce: every key the systems know (KeyUnknown+1 through KeyControl,
+// the last) comes from exactly one Ebiten key, and every other Ebiten key is KeyUnknown.
 func TestKeyOfCoversEveryKeyOnce(t *testing.T) {
 	from := map[components.Key]ebiten.Key{}
 	for k := ebiten.Key(0); k <= ebiten.KeyMax; k++ {
@@ -22,7 +22,7 @@ func TestKeyOfCoversEveryKeyOnce(t *testing.T) {
 		}
 		from[c] = k
 	}
-	for c := components.KeyUnknown + 1; c <= components.KeyE; c++ {
+	for c := components.KeyUnknown + 1; c <= components.KeyControl; c++ {
 		if _, ok := from[c]; !ok {
 			t.Errorf("key %d has no Ebiten key", c)
 		}
@@ -30,7 +30,7 @@ func TestKeyOfCoversEveryKeyOnce(t *testing.T) {
 	for _, tc := range []struct {
 		e ebiten.Key
 		c components.Key
-	}{{ebiten.KeyA, components.KeyA}, {ebiten.KeyNumpadEnter, components.KeyNumpadEnter}, {ebiten.KeyE, components.KeyE}, {ebiten.KeyQ, components.KeyUnknown}} {
+	}{{ebiten.KeyA, components.KeyA}, {ebiten.KeyNumpadEnter, components.KeyNumpadEnter}, {ebiten.KeyE, components.KeyE}, {ebiten.KeyShift, components.KeyShift}, {ebiten.KeyShiftLeft, components.KeyUnknown}, {ebiten.KeyQ, components.KeyUnknown}} {
 		if got := KeyOf(tc.e); got != tc.c {
 			t.Errorf("KeyOf(%v) = %d, want %d", tc.e, got, tc.c)
 		}

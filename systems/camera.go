@@ -14,6 +14,8 @@ const (
 	wheelStep     = 1.15  // zoom factor per wheel notch
 	keyZoomStep   = 1.025 // zoom factor per tick while + or − is held
 	keyPanStep    = 12.0  // pixels per tick while an arrow is held
+	keyStretch    = 1.03  // lanes: stretch factor per tick while shift and ↑ or ↓ are held
+	wheelScrollPx = 40.0  // lanes: pixels a wheel notch scrolls with control held
 	fitMargin     = 48.0  // pixels around a fitted graph
 	easeFit       = 0.15  // share of the way the camera moves to its target each tick
 	easeFollow    = 0.08

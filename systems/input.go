@@ -40,11 +40,16 @@ func UpdateInput(e *ecs.ECS) {
 		holdKeys(e, f)
 	}
 
-	// Wheel.
-	if f.WheelY != 0 {
-		if onPanel && GetOrCreateSelection(e).Info != nil {
-			ScrollInspector(e, -int(math.Round(f.WheelY*3)))
-		} else {
+	// Wheel: over the inspector it scrolls it; in the lanes layout shift and control make
+	// it zoom y alone and scroll (laneWheel); else it zooms around the cursor.
+	if f.WheelY != 0 || f.WheelX != 0 {
+		switch {
+		case onPanel && GetOrCreateSelection(e).Info != nil:
+			if f.WheelY != 0 {
+				ScrollInspector(e, -int(math.Round(f.WheelY*3)))
+			}
+		case laneWheel(e, f):
+		case f.WheelY != 0:
 			GetOrCreateCamera(e).ZoomAt(f.X, f.Y, math.Pow(wheelStep, f.WheelY))
 			manual(e)
 		}

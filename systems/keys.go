@@ -33,6 +33,8 @@ func newKeyTable() []Binding {
 		{Name: "arrows", Help: "pan",
 			Keys: []components.Key{components.KeyArrowLeft, components.KeyArrowRight, components.KeyArrowUp, components.KeyArrowDown},
 			Hold: holdPan},
+		{Name: "shift + wheel, ↑↓", Help: "lanes: spread / squeeze the lanes (zoom y alone)"}, // the wheel's and the arrows' rows act
+		{Name: "ctrl + wheel", Help: "lanes: scroll up / down"},
 		{Name: "click", Help: "select a node: inspector, chain and causal cone"},
 		{Name: "double-click / e", Help: "explore mode (view --at): fetch a + node's (e: the selected node's) neighbours",
 			Keys: []components.Key{components.KeyE}, Press: func(e *ecs.ECS, _ components.Key) {
@@ -210,11 +212,16 @@ func holdPan(e *ecs.ECS, f *components.InputData) {
 	if held(f, components.KeyArrowRight) {
 		dx -= keyPanStep
 	}
-	if held(f, components.KeyArrowUp) {
-		dy += keyPanStep
-	}
-	if held(f, components.KeyArrowDown) {
-		dy -= keyPanStep
+	// In the lanes layout shift with ↑ or ↓ spreads or squeezes the lanes instead.
+	if held(f, components.KeyShift) && inLanes(e) {
+		holdStretch(e, f)
+	} else {
+		if held(f, components.KeyArrowUp) {
+			dy += keyPanStep
+		}
+		if held(f, components.KeyArrowDown) {
+			dy -= keyPanStep
+		}
 	}
 	if dx != 0 || dy != 0 {
 		GetOrCreateCamera(e).Pan(dx, dy)

@@ -1,6 +1,8 @@
 package systems
 
 import (
+	"math"
+
 	"github.com/yohamta/donburi/ecs"
 
 	"github.com/jetdag/jetdag/components"
@@ -79,4 +81,51 @@ func collapseSelected(e *ecs.ECS, _ components.Key) {
 	} else {
 		Toast(e, "expanded "+g)
 	}
+}
+
+// inLanes reports whether the window shows the lanes layout.
+func inLanes(e *ecs.ECS) bool { return GetOrCreateSettings(e).Layout == components.LayoutLanes }
+
+// laneWheel is the wheel with a modifier held in the lanes layout: with shift it zooms y
+// alone around the cursor (the lanes spread or squeeze, the nodes keep their size; a
+// sideways wheel counts too, as some systems turn shift+wheel into one), with control it
+// scrolls up and down. It reports whether it took the wheel: elsewhere, or without a
+// modifier, the wheel zooms as usual.
+func laneWheel(e *ecs.ECS, f *components.InputData) bool {
+	shift, ctrl := held(f, components.KeyShift), held(f, components.KeyControl)
+	if !(shift || ctrl) || !inLanes(e) {
+		return false
+	}
+	cam := GetOrCreateCamera(e)
+	switch {
+	case shift:
+		notches := f.WheelY
+		if notches == 0 {
+			notches = f.WheelX
+		}
+		cam.StretchAt(f.Y, math.Pow(wheelStep, notches))
+	case f.WheelY != 0:
+		cam.Pan(0, f.WheelY*wheelScrollPx)
+	default:
+		return false
+	}
+	manual(e)
+	return true
+}
+
+// holdStretch is shift with ↑ or ↓ held in the lanes layout (the arrows' row, holdPan, calls
+// it): the lanes spread (↑) or squeeze (↓) around the middle of the screen.
+func holdStretch(e *ecs.ECS, f *components.InputData) {
+	if !held(f, components.KeyArrowUp, components.KeyArrowDown) {
+		return
+	}
+	cam := GetOrCreateCamera(e)
+	cy := float64(cam.Height) / 2
+	if held(f, components.KeyArrowUp) {
+		cam.StretchAt(cy, keyStretch)
+	}
+	if held(f, components.KeyArrowDown) {
+		cam.StretchAt(cy, 1/keyStretch)
+	}
+	manual(e)
 }

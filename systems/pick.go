@@ -13,7 +13,7 @@ func PickAt(e *ecs.ECS, x, y float64) int {
 	st := getSceneState(e)
 	cam := GetOrCreateCamera(e)
 	wx, wy := cam.ScreenToWorld(x, y)
-	return st.Grid.Pick(st.Scene.Nodes, wx, wy, pickSlackPx/cam.Zoom)
+	return st.Grid.PickStretched(st.Scene.Nodes, wx, wy, pickSlackPx/cam.Zoom, cam.YStretch())
 }
 
 // Hit reports whether the point (dx, dy), relative to the centre of a node of the given
@@ -144,14 +144,25 @@ func (g *PickGrid) cellIndex(x, y float64) int {
 // smaller than a few pixels can still be hit. Among overlapping nodes the most central hit
 // wins; on a tie, the one drawn last (the higher index).
 func (g *PickGrid) Pick(nodes []SceneNode, x, y, slack float64) int {
+	return g.PickStretched(nodes, x, y, slack, 1)
+}
+
+// PickStretched is Pick under a camera that stretches y by stretch (Viewport.Stretch): the
+// nodes are drawn with their radius in pixels whatever the stretch, so a node covers
+// 1/stretch of its radius along world y, and it is hit where it is drawn.
+func (g *PickGrid) PickStretched(nodes []SceneNode, x, y, slack, stretch float64) int {
 	if g.nx == 0 || len(g.cellOf) < len(nodes) {
 		return -1
 	}
+	if !(stretch > 0) {
+		stretch = 1
+	}
 	reach := g.reach + max(slack, 0)
+	reachY := reach / stretch
 	cx0 := int(math.Floor((x - reach - g.minX) * g.inv))
 	cx1 := int(math.Floor((x + reach - g.minX) * g.inv))
-	cy0 := int(math.Floor((y - reach - g.minY) * g.inv))
-	cy1 := int(math.Floor((y + reach - g.minY) * g.inv))
+	cy0 := int(math.Floor((y - reachY - g.minY) * g.inv))
+	cy1 := int(math.Floor((y + reachY - g.minY) * g.inv))
 	if cx1 < 0 || cy1 < 0 || cx0 >= g.nx || cy0 >= g.ny {
 		return -1
 	}
@@ -163,7 +174,7 @@ func (g *PickGrid) Pick(nodes []SceneNode, x, y, slack float64) int {
 		for c := row + cx0; c <= row+cx1; c++ {
 			for _, i := range g.items[g.start[c]:g.start[c+1]] {
 				n := &nodes[i]
-				score, ok := Hit(n.Shape, x-n.X, y-n.Y, n.R+slack)
+				score, ok := Hit(n.Shape, x-n.X, (y-n.Y)*stretch, n.R+slack)
 				if ok && (score < bestScore || (score == bestScore && int(i) > best)) {
 					best, bestScore = int(i), score
 				}
