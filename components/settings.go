@@ -95,6 +95,9 @@ type SettingsData struct {
 	// CharWidth is the advance of one character of the inspector's monospaced face, in
 	// pixels; the drawing code measures it, and the inspector wraps its rows with it.
 	CharWidth float64
+	// LineHeight is the line height of the window's UI face, in pixels; the drawing code
+	// measures it, and the legend panel (LegendRect) is sized with it.
+	LineHeight float64
 }
 
 // Settings is the component type of the SettingsData singleton.

@@ -46,9 +46,11 @@ func NewDrawer() (*Drawer, error) {
 }
 
 // Attach tells the world's systems what the drawer measured: the inspector's character
-// width, with which its rows are wrapped.
+// width, with which its rows are wrapped, and the UI face's line height, with which the
+// legend panel is sized.
 func (d *Drawer) Attach(e *ecs.ECS) {
-	systems.GetOrCreateSettings(e).CharWidth = d.fonts.monoW
+	s := systems.GetOrCreateSettings(e)
+	s.CharWidth, s.LineHeight = d.fonts.monoW, d.fonts.uiLine
 }
 
 // DrawGraph builds and draws the edges and nodes, or copies the settled picture when the

@@ -35,11 +35,11 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 		d.legend, d.legendMode = systems.KindsOf(e.World).Legend(set.ColorMode), set.ColorMode
 	}
 	edges := systems.LegendEdges()
-	rows := len(d.legend) + len(edges)
-	lw, lh := 230.0, 12+float64(rows)*f.uiLine
-	d.laneShapes(e, 8+lh, h-systems.BottomH)
-	panelRect(&d.panel, components.Rect{MinX: 8, MinY: 8, MaxX: 8 + lw, MaxY: 8 + lh})
-	rowY := func(i int) float64 { return 8 + 6 + (float64(i)+0.5)*f.uiLine }
+	lr := systems.LegendRect(e) // as many rows as d.legend and edges hold
+	d.laneShapes(e, lr.MaxY, h-systems.BottomH)
+	panelRect(&d.panel, lr)
+	top := lr.MinY + (lr.Height()-float64(len(d.legend)+len(edges))*f.uiLine)/2
+	rowY := func(i int) float64 { return top + (float64(i)+0.5)*f.uiLine }
 	for i, row := range d.legend {
 		d.Renderer.shape(&d.panel, row.Shape, 26, float32(rowY(i)), 6, toF(row.Color))
 	}
@@ -81,7 +81,7 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 
 	// The red banner of a contradicted transparency log, across the top right of the legend.
 	alarm := systems.LogAlarm(e)
-	alarmX := 8 + lw + 8
+	alarmX := lr.MaxX + 8
 	if alarm != "" {
 		d.panel.rect(float32(alarmX), 0, float32(w-alarmX), float32(f.uiLine+12), toF(alarmColor()))
 	}
@@ -104,10 +104,10 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 		drawText(screen, alarm, f.ui, alarmX+8, 6, textColor())
 	}
 	for i, row := range d.legend {
-		drawText(screen, row.Label, f.ui, 44, 8+6+float64(i)*f.uiLine, textColor())
+		drawText(screen, row.Label, f.ui, 44, rowY(i)-f.uiLine/2, textColor())
 	}
 	for i, row := range edges {
-		drawText(screen, row.Label, f.ui, 44, 8+6+float64(len(d.legend)+i)*f.uiLine, textColor())
+		drawText(screen, row.Label, f.ui, 44, rowY(len(d.legend)+i)-f.uiLine/2, textColor())
 	}
 	d.activityText(e, screen)
 	if progress != "" {

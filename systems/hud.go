@@ -283,6 +283,17 @@ type LegendEdge struct {
 // LegendNodes are the legend's node rows of the default kind table for the colour mode.
 func LegendNodes(mode components.ColorMode) []LegendNode { return DefaultKinds().Legend(mode) }
 
+// LegendRows counts the legend's node rows (Legend's length) without building them.
+func (t *KindTable) LegendRows() int {
+	n := 0
+	for _, r := range t.rows {
+		if r != nil {
+			n += len(r.Legend)
+		}
+	}
+	return n
+}
+
 // Legend is the legend's node rows, from t's rows in table order, for the colour mode.
 func (t *KindTable) Legend(mode components.ColorMode) []LegendNode {
 	var out []LegendNode
@@ -300,9 +311,9 @@ func (t *KindTable) Legend(mode components.ColorMode) []LegendNode {
 	return out
 }
 
-// LegendEdges are the legend's edge rows.
-func LegendEdges() []LegendEdge {
-	return []LegendEdge{
+// LegendEdges are the legend's edge rows (an array: counting them allocates nothing).
+func LegendEdges() [3]LegendEdge {
+	return [...]LegendEdge{
 		{"previous (→ older)", PreviousEdgeColor(), 0, 0, true},
 		{"parent", ParentEdgeColor(), 4, 3, false},
 		{"object link", LinkEdgeColor(), 2, 2, false},

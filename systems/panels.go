@@ -16,7 +16,25 @@ const (
 	// defaultCharWidth is the inspector's character advance until the drawing code has
 	// measured its font (Go Mono at 12 px).
 	defaultCharWidth = 7.2
+	// defaultLineHeight is the UI face's line height until the drawing code has measured it.
+	defaultLineHeight = 16.0
+	// LegendW is the legend panel's width; legendPad its padding above and below the rows.
+	LegendW   = 230.0
+	legendPad = 6.0
+	// panelGap is the gap between a panel and the screen's edge (or the next panel).
+	panelGap = 8.0
 )
+
+// LegendRect is where the legend panel goes: the top-left corner, one line a row (the kind
+// table's legend rows, then the edge rows).
+func LegendRect(e *ecs.ECS) components.Rect {
+	line := GetOrCreateSettings(e).LineHeight
+	if line <= 0 {
+		line = defaultLineHeight
+	}
+	rows := KindsOf(e.World).LegendRows() + len(LegendEdges())
+	return components.Rect{MinX: panelGap, MinY: panelGap, MaxX: panelGap + LegendW, MaxY: panelGap + 2*legendPad + float64(rows)*line}
+}
 
 // InspectorRect is where the inspector panel goes: the right side of the window, above the
 // status bar.
@@ -38,13 +56,18 @@ func inspectorCols(e *ecs.ECS) int {
 }
 
 // freeArea is the part of the screen that fit fills: inside a margin, above the status bar,
-// left of the inspector when it is open.
+// left of the inspector when it is open and, in the lanes layout, below the legend (lanes
+// run across the whole width, so the legend in the top-left corner would hide the top
+// lanes and their labels).
 func freeArea(e *ecs.ECS) components.Rect {
 	cam := GetOrCreateCamera(e)
 	w, h := float64(cam.Width), float64(cam.Height)
 	a := components.Rect{MinX: fitMargin, MinY: fitMargin, MaxX: w - fitMargin, MaxY: h - BottomH - fitMargin}
 	if GetOrCreateSelection(e).Info != nil {
 		a.MaxX = InspectorRect(e).MinX - fitMargin
+	}
+	if inLanes(e) {
+		a.MinY = max(a.MinY, LegendRect(e).MaxY+GetOrCreateSettings(e).LineHeight)
 	}
 	if a.MaxX-a.MinX < 50 || a.MaxY-a.MinY < 50 {
 		return components.Rect{MinX: 0, MinY: 0, MaxX: w, MaxY: h}

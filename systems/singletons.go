@@ -78,7 +78,7 @@ func GetOrCreateInput(e *ecs.ECS) *components.InputData {
 func GetOrCreateSettings(e *ecs.ECS) *components.SettingsData {
 	return getOrCreate(e.World, components.Settings, func(donburi.World) components.SettingsData {
 		o := Opts(e)
-		return components.SettingsData{ColorMode: o.ColorBy, Layout: o.Layout, Kiosk: o.Kiosk, KioskIdle: o.KioskIdle, CharWidth: defaultCharWidth}
+		return components.SettingsData{ColorMode: o.ColorBy, Layout: o.Layout, Kiosk: o.Kiosk, KioskIdle: o.KioskIdle, CharWidth: defaultCharWidth, LineHeight: defaultLineHeight}
 	})
 }
 
