@@ -59,6 +59,7 @@ func (d *Drawer) DrawGraph(e *ecs.ECS, screen *ebiten.Image) {
 	b := screen.Bounds()
 	systems.Resize(e, b.Dx(), b.Dy())
 	scene, cam, mode := systems.SceneOf(e), systems.GetOrCreateCamera(e).Viewport, systems.GetOrCreateSettings(e).ColorMode
+	d.Renderer.Curves = systems.GetOrCreateSettings(e).Layout == components.LayoutLanes
 	switch systems.UsePicture(e) {
 	case systems.PictureReuse:
 		screen.DrawImage(d.picture, nil)

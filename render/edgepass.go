@@ -1,6 +1,8 @@
 package render
 
 import (
+	"math"
+
 	"github.com/jetdag/jetdag/components"
 	"github.com/jetdag/jetdag/render/raster"
 	"github.com/jetdag/jetdag/systems"
@@ -20,6 +22,7 @@ type edgePass struct {
 	w, h, z             float64
 	lineW               float32
 	dim, crowded, solid bool
+	curves              bool // parent edges between lanes are curves (Renderer.Curves)
 }
 
 const litFlags = systems.FlagHighlighted | systems.FlagSelected
@@ -92,6 +95,15 @@ func (r *Renderer) shapeEdge(p *edgePass, e *systems.SceneEdge, ax, ay, bx, by f
 		}
 	}
 	pr := b.R * p.z
+	if p.curves && e.Kind == components.EdgeParent && math.Abs(by-ay) >= minCurvePx {
+		pts := r.curvePoints(ax, ay, bx, by)
+		if pr >= lodDash {
+			r.graph.dashedPath(pts, width, 6, 4, c)
+		} else {
+			r.graph.path(pts, width, c)
+		}
+		return
+	}
 	x0, y0, x1, y1 := float32(ax), float32(ay), float32(bx), float32(by)
 	switch {
 	case pr < lodNeedle:

@@ -29,6 +29,10 @@ const (
 	lodDash        = 2.0  // from: parent and link edges are dashed and dotted
 	lodWarnMark    = 7.0  // from: warning triangles get their "!"
 	lodLabel       = 12.0 // from: nodes get a text label
+	minCurvePx     = 2.0  // lanes: a parent edge whose ends are this far apart in y, or more, is a curve
+	curveSegPx     = 16.0 // lanes: a curve gets a segment per this many pixels of its chord…
+	minCurveSegs   = 4    // …at least this many…
+	maxCurveSegs   = 16   // …and at most this many
 	maxLabels      = 250  // at most this many labels a frame
 	maxDashes      = 96   // an edge needing more dashes is drawn solid
 	cullMargin     = 16.0 // pixels beyond the screen still drawn (arrowheads, rings)
@@ -64,6 +68,11 @@ type Renderer struct {
 	// guaranteed; at most maxLabels.
 	Labels []int
 	Stats  RenderStats
+	// Curves draws parent edges between lanes as curves (the lanes layout): cubic Béziers
+	// that leave and enter their nodes horizontally. Drawn as density, or past
+	// maxDashedEdges edges on screen, they stay straight lines.
+	Curves bool
+	curve  [maxCurveSegs + 1][2]float32 // the points of the curve being drawn
 	// Builds counts the builds that did the work; a build of what was built last (the same
 	// scene signature, camera and colour mode, no pulses) keeps the batch and the density
 	// pictures instead.
@@ -87,6 +96,7 @@ type buildKey struct {
 	nodes, edges int
 	cam          components.Viewport
 	mode         components.ColorMode
+	curves       bool
 }
 
 // NewRenderer returns a renderer drawing from white.
@@ -130,7 +140,7 @@ func (r *Renderer) nodeColor(n *systems.SceneNode, mode components.ColorMode) fc
 // selection's cone, which stay shapes on top. It allocates nothing once the buffers have
 // grown to the scene's and screen's size.
 func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode components.ColorMode) {
-	key := buildKey{sig: s.Signature, nodes: len(s.Nodes), edges: len(s.Edges), cam: cam, mode: mode}
+	key := buildKey{sig: s.Signature, nodes: len(s.Nodes), edges: len(s.Edges), cam: cam, mode: mode, curves: r.Curves}
 	// A scene not gathered (signature 0) or with pulses (they move every frame), or a last
 	// build with pulses in it, is built afresh.
 	if key == r.built && key.sig != 0 && len(s.Pulses) == 0 && r.Stats.Pulses == 0 {
@@ -154,7 +164,7 @@ func (r *Renderer) Build(s *systems.Scene, cam components.Viewport, mode compone
 	// and highlighted nodes on top. The plain nodes drawn as density are counted first, while
 	// the edges' second share is counted on another goroutine (see splitEdges); the plain
 	// nodes drawn as shapes wait in r.later until the edges are in the batch.
-	r.pass = edgePass{s: s, cam: cam, w: w, h: h, z: z, lineW: lineW, dim: dim, crowded: crowded, solid: solid}
+	r.pass = edgePass{s: s, cam: cam, w: w, h: h, z: z, lineW: lineW, dim: dim, crowded: crowded, solid: solid, curves: r.Curves && !solid}
 	mine := r.startEdges(&r.pass)
 	const marked = systems.FlagHovered | systems.FlagSelected | systems.FlagHighlighted
 	r.later = r.later[:0]
@@ -415,6 +425,80 @@ func (b *batch) dashed(x0, y0, x1, y1, width, on, off float32, c fcolor) {
 			break
 		}
 		b.line(x0+ux*s, y0+uy*s, x0+ux*e, y0+uy*e, width, c)
+	}
+}
+
+// curvePoints returns the points of the curve from screen (ax, ay) to (bx, by) that leaves
+// and enters horizontally: the cubic Bézier with control points (m, ay) and (m, by), m
+// halfway across, in a segment per curveSegPx of the chord (minCurveSegs to maxCurveSegs).
+// Along it x(t) = ax(1−t)³ + 3t(1−t)·m + bx·t³ and y(t) = ay + (by−ay)(3t² − 2t³). It lies in
+// the box of its ends, so it is culled as the straight edge is. The slice is r's own, valid
+// until the next call.
+func (r *Renderer) curvePoints(ax, ay, bx, by float64) [][2]float32 {
+	n := min(max(int(math.Hypot(bx-ax, by-ay)/curveSegPx), minCurveSegs), maxCurveSegs)
+	m := (ax + bx) / 2
+	for k := 0; k <= n; k++ {
+		t := float64(k) / float64(n)
+		u := 1 - t
+		x := ax*u*u*u + 3*t*u*m + bx*t*t*t
+		y := ay + (by-ay)*t*t*(3-2*t)
+		r.curve[k] = [2]float32{float32(x), float32(y)}
+	}
+	return r.curve[:n+1]
+}
+
+// path adds a solid polyline through pts.
+func (b *batch) path(pts [][2]float32, width float32, c fcolor) {
+	for k := 1; k < len(pts); k++ {
+		b.line(pts[k-1][0], pts[k-1][1], pts[k][0], pts[k][1], width, c)
+	}
+}
+
+// dashedPath adds a dashed polyline through pts, the dashes running on across its corners
+// as along a straight dashed line (dashed); one that would need more than maxDashes dashes
+// is drawn solid.
+func (b *batch) dashedPath(pts [][2]float32, width, on, off float32, c fcolor) {
+	var total float32
+	for k := 1; k < len(pts); k++ {
+		total += float32(math.Hypot(float64(pts[k][0]-pts[k-1][0]), float64(pts[k][1]-pts[k-1][1])))
+	}
+	period := on + off
+	if total == 0 {
+		return
+	}
+	if int(total/period)+1 > maxDashes {
+		b.path(pts, width, c)
+		return
+	}
+	var phase float32 // how far into the period the path has come: on [0, on), off [on, period)
+	for k := 1; k < len(pts); k++ {
+		x0, y0 := pts[k-1][0], pts[k-1][1]
+		dx, dy := pts[k][0]-x0, pts[k][1]-y0
+		l := float32(math.Sqrt(float64(dx*dx + dy*dy)))
+		if l == 0 {
+			continue
+		}
+		ux, uy := dx/l, dy/l
+		for s := float32(0); s < l; {
+			if phase < on {
+				e := min(s+on-phase, l)
+				b.line(x0+ux*s, y0+uy*s, x0+ux*e, y0+uy*e, width, c)
+				if e == l {
+					phase += l - s
+				} else {
+					phase = on
+				}
+				s = e
+			} else {
+				e := min(s+period-phase, l)
+				if e == l {
+					phase += l - s
+				} else {
+					phase = 0
+				}
+				s = e
+			}
+		}
 	}
 }
 
