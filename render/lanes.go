@@ -19,8 +19,11 @@ type laneLabel struct {
 	y    float64
 }
 
-// laneBand is the colour of the band across the selected node's lane.
-func laneBand() color.RGBA { return color.RGBA{0x7f, 0xe8, 0xff, 0x1c} }
+// LaneBandColor is the colour of the band across the selected node's lane.
+func LaneBandColor() color.RGBA { return color.RGBA{0x7f, 0xe8, 0xff, 0x1c} }
+
+// PanelEdgeColor is the one-pixel border of every panel (the lane labels' too).
+func PanelEdgeColor() color.RGBA { return panelEdge() }
 
 // laneShapes adds, in the lanes layout, the band across the selected node's lane and the
 // backgrounds of the lane labels at the left edge (which stay there while panning), and
@@ -38,13 +41,16 @@ func (d *Drawer) laneShapes(e *ecs.ECS, legendBottom, bottom float64) {
 	}
 	cam := systems.GetOrCreateCamera(e)
 	w := float64(cam.Width)
+	if systems.Info(e) != nil {
+		w = systems.InspectorRect(e).MinX // the band stops at the inspector, drawn before it
+	}
 	line := d.fonts.uiLine
 	if sel := systems.Selected(e); sel != donburi.Null && e.World.Valid(sel) {
 		if row := l.RowOf(int(components.DddElement.Get(e.World.Entry(sel)).Index)); row >= 0 {
 			_, sy := cam.WorldToScreen(0, l.Rows()[row].Y)
-			half := max(l.Config().LaneHeight*cam.Zoom/2, 3)
+			half := max(l.Config().LaneHeight*cam.ZoomY()/2, 3)
 			if sy+half > 0 && sy-half < bottom {
-				d.panel.rect(0, float32(sy-half), float32(w), float32(2*half), toF(laneBand()))
+				d.panel.rect(0, float32(sy-half), float32(w), float32(2*half), toF(LaneBandColor()))
 			}
 		}
 	}
