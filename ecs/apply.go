@@ -169,9 +169,9 @@ func (g *Graph) edge(from, to donburi.Entity, kind components.EdgeKind, label st
 	if first {
 		g.runner.AddEdge(g.layoutID(from), g.layoutID(to))
 		if kind == components.EdgeLink {
-			// In the lanes, an object sits beside the node it links to (or that links to it).
-			g.lanes.SetBeside(int(g.layoutID(from)), int(g.layoutID(to)))
-			g.lanes.SetBeside(int(g.layoutID(to)), int(g.layoutID(from)))
+			// In the lanes, an object sits beside the node it is linked with (two linked
+			// objects side by side, where one of them already sits).
+			g.lanes.Link(int(g.layoutID(from)), int(g.layoutID(to)))
 		}
 	}
 	return true

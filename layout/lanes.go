@@ -38,7 +38,8 @@ type LaneNode struct {
 	// with no time takes the latest time added before it.
 	Time int64
 	// Beside is, for an object, the index of the node it is drawn beside, usually the event
-	// it links to; NoBeside puts it in the objects row, at the newest sequence so far.
+	// it links to (beside an object: in that object's place, stacked); NoBeside puts it in
+	// the objects row, at the newest sequence so far.
 	Beside int
 }
 
@@ -131,16 +132,22 @@ type lane struct {
 	name      string
 	firstType string
 	nodes     int
-	row       int32 // index into rows
+	row       int32 // index into rows, -1 until the rows are built with it
+	last      int32 // the event or rejected message placed in the lane last, -1 for none
 }
 
+// placed is a node as the layout keeps it. Nodes at the same place (an event and the objects
+// beside it, loose objects that arrived at the same newest sequence, a sequence placed twice
+// in a lane) form a slot: they share lane, seq and time, are linked in a ring, and each has
+// its own stack number in the slot, so that no two are drawn at the same point.
 type placed struct {
 	kind  LaneKind
 	lane  int32
 	seq   uint64
 	time  int64
-	stack int32 // objects: how many objects were placed beside the same node before
-	// beside is the node an object is next to, -1 for none.
+	stack int32 // the node's number in its slot: 0 at the slot's place, more down and right
+	// beside is the node an object was put beside, -1 for none: the objects put beside an
+	// object move with it.
 	beside int32
 }
 
@@ -150,7 +157,8 @@ type Lanes struct {
 	lanes     []lane
 	laneOf    map[string]int32
 	nodes     []placed
-	besides   []int32 // per node: how many objects sit beside it
+	ring      []int32 // per node: the next node of its slot (itself when alone)
+	loose     int32   // the newest loose object, whose slot the next one joins: -1 for none
 	collapsed map[string]bool
 	// x = 0 is the first event's sequence, and its time (the first time seen) in XByTime.
 	seq0                    uint64
@@ -177,7 +185,7 @@ func (l *Lanes) Version() uint64 { return l.version }
 
 // NewLanes returns an empty lanes layout.
 func NewLanes(cfg LanesConfig) *Lanes {
-	return &Lanes{cfg: cfg.normalized(), laneOf: map[string]int32{}, collapsed: map[string]bool{}}
+	return &Lanes{cfg: cfg.normalized(), laneOf: map[string]int32{}, collapsed: map[string]bool{}, loose: -1}
 }
 
 // Config returns the layout's configuration (with defaults filled in).
@@ -202,7 +210,7 @@ func (l *Lanes) Set(i int, n LaneNode) {
 	}
 	for len(l.nodes) <= i {
 		l.nodes = append(l.nodes, placed{lane: -1, beside: -1})
-		l.besides = append(l.besides, 0)
+		l.ring = append(l.ring, int32(len(l.ring)))
 	}
 	l.Remove(i)
 	l.compact()
@@ -211,51 +219,186 @@ func (l *Lanes) Set(i int, n LaneNode) {
 	if p.time == 0 {
 		p.time = l.lastTime
 	}
-	if n.Kind == LaneObject {
-		// Until it is put beside an event: in the objects row, at the newest sequence.
-		p.seq, p.time = l.lastSeq, l.lastTime
-		p.lane = l.lane(ObjectsLane, "")
-	} else {
+	switch {
+	case n.Kind != LaneObject:
 		p.lane = l.lane(n.Aggregate, n.Type)
 		if !l.seqStarted {
 			l.seqStarted, l.seq0 = true, n.Seq
 		}
 		l.lastSeq = max(l.lastSeq, n.Seq)
 		l.lastTime = max(l.lastTime, p.time)
+	case n.Beside != i && l.live(n.Beside):
+		l.nodes[i] = p
+		l.join(i, n.Beside)
+		l.count(l.nodes[i].lane, 1)
+		return
+	default:
+		// Until it is put beside an event: in the objects row, at the newest sequence.
+		p.seq, p.time = l.lastSeq, l.lastTime
+		p.lane = l.lane(ObjectsLane, "")
 	}
 	if !l.timeStarted && p.time != 0 {
 		l.timeStarted, l.time0 = true, p.time
 	}
 	l.nodes[i] = p
-	l.besides[i] = 0
-	l.count(p.lane, 1)
-	if n.Kind == LaneObject && n.Beside >= 0 && n.Beside != i {
-		l.SetBeside(i, n.Beside)
+	if ln := &l.lanes[p.lane]; p.kind != LaneObject {
+		// A sequence placed twice in a lane (a rejected message whose sequence is not known,
+		// 0, after another) shares the slot of the first.
+		if k := ln.last; l.live(int(k)) && l.nodes[k].lane == p.lane && l.nodes[k].seq == p.seq && l.nodes[k].kind != LaneObject {
+			l.join(i, int(k))
+			l.nodes[i].beside = -1
+		}
+		ln.last = int32(i)
+	} else {
+		// In the slot of the loose objects that arrived at the same newest sequence.
+		if k := l.loose; l.live(int(k)) && l.nodes[k].lane == p.lane && l.nodes[k].seq == p.seq {
+			l.join(i, int(k))
+			l.nodes[i].beside = -1 // not linked to it: does not follow it
+		}
+		l.loose = int32(i)
 	}
+	l.count(p.lane, 1)
 }
 
 // SetBeside moves object i next to node j (an event that it links to, typically known only
-// after the object arrived). It does nothing unless i is an object and j a placed node.
-func (l *Lanes) SetBeside(i, j int) {
+// after the object arrived) and reports whether i now sits there. Beside an object, i goes
+// into that object's slot (beside the event that object sits beside), stacked: two objects
+// linked to each other end up side by side, never on one point, and SetBeside(j, i) after
+// SetBeside(i, j) changes nothing. The objects that were put beside i come along, and so,
+// from the objects row, does the loose object i was beside. It does nothing and reports
+// false unless i is an object and j another placed node. Link chooses which of two linked
+// nodes to move.
+func (l *Lanes) SetBeside(i, j int) bool {
 	if !l.live(i) || !l.live(j) || i == j || l.nodes[i].kind != LaneObject {
-		return
+		return false
+	}
+	if l.together(i, j) {
+		// Already side by side (j beside i, or two loose objects that arrived together):
+		// from now on i follows j.
+		if l.nodes[i].beside < 0 && l.nodes[j].beside != int32(i) {
+			l.nodes[i].beside = int32(j)
+		}
+		return true
 	}
 	l.version++
-	p, b := &l.nodes[i], &l.nodes[j]
-	l.count(p.lane, -1)
-	p.beside, p.lane, p.seq, p.time = int32(j), b.lane, b.seq, b.time
-	p.stack = l.besides[j]
-	l.besides[j]++
-	l.count(p.lane, 1)
+	was := l.nodes[i].beside
+	l.count(l.nodes[i].lane, -1)
+	rest := l.leave(i)
+	l.join(i, j)
+	l.count(l.nodes[i].lane, 1)
+	if rest < 0 {
+		return true
+	}
+	// The objects put beside i, left in its old slot, follow it, and in the objects row the
+	// one i was beside (collected first: moving them changes the ring being walked).
+	loose := l.inObjectsRow(int(rest))
+	var buf [8]int32
+	follow := buf[:0]
+	for k := rest; ; {
+		if l.nodes[k].beside == int32(i) || loose && k == was {
+			follow = append(follow, k)
+		}
+		if k = l.ring[k]; k == rest {
+			break
+		}
+	}
+	for _, k := range follow {
+		l.SetBeside(int(k), i)
+	}
+	return true
 }
 
-// Remove takes node i out; its index may be Set again.
+// Link places two nodes linked to each other (an object link, either way): an object goes
+// beside the node it is linked with; of two objects, a loose one (in the objects row) goes
+// beside the other, i beside j when both are loose, and neither moves when both sit beside
+// events already. Nodes other than objects never move.
+func (l *Lanes) Link(i, j int) {
+	if !l.live(i) || !l.live(j) {
+		return
+	}
+	oi, oj := l.nodes[i].kind == LaneObject, l.nodes[j].kind == LaneObject
+	switch {
+	case oi && oj:
+		if li, lj := l.inObjectsRow(i), l.inObjectsRow(j); li {
+			l.SetBeside(i, j)
+		} else if lj {
+			l.SetBeside(j, i)
+		}
+	case oi:
+		l.SetBeside(i, j)
+	case oj:
+		l.SetBeside(j, i)
+	}
+}
+
+// inObjectsRow reports whether node i is an object in the objects row.
+func (l *Lanes) inObjectsRow(i int) bool {
+	return l.nodes[i].kind == LaneObject && l.lanes[l.nodes[i].lane].name == ObjectsLane
+}
+
+// together reports whether nodes i and j are in one slot.
+func (l *Lanes) together(i, j int) bool {
+	for k := l.ring[i]; k != int32(i); k = l.ring[k] {
+		if k == int32(j) {
+			return true
+		}
+	}
+	return false
+}
+
+// join puts node i (alone in its slot) into node j's slot, at its place with the next stack
+// number, beside j.
+func (l *Lanes) join(i, j int) {
+	p, b := &l.nodes[i], &l.nodes[j]
+	p.beside, p.lane, p.seq, p.time = int32(j), b.lane, b.seq, b.time
+	top := b.stack
+	for k := l.ring[j]; k != int32(j); k = l.ring[k] {
+		top = max(top, l.nodes[k].stack)
+	}
+	p.stack = top + 1
+	l.ring[i], l.ring[j] = l.ring[j], int32(i)
+}
+
+// leave takes node i out of its slot, alone again at stack 0, and returns a node left in the
+// slot (-1 when i was alone). The nodes put beside i stay where they are.
+func (l *Lanes) leave(i int) int32 {
+	l.nodes[i].stack = 0
+	next := l.ring[i]
+	if next == int32(i) {
+		if l.loose == int32(i) {
+			l.loose = -1
+		}
+		return -1
+	}
+	prev := next
+	for l.ring[prev] != int32(i) {
+		prev = l.ring[prev]
+	}
+	l.ring[prev], l.ring[i] = next, int32(i)
+	if l.loose == int32(i) {
+		l.loose = next // the slot of the newest loose objects is still there
+	}
+	return next
+}
+
+// Remove takes node i out; its index may be Set again. The objects put beside it stay where
+// they are.
 func (l *Lanes) Remove(i int) {
 	if !l.live(i) {
 		return
 	}
 	l.version++
 	l.count(l.nodes[i].lane, -1)
+	if rest := l.leave(i); rest >= 0 {
+		for k := rest; ; {
+			if l.nodes[k].beside == int32(i) {
+				l.nodes[k].beside = -1
+			}
+			if k = l.ring[k]; k == rest {
+				break
+			}
+		}
+	}
 	l.nodes[i] = placed{lane: -1, beside: -1}
 }
 
@@ -319,7 +462,7 @@ func (l *Lanes) lane(name, typ string) int32 {
 		return k
 	}
 	k := int32(len(l.lanes))
-	l.lanes = append(l.lanes, lane{name: name, firstType: typ})
+	l.lanes = append(l.lanes, lane{name: name, firstType: typ, row: -1, last: -1})
 	l.emptyLanes++ // until its first node is counted
 	l.laneOf[name] = k
 	l.placeNewLane(k)
@@ -482,10 +625,12 @@ func (l *Lanes) position(i int) Vec2 {
 		x = (float64(p.seq) - float64(l.seq0)) * l.cfg.Spacing
 	}
 	y := l.rows[l.lanes[p.lane].row].Y
-	if p.beside >= 0 {
-		// Objects sit below the event they belong to, a stack of them going down and right.
-		x += l.cfg.Spacing * (0.35 + 0.3*float64(p.stack))
-		y += l.cfg.LaneHeight * (0.35 + 0.1*float64(p.stack%3))
+	if p.stack > 0 {
+		// The others of a slot (objects beside an event) sit below and right of its place, a
+		// stack of them going right, each its own x, all nearer their row than the next.
+		s := p.stack - 1
+		x += l.cfg.Spacing * (0.35 + 0.3*float64(s))
+		y += l.cfg.LaneHeight * (0.3 + 0.08*float64(s%3))
 	}
 	return Vec2{x, y}
 }

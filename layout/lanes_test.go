@@ -211,14 +211,130 @@ func TestLanesRejectedAndObjects(t *testing.T) {
 		t.Fatal("two objects beside one event on top of each other")
 	}
 	rows := l.Rows()
-	if last := rows[len(rows)-1]; last.Label != layout.ObjectsLane || last.Nodes != 2 || p[loose].Y != last.Y || p[bad].Y != last.Y {
+	if last := rows[len(rows)-1]; last.Label != layout.ObjectsLane || last.Nodes != 2 || p[loose].Y != last.Y {
 		t.Fatalf("rows %+v; loose objects at %v %v", rows, p[loose], p[bad])
 	}
 	if p[loose].X != p[r].X {
 		t.Fatalf("a loose object at x %v, want the newest sequence's (%v)", p[loose].X, p[r].X)
 	}
+	// The second loose object at the same newest sequence is stacked below-right of the
+	// first, in the objects row's band, not on top of it.
+	if dx, dy := p[bad].X-p[loose].X, p[bad].Y-p[loose].Y; dx <= 0 || dx > 30 || dy <= 0 || dy >= 30 {
+		t.Fatalf("the second loose object at %v, not just below-right of the first at %v", p[bad], p[loose])
+	}
 	if l.RowOf(r) != 0 || l.RowOf(e2) != 1 || l.RowOf(loose) != 2 {
 		t.Fatalf("RowOf %d %d %d", l.RowOf(r), l.RowOf(e2), l.RowOf(loose))
+	}
+}
+
+// No two nodes share a point, whatever links the objects: events and rejected messages in
+// their lanes, objects beside the events that link them (several beside one event), two
+// objects linked to each other both ways, an object linked to a loose object that is then
+// linked to an event, loose objects arriving at the same newest sequence, and objects whose
+// event retired while others join them; grouped, collapsed and not. (In time order nodes of
+// one row at the same time do meet: x is the time.)
+func TestLanesNoTwoNodesShareAPoint(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{Grouping: layout.GroupByPrefix})
+	obj := func() int { return l.Add(layout.LaneNode{Kind: layout.LaneObject, Beside: layout.NoBeside}) }
+	e1 := l.Add(ev("order-1", "OrderPlaced", 1))
+	e2 := l.Add(ev("order-2", "OrderPlaced", 2))
+	e3 := l.Add(ev("payment-1", "PaymentTaken", 3))
+	l.Add(layout.LaneNode{Kind: layout.LaneRejected, Aggregate: "order-1", Seq: 4})
+	l.Add(layout.LaneNode{Kind: layout.LaneRejected, Aggregate: "order-2", Seq: 0})
+	l.Add(layout.LaneNode{Kind: layout.LaneRejected, Aggregate: "order-2", Seq: 0}) // the same unknown sequence
+	// Three objects beside e1, one of them placed there at once.
+	a, b := obj(), obj()
+	l.Add(layout.LaneNode{Kind: layout.LaneObject, Beside: e1})
+	l.SetBeside(a, e1)
+	l.SetBeside(b, e1)
+	// Two objects linked to each other, one of them beside e2, as the window calls it: both ways.
+	c, d := obj(), obj()
+	l.SetBeside(c, e2)
+	if !l.SetBeside(d, c) || !l.SetBeside(c, d) {
+		t.Fatal("SetBeside of an object beside an object reported false")
+	}
+	// Two loose objects linked to each other, both ways, then one of them to e3.
+	f, g := obj(), obj()
+	l.SetBeside(f, g)
+	l.SetBeside(g, f)
+	pg := l.Position(g)
+	l.SetBeside(g, e3)
+	if pf, pe := l.Position(f), l.Position(e3); pf.X <= pe.X || pf.X > pe.X+60 || pf.Y <= pe.Y || pf.Y >= pe.Y+30 {
+		t.Fatalf("f, put beside g, stayed at %v when g moved from %v beside e3 at %v", pf, pg, pe)
+	}
+	// Loose objects arriving together, one linked to another later.
+	h := obj()
+	obj()
+	l.SetBeside(obj(), h)
+	// An event retires; an object beside it stays and another object joins that one.
+	e4 := l.Add(ev("order-3", "OrderPlaced", 5))
+	k, m := obj(), obj()
+	l.SetBeside(k, e4)
+	l.SetBeside(m, e4)
+	l.Remove(e4)
+	n := obj()
+	l.SetBeside(n, m)
+	l.Add(ev("order-3", "OrderPaid", 6))
+
+	check := func(what string) {
+		t.Helper()
+		p := l.Positions(nil)
+		for x := range p {
+			if x == e4 {
+				continue
+			}
+			for y := x + 1; y < len(p); y++ {
+				if y != e4 && math.Hypot(p[x].X-p[y].X, p[x].Y-p[y].Y) < 1 {
+					t.Fatalf("%s: nodes %d and %d at %v and %v", what, x, y, p[x], p[y])
+				}
+			}
+		}
+	}
+	check("by sequence")
+	l.SetCollapsed("order-*", true)
+	check("order-* collapsed")
+	l.SetGrouping(layout.GroupNone)
+	check("not grouped")
+}
+
+// Link, as the window calls it for every object link: an object goes beside the event it is
+// linked with, whichever way the link points; a loose object linked with one that sits beside
+// an event joins it there; two objects beside events stay beside their own; two loose objects
+// go together, and follow whichever of them is linked to an event next.
+func TestLanesLink(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{})
+	e1 := l.Add(ev("order-1", "E", 1))
+	e2 := l.Add(ev("order-2", "E", 2))
+	obj := func() int { return l.Add(layout.LaneNode{Kind: layout.LaneObject, Beside: layout.NoBeside}) }
+	near := func(o, e int) bool {
+		p, q := l.Position(o), l.Position(e)
+		return p.X > q.X && p.X < q.X+60 && p.Y > q.Y && p.Y < q.Y+30
+	}
+	inv, file := obj(), obj()
+	l.Link(e1, inv) // the event links the object
+	l.Link(file, inv)
+	if !near(inv, e1) || !near(file, e1) || l.Position(inv) == l.Position(file) {
+		t.Fatalf("invoice at %v, file at %v: want both beside e1 at %v, apart", l.Position(inv), l.Position(file), l.Position(e1))
+	}
+	other := obj()
+	l.Link(other, e2)
+	before := l.Positions(nil)
+	l.Link(inv, other) // both beside events: neither moves
+	l.Link(e1, e2)     // two events: nothing
+	if got := l.Positions(nil); !slices.Equal(got, before) {
+		t.Fatalf("linking placed nodes moved them: %v, then %v", before, got)
+	}
+	a, b := obj(), obj()
+	l.Link(a, b)
+	l.Link(e2, a) // a moves beside e2, and b, loose and linked with it, comes along
+	if !near(a, e2) || !near(b, e2) {
+		t.Fatalf("a at %v, b at %v: want both beside e2 at %v", l.Position(a), l.Position(b), l.Position(e2))
+	}
+	c, d := obj(), obj()
+	l.Link(c, d)
+	l.Link(d, e1) // d moves, c (put beside it) comes along
+	if !near(c, e1) || !near(d, e1) {
+		t.Fatalf("c at %v, d at %v: want both beside e1 at %v", l.Position(c), l.Position(d), l.Position(e1))
 	}
 }
 
