@@ -2,6 +2,7 @@ package layout
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
 
@@ -71,7 +72,8 @@ type LaneOrder uint8
 // others (without grouping; with grouping it is added at the end of its group, which moves
 // the lanes of later groups down by one lane). OrderByName sorts lanes by name, digits
 // compared as numbers (order-2 before order-10), so a new lane is inserted among the others
-// and the lanes after it move down; the window animates such moves with a Glide.
+// and the lanes after it move down. Such a move counts in Reshaped, and the window glides
+// the nodes to their new rows.
 const (
 	OrderFirstSeen LaneOrder = iota
 	OrderByName
@@ -174,10 +176,14 @@ type Lanes struct {
 	reshaped   uint64
 }
 
-// Reshaped counts the changes that move many nodes at once (a switch of x axis, grouping or
-// order, a collapse, dropped lanes), as opposed to nodes coming and going: the window glides
-// nodes to their new places after such a change.
-func (l *Lanes) Reshaped() uint64 { return l.reshaped }
+// Reshaped counts the changes that move nodes already placed (a switch of x axis, grouping
+// or order, a collapse, dropped lanes, a new lane inserted above others), as opposed to
+// nodes coming and going: the window glides nodes to their new places after such a change.
+// It brings the rows up to date first, so that it counts what the next Positions shows.
+func (l *Lanes) Reshaped() uint64 {
+	l.build()
+	return l.reshaped
+}
 
 // Version counts the changes to the layout (placements, removals, switches): positions read
 // at the same Version are the same.
@@ -540,6 +546,17 @@ func (l *Lanes) build() {
 		return
 	}
 	l.dirty = false
+	// Where each lane with nodes was drawn, to tell whether this rebuild moves any.
+	var was []float64
+	if len(l.rows) > 0 {
+		was = make([]float64, len(l.lanes))
+		for k := range l.lanes {
+			was[k] = math.NaN()
+			if r := l.lanes[k].row; r >= 0 && int(r) < len(l.rows) && l.lanes[k].nodes > 0 {
+				was[k] = l.rows[r].Y
+			}
+		}
+	}
 	order := make([]int32, len(l.lanes))
 	for k := range order {
 		order[k] = int32(k)
@@ -601,6 +618,14 @@ func (l *Lanes) build() {
 		}
 		ln.row = int32(len(l.rows) - 1)
 		prevGroup = g
+	}
+	for k, y := range was {
+		if !math.IsNaN(y) && l.rows[l.lanes[k].row].Y != y {
+			// A lane inserted above others (a new aggregate in an earlier group, or sorted
+			// among them) moved the lanes below it: the window glides them.
+			l.reshaped++
+			break
+		}
 	}
 }
 

@@ -338,6 +338,47 @@ func TestLanesLink(t *testing.T) {
 	}
 }
 
+// A new lane that moves lanes already placed (in an earlier group, or sorted among them)
+// counts as a reshape, so that the window glides the lanes below it; a lane added at the
+// end, or an event in a lane there is, does not.
+func TestLanesReshapedWhenLanesMove(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{Grouping: layout.GroupByPrefix})
+	l.Add(ev("order-1", "E", 1))
+	pay := l.Add(ev("payment-1", "E", 2))
+	r := l.Reshaped()
+	l.Add(ev("payment-2", "E", 3)) // last group
+	l.Add(ev("order-1", "E", 4))   // an existing lane
+	l.Add(ev("shipment-1", "E", 5))
+	if got := l.Reshaped(); got != r {
+		t.Fatalf("Reshaped went from %d to %d with nothing placed moving", r, got)
+	}
+	before := l.Position(pay)
+	l.Add(ev("order-2", "E", 6)) // first group: payments and shipments move down
+	if got := l.Reshaped(); got == r {
+		t.Fatal("a lane added to an earlier group moved the later groups without a reshape")
+	}
+	if after := l.Position(pay); after.Y <= before.Y {
+		t.Fatalf("payment-1 at %v, then %v: want it one lane lower", before, after)
+	}
+	r = l.Reshaped()
+	if got := l.Reshaped(); got != r {
+		t.Fatal("reading Reshaped twice counted twice")
+	}
+
+	byName := layout.NewLanes(layout.LanesConfig{Order: layout.OrderByName})
+	byName.Add(ev("order-2", "E", 1))
+	byName.Add(ev("order-10", "E", 2))
+	r = byName.Reshaped()
+	byName.Add(ev("order-11", "E", 3)) // sorts last
+	if byName.Reshaped() != r {
+		t.Fatal("a lane sorted last counted as a reshape")
+	}
+	byName.Add(ev("order-3", "E", 4)) // before order-10 and order-11
+	if byName.Reshaped() == r {
+		t.Fatal("a lane sorted among others moved them without a reshape")
+	}
+}
+
 // The window places nodes at the force layout's node IDs, which are reused after a removal,
 // and learns which event an object links to after the object: Set, Remove and SetBeside.
 func TestLanesSetRemoveBeside(t *testing.T) {

@@ -102,3 +102,72 @@ func TestLayoutSyncGlidesBetweenForceAndLanes(t *testing.T) {
 		}
 	}
 }
+
+// A new aggregate in an earlier group moves the later groups down a lane: their nodes glide
+// there, as after a collapse, instead of jumping. A node placed during the glide, in a slot a
+// removed node left, is at its lane place at once rather than gliding from the removed one's.
+func TestLayoutSyncGlidesLanesMovedByANewLane(t *testing.T) {
+	e, r, s, ents := syncWorld(t, 6)
+	clock := &fakeClock{t: 1e18}
+	Setup(e, Options{Now: clock.now})
+	lanes := layout.NewLanes(layout.LanesConfig{Grouping: layout.GroupByPrefix})
+	id := func(i int) int { return int(components.DddElement.Get(e.World.Entry(ents[i])).Index) }
+	for i, agg := range []string{"order-1", "payment-1", "payment-1", "order-1"} {
+		lanes.Set(id(i), layout.LaneNode{Aggregate: agg, Seq: uint64(i + 1)})
+	}
+	s.SetLanes(lanes)
+	pos := func(i int) layout.Vec2 {
+		p := components.Position.GetValue(e.World.Entry(ents[i]))
+		return layout.Vec2{X: p.X, Y: p.Y}
+	}
+	GetOrCreateSettings(e).Layout = components.LayoutLanes
+	s.Update(e)
+	clock.advance(2 * layout.GlideDuration)
+	s.Update(e)
+	s.Update(e)
+	from := pos(1)
+	if from != lanes.Position(id(1)) {
+		t.Fatalf("payment-1 at %v, not at its lane place %v", from, lanes.Position(id(1)))
+	}
+
+	lanes.Set(id(4), layout.LaneNode{Aggregate: "order-2", Seq: 5}) // the order-* group grows
+	to := lanes.Position(id(1))
+	if to.Y <= from.Y || to.X != from.X {
+		t.Fatalf("payment-1's place went from %v to %v: want one lane down", from, to)
+	}
+	s.Update(e)
+	if got := pos(1); got != from {
+		t.Fatalf("payment-1 jumped from %v to %v at once", from, got)
+	}
+	clock.advance(layout.GlideDuration / 2)
+	s.Update(e)
+	if mid := pos(1); !(mid.Y > from.Y && mid.Y < to.Y) || mid.X != from.X {
+		t.Fatalf("half way payment-1 at %v, want between %v and %v", mid, from, to)
+	}
+
+	// Mid-glide, ents[0] leaves and a new node takes its slot.
+	old := id(0)
+	e.World.Remove(ents[0])
+	r.RemoveNode(layout.NodeID(old))
+	lanes.Remove(old)
+	nid := r.AddNode(layout.NoNode, 0, 9)
+	if int(nid) != old {
+		t.Fatalf("the runner gave the new node slot %d, not the freed %d", nid, old)
+	}
+	s.Placed(nid)
+	ne := e.World.Create(components.DddElement, components.Position, components.Velocity)
+	components.DddElement.SetValue(e.World.Entry(ne), components.DddElementData{Index: int32(nid)})
+	lanes.Set(int(nid), layout.LaneNode{Aggregate: "payment-1", Seq: 6})
+	clock.advance(layout.GlideDuration / 10)
+	s.Update(e)
+	if got, want := components.Position.GetValue(e.World.Entry(ne)), lanes.Position(int(nid)); got.X != want.X || got.Y != want.Y {
+		t.Fatalf("a node placed mid-glide at %+v, want its lane place %v", got, want)
+	}
+
+	clock.advance(layout.GlideDuration)
+	s.Update(e)
+	s.Update(e)
+	if got := pos(1); got != to {
+		t.Fatalf("after the glide payment-1 at %v, want %v", got, to)
+	}
+}

@@ -66,6 +66,7 @@ type LayoutSync struct {
 	gliding   bool
 	glideAt   time.Time
 	glideFrom []layout.Vec2
+	glideNew  []int32 // nodes placed since the glide began: at their destination at once
 	out       []layout.Vec2
 	gather    func(*donburi.Entry)
 }
@@ -111,6 +112,9 @@ func (s *LayoutSync) Placed(id layout.NodeID) {
 	}
 	s.notBefore[id] = s.src.Ticks() + freshTicks
 	s.idle = 0
+	if s.gliding {
+		s.glideNew = append(s.glideNew, int32(id))
+	}
 }
 
 // Update copies positions, and velocities in world units per tick, from the layout the
@@ -128,12 +132,14 @@ func (s *LayoutSync) Update(e *ecs.ECS) {
 		now = Opts(e).Now()
 	}
 	if mode != s.mode || reshaped {
-		// A switch of layout, or of the lanes' axis, grouping or collapse: glide.
+		// A switch of layout, of the lanes' axis, grouping or collapse, lanes moved by a new
+		// one: glide, from where every node is now (mid-glide too).
 		s.mode, s.gliding, s.glideAt = mode, true, now
 		if s.lanes != nil {
 			s.reshaped = s.lanes.Reshaped()
 		}
 		s.glideFrom = s.glideFrom[:0]
+		s.glideNew = s.glideNew[:0]
 		s.nodes.Each(e.World, s.gather)
 	}
 	ticks := s.src.Ticks() // read before the buffer: the buffer is at least this new
@@ -146,9 +152,19 @@ func (s *LayoutSync) Update(e *ecs.ECS) {
 		}
 		f := float64(now.Sub(s.glideAt)) / float64(layout.GlideDuration)
 		s.out = layout.Interpolate(s.out, s.glideFrom, target, layout.Ease(f))
-		s.copyFrom(e, s.out, 1, false)
+		// A node placed since the glide began has no place to glide from: it goes where the
+		// layout puts it, as outside a glide (not from what its slot held before). Towards
+		// the force layout it keeps the Position it was spawned with until it has ticked.
+		for _, id := range s.glideNew {
+			if int(id) < len(target) {
+				s.out[id] = target[id]
+			}
+		}
+		s.ticks = ticks
+		s.copyFrom(e, s.out, 1, mode != components.LayoutLanes)
 		if f >= 1 {
 			s.gliding, s.idle = false, 0
+			s.glideNew = s.glideNew[:0]
 			s.lanesVer = s.lanes.Version() - 1 // copy the settled lanes once more
 		}
 		s.lastTicks = ticks
