@@ -63,16 +63,18 @@ type Graph struct {
 	ecs    *donburiecs.ECS
 	runner *layout.Runner
 	lanes  *layout.Lanes // game goroutine only
-	// held is the hovered node pinned in the force layout, and its layout ID.
-	hovered   donburi.Entity
-	hoveredID layout.NodeID
-	kinds     *systems.KindTable
-	sync      *systems.LayoutSync
-	retire    *systems.Retire
-	stages    []Stage
-	stats     donburi.Entity
-	start     sync.Once
-	now       func() time.Time
+	// hovered is the node under the cursor, held where it is (holdHover), and its layout
+	// ID; hoverPinned says it is pinned in the force layout.
+	hovered     donburi.Entity
+	hoveredID   layout.NodeID
+	hoverPinned bool
+	kinds       *systems.KindTable
+	sync        *systems.LayoutSync
+	retire      *systems.Retire
+	stages      []Stage
+	stats       donburi.Entity
+	start       sync.Once
+	now         func() time.Time
 
 	index    map[cid.Cid]donburi.Entity
 	rejected map[uint64]donburi.Entity
@@ -329,34 +331,46 @@ func (g *groupIDs) alloc() int32 {
 
 func (g *groupIDs) release(id int32) { g.free = append(g.free, id) }
 
-// holdHover keeps the node under the cursor where it is: it is pinned in the force layout at
-// its drawn position while hovered and released when the cursor leaves it, so that a click
-// hits the node the tooltip names even while the graph grows around it. It reads the
-// window's Pointer singleton, without creating it (no window, nothing to hold).
+// holdHover keeps the node under the cursor where it is: the layout sync leaves its Position
+// alone while it is hovered, in either layout, and in the force layout it is pinned there too
+// (so that the graph around it agrees); when the cursor leaves it, it is unpinned and, in the
+// lanes, glides to its place. A click then hits the node the tooltip names even while the
+// graph grows around it. It reads the window's Pointer singleton, without creating it (no
+// window, nothing to hold).
 func (g *Graph) holdHover(*donburiecs.ECS) {
 	hov := donburi.Null
 	if entry, ok := components.Pointer.First(g.world); ok {
 		hov = components.Pointer.Get(entry).Hovered
 	}
-	if hov == g.hovered {
+	if hov != g.hovered || (g.hovered != donburi.Null && !g.world.Valid(g.hovered)) {
+		g.releaseHover()
+		if hov != donburi.Null && g.world.Valid(hov) {
+			if en := g.world.Entry(hov); en.HasComponent(components.DddElement) && en.HasComponent(components.Position) {
+				if id := layout.NodeID(components.DddElement.Get(en).Index); id >= 0 {
+					g.hovered, g.hoveredID = hov, id
+					g.sync.Hold(id)
+				}
+			}
+		}
+	}
+	if g.hoveredID == layout.NoNode || g.hoverPinned {
 		return
 	}
-	if g.hoveredID != layout.NoNode && g.world.Valid(g.hovered) {
+	// Pinned in the force layout only while it shows: in the lanes the force layout goes on
+	// without it (a pin at its lane place would pull its neighbours there).
+	if entry, ok := components.Settings.First(g.world); ok && components.Settings.Get(entry).Layout == components.LayoutLanes {
+		return
+	}
+	p := components.Position.Get(g.world.Entry(g.hovered))
+	g.runner.Pin(g.hoveredID, layout.Vec2{X: p.X, Y: p.Y})
+	g.hoverPinned = true
+}
+
+// releaseHover lets the held node go.
+func (g *Graph) releaseHover() {
+	if g.hoverPinned && g.world.Valid(g.hovered) {
 		g.runner.Unpin(g.hoveredID)
 	}
-	g.hovered, g.hoveredID = donburi.Null, layout.NoNode
-	if hov == donburi.Null || !g.world.Valid(hov) {
-		return
-	}
-	en := g.world.Entry(hov)
-	if !en.HasComponent(components.DddElement) || !en.HasComponent(components.Position) {
-		return
-	}
-	id := layout.NodeID(components.DddElement.Get(en).Index)
-	if id < 0 {
-		return
-	}
-	p := components.Position.Get(en)
-	g.runner.Pin(id, layout.Vec2{X: p.X, Y: p.Y})
-	g.hovered, g.hoveredID = hov, id
+	g.sync.Hold(layout.NoNode)
+	g.hovered, g.hoveredID, g.hoverPinned = donburi.Null, layout.NoNode, false
 }

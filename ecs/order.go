@@ -45,14 +45,14 @@ type Drawer[S any] interface {
 // modelStages are the Update systems of the live graph model, in the order Graph.Update
 // runs them. Ingest must come before retire (retire trims what ingest added) and layout sync
 // after retire (it copies positions only for nodes still in the world); hold-hover after
-// retire (a retired hovered node is not pinned) and before layout sync (the pin goes in with
-// the position the cursor saw). The as-of stage reads the timeline the window's stages set
+// retire (a retired hovered node is not held) and before layout sync (the hold and the pin go
+// in with the position the cursor saw). The as-of stage reads the timeline the window's stages set
 // the frame before.
 func (g *Graph) modelStages() []Stage {
 	return []Stage{
 		{Name: "ingest", Run: g.ingest},           // drain ≤ FrameBudget messages, apply them
 		{Name: "retire", Run: g.retire.Update},    // oldest nodes beyond MaxNodes leave
-		{Name: "hold-hover", Run: g.holdHover},    // the hovered node is pinned where it is drawn
+		{Name: "hold-hover", Run: g.holdHover},    // the hovered node stays where it is drawn
 		{Name: "as-of", Run: g.updateAsOf},        // nodes the timeline hides leave the force layout
 		{Name: "layout-sync", Run: g.sync.Update}, // layout positions → Position/Velocity
 		{Name: "stats", Run: g.updateStats},       // GraphStats singleton

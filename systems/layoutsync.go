@@ -69,12 +69,18 @@ type LayoutSync struct {
 	glideNew  []int32 // nodes placed since the glide began: at their destination at once
 	out       []layout.Vec2
 	gather    func(*donburi.Entry)
+
+	// held is the node whose Position stays as it is (Hold), -1 for none; released says a
+	// held node was let go since the last Update.
+	held     int32
+	released bool
 }
 
 // NewLayoutSync returns the layout-sync system reading from src.
 func NewLayoutSync(src PositionSource) *LayoutSync {
 	s := &LayoutSync{
 		src:   src,
+		held:  -1,
 		nodes: donburi.NewQuery(filter.Contains(components.DddElement, components.Position, components.Velocity)),
 	}
 	s.collect = func(entry *donburi.Entry) {
@@ -112,9 +118,30 @@ func (s *LayoutSync) Placed(id layout.NodeID) {
 	}
 	s.notBefore[id] = s.src.Ticks() + freshTicks
 	s.idle = 0
+	if int32(id) == s.held {
+		s.held = -1 // another node now: nothing to hold, nothing to glide back
+	}
 	if s.gliding {
 		s.glideNew = append(s.glideNew, int32(id))
 	}
+}
+
+// Hold keeps node id's Position as it is, whatever the layout says, until another node is
+// held (layout.NoNode: none), so that the node under the cursor stays put in either layout
+// and a click hits the node the tooltip names. In the lanes (or during a glide) the node let
+// go glides to its place from where it was held; in the force layout, which the caller pins
+// it in, the layout takes it on from there.
+func (s *LayoutSync) Hold(id layout.NodeID) {
+	if id < 0 {
+		id = -1
+	}
+	if int32(id) == s.held {
+		return
+	}
+	if s.held >= 0 {
+		s.released = true
+	}
+	s.held = int32(id)
 }
 
 // Update copies positions, and velocities in world units per tick, from the layout the
@@ -128,12 +155,15 @@ func (s *LayoutSync) Update(e *ecs.ECS) {
 		mode = components.Settings.Get(entry).Layout
 	}
 	reshaped := mode == components.LayoutLanes && s.lanes.Reshaped() != s.reshaped
-	if mode != s.mode || s.gliding || reshaped {
+	// A node let go in the lanes, or during a glide, glides from where it was held.
+	release := s.released && (mode == components.LayoutLanes || s.gliding)
+	s.released = false
+	if mode != s.mode || s.gliding || reshaped || release {
 		now = Opts(e).Now()
 	}
-	if mode != s.mode || reshaped {
+	if mode != s.mode || reshaped || release {
 		// A switch of layout, of the lanes' axis, grouping or collapse, lanes moved by a new
-		// one: glide, from where every node is now (mid-glide too).
+		// one, a held node let go: glide, from where every node is now (mid-glide too).
 		s.mode, s.gliding, s.glideAt = mode, true, now
 		if s.lanes != nil {
 			s.reshaped = s.lanes.Reshaped()
@@ -223,6 +253,10 @@ type syncTarget struct {
 func (s *LayoutSync) copyOne(t *syncTarget) {
 	id := t.id
 	if int(id) >= len(s.cur) {
+		return
+	}
+	if id == s.held {
+		t.vel.X, t.vel.Y = 0, 0
 		return
 	}
 	if s.fresh && int(id) < len(s.notBefore) && s.ticks < s.notBefore[id] {
