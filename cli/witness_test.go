@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -95,5 +96,101 @@ func TestWitness(t *testing.T) {
 		if _, errs, code := objRun(t, url, nil, args...); code != cli.ExitBadInput {
 			t.Errorf("jetdag %v: exit %d %s", args, code, errs)
 		}
+	}
+}
+
+// A witness running without --once stays up after it refuses, and when it starts halted: it
+// logs the refusal with the reset, serves jetdag_witness_refused 1 and the reason on its
+// /metrics (scraped over HTTP here), publishes no cosignature for any later checkpoint, and
+// exits 1 only when signalled. --once over the halted state exits 1 at once.
+func TestWitnessDaemonStaysUpHalted(t *testing.T) {
+	srv := storetest.Start(t)
+	url := srv.ClientURL()
+	dir := t.TempDir()
+	key, vkey := logKey(t, url, dir, "daemon.example/log")
+	wk := logtest.NewWitnessKey(t, "watcher.example")
+	wkey := filepath.Join(dir, "watcher.key")
+	if err := os.WriteFile(wkey, []byte(wk.SKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, "state")
+	args := []string{"witness", "--key", wkey, "--log-vkey", vkey, "--state", state, "--poll", "50ms"}
+	appendEvents(t, url, 20, 2, "d")
+	objRunOK(t, url, nil, nil, "log", "checkpoint", "--key", key)
+
+	d := logtest.StartWitness(t, url, args...)
+	body := d.WaitMetrics(t, 30*time.Second, "jetdag_witness_size 20", "jetdag_witness_refused 0")
+	if strings.Contains(body, "jetdag_witness_refusal_info{") || strings.Contains(body, "jetdag_witness_audit_last_success_timestamp_seconds 0\n") {
+		t.Fatalf("a witness that refused nothing and audited at start:\n%s", body)
+	}
+
+	// The operator rebuilds everything with another history.
+	ctx := context.Background()
+	js, err := jetstream.New(srv.Connect(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logtest.RestoreStream(t, js, nil)
+	for _, s := range []string{translog.CheckpointStream, "KV_" + translog.TileBucket} {
+		if err := js.DeleteStream(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendEvents(t, url, 30, 2, "other")
+	objRunOK(t, url, nil, nil, "log", "checkpoint", "--key", key)
+	const reason = `jetdag_witness_refusal_info{reason="the checkpoint of size 30 does not extend the cosigned one of size 20 (root `
+	body = d.WaitMetrics(t, 30*time.Second, "jetdag_witness_refused 1", "jetdag_witness_size 20")
+	if !strings.Contains(body, reason) {
+		t.Fatalf("metrics after the refusal lack the reason:\n%s", body)
+	}
+	// Still up, and cosigning nothing: another checkpoint, a few polls.
+	appendEvents(t, url, 5, 1, "more")
+	objRunOK(t, url, nil, nil, "log", "checkpoint", "--key", key)
+	time.Sleep(500 * time.Millisecond)
+	if !d.Running() {
+		t.Fatalf("the witness exited after its refusal:\n%s", d.Stderr())
+	}
+	if body := d.Scrape(); !strings.Contains(body, "jetdag_witness_refused 1\n") {
+		t.Fatalf("metrics 500ms after the refusal:\n%s", body)
+	}
+	if n := logtest.CosignedCopies(t, js, wk.Verifier); n != 0 {
+		t.Fatalf("%d cosignatures on the rebuilt store, want none", n)
+	}
+	errs := d.Stderr()
+	for _, want := range []string{`msg="witness refused a checkpoint" size=30`, `msg="witness halted`, "reset=\"remove " + filepath.Join(state, translog.WitnessRefusedFile)} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("the witness's log lacks %q:\n%s", want, errs)
+		}
+	}
+	out, errs, code := d.Stop()
+	if code != cli.ExitFailure || !strings.Contains(out, `"refused":true`) || !strings.Contains(out, `"size":20`) {
+		t.Fatalf("the refusing witness, signalled: exit %d\n%s%s", code, out, errs)
+	}
+
+	// Started again over the halted state: up, refused 1 with the recorded reason, nothing
+	// cosigned, exit 1 when signalled.
+	d = logtest.StartWitness(t, url, args...)
+	body = d.WaitMetrics(t, 30*time.Second, "jetdag_witness_refused 1", "jetdag_witness_size 20")
+	if !strings.Contains(body, reason) {
+		t.Fatalf("metrics of the halted witness lack the reason:\n%s", body)
+	}
+	appendEvents(t, url, 5, 1, "yet")
+	objRunOK(t, url, nil, nil, "log", "checkpoint", "--key", key)
+	time.Sleep(500 * time.Millisecond)
+	if !d.Running() {
+		t.Fatalf("the halted witness exited:\n%s", d.Stderr())
+	}
+	if n := logtest.CosignedCopies(t, js, wk.Verifier); n != 0 {
+		t.Fatalf("the halted witness published %d cosignatures", n)
+	}
+	if !strings.Contains(d.Stderr(), `msg="witness halted: it cosigns nothing until an operator resets it`) ||
+		!strings.Contains(d.Stderr(), `reason="the checkpoint of size 30 does not extend the cosigned one of size 20`) {
+		t.Errorf("the halted witness's log lacks the reason:\n%s", d.Stderr())
+	}
+	if out, errs, code := d.Stop(); code != cli.ExitFailure || !strings.Contains(out, `"refused":true`) {
+		t.Fatalf("the halted witness, signalled: exit %d\n%s%s", code, out, errs)
+	}
+	if out, errs, code := objRun(t, url, nil, append(args, "--once")...); code != cli.ExitFailure || !strings.Contains(out, `"refused":true`) || !strings.Contains(errs, "halted") {
+		t.Fatalf("--once over the halted state: exit %d\n%s%s", code, out, errs)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/storetest"
 	"github.com/jetdag/jetdag/store/translog"
+	"github.com/jetdag/jetdag/store/translog/logtest"
 )
 
 // removeOnDisk deletes the event stream's message seq from the file store of a stopped
@@ -161,5 +163,105 @@ func TestMessageRemovedOnDisk(t *testing.T) {
 	}
 	if _, err := w.Observe(ctx, rebuilt.Checkpoint); !errors.Is(err, translog.ErrRefused) || !strings.Contains(err.Error(), "smaller than the cosigned one of size 60") {
 		t.Fatalf("witness over the rebuilt log: %v, want a refusal", err)
+	}
+}
+
+// The same removal, with the log left as it is: the checkpointer goes on from its state
+// block, so the log stays consistent with itself and a witness that only checks consistency
+// proofs cosigns on. A witness that audits the store (jetdag witness, --audit-every, on by
+// default) catches it: a running witness whose periodic audit comes round refuses the
+// checkpoint it holds, stays up with the refusal on its metrics and cosigns nothing more, and
+// --once refuses the extended checkpoint (exit 1) without cosigning it.
+func TestWitnessAuditCatchesMessageRemovedOnDisk(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	f := newFixture(t, srv, "")
+	f.appendN(t, 60, 3, "d")
+	if res, err := f.log.Checkpoint(ctx); err != nil || res.N != 60 {
+		t.Fatalf("checkpoint: %v %v", res, err)
+	}
+	dir := t.TempDir()
+	url := srv.ClientURL()
+	run := func(args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := cli.Run(ctx, append([]string{"--nats", url}, args...), strings.NewReader(""), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+	type witness struct {
+		key   logtest.WitnessKey
+		args  []string
+		state string
+	}
+	newWitness := func(name string, extra ...string) witness {
+		k := logtest.NewWitnessKey(t, name)
+		keyFile := filepath.Join(dir, name+".key")
+		if err := os.WriteFile(keyFile, []byte(k.SKey), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		state := filepath.Join(dir, name)
+		return witness{k, append([]string{"witness", "--key", keyFile, "--log-vkey", f.vkey, "--state", state}, extra...), state}
+	}
+	// consistency: no store audit; auditor: --once with the default audit; daemon: running
+	// across the removal, auditing every 200ms.
+	consistency := newWitness("consistency.example", "--audit-every", "0", "--once")
+	auditor := newWitness("auditor.example", "--once")
+	daemon := newWitness("daemon.example", "--audit-every", "200ms", "--poll", "50ms")
+	for _, w := range []witness{consistency, auditor} {
+		if out, errs, code := run(w.args...); code != cli.ExitOK || !strings.Contains(out, `"cosigned":1`) {
+			t.Fatalf("jetdag %v before the removal: exit %d\n%s%s", w.args, code, out, errs)
+		}
+	}
+	d := logtest.StartWitness(t, url, daemon.args...)
+	d.WaitMetrics(t, 30*time.Second, "jetdag_witness_size 60", "jetdag_witness_refused 0")
+
+	srv.Server.Shutdown()
+	removeOnDisk(t, srv.Dir, 30)
+	srv.Restart()
+	g := newFixture(t, srv, f.skey)
+	// The running witness's next audit finds the stream short of the checkpoint it holds. (It
+	// is waited for before the log is extended: between two audits a witness cosigns on the
+	// consistency proofs alone, so one extension arriving first could be cosigned.)
+	body := d.WaitMetrics(t, 30*time.Second, "jetdag_witness_refused 1", "jetdag_witness_size 60")
+	if !strings.Contains(body, `jetdag_witness_refusal_info{reason="store audit: truncated: the stream holds `) ||
+		!strings.Contains(body, `of size 60 (cosigned) covers 60"} 1`) {
+		t.Fatalf("the running witness's metrics name no audit refusal:\n%s", body)
+	}
+	g.appendN(t, 3, 1, "late")
+	res, err := g.log.Checkpoint(ctx)
+	if err != nil || res.N != 63 {
+		t.Fatalf("the checkpointer over the damaged stream: %v %v; want it to extend the log to 63", res, err)
+	}
+
+	// Consistency alone: the log extends itself, so it cosigns.
+	if out, errs, code := run(consistency.args...); code != cli.ExitOK || !strings.Contains(out, `"size":63`) {
+		t.Fatalf("the witness without an audit: exit %d\n%s%s; want size 63 cosigned", code, out, errs)
+	}
+	// The audit: the stream no longer gives the checkpoint to cosign.
+	out, errs, code := run(auditor.args...)
+	if code != cli.ExitFailure || !strings.Contains(out, `"refused":true`) || !strings.Contains(errs, "store audit: truncated: the stream holds") ||
+		!strings.Contains(errs, "of size 63 (to cosign) covers 63") {
+		t.Fatalf("the auditing witness over the damaged stream: exit %d\n%s%s", code, out, errs)
+	}
+	if b, err := os.ReadFile(filepath.Join(auditor.state, translog.WitnessRefusedFile)); err != nil || !strings.Contains(string(b), "refused:\ntest.example/log\n63\n") {
+		t.Fatalf("refusal file: %q %v", b, err)
+	}
+	time.Sleep(300 * time.Millisecond) // a few polls and audit periods with size 63 stored
+	if !d.Running() {
+		t.Fatalf("the running witness exited after its refusal:\n%s", d.Stderr())
+	}
+	js, err := jetstream.New(g.nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []witness{auditor, daemon} {
+		if n := logtest.CosignedCopies(t, js, w.key.Verifier); n != 1 {
+			t.Errorf("%s: %d cosignatures on the stream, want only the one of size 60", w.key.Verifier.Name(), n)
+		}
+	}
+	if n := logtest.CosignedCopies(t, js, consistency.key.Verifier); n != 2 {
+		t.Errorf("the witness without an audit: %d cosignatures, want 2 (sizes 60 and 63)", n)
+	}
+	if out, errs, code := d.Stop(); code != cli.ExitFailure || !strings.Contains(out, `"refused":true`) || !strings.Contains(errs, "witness halted") {
+		t.Fatalf("the running witness, signalled: exit %d\n%s%s", code, out, errs)
 	}
 }

@@ -296,6 +296,16 @@ func (l *Log) CheckpointsAfter(ctx context.Context, after uint64, fn func(*Check
 	})
 }
 
+// checkpointsCreated is when the checkpoint stream was created: it changes when the stream
+// is deleted and created again, which numbers its messages from 1 again.
+func (l *Log) checkpointsCreated(ctx context.Context) (time.Time, error) {
+	info, err := l.cps.Info(ctx)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("checkpoint stream: %w", err)
+	}
+	return info.Created, nil
+}
+
 // BySize returns the stored checkpoint of tree size n, or ErrNoCheckpoint.
 func (l *Log) BySize(ctx context.Context, n int64) (*Checkpoint, error) {
 	latest, err := l.Latest(ctx)

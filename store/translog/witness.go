@@ -17,12 +17,12 @@ import (
 
 // Errors of a witness.
 var (
-	// ErrRefused: the witness saw a checkpoint inconsistent with one it cosigned, refused it
-	// and stopped cosigning.
-	ErrRefused = errors.New("witness refused an inconsistent checkpoint")
+	// ErrRefused: the witness saw a checkpoint inconsistent with one it cosigned, or one the
+	// event stream no longer gives (a failed store audit), refused it and stopped cosigning.
+	ErrRefused = errors.New("witness refused a checkpoint")
 	// ErrHalted: the witness refused a checkpoint earlier and cosigns nothing until an
 	// operator removes the refusal file from its state directory.
-	ErrHalted = errors.New("witness halted after an inconsistent checkpoint")
+	ErrHalted = errors.New("witness halted after refusing a checkpoint")
 )
 
 // Files in a witness's state directory.
@@ -48,6 +48,18 @@ type WitnessConfig struct {
 	OnRefuse func(reason string)
 	// OnCosign, when set, is called with each checkpoint cosigned.
 	OnCosign func(*Checkpoint)
+	// AuditEvery, when positive, makes Run audit the store (Audit): before a cosignature, when
+	// no audit has passed in this run yet or AuditEvery has gone by since the last one began,
+	// it replays the whole event stream and checks that the stream still gives the checkpoint
+	// it is about to cosign and the newest stored one; at the end of a pass that cosigned
+	// nothing, when one is due, the held checkpoint. A failed audit is a refusal, as an
+	// inconsistent checkpoint is. Between audits checkpoints are cosigned on their consistency
+	// proofs alone, which come from the log's own tiles and cannot see a stream that lost old
+	// events while the log goes on extending. Zero: no audit.
+	AuditEvery time.Duration
+	// OnAudit, when set, is called after each audit that passed with the checkpoint audited
+	// and how long the audit took.
+	OnAudit func(cp *Checkpoint, took time.Duration)
 
 	// proofFault, set only by tests (export_test.go), fails the consistency check of a
 	// checkpoint as unreadable tiles would.
@@ -66,10 +78,13 @@ type Witness struct {
 	// after a failed publish, and for a held checkpoint read from the state directory until
 	// the stream was looked at).
 	published bool
+	// audited is when the last audit that passed began (zero: none yet in this process).
+	audited time.Time
 }
 
-// NewWitness opens a witness over l with the state in cfg.Dir (created when missing). It
-// fails with ErrHalted when the state holds a refusal.
+// NewWitness opens a witness over l with the state in cfg.Dir (created when missing). A
+// state that holds a refusal opens a halted witness (Halted says why): it cosigns nothing,
+// and Observe and Run fail with ErrHalted.
 func NewWitness(l *Log, cfg WitnessConfig) (*Witness, error) {
 	w := &Witness{l: l, cfg: cfg, log: cfg.Logger}
 	if w.log == nil {
@@ -78,7 +93,7 @@ func NewWitness(l *Log, cfg WitnessConfig) (*Witness, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("witness state: %w", err)
 	}
-	if err := w.halted(); err != nil {
+	if _, _, err := w.Halted(); err != nil {
 		return nil, err
 	}
 	data, err := os.ReadFile(filepath.Join(cfg.Dir, WitnessHeldFile))
@@ -96,16 +111,33 @@ func NewWitness(l *Log, cfg WitnessConfig) (*Witness, error) {
 	return w, nil
 }
 
+// Halted reports whether the witness has refused a checkpoint, in this run or an earlier
+// one (its state directory holds the refusal file), and the refusal's reason.
+func (w *Witness) Halted() (reason string, halted bool, err error) {
+	data, err := os.ReadFile(w.RefusalFile())
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("witness state: %w", err)
+	}
+	reason, _, _ = strings.Cut(string(data), "\n")
+	if reason == "" {
+		reason = "no reason recorded"
+	}
+	return reason, true, nil
+}
+
+// RefusalFile is the file whose presence halts the witness: removing it is the operator's
+// reset (and removing WitnessHeldFile beside it accepts a new history).
+func (w *Witness) RefusalFile() string { return filepath.Join(w.cfg.Dir, WitnessRefusedFile) }
+
 func (w *Witness) halted() error {
-	reason, err := os.ReadFile(filepath.Join(w.cfg.Dir, WitnessRefusedFile))
-	if err == nil {
-		first, _, _ := strings.Cut(string(reason), "\n")
-		return fmt.Errorf("%w (%s); reset by removing %s", ErrHalted, first, filepath.Join(w.cfg.Dir, WitnessRefusedFile))
+	reason, halted, err := w.Halted()
+	if err != nil || !halted {
+		return err
 	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("witness state: %w", err)
-	}
-	return nil
+	return fmt.Errorf("%w (%s); reset by removing %s", ErrHalted, reason, w.RefusalFile())
 }
 
 // Held is the last checkpoint the witness cosigned (nil before the first).
@@ -117,8 +149,16 @@ func (w *Witness) Held() *Checkpoint { return w.held }
 // cosignature is acknowledged by the stream. An older consistent checkpoint is not cosigned
 // again; the held one is published again when its cosignature is not on the stream (its
 // publish failed, or the process stopped before it). An inconsistent one is refused:
-// ErrRefused, and every later call fails with ErrHalted.
+// ErrRefused, and every later call fails with ErrHalted. Observe does not audit the store
+// (Run does, every AuditEvery).
 func (w *Witness) Observe(ctx context.Context, cp *Checkpoint) (bool, error) {
+	return w.observe(ctx, cp, nil)
+}
+
+// observe is Observe, calling check (when not nil) with a checkpoint found newer than the
+// held one and consistent with it, before it is held and cosigned: an error from check
+// leaves it uncosigned.
+func (w *Witness) observe(ctx context.Context, cp *Checkpoint, check func(*Checkpoint) error) (bool, error) {
 	if err := w.halted(); err != nil {
 		return false, err
 	}
@@ -175,6 +215,11 @@ func (w *Witness) Observe(ctx context.Context, cp *Checkpoint) (bool, error) {
 			}
 		}
 	}
+	if check != nil {
+		if err := check(cp); err != nil {
+			return false, err
+		}
+	}
 	if err := writeFileAtomic(filepath.Join(w.cfg.Dir, WitnessHeldFile), cp.Note); err != nil {
 		return false, err
 	}
@@ -201,11 +246,15 @@ func (w *Witness) publish(ctx context.Context, cp *Checkpoint) (bool, error) {
 }
 
 func (w *Witness) refuse(cp *Checkpoint, reason string) error {
-	body := reason + "\n\ncosigned:\n" + string(w.held.Note) + "\nrefused:\n" + string(cp.Note)
-	if err := writeFileAtomic(filepath.Join(w.cfg.Dir, WitnessRefusedFile), []byte(body)); err != nil {
+	held := "(none)\n"
+	if w.held != nil {
+		held = string(w.held.Note)
+	}
+	body := reason + "\n\ncosigned:\n" + held + "\nrefused:\n" + string(cp.Note)
+	if err := writeFileAtomic(w.RefusalFile(), []byte(body)); err != nil {
 		w.log.Error("witness could not record its refusal", "err", err)
 	}
-	w.log.Error("witness refused an inconsistent checkpoint", "reason", reason)
+	w.log.Error("witness refused a checkpoint", "size", cp.N, "reason", reason)
 	if w.cfg.OnRefuse != nil {
 		w.cfg.OnRefuse(reason)
 	}
@@ -218,19 +267,48 @@ func (w *Witness) refuse(cp *Checkpoint, reason string) error {
 // newest of those stored between two polls. A checkpoint that cannot be checked or whose
 // cosignature cannot be published ends the pass (none after it is cosigned first); the next
 // poll starts again from it, and with once Run returns that error. Checkpoints whose
-// signature fails are logged and skipped. It returns the number cosigned, and ErrRefused or
-// ErrHalted once inconsistency was seen.
+// signature fails are logged and skipped. With AuditEvery set, the store is audited before a
+// cosignature whenever an audit is due, and at the end of a due pass that cosigned nothing
+// (see WitnessConfig.AuditEvery); an audit that cannot run is handled as a checkpoint that
+// cannot be checked. It returns the number cosigned, and ErrRefused or ErrHalted once a
+// checkpoint was refused (at once when the witness was halted already).
 func (w *Witness) Run(ctx context.Context, once bool, poll time.Duration) (int, error) {
+	if err := w.halted(); err != nil {
+		return 0, err
+	}
 	cosigned := 0
-	var last uint64 // stream sequence of the last checkpoint message observed
+	var last uint64       // stream sequence of the last checkpoint message observed
+	var created time.Time // when the checkpoint stream that last counts in was created
 	pass := func() error {
+		// A checkpoint stream deleted and created again (a log rebuilt) numbers its messages
+		// from 1 again: read it from its start, or its first checkpoints would be skipped.
+		c, err := w.l.checkpointsCreated(ctx)
+		if err != nil {
+			return err
+		}
+		if !created.IsZero() && !c.Equal(created) {
+			w.log.Warn("the checkpoint stream was created again: reading it from its start", "was", created, "now", c)
+			last = 0
+		}
+		created = c
+		// beforeCosign audits the store before a cosignature when an audit is due.
+		beforeCosign := func(cp *Checkpoint) error {
+			if !w.auditDue() {
+				return nil
+			}
+			targets := []*Checkpoint{cp}
+			if newest, err := w.l.Latest(ctx); err == nil && newest.N > cp.N {
+				targets = append(targets, newest)
+			}
+			return w.audit(ctx, targets...)
+		}
 		var stopped error // the checkpoint this pass stopped at
-		err := w.l.CheckpointsAfter(ctx, last, func(cp *Checkpoint, err error) error {
+		err = w.l.CheckpointsAfter(ctx, last, func(cp *Checkpoint, err error) error {
 			if err != nil {
 				w.log.Warn("checkpoint not considered", "err", err)
 				return nil
 			}
-			ok, err := w.Observe(ctx, cp)
+			ok, err := w.observe(ctx, cp, beforeCosign)
 			if ok {
 				cosigned++
 			}
@@ -238,9 +316,9 @@ func (w *Witness) Run(ctx context.Context, once bool, poll time.Duration) (int, 
 				return err
 			}
 			if err != nil {
-				// Not checked (its tiles could not be read) or its cosignature not published:
-				// the pass ends here, so that no later checkpoint is cosigned before it, and
-				// the next pass starts again from it.
+				// Not checked (its tiles could not be read, the audit could not run) or its
+				// cosignature not published: the pass ends here, so that no later checkpoint
+				// is cosigned before it, and the next pass starts again from it.
 				w.log.Warn("checkpoint not cosigned", "size", cp.N, "err", err)
 				stopped = fmt.Errorf("checkpoint of size %d not cosigned: %w", cp.N, err)
 				return stopped
@@ -248,6 +326,10 @@ func (w *Witness) Run(ctx context.Context, once bool, poll time.Duration) (int, 
 			last = cp.StreamSeq
 			return nil
 		})
+		if err == nil && w.auditDue() && w.held != nil {
+			// Nothing new was cosigned: the stream must still give the held checkpoint.
+			err = w.audit(ctx, w.held)
+		}
 		if stopped != nil && errors.Is(err, stopped) && !once {
 			return nil // tried again at the next poll
 		}
@@ -275,6 +357,58 @@ func (w *Witness) Run(ctx context.Context, once bool, poll time.Duration) (int, 
 			w.log.Warn("checkpoints", "err", err)
 		}
 	}
+}
+
+// auditDue reports whether the next pass audits the store.
+func (w *Witness) auditDue() bool {
+	return w.cfg.AuditEvery > 0 && (w.audited.IsZero() || time.Since(w.audited) >= w.cfg.AuditEvery)
+}
+
+// Audit replays the whole event stream, verifying it as the log's writer does (with memory
+// bounded the same way), and checks that it gives each of cps: the root of its first cp.N
+// accepted events, its last leaf's stream sequence and its state block. When it does not,
+// the witness refuses (ErrRefused) naming the first disagreement, and halts. Run calls it
+// every AuditEvery; an error other than ErrRefused means the audit could not run.
+func (w *Witness) Audit(ctx context.Context, cps ...*Checkpoint) error {
+	if err := w.halted(); err != nil {
+		return err
+	}
+	return w.audit(ctx, cps...)
+}
+
+func (w *Witness) audit(ctx context.Context, cps ...*Checkpoint) error {
+	if len(cps) == 0 {
+		return nil
+	}
+	start := time.Now()
+	opts := AuditOptions{SkipStored: true, Memory: w.l.cfg.FeedMemory}
+	for _, cp := range cps {
+		what := "to cosign"
+		if h := w.held; h != nil && h.N == cp.N && h.Hash == cp.Hash {
+			what = "cosigned"
+		}
+		opts.Held = append(opts.Held, cp)
+		opts.HeldNames = append(opts.HeldNames, fmt.Sprintf("of size %d (%s)", cp.N, what))
+	}
+	w.log.Info("store audit", "size", cps[len(cps)-1].N)
+	rep, err := w.l.Audit(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("store audit: %w", err)
+	}
+	if len(rep.Problems) > 0 {
+		reason := "store audit: " + rep.Problems[0]
+		if n := len(rep.Problems); n > 1 {
+			reason += fmt.Sprintf(" (and %d more)", n-1)
+		}
+		return w.refuse(cps[0], reason)
+	}
+	took := time.Since(start)
+	w.audited = start
+	w.log.Info("store audited", "size", cps[len(cps)-1].N, "leaves", rep.Leaves, "took", took)
+	if w.cfg.OnAudit != nil {
+		w.cfg.OnAudit(cps[len(cps)-1], took)
+	}
+	return nil
 }
 
 // writeFileAtomic replaces path with data: a crash leaves the old file or the new one.

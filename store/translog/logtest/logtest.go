@@ -4,16 +4,26 @@
 package logtest
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"filippo.io/torchwood"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/jetdag/jetdag/cli"
 	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/storetest"
 	"github.com/jetdag/jetdag/store/translog"
 )
 
@@ -137,4 +147,142 @@ func RestoreStream(t testing.TB, js jetstream.JetStream, msgs []*jetstream.RawSt
 			t.Fatal(err)
 		}
 	}
+}
+
+// Daemon is `jetdag witness` running without --once in this process (cli.Run), serving its
+// --metrics on a free port.
+type Daemon struct {
+	// Metrics is the HOST:PORT of its /metrics.
+	Metrics string
+	cancel  context.CancelFunc
+	done    chan struct{}
+	out     bytes.Buffer
+	errs    syncBuffer
+	code    int
+}
+
+// StartWitness starts `jetdag --nats url ARGS... --metrics ADDR`, args being a witness
+// command line ("witness", "--key", …); the test's cleanup stops it if the test did not.
+func StartWitness(t testing.TB, url string, args ...string) *Daemon {
+	t.Helper()
+	d := &Daemon{Metrics: fmt.Sprintf("127.0.0.1:%d", storetest.FreePorts(t, 1)[0]), done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	argv := append(append([]string{"--nats", url}, args...), "--metrics", d.Metrics)
+	go func() {
+		defer close(d.done)
+		d.code = cli.Run(ctx, argv, strings.NewReader(""), &d.out, &d.errs)
+	}()
+	t.Cleanup(func() { cancel(); <-d.done })
+	return d
+}
+
+// Running reports whether the witness has not returned yet.
+func (d *Daemon) Running() bool {
+	select {
+	case <-d.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// Scrape returns the body of its /metrics, or "" when it does not answer.
+func (d *Daemon) Scrape() string {
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get("http://" + d.Metrics + "/metrics")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return ""
+	}
+	return string(b)
+}
+
+// WaitMetrics scrapes until the body holds every line of want (whole lines), failing the
+// test after timeout or when the witness returned; it returns the body.
+func (d *Daemon) WaitMetrics(t testing.TB, timeout time.Duration, want ...string) string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		body := d.Scrape()
+		missing := ""
+		for _, w := range want {
+			if !slices.Contains(strings.Split(body, "\n"), w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return body
+		}
+		if !d.Running() || time.Now().After(deadline) {
+			t.Fatalf("witness metrics lack %q (running %v)\n%s\nstderr:\n%s", missing, d.Running(), body, d.errs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Stderr is what the witness logged so far.
+func (d *Daemon) Stderr() string { return d.errs.String() }
+
+// Stop signals the witness (cancels its context, as SIGTERM does) and returns its output
+// and exit code.
+func (d *Daemon) Stop() (stdout, stderr string, code int) {
+	d.cancel()
+	<-d.done
+	return d.out.String(), d.errs.String(), d.code
+}
+
+// syncBuffer is a bytes.Buffer safe to read while the witness writes its log to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// CosignedCopies counts the cosigned notes on event.checkpoint.cosigned whose signatures
+// include one by w (any checkpoint).
+func CosignedCopies(t testing.TB, js jetstream.JetStream, w note.Verifier) int {
+	t.Helper()
+	ctx := context.Background()
+	s, err := js.Stream(ctx, translog.CheckpointStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Subject != translog.CosignedSubject {
+			continue
+		}
+		if _, err := note.Open(m.Data, note.VerifierList(w)); err == nil {
+			n++
+		}
+	}
+	return n
 }
