@@ -12,6 +12,7 @@ import (
 	"github.com/ipfs/go-cid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/jetdag/jetdag/cli"
@@ -169,8 +170,8 @@ func TestLogCommands(t *testing.T) {
 		{[]string{"verify", "--checkpoint", held}, cli.ExitBadInput, "--vkey"},
 		{[]string{"verify", "--vkey", vkey, "--checkpoint", malformed}, cli.ExitBadInput, "malformed"},
 		{[]string{"verify", "--vkey", vkey, "--checkpoint", tampered}, cli.ExitFailure, "signature"},
-		{[]string{"verify", "--vkey", wrongV.Vkey, "--checkpoint", held}, cli.ExitFailure, "signature"},
-		{[]string{"verify", "--vkey", otherV, "--checkpoint", held}, cli.ExitFailure, "another log"},
+		{[]string{"verify", "--vkey", wrongV.Vkey, "--checkpoint", held}, cli.ExitBadInput, "not signed by the configured log key"},
+		{[]string{"verify", "--vkey", otherV, "--checkpoint", held}, cli.ExitBadInput, "another log"},
 		{[]string{"verify", "--vkey", otherV}, cli.ExitFailure, "log_problem"},
 	} {
 		out, errs, code := objRun(t, url, nil, c.args...)
@@ -380,6 +381,59 @@ func TestBenchLog(t *testing.T) {
 		stderr.Reset()
 		if code := cli.Run(context.Background(), append([]string{"bench", "log"}, args...), strings.NewReader(""), &stdout, &stderr); code != cli.ExitBadInput {
 			t.Errorf("bench log %v: exit %d (%s), want 2", args, code, stderr.String())
+		}
+	}
+}
+
+// Every command that takes a checkpoint note follows one rule (noteErr): a note the key has
+// nothing to do with (malformed, another log's, or signed by another key of the log's name)
+// is bad input, exit 2; a note carrying the key's signature that fails (its text altered) is
+// a failed check, exit 1. No message says "malformed note" twice.
+func TestNoteExitCodes(t *testing.T) {
+	srv := storetest.Start(t)
+	url := srv.ClientURL()
+	dir := t.TempDir()
+	key, vkey := logKey(t, url, dir, "notes.example/log")
+	appendEvents(t, url, 12, 3, "n")
+	objRunOK(t, url, nil, nil, "log", "checkpoint", "--key", key)
+	held := objRunOK(t, url, nil, nil, "log", "show", "--vkey", vkey)
+	text, _, _ := strings.Cut(held, "\n\n")
+	text += "\n"
+	sign := func(origin, text string) string {
+		k := logtest.NewLogKey(t, origin)
+		b, err := note.Sign(&note.Note{Text: text}, k.Signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	notes := []struct {
+		name, data string
+		code       int
+		msg        string
+	}{
+		{"malformed", "not a note\n", cli.ExitBadInput, "malformed note: want the signed text, a blank line, then signature lines"},
+		{"malformed checkpoint text", sign("notes.example/log", "notes.example/log\nnot a size\n"), cli.ExitBadInput, "not signed by the configured log key"},
+		{"another log's", sign("other.example/log", strings.Replace(text, "notes.example/log\n", "other.example/log\n", 1)), cli.ExitBadInput, `checkpoint of another log: the note is "other.example/log"'s`},
+		{"another key of the log's name", sign("notes.example/log", text), cli.ExitBadInput, "not signed by the configured log key: signature does not verify: no signature by notes.example/log"},
+		{"altered", strings.Replace(held, "\n12\n", "\n11\n", 1), cli.ExitFailure, "signature does not verify: invalid signature for key notes.example/log"},
+	}
+	for _, n := range notes {
+		file := filepath.Join(dir, strings.ReplaceAll(n.name, " ", "-")+".note")
+		if err := os.WriteFile(file, []byte(n.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{
+			{"verify", "--vkey", vkey, "--checkpoint", file},
+			{"verify", "--vkey", vkey, "--from", file},
+			{"tail", "--vkey", vkey, "--checkpoint", file, "--until-caught-up"},
+			{"view", "--log-vkey", vkey, "--checkpoint", file},
+			{"load", "--aggregates", "1", "--rate", "1", "--duration", "1s", "--checkpoint", file, "--log-vkey", vkey},
+		} {
+			_, errs, code := objRun(t, url, nil, args...)
+			if code != n.code || !strings.Contains(errs, n.msg) || strings.Contains(errs, "malformed note: malformed note") {
+				t.Errorf("%s note: jetdag %s: exit %d, want %d with %q\n%s", n.name, args[0]+" "+args[3], code, n.code, n.msg, errs)
+			}
 		}
 	}
 }

@@ -40,7 +40,8 @@ type logAudit struct {
 }
 
 // prepare parses the flags and opens the held notes: nil when no log check was asked for. A
-// malformed key or note is bad input (2); a note whose signature fails is a failure (1).
+// malformed key is bad input (2); a note is classified by noteErr (another log's note, or one
+// the key did not sign, 2; the key's signature failing, 1).
 func (f *logVerifyFlags) prepare() (*logAudit, error) {
 	if f.vkey == "" {
 		if len(f.checkpoints) > 0 || len(f.witnesses) > 0 || f.from != "" {
@@ -59,11 +60,8 @@ func (f *logVerifyFlags) prepare() (*logAudit, error) {
 			return nil, err
 		}
 		cp, err := translog.OpenCheckpoint(data, v)
-		if errors.Is(err, translog.ErrMalformed) {
-			return nil, badInput(fmt.Errorf("--checkpoint %s: %w", path, err))
-		}
 		if err != nil {
-			return nil, &ExitError{Code: ExitFailure, Err: fmt.Errorf("--checkpoint %s: %w", path, err)}
+			return nil, noteErr("--checkpoint "+path, err)
 		}
 		a.opts.Held = append(a.opts.Held, cp)
 		a.opts.HeldNames = append(a.opts.HeldNames, path)
@@ -158,7 +156,7 @@ func resumeFrom(ctx context.Context, e *env, from, vkey string) (*translog.Check
 // all start here. A note not signed by v's key at all (another key, another log's note), a
 // malformed note or a missing file is bad input (exit 2); a signature by that key that does
 // not verify, a state block or stream that contradicts the checkpoint, or a log with no
-// checkpoint is a failure (exit 1).
+// checkpoint is a failure (exit 1): noteErr's rule, which verify --checkpoint follows too.
 func OpenResumePoint(ctx context.Context, l *translog.Log, v note.Verifier, from string) (*translog.Checkpoint, store.ResumePoint, error) {
 	var rp store.ResumePoint
 	var cp *translog.Checkpoint
@@ -182,18 +180,31 @@ func OpenResumePoint(ctx context.Context, l *translog.Log, v note.Verifier, from
 	return cp, rp, nil
 }
 
-// resumeErr classifies a failure to open the checkpoint to resume from: a key that signed
-// none of it is the user's mistake (2), a failed signature by that very key is not.
+// resumeErr classifies a failure to open the checkpoint to resume from: a log without a
+// checkpoint is a failure (1), the note's own failures are classified by noteErr.
 func resumeErr(from string, err error) error {
+	if errors.Is(err, translog.ErrNoCheckpoint) {
+		return failuref("checkpoint %s: the log has no checkpoint to resume from (jetdag log checkpoint, or serve --log-key, writes one): %w", from, err)
+	}
+	return noteErr("checkpoint "+from, err)
+}
+
+// noteErr classifies a failure to open a checkpoint note with the log's key, the one rule of
+// every command that takes a note (verify --checkpoint and --from, tail, view, load, append
+// and import --checkpoint): a note the key has nothing to do with (one that does not parse,
+// that names another log, or that carries no signature by that key) is the user's mismatch
+// of note and key, bad input (2); a note carrying that key's signature that does not verify
+// (altered or forged) is a failed check (1), as is a note the store contradicts.
+func noteErr(what string, err error) error {
 	var invalid *note.InvalidSignatureError
 	switch {
-	case errors.Is(err, translog.ErrNoCheckpoint):
-		return failuref("checkpoint %s: the log has no checkpoint to resume from (jetdag log checkpoint, or serve --log-key, writes one): %w", from, err)
+	case errors.Is(err, translog.ErrMalformed):
+		return badInput(fmt.Errorf("%s: %w", what, err))
 	case errors.Is(err, translog.ErrForeignOrigin),
 		errors.Is(err, translog.ErrSignature) && !errors.As(err, &invalid):
-		return badInput(fmt.Errorf("checkpoint %s: not signed by the configured log key: %w", from, err))
+		return badInput(fmt.Errorf("%s: not signed by the configured log key: %w", what, err))
 	}
-	return failure(logErr(fmt.Errorf("checkpoint %s: %w", from, err)))
+	return failure(logErr(fmt.Errorf("%s: %w", what, err)))
 }
 
 // failure gives err exit code 1 unless it already has one, so that a caller outside this

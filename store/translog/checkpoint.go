@@ -114,7 +114,8 @@ func OpenCheckpoint(msg []byte, v note.Verifier) (*Checkpoint, error) {
 		case errors.As(err, &invalid):
 			return nil, fmt.Errorf("%w: %w", ErrSignature, err)
 		}
-		return nil, fmt.Errorf("%w note: %w", ErrMalformed, err)
+		// x/mod's note says only "malformed note": say what a note must be.
+		return nil, fmt.Errorf("%w note: want the signed text, a blank line, then signature lines \"— NAME SIGNATURE\" (UTF-8, no control characters but newlines)", ErrMalformed)
 	}
 	cp, err := parseText(n.Text)
 	if err != nil {
