@@ -17,6 +17,7 @@ import (
 
 	"github.com/jetdag/jetdag/cli"
 	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/block"
 	"github.com/jetdag/jetdag/store/storetest"
 	"github.com/jetdag/jetdag/store/translog/logtest"
 )
@@ -381,6 +382,48 @@ func TestBenchLog(t *testing.T) {
 		stderr.Reset()
 		if code := cli.Run(context.Background(), append([]string{"bench", "log"}, args...), strings.NewReader(""), &stdout, &stderr); code != cli.ExitBadInput {
 			t.Errorf("bench log %v: exit %d (%s), want 2", args, code, stderr.String())
+		}
+	}
+}
+
+// log prove of an event that is stored but was rejected (a fork a raw client published, a
+// valid block chained on an old event) exits 1 saying it was rejected, not logged; the
+// accepted events around it are leaves at their places, the fork taking none.
+func TestLogProveRejected(t *testing.T) {
+	srv := storetest.Start(t)
+	url := srv.ClientURL()
+	key, vkey := logKey(t, url, t.TempDir(), "prove.example/log")
+	before := appendEvents(t, url, 10, 2, "f")
+	fork := block.Event{AggregateID: "f-0", EventType: "Tick", Payload: []byte("fork"), PreviousCID: before[0], Timestamp: 1}
+	m, forkCID, err := store.EventMessage(&fork)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(srv.Connect(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.PublishMsg(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	after := appendEvents(t, url, 5, 2, "f")
+	var cp cpOut
+	objRunOK(t, url, nil, &cp, "log", "checkpoint", "--key", key)
+	if cp.Size != 15 || cp.Seq != 16 {
+		t.Fatalf("checkpoint %+v: want 15 leaves up to seq 16 (the fork at seq 11 no leaf)", cp)
+	}
+	out, errs, code := objRun(t, url, nil, "log", "prove", forkCID.String(), "--vkey", vkey)
+	if code != cli.ExitFailure || !strings.Contains(errs, "was rejected, not logged") || !strings.Contains(errs, "seq 11") || out != "" {
+		t.Fatalf("log prove of the rejected fork: exit %d\nstdout %q\nstderr %s", code, out, errs)
+	}
+	for i, c := range map[int64]cid.Cid{9: before[9], 10: after[0], 14: after[4]} {
+		var pr struct {
+			Index int64
+			Proof []string
+		}
+		objRunOK(t, url, nil, &pr, "log", "prove", c.String(), "--vkey", vkey)
+		if pr.Index != i || tlog.CheckRecord(decodeProof(t, pr.Proof), 15, rootOf(t, cp.Root), i, tlog.RecordHash(c.Bytes())) != nil {
+			t.Fatalf("proof of %s: index %d, want %d, or it does not check", c, pr.Index, i)
 		}
 	}
 }
