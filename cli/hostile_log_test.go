@@ -115,6 +115,8 @@ func TestHostileWitnessFlags(t *testing.T) {
 		{name: "poll 0s", args: w("--poll", "0s"), code: cli.ExitBadInput, msg: "--poll 0s"},
 		{name: "poll negative", args: w("--poll", "-1s"), code: cli.ExitBadInput, msg: "--poll -1s"},
 		{name: "poll 1ns", args: w("--poll", "1ns"), code: cli.ExitBadInput, msg: "--poll 1ns"},
+		{name: "audit-every negative", args: w("--audit-every", "-1s", "--once"), code: cli.ExitBadInput, msg: "--audit-every -1s: want 0 (never) or more"},
+		{name: "audit-every not a duration", args: w("--audit-every", "hourly", "--once"), code: cli.ExitBadInput, msg: "--audit-every"},
 		{name: "state a file", args: []string{"witness", "--key", "{tmp}/w.key", "--log-vkey", "{tmp}/log.vkey", "--state", "{tmp}/file", "--once"},
 			code: cli.ExitBadInput, msg: "--state {tmp}/file: is a regular file, not a directory"},
 		{name: "state a device", args: []string{"witness", "--key", "{tmp}/w.key", "--log-vkey", "{tmp}/log.vkey", "--state", "/dev/null", "--once"},
