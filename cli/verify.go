@@ -43,8 +43,10 @@ that no load payload is stored twice; it prints a problem line for each failure 
 --vkey KEY also checks the transparency log (docs/log.md, invariants 7-9): every stored
 checkpoint's signature, and that the stream still gives each checkpoint's root, last-leaf
 sequence and state block, and so does every --checkpoint FILE the user kept; a truncated,
-rewritten or forked store prints {"log_problem"} lines and exits 1. --witness-vkey V requires
-the newest checkpoint to be cosigned by that witness.`,
+rewritten or forked store prints {"log_problem"} lines and exits 1. A --checkpoint or --from
+note that the key has nothing to do with (malformed, another log's, signed by another key)
+exits 2; one carrying the key's signature that fails (altered or forged) exits 1.
+--witness-vkey V requires the newest checkpoint to be cosigned by that witness.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context(), e, args) },
 	}

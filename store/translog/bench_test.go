@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/torchwood"
 	"github.com/ipfs/go-cid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -204,4 +205,81 @@ func BenchmarkColdProof(b *testing.B) {
 	b.ReportMetric(float64(hot.Microseconds())/1000/n, "fresh_reader_hot_server_ms")
 	b.ReportMetric(float64(warm.Microseconds())/1000/n, "cached_ms")
 	b.ReportMetric(float64(reads)/n, "bucket_reads/op")
+}
+
+// BenchmarkWitnessAudit measures one store audit of a witness (Witness.Audit of the newest
+// checkpoint: a verified replay of the whole stream with bounded memory, the tree rebuilt,
+// the checkpoint's root, sequence and state compared) over the store BenchmarkColdProof
+// builds ($JETDAG_LOG_BENCH_LEAVES leaves, default 20,000, in $JETDAG_LOG_BENCH_DIR when set).
+func BenchmarkWitnessAudit(b *testing.B) {
+	ctx := context.Background()
+	leaves := 20_000
+	if v := os.Getenv("JETDAG_LOG_BENCH_LEAVES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("JETDAG_LOG_BENCH_LEAVES=%q", v)
+		}
+		leaves = n
+	}
+	dir := os.Getenv("JETDAG_LOG_BENCH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	srv := storetest.StartIn(b, dir, "")
+	nc := srv.Connect(b)
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, vkey := benchKey(b)
+	v, err := translog.NewVerifier(vkey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := translog.Open(ctx, nc, es, objs, translog.Config{Verifier: v})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cp, err := l.Latest(ctx)
+	if errors.Is(err, translog.ErrNoCheckpoint) {
+		b.Logf("building a store of %d leaves in %s (log vkey %s)", leaves, dir, vkey)
+		fillLog(b, nc, leaves)
+		cp, err = l.Latest(ctx)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	if cp.N != int64(leaves) {
+		b.Fatalf("the store in %s has %d leaves, want %d", dir, cp.N, leaves)
+	}
+	w, err := translog.NewWitness(l, translog.WitnessConfig{Cosigner: newBenchCosigner(b), LogVerifier: v, Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	t0 := time.Now()
+	for range b.N {
+		if err := w.Audit(ctx, cp); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s := time.Since(t0).Seconds() / float64(b.N)
+	b.ReportMetric(s, "audit_s")
+	b.ReportMetric(float64(cp.N)/s, "events/s")
+}
+
+func newBenchCosigner(b *testing.B) *torchwood.CosignatureSigner {
+	skey, _, err := translog.GenerateKey(nil, "bench.witness")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := translog.NewCosigner(skey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
 }
