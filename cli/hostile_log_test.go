@@ -200,6 +200,7 @@ func TestHostileListeners(t *testing.T) {
 		{name: "gateway http port past 65535", args: []string{"gateway", "--http", "127.0.0.1:99999"}, code: cli.ExitBadInput, msg: "--http 127.0.0.1:99999"},
 		{name: "gateway http port a word", args: []string{"gateway", "--http", ":abc"}, code: cli.ExitBadInput, msg: "--http :abc"},
 		{name: "serve http port past 65535", args: serve("a", "--http", "127.0.0.1:99999"), code: cli.ExitBadInput, msg: "--http 127.0.0.1:99999", prep: clock, check: quick},
+		{name: "serve metrics no port", args: serve("f", "--metrics", "nohost"), code: cli.ExitBadInput, msg: "--metrics nohost", prep: clock, check: quick},
 		{name: "serve log key a FIFO", args: serve("b", "--log-key", "{tmp}/fifo"), code: cli.ExitBadInput, msg: "--log-key {tmp}/fifo: the file is empty", prep: clock, check: quick},
 		{name: "serve log key /dev/zero", args: serve("c", "--log-key", "/dev/zero"), code: cli.ExitBadInput, msg: "--log-key /dev/zero: more than", prep: clock, check: quick},
 		{name: "serve log key a verifier key", args: serve("d", "--log-key", "{tmp}/log.vkey"), code: cli.ExitBadInput, msg: "malformed signer key", prep: clock, check: quick},

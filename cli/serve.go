@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -90,6 +92,12 @@ func (o *serveOptions) run(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	// The HTTP addresses are checked before the server starts, so a typo starts nothing.
+	for _, a := range [][2]string{{"--http", o.httpAddr}, {"--metrics", o.metrics}} {
+		if err := checkListenAddr(a[0], a[1]); err != nil {
+			return err
+		}
+	}
 	var rts []string
 	if o.routes != "" {
 		rts = strings.Split(o.routes, ",")
@@ -163,6 +171,22 @@ func (o *serveOptions) run(ctx context.Context, e *env) error {
 		return err
 	}
 	<-ctx.Done()
+	return nil
+}
+
+// checkListenAddr checks that addr ("" is none) is HOST:PORT with a port from 0 (any free
+// port) to 65535: bad input otherwise. Whether it can be bound is known only when it is.
+func checkListenAddr(flag, addr string) error {
+	if addr == "" {
+		return nil
+	}
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return badInputf("%s %s: want HOST:PORT (%w)", flag, addr, err)
+	}
+	if n, err := strconv.Atoi(p); err != nil || n < 0 || n > 65535 {
+		return badInputf("%s %s: the port must be a number from 0 to 65535", flag, addr)
+	}
 	return nil
 }
 

@@ -205,6 +205,9 @@ func splitHostPort(addr string) (string, int, error) {
 	if err != nil || n < 0 || n > 65535 {
 		return "", 0, fmt.Errorf("bad port %q", p)
 	}
+	if n == 0 {
+		n = natsserver.RANDOM_PORT // any free port, as net.Listen reads 0 (nats-server reads 0 as its default, 4222)
+	}
 	if h == "" {
 		h = "0.0.0.0"
 	}
