@@ -62,7 +62,7 @@ streams it says so and keeps serving: run "jetdag init" as an administrator.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.dir, "store", "", "JetStream store directory (required)")
-	f.StringVar(&o.listen, "listen", "127.0.0.1:4222", "client listen address HOST:PORT")
+	f.StringVar(&o.listen, "listen", "127.0.0.1:4222", "client listen address HOST:PORT (port 0: any free port, printed in the url)")
 	f.StringVar(&o.cluster, "cluster", "", "cluster listen address HOST:PORT (enables clustering)")
 	f.StringVar(&o.routes, "routes", "", "comma-separated nats-route:// URLs of the other cluster members")
 	f.StringVar(&o.name, "name", "", "server name (required in a cluster)")
