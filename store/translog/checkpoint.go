@@ -33,7 +33,8 @@ var (
 // stateKeyword starts the checkpoint's extension line.
 const stateKeyword = "jetdag-state"
 
-// Checkpoint is a parsed and verified checkpoint note.
+// Checkpoint is a parsed checkpoint note; Verified says whether its signature by the log's key
+// was checked.
 type Checkpoint struct {
 	Origin string
 	tlog.Tree
@@ -54,7 +55,15 @@ type Checkpoint struct {
 	Sigs []note.Signature
 	// Unverified are the signatures by keys the reader did not know (witnesses, maybe).
 	Unverified []note.Signature
+
+	// verified is set by OpenCheckpoint only: the note's signature by the log's key was
+	// checked. ParseNote (and a Log opened without a Verifier) leaves it false.
+	verified bool
 }
+
+// Verified reports whether the checkpoint's signature by the log's key was checked
+// (OpenCheckpoint, or a Log opened with a Verifier); ParseNote's checkpoints are unverified.
+func (c *Checkpoint) Verified() bool { return c.verified }
 
 // RootBase64 is the root hash as it appears in the note.
 func (c *Checkpoint) RootBase64() string { return base64.StdEncoding.EncodeToString(c.Hash[:]) }
@@ -124,7 +133,7 @@ func OpenCheckpoint(msg []byte, v note.Verifier) (*Checkpoint, error) {
 	if cp.Origin != v.Name() {
 		return nil, fmt.Errorf("%w: the checkpoint's origin is %q, the key's name %q", ErrForeignOrigin, cp.Origin, v.Name())
 	}
-	cp.Note, cp.Sigs, cp.Unverified = msg, n.Sigs, n.UnverifiedSigs
+	cp.Note, cp.Sigs, cp.Unverified, cp.verified = msg, n.Sigs, n.UnverifiedSigs, true
 	return cp, nil
 }
 

@@ -2,6 +2,7 @@ package translog_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/block"
 	"github.com/jetdag/jetdag/store/storetest"
+	"github.com/jetdag/jetdag/store/translog"
 )
 
 // collect reads a feed until it is live and returns the records after seq.
@@ -98,5 +100,51 @@ func TestSubscribeResumeAt(t *testing.T) {
 	}
 	if got[0].Rejected == nil || got[1].Event == nil {
 		t.Fatalf("the fork should be rejected and the late child accepted: %+v %+v", got[0], got[1])
+	}
+}
+
+// A checkpoint whose signature nobody checked is no point to resume from: one read by a Log
+// opened without a Verifier, or parsed with ParseNote, is refused with ErrUnverified before
+// anything is read, while the same note opened with the log's key resumes.
+func TestResumePointRefusesUnverified(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	f := newFixture(t, srv, "")
+	f.appendN(t, 30, 3, "u")
+	if _, err := f.log.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	unchecked, err := translog.Open(ctx, f.nc, f.es, f.objs, translog.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := unchecked.Latest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp.Verified() {
+		t.Fatal("a Log without a Verifier returned a verified checkpoint")
+	}
+	parsed, err := translog.ParseNote(cp.Note)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*translog.Checkpoint{"Latest without a Verifier": cp, "ParseNote": parsed} {
+		for lname, l := range map[string]*translog.Log{"unverifying log": unchecked, "verifying log": f.open(t, false)} {
+			if _, err := l.ResumePoint(ctx, c); !errors.Is(err, translog.ErrUnverified) {
+				t.Errorf("%s, on a %s: ResumePoint %v, want ErrUnverified", name, lname, err)
+			}
+		}
+	}
+	v, err := translog.NewVerifier(f.vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened, err := translog.OpenCheckpoint(cp.Note, v)
+	if err != nil || !opened.Verified() {
+		t.Fatalf("OpenCheckpoint: verified %v, %v", opened != nil && opened.Verified(), err)
+	}
+	if rp, err := unchecked.ResumePoint(ctx, opened); err != nil || rp.Seq != cp.Seq {
+		t.Fatalf("the verified note: %+v, %v", rp, err)
 	}
 }
