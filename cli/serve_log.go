@@ -38,8 +38,9 @@ func openLogOn(ctx context.Context, e *env, nc *nats.Conn, cfg translog.Config) 
 // logRoutes serves the log's tiles and checkpoint at /log/ and the store's metrics, with the
 // log's own gauges, at /metrics. The log is opened on first use (see lazy), so serve starts
 // before a cluster has its leaders; until then /log/ answers 503 and /metrics leaves the log's
-// gauges out.
-func logRoutes(_ context.Context, e *env, nc *nats.Conn) ([]httpRoute, error) {
+// gauges out. ctx (serve's lifetime) bounds the handler's background warming of new
+// checkpoints' tiles.
+func logRoutes(serveCtx context.Context, e *env, nc *nats.Conn) ([]httpRoute, error) {
 	log := newLazy(nc, func(ctx context.Context) (*translog.Log, error) {
 		return openLogOn(ctx, e, nc, translog.Config{})
 	})
@@ -48,7 +49,7 @@ func logRoutes(_ context.Context, e *env, nc *nats.Conn) ([]httpRoute, error) {
 		if err != nil {
 			return nil, err
 		}
-		return l.Handler(), nil
+		return l.Handler(serveCtx), nil
 	})
 	col, err := storemetrics.NewCollector(nc)
 	if err != nil {

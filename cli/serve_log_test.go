@@ -61,6 +61,9 @@ func TestServeLogOverHTTP(t *testing.T) {
 		if ct := h.Get("Content-Type"); ct != "text/plain; charset=utf-8" {
 			t.Fatalf("checkpoint Content-Type %q", ct)
 		}
+		if cc := h.Get("Cache-Control"); cc != "no-cache" { // the latest note changes: never served stale
+			t.Fatalf("checkpoint Cache-Control %q, want no-cache", cc)
+		}
 		if n, err = note.Open(body, note.VerifierList(v)); err != nil {
 			t.Fatalf("served checkpoint: %v", err)
 		}

@@ -1,6 +1,7 @@
 package translog
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -16,12 +17,15 @@ const HTTPPrefix = "/log/"
 // Handler serves the log by C2SP tlog-tiles under HTTPPrefix: GET checkpoint (the latest
 // signed note, text/plain, never cached), tile/<L>/<N>[.p/<W>] and tile/entries/<N>[.p/<W>]
 // (application/octet-stream; full tiles are immutable and cached for a year). A tile not yet
-// stored at that width is 404, a malformed path 400. Each new checkpoint it serves has its
-// right edge read first (Warm), so the tiles a client asks for next, and every proof's
-// partial tiles, come from memory; when that fails (tiles unreadable), it is tried again for
-// that checkpoint at most once every warmRetry, not on every request.
-func (l *Log) Handler() http.Handler {
-	var warm warmer
+// stored at that width is 404, a malformed path 400. The first request that finds a new
+// checkpoint starts reading its right edge and upper tiles into the cache (Warm) in the
+// background and is answered at once, so no request waits for it; the tiles a client asks
+// for next, and every proof's partial tiles, then come from memory. When warming fails (tiles
+// unreadable), it is tried again for that checkpoint at most once every warmRetry, not on
+// every request. ctx bounds the background warming (serve's lifetime): once it ends, no more
+// warming starts.
+func (l *Log) Handler(ctx context.Context) http.Handler {
+	warm := &warmer{}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -43,12 +47,8 @@ func (l *Log) Handler() http.Handler {
 				l.serverError(w, "checkpoint", err)
 				return
 			}
-			if warm.due(cp.N, time.Now()) {
-				err := l.Warm(r.Context(), cp)
-				if err != nil {
-					l.log.Warn("log HTTP: the checkpoint's tiles", "size", cp.N, "err", err, "retry_in", warmRetry)
-				}
-				warm.done(cp.N, err == nil)
+			if ctx.Err() == nil && warm.due(cp.N, time.Now()) {
+				go l.warmServed(ctx, warm, cp)
 			}
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-cache")
@@ -79,6 +79,18 @@ func (l *Log) Handler() http.Handler {
 	})
 }
 
+// warmServed warms the tiles of cp, a checkpoint the handler just served, for at most
+// warmTimeout, and records the outcome in warm.
+func (l *Log) warmServed(ctx context.Context, warm *warmer, cp *Checkpoint) {
+	ctx, cancel := context.WithTimeout(ctx, warmTimeout)
+	defer cancel()
+	err := l.Warm(ctx, cp)
+	if err != nil {
+		l.log.Warn("log HTTP: the checkpoint's tiles", "size", cp.N, "err", err, "retry_in", warmRetry)
+	}
+	warm.done(cp.N, err == nil)
+}
+
 func (l *Log) serverError(w http.ResponseWriter, what string, err error) {
 	l.log.Error("log HTTP", "path", what, "err", err)
 	http.Error(w, "the store did not answer", http.StatusServiceUnavailable)
@@ -88,8 +100,12 @@ func (l *Log) serverError(w http.ResponseWriter, what string, err error) {
 // a failed attempt.
 const warmRetry = 10 * time.Second
 
+// warmTimeout bounds one background warming (at most warmBatch upper tiles and the right
+// edge: well under a second on a server that answers).
+const warmTimeout = time.Minute
+
 // warmer remembers which checkpoint size the handler warmed, or last tried to, so that at
-// most one request warms at a time and a failure is retried only after warmRetry.
+// most one warming runs at a time and a failure is retried only after warmRetry.
 type warmer struct {
 	mu      sync.Mutex
 	warmed  int64 // size warmed (0 before any)
@@ -98,8 +114,8 @@ type warmer struct {
 	running bool
 }
 
-// due reports whether a request serving the checkpoint of size n should warm it now; if so
-// the caller must call done.
+// due reports whether a request serving the checkpoint of size n should start warming it
+// now; if so, done must be called when that warming ends.
 func (w *warmer) due(n int64, now time.Time) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()

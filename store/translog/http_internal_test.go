@@ -3,14 +3,17 @@ package translog
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -84,7 +87,7 @@ func TestHandlerWarmsRightEdge(t *testing.T) {
 			t.Fatalf("tile %v cached before any request", e)
 		}
 	}
-	hs := httptest.NewServer(r.Handler())
+	hs := httptest.NewServer(r.Handler(ctx))
 	defer hs.Close()
 	resp, err := http.Get(hs.URL + HTTPPrefix + "checkpoint")
 	if err != nil {
@@ -94,12 +97,7 @@ func TestHandlerWarmsRightEdge(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("checkpoint: %s", resp.Status)
 	}
-	for _, e := range edge {
-		d, ok := r.tiles.cached(e)
-		if !ok || len(d) != e.W*tlog.HashSize {
-			t.Fatalf("tile %v after serving the checkpoint: cached %v, %d bytes", e, ok, len(d))
-		}
-	}
+	waitCached(t, r, edge) // warmed in the background
 	// The newest leaf's proof reads only cached tiles: it works with the bucket gone.
 	cp, err := r.Latest(ctx)
 	if err != nil {
@@ -121,6 +119,96 @@ func TestHandlerWarmsRightEdge(t *testing.T) {
 	if err := tlog.CheckRecord(p, cp.N, cp.Hash, 699, h); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// waitCached waits until the tile cache of r holds each tile of edge at its width.
+func waitCached(t *testing.T, r *Log, edge []tlog.Tile) {
+	t.Helper()
+	for _, e := range edge {
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if d, ok := r.tiles.cached(e); ok && len(d) == e.W*tlog.HashSize {
+				break
+			}
+			if time.Now().After(deadline) {
+				d, ok := r.tiles.cached(e)
+				t.Fatalf("tile %v 10 s after serving the checkpoint: cached %v, %d bytes", e, ok, len(d))
+			}
+		}
+	}
+}
+
+// stallingKV is the tile bucket with every Get held until release is closed: a store that
+// answers slowly. stalled counts the Gets waiting.
+type stallingKV struct {
+	jetstream.KeyValue
+	release <-chan struct{}
+	stalled *atomic.Int32
+}
+
+func (s stallingKV) Get(ctx context.Context, key string) (jetstream.KeyValueEntry, error) {
+	s.stalled.Add(1)
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.KeyValue.Get(ctx, key)
+}
+
+// A request for the checkpoint never waits for the warming it starts: with every tile read
+// held, the note is served at once (twice), while the warming waits in the bucket; once the
+// bucket answers, the warming fills the cache.
+func TestCheckpointServedWhileWarming(t *testing.T) {
+	ctx := context.Background()
+	f := newSignedLog(ctx, t, "async.example/log")
+	for i := range 300 {
+		if _, err := f.es.Append(ctx, fmt.Sprint("a-", i%5), "Tick", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := f.w.Checkpoint(ctx)
+	if err != nil || res.N != 300 {
+		t.Fatalf("checkpoint: %v %v", res, err)
+	}
+	r, err := Open(ctx, f.nc, f.es, f.objs, Config{Verifier: f.v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	var stalled atomic.Int32
+	r.tiles.kv = stallingKV{KeyValue: r.tiles.kv, release: release, stalled: &stalled}
+	hs := httptest.NewServer(r.Handler(ctx))
+	defer hs.Close()
+	defer unblock() // before hs.Close, which waits for the handlers
+	client := &http.Client{Timeout: 5 * time.Second}
+	for i := range 2 {
+		t0 := time.Now()
+		resp, err := client.Get(hs.URL + HTTPPrefix + "checkpoint")
+		if err != nil {
+			t.Fatalf("checkpoint request %d while the tiles are held: %v (the request waited for warming)", i, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(body) != string(res.Note) {
+			t.Fatalf("checkpoint request %d: %s %q", i, resp.Status, body)
+		}
+		t.Logf("request %d answered in %s", i, time.Since(t0))
+	}
+	for deadline := time.Now().Add(10 * time.Second); stalled.Load() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("serving a new checkpoint started no warming")
+		}
+	}
+	edge := []tlog.Tile{{H: TileHeight, L: 0, N: 1, W: 300 - 256}, {H: TileHeight, L: 1, N: 0, W: 1}}
+	for _, e := range edge {
+		if _, ok := r.tiles.cached(e); ok {
+			t.Fatalf("tile %v cached while every read is held", e)
+		}
+	}
+	unblock()
+	waitCached(t, r, edge)
 }
 
 // countHandler counts the log records at Warn level or above.
@@ -153,9 +241,10 @@ func TestHandlerBacksOffUnreadableTiles(t *testing.T) {
 	if err := w.js.DeleteKeyValue(ctx, TileBucket); err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(r.Handler())
+	hs := httptest.NewServer(r.Handler(ctx))
 	defer hs.Close()
-	for i := range 5 {
+	get := func(i int) {
+		t.Helper()
 		resp, err := http.Get(hs.URL + HTTPPrefix + "checkpoint")
 		if err != nil {
 			t.Fatal(err)
@@ -165,6 +254,16 @@ func TestHandlerBacksOffUnreadableTiles(t *testing.T) {
 			t.Fatalf("checkpoint request %d: %s", i, resp.Status)
 		}
 	}
+	get(0)
+	for deadline := time.Now().Add(10 * time.Second); warnings.Load() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the background warming over unreadable tiles never failed")
+		}
+	}
+	for i := 1; i < 5; i++ {
+		get(i)
+	}
+	time.Sleep(100 * time.Millisecond) // a warming started by those would have failed by now
 	if n := warnings.Load(); n != 1 {
 		t.Fatalf("5 requests over unreadable tiles warmed (and warned) %d times, want 1", n)
 	}
