@@ -24,9 +24,9 @@ import (
 	"github.com/jetdag/jetdag/store/translog"
 )
 
-// TestServeForBenchmark is not a test: run by BenchmarkWriterHeap as a child process
-// ($JETDAG_TEST_SERVE_DIR set), it runs an embedded server there until its standard input
-// closes, so that the benchmark's heap holds none of the server's memory.
+// TestServeForBenchmark is not a test: run by BenchmarkWriterHeap and TestWriterHeapBounded
+// as a child process ($JETDAG_TEST_SERVE_DIR set), it runs an embedded server there until its
+// standard input closes, so that the measured heap holds none of the server's memory.
 func TestServeForBenchmark(t *testing.T) {
 	dir := os.Getenv("JETDAG_TEST_SERVE_DIR")
 	if dir == "" {
@@ -42,7 +42,7 @@ func TestServeForBenchmark(t *testing.T) {
 }
 
 // serverProcess starts TestServeForBenchmark in a child process and returns its client URL.
-func serverProcess(b *testing.B) string {
+func serverProcess(b testing.TB) string {
 	b.Helper()
 	port := storetest.FreePorts(b, 1)[0]
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeForBenchmark$", "-test.v")
@@ -82,6 +82,89 @@ func liveHeapMB() float64 {
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(s)
 	return float64(s[0].Value.Uint64()) / 1e6
+}
+
+// publishRaw publishes n chained events over len(heads) aggregates named tag-%04d straight to
+// the stream, continuing the chains whose last CIDs heads holds.
+func publishRaw(t testing.TB, js jetstream.JetStream, tag string, heads []cid.Cid, n int) {
+	t.Helper()
+	ts := time.Now().UnixNano()
+	for i := range n {
+		a := i % len(heads)
+		ev := block.Event{AggregateID: fmt.Sprintf("%s-%04d", tag, a), EventType: "Filled", Timestamp: ts + int64(i), PreviousCID: heads[a]}
+		m, c, err := store.EventMessage(&ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := js.PublishMsgAsync(m); err != nil {
+			t.Fatal(err)
+		}
+		heads[a] = c
+		if i%5000 == 4999 {
+			<-js.PublishAsyncComplete()
+		}
+	}
+	<-js.PublishAsyncComplete()
+}
+
+// The log writer's memory does not grow with the log: with its bounded parts small (a feed
+// memory of 1,024 CIDs and 64 tiles a cache part, both full after 10,000 leaves), its live
+// heap after a checkpoint at 50,000 leaves is within heapBudgetMB of the heap at 10,000.
+// Anything it kept per leaf would break the budget: 40,000 more leaves are 1.28 MB as bare
+// 32-byte hashes, more than twice that as CIDs in a map. The server runs in a child process
+// (its memory grows with the stream) and the events are published raw on another connection.
+func TestWriterHeapBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("50,000 events")
+	}
+	const heapBudgetMB = 0.5
+	const aggs, round, first, rounds = 100, 10_000, 10_000, 5
+	ctx := context.Background()
+	url := serverProcess(t)
+	pub, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	js, err := jetstream.New(pub, jetstream.WithPublishAsyncMaxPending(20000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	skey, _ := benchKey(t)
+	signer, _ := translog.NewSigner(skey)
+	w, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer, FeedMemory: 1024, TileCache: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	heads := make([]cid.Cid, aggs)
+	var at []float64
+	for r := range rounds {
+		publishRaw(t, js, "budget", heads, round)
+		res, err := w.Checkpoint(ctx)
+		if err != nil || res.N != int64((r+1)*round) {
+			t.Fatalf("checkpoint %d: %v %v", r, res, err)
+		}
+		if r == 0 || r == rounds-1 {
+			at = append(at, liveHeapMB())
+		}
+	}
+	t.Logf("writer's live heap: %.3f MB at %d leaves, %.3f MB at %d", at[0], first, at[1], rounds*round)
+	if d := at[1] - at[0]; d > heapBudgetMB {
+		t.Fatalf("the writer's heap grew %.3f MB from %d to %d leaves (budget %.1f MB): it keeps something per leaf", d, first, rounds*round, heapBudgetMB)
+	}
 }
 
 // BenchmarkWriterHeap measures the log writer's own memory as the log grows: the server runs

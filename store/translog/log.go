@@ -53,6 +53,9 @@ type Config struct {
 	// FeedMemory bounds how many event CIDs the writer remembers for parent checks (older
 	// ones are looked up in the CID index); 0 means 1<<16.
 	FeedMemory int
+	// TileCache bounds each of the two parts of the log's tile cache (hash tiles of level 1
+	// and up; level-0 tiles and entry bundles), in tiles of up to 8 KiB or so; 0 means 1024.
+	TileCache int
 	// Logger receives warnings; nil discards them.
 	Logger *slog.Logger
 }
@@ -96,6 +99,9 @@ func Open(ctx context.Context, nc *nats.Conn, es *store.JetStreamEvents, bs bloc
 	if cfg.FeedMemory == 0 {
 		cfg.FeedMemory = 1 << 16
 	}
+	if cfg.TileCache <= 0 {
+		cfg.TileCache = cacheSize
+	}
 	lg := cfg.Logger
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
@@ -137,7 +143,7 @@ func Open(ctx context.Context, nc *nats.Conn, es *store.JetStreamEvents, bs bloc
 	if err != nil {
 		return nil, fmt.Errorf("tile bucket: %w", err)
 	}
-	return &Log{es: es, bs: bs, js: js, cps: cps, tiles: newTileStore(kv, js), cfg: cfg, log: lg}, nil
+	return &Log{es: es, bs: bs, js: js, cps: cps, tiles: newTileStore(kv, js, cfg.TileCache), cfg: cfg, log: lg}, nil
 }
 
 // logReplicas is the replica count of a new checkpoint stream or tile bucket: configured, or

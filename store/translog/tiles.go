@@ -53,20 +53,22 @@ type tileStore struct {
 	// reads of recent tiles, the partial right edge included, need no round trip. Hash tiles
 	// of level 1 and up, which every proof needs one of per level (one such tile covers
 	// 65,536 leaves or more), have their own part, so a stream of level-0 tiles and entry
-	// bundles never pushes them out. Each part holds at most cacheSize tiles (together at
-	// most about 18 MiB), whatever the log's size. Every tile a proof uses is still checked
+	// bundles never pushes them out. Each part holds at most Config.TileCache tiles (by
+	// default cacheSize: together at most about 18 MiB), whatever the log's size. Every tile a proof uses is still checked
 	// against its checkpoint's root.
 	mu     sync.Mutex
 	upper  tileCache // hash tiles of level 1 and up
 	bottom tileCache // level-0 hash tiles and entry bundles
 }
 
-// cacheSize bounds each part of the tile cache (tiles of up to 256 hashes or entries).
+// cacheSize is the default bound of each part of the tile cache (tiles of up to 256 hashes
+// or entries).
 const cacheSize = 1024
 
 // tileCache is a bounded map from tile key to its widest known data; the oldest key is
 // dropped first.
 type tileCache struct {
+	max   int // tiles held at most
 	m     map[string][]byte
 	order []string
 }
@@ -83,7 +85,7 @@ func (c *tileCache) put(key string, data []byte, replace bool) {
 	if c.m == nil {
 		c.m = make(map[string][]byte)
 	}
-	if len(c.order) >= cacheSize {
+	if len(c.order) >= c.max {
 		delete(c.m, c.order[0])
 		c.order = c.order[1:]
 	}
@@ -91,8 +93,9 @@ func (c *tileCache) put(key string, data []byte, replace bool) {
 	c.order = append(c.order, key)
 }
 
-func newTileStore(kv jetstream.KeyValue, js jetstream.JetStream) *tileStore {
-	return &tileStore{kv: kv, js: js, rev: make(map[string]uint64)}
+// newTileStore returns a tile store over kv whose cache keeps up to size tiles in each part.
+func newTileStore(kv jetstream.KeyValue, js jetstream.JetStream, size int) *tileStore {
+	return &tileStore{kv: kv, js: js, rev: make(map[string]uint64), upper: tileCache{max: size}, bottom: tileCache{max: size}}
 }
 
 // part is the cache part that holds t.

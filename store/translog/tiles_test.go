@@ -226,7 +226,7 @@ func TestTamperedTileCaught(t *testing.T) {
 // The level-1-and-up part of the cache keeps its tiles however many level-0 tiles and
 // entry bundles pass through the other part.
 func TestCacheKeepsUpperTiles(t *testing.T) {
-	s := newTileStore(nil, nil)
+	s := newTileStore(nil, nil, cacheSize)
 	up := tlog.Tile{H: TileHeight, L: 1, N: 3, W: tileWidth}
 	s.keep(up, []byte("upper"), false)
 	for n := range int64(3 * cacheSize) {
@@ -256,7 +256,7 @@ func TestCacheKeepsUpperTiles(t *testing.T) {
 // Warm's choice of upper tiles: the higher levels first, the newest first, at most limit,
 // skipping the cached ones.
 func TestUncachedUpper(t *testing.T) {
-	s := newTileStore(nil, nil)
+	s := newTileStore(nil, nil, cacheSize)
 	n := int64(300<<16 + 5) // 300 full level-1 tiles, one full level-2 tile
 	idx := s.uncachedUpper(n, 64)
 	if len(idx) != 64 || idx[0] != tlog.StoredHashIndex(16, 0) || idx[1] != tlog.StoredHashIndex(8, 299*tileWidth) ||
