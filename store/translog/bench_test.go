@@ -16,6 +16,7 @@ import (
 	"github.com/ipfs/go-cid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/jetdag/jetdag/store"
@@ -83,16 +84,19 @@ func fillLog(b testing.TB, nc *nats.Conn, n int) {
 	}
 }
 
-// BenchmarkColdProof measures the first inclusion proof of a freshly opened reader on a
-// freshly started server (nothing of the tile bucket in either's memory: the worst case),
-// each op another leaf. Beside it, in the same op: the same proof by a second fresh reader
-// right after (the server now has the blocks it read in memory: the client's own cost) and
-// again by the first reader (its tiles cached: a serving process). The store has
-// $JETDAG_LOG_BENCH_LEAVES leaves (default 20,000), built in $JETDAG_LOG_BENCH_DIR when that
-// names an empty directory and reused after (a 1,000,000-leaf store takes minutes to build
-// and 600 MB of disk), or in a temporary directory.
-func BenchmarkColdProof(b *testing.B) {
-	ctx := context.Background()
+// benchLog is the store of the log's benchmarks: $JETDAG_LOG_BENCH_LEAVES leaves (default
+// 20,000), built in $JETDAG_LOG_BENCH_DIR when that names an empty directory and reused
+// after (a 1,000,000-leaf store takes minutes to build and 600 MB of disk), or in a
+// temporary directory, on a server of its own.
+type benchLog struct {
+	b      *testing.B
+	srv    *storetest.Server
+	v      note.Verifier
+	leaves int
+	dir    string
+}
+
+func newBenchLog(b *testing.B) *benchLog {
 	leaves := 20_000
 	if v := os.Getenv("JETDAG_LOG_BENCH_LEAVES"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -105,45 +109,70 @@ func BenchmarkColdProof(b *testing.B) {
 	if dir == "" {
 		dir = b.TempDir()
 	}
-	srv := storetest.StartIn(b, dir, "")
 	_, vkey := benchKey(b)
 	v, err := translog.NewVerifier(vkey)
 	if err != nil {
 		b.Fatal(err)
 	}
-	reader := func() (*translog.Log, *translog.Checkpoint, func()) {
-		b.Helper()
-		nc, err := nats.Connect(srv.ClientURL())
-		if err != nil {
-			b.Fatal(err)
-		}
-		es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		l, err := translog.Open(ctx, nc, es, objs, translog.Config{Verifier: v})
-		if err != nil {
-			b.Fatal(err)
-		}
-		cp, err := l.Latest(ctx)
-		if errors.Is(err, translog.ErrNoCheckpoint) {
-			b.Logf("building a store of %d leaves in %s", leaves, dir)
-			fillLog(b, nc, leaves)
-			cp, err = l.Latest(ctx)
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		return l, cp, nc.Close
-	}
-	if _, cp, done := reader(); cp.N != int64(leaves) {
+	bl := &benchLog{b: b, srv: storetest.StartIn(b, dir, ""), v: v, leaves: leaves, dir: dir}
+	if _, cp, nc := bl.reader(translog.Config{Verifier: v}); cp.N != int64(leaves) {
 		b.Fatalf("the store in %s has %d leaves, want %d", dir, cp.N, leaves)
 	} else {
-		done()
+		nc.Close()
+	}
+	return bl
+}
+
+// reader opens a Log with cfg on a new connection (building the store first when it has no
+// checkpoint) and returns it, its latest checkpoint and the connection to close.
+func (bl *benchLog) reader(cfg translog.Config) (*translog.Log, *translog.Checkpoint, *nats.Conn) {
+	b := bl.b
+	b.Helper()
+	ctx := context.Background()
+	nc, err := nats.Connect(bl.srv.ClientURL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := translog.Open(ctx, nc, es, objs, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cp, err := l.Latest(ctx)
+	if errors.Is(err, translog.ErrNoCheckpoint) {
+		b.Logf("building a store of %d leaves in %s", bl.leaves, bl.dir)
+		fillLog(b, nc, bl.leaves)
+		cp, err = l.Latest(ctx)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return l, cp, nc
+}
+
+// BenchmarkColdProof measures the first inclusion proof of a freshly opened reader on a
+// freshly started server (nothing of the tile bucket in either's memory: the worst case),
+// each op another leaf. Beside it, in the same op: the same proof by a second fresh reader
+// right after (the server now has the blocks it read in memory: the client's own cost) and
+// again by the first reader (its tiles cached: a serving process). The store has
+// $JETDAG_LOG_BENCH_LEAVES leaves (default 20,000), built in $JETDAG_LOG_BENCH_DIR when that
+// names an empty directory and reused after (a 1,000,000-leaf store takes minutes to build
+// and 600 MB of disk), or in a temporary directory.
+func BenchmarkColdProof(b *testing.B) {
+	ctx := context.Background()
+	bl := newBenchLog(b)
+	srv := bl.srv
+	reader := func() (*translog.Log, *translog.Checkpoint, func()) {
+		b.Helper()
+		l, cp, nc := bl.reader(translog.Config{Verifier: bl.v})
+		return l, cp, nc.Close
 	}
 	b.ResetTimer()
 	var cold, hot, warm time.Duration
