@@ -362,10 +362,12 @@ func (l *Log) Warm(ctx context.Context, cp *Checkpoint) error {
 	if root != cp.Hash {
 		return fmt.Errorf("%w: the tiles give another root than the checkpoint of size %d", ErrInconsistent, cp.N)
 	}
-	if idx := l.tiles.uncachedUpper(cp.N, warmBatch); len(idx) > 0 {
-		if _, err := r.ReadHashes(idx); err != nil { // read in parallel, checked against the root
+	for idx := l.tiles.uncachedUpper(cp.N, warmBatch); len(idx) > 0; {
+		n := min(len(idx), warmParallel)
+		if _, err := r.ReadHashes(idx[:n]); err != nil { // read in parallel, checked against the root
 			return checkFailure(err)
 		}
+		idx = idx[n:]
 	}
 	return nil
 }
@@ -373,6 +375,11 @@ func (l *Log) Warm(ctx context.Context, cp *Checkpoint) error {
 // warmBatch bounds the upper tiles one Warm reads, and so its time (each may cost the server
 // a block read).
 const warmBatch = 64
+
+// warmParallel is how many tiles Warm reads at once. The server answers one connection's reads
+// one after another, so a request sharing the log's connection while Warm runs in the
+// background (the HTTP handler's next Latest) waits behind at most this many.
+const warmParallel = 4
 
 // Leaf returns the data (binary CID) of leaf i, read from its entry bundle. A cached bundle
 // whose entry does not hash to the leaf (the bucket was rewritten since) is read again.
