@@ -35,6 +35,10 @@ type EventStore interface {
 	// new events live until ctx ends, when the channel is closed. ResumeAt starts it from a
 	// verified checkpoint's state instead of the stream's first message.
 	Subscribe(ctx context.Context, fromSeq uint64, opts ...SubscribeOption) (<-chan Record, error)
+	// Close waits briefly (bounded, and never past ctx) for what the store does in the
+	// background after appends (the JetStream store's index writes) and stops it. Nothing
+	// stored depends on it; the store stays usable afterwards.
+	Close(ctx context.Context) error
 }
 
 // NewEvent is what a producer appends. AggregateID may be left empty in AppendBatch, whose

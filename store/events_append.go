@@ -258,8 +258,8 @@ func (s *JetStreamEvents) lostRace(ctx context.Context, aggregateID string, head
 	return nil, &ConflictError{AggregateID: aggregateID, Head: h.cid, HeadSeq: h.seq}
 }
 
-// recordStored gives stored (published together, the last at lastSeq) their sequences and
-// makes the last one the aggregate's cached head.
+// recordStored gives stored (published together, the last at lastSeq) their sequences, makes
+// the last one the aggregate's cached head and queues their index entries.
 func (s *JetStreamEvents) recordStored(aggregateID string, stored []*StoredEvent, lastSeq uint64) {
 	first := lastSeq - uint64(len(stored)) + 1
 	for i, st := range stored {
@@ -269,6 +269,7 @@ func (s *JetStreamEvents) recordStored(aggregateID string, stored []*StoredEvent
 	}
 	last := stored[len(stored)-1]
 	s.setHead(aggregateID, headRef{cid: last.CID, seq: last.Seq, last: last.Seq})
+	s.indexOwn(stored)
 }
 
 // AppendBlock stores a prebuilt event block (CAR import, replication from another store). The
@@ -321,6 +322,7 @@ func (s *JetStreamEvents) AppendBlock(ctx context.Context, data []byte) (*Stored
 	s.setHead(ev.AggregateID, headRef{cid: c, seq: seq, last: seq})
 	k, _ := keyOf(c)
 	s.remember(k, seq)
+	s.indexOwn([]*StoredEvent{st})
 	return st, nil
 }
 

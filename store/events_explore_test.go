@@ -22,7 +22,7 @@ import (
 func TestExploreNeighbours(t *testing.T) {
 	ctx := context.Background()
 	srv := storetest.Start(t)
-	s := openJS(t, srv)
+	s := openScanning(t, srv)
 	a1, err := s.Append(ctx, "order-1", "Placed", []byte("1"))
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +124,7 @@ func TestExploreNeighbours(t *testing.T) {
 func TestChildrenOfKeepsEachWindow(t *testing.T) {
 	ctx := context.Background()
 	srv := storetest.Start(t)
-	s := openJS(t, srv)
+	s := openScanning(t, srv)
 	a, err := s.Append(ctx, "a", "A", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +172,7 @@ func TestChildrenOfKeepsEachWindow(t *testing.T) {
 func TestChildrenOfReadsOnlyTheWindows(t *testing.T) {
 	ctx := context.Background()
 	srv := storetest.Start(t)
-	s := openJS(t, srv)
+	s := openScanning(t, srv)
 	a, err := s.Append(ctx, "a", "A", nil)
 	if err != nil {
 		t.Fatal(err)

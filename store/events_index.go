@@ -1,6 +1,8 @@
 // This file keeps the CID index (KV bucket event-index): CID -> stream sequence and the
 // watermark up to which every stored event is indexed. The children index shares the bucket
-// and the pass that writes it (events_children.go).
+// and the pass that writes it (events_children.go). Readers write both in the tail pass
+// below; writers write their own events' entries (events_ownindex.go) by the same rule
+// (messageKeys).
 
 package store
 
@@ -227,21 +229,17 @@ func (s *JetStreamEvents) indexTail(ctx context.Context, want cid.Cid) (uint64, 
 		if seq > last {
 			return nil
 		}
-		ev, c, err := verifyStandalone(m.Subject(), m.Headers(), m.Data())
-		if err != nil {
+		s.tailReads.Add(1)
+		_, c, keys, ok := messageKeys(m.Subject(), m.Headers(), m.Data(), seq > cidMark.at, seq > kidMark.at)
+		if !ok {
 			return nil
 		}
 		if c.Equals(want) && found == 0 {
 			found = seq
 		}
-		if seq > cidMark.at && !put(c.String(), seq) {
-			return errWritesStopped
-		}
-		if seq > kidMark.at {
-			for _, p := range ev.ParentCIDs {
-				if !put(childKey(p, c), seq) {
-					return errWritesStopped
-				}
+		for _, k := range keys {
+			if !put(k, seq) {
+				return errWritesStopped
 			}
 		}
 		return nil
@@ -286,8 +284,12 @@ func (s *JetStreamEvents) indexTail(ctx context.Context, want cid.Cid) (uint64, 
 // errWritesStopped stops a tail pass whose index writes are refused.
 var errWritesStopped = errors.New("index writes refused")
 
-// Flush waits until every index write has been acknowledged (or ctx ends).
+// Flush waits until every index write has been acknowledged (or ctx ends): the entries of
+// the events appended so far (events_ownindex.go) and those of tail passes.
 func (s *JetStreamEvents) Flush(ctx context.Context) error {
+	if err := s.ownFlush(ctx); err != nil {
+		return err
+	}
 	select {
 	case <-s.js.PublishAsyncComplete():
 		return nil

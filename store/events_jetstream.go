@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -35,6 +36,11 @@ type EventStoreConfig struct {
 	// PublishAttempts is how many times a publish that timed out or found no responders is
 	// sent (0 = 5).
 	PublishAttempts int
+	// IndexQueue bounds how many appended events may wait for the index writes the store
+	// makes for them in the background (0 = 16,384; events beyond it are left to the
+	// readers' tail passes). Negative: appends write no index entries at all, and the index
+	// is kept by readers only (as before writers indexed their own events).
+	IndexQueue int
 	// FeedMemory bounds how many events a Subscribe feed remembers for its checks (0 = all):
 	// a feed that runs for weeks then keeps flat memory, and looks up older parents in the
 	// CID index instead.
@@ -59,6 +65,9 @@ type JetStreamEvents struct {
 
 	async asyncAppender // AppendAsync's state
 	cold  coldReads     // batched chain reads of aggregates with no cached head
+	own   ownIndex      // the index writes of this writer's appends (events_ownindex.go)
+
+	tailReads atomic.Uint64 // messages read by tail passes (tests)
 }
 
 var _ EventStore = (*JetStreamEvents)(nil)
@@ -124,10 +133,15 @@ func OpenEvents(ctx context.Context, nc *nats.Conn, cfg EventStoreConfig) (*JetS
 	if mp <= 0 {
 		mp = 1 << 20
 	}
-	return &JetStreamEvents{
+	s := &JetStreamEvents{
 		nc: nc, js: js, stream: stream, index: index, cfg: cfg, log: log, maxPayload: mp,
 		heads: make(map[string]headRef), known: make(map[digestKey]uint64),
-	}, nil
+	}
+	s.own.limit = cfg.IndexQueue
+	if s.own.limit == 0 {
+		s.own.limit = defaultIndexQueue
+	}
+	return s, nil
 }
 
 func ensureStream(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, want jetstream.StreamConfig) (jetstream.Stream, error) {

@@ -29,6 +29,18 @@ func openJS(t *testing.T, srv *storetest.Server) *store.JetStreamEvents {
 	return s
 }
 
+// openScanning opens the store as a writer that leaves the index to the readers
+// (IndexQueue < 0): the tests of the windowed scan past the children watermark use it, since
+// an indexing writer's watermarks rise while they look.
+func openScanning(t *testing.T, srv *storetest.Server) *store.JetStreamEvents {
+	t.Helper()
+	s, err := store.OpenEvents(context.Background(), srv.Connect(t), store.EventStoreConfig{IndexQueue: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // Two writers on two connections race on one aggregate: no fork, and every append that
 // reported success is in the chain.
 func TestRacingWriters(t *testing.T) {

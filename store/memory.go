@@ -115,6 +115,9 @@ func (m *MemoryEvents) AppendBatch(ctx context.Context, aggregateID string, evs 
 	return out, nil
 }
 
+// Close does nothing: the memory store has no background work.
+func (m *MemoryEvents) Close(context.Context) error { return nil }
+
 // Get returns the event with CID c.
 func (m *MemoryEvents) Get(ctx context.Context, c cid.Cid) (*StoredEvent, error) {
 	m.mu.Lock()
