@@ -32,6 +32,9 @@ func (e *env) openEvents(ctx context.Context, replicas int) (*store.JetStreamEve
 		// acknowledged, and an unbounded flush would wait for it forever.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout) // also after the command's context ended
 		defer cancel()
+		if err := es.Close(fctx); err != nil {
+			e.logger.Warn("the store closed before writing every index entry of its appends (the next reader indexes them)", "err", err)
+		}
 		if err := es.Flush(fctx); err != nil {
 			e.logger.Warn("publishes not all acknowledged when the command ended (a missing index entry is repaired by the next reader)", "err", err)
 		}

@@ -160,6 +160,7 @@ func (c *loadOptions) run(ctx context.Context, e *env) error {
 	defer func() {
 		fctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
 		defer cancel()
+		_ = es.Close(fctx) // the index entries of the last appends, briefly
 		_ = es.Flush(fctx)
 	}()
 	if n := r.errors(); n > 0 {

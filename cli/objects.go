@@ -38,6 +38,7 @@ func (e *env) openStores(ctx context.Context, withEvents bool) (*stores, error) 
 		cfg.EventExists = st.events.Exists
 		cfg.EventLookup = st.events.Get
 		st.close = func() {
+			_ = st.events.Close(ctx)
 			_ = st.events.Flush(ctx)
 			_ = nc.Drain()
 		}

@@ -104,6 +104,8 @@ func openSource(ctx context.Context, r cli.ViewRequest) (*storeSource, func(), e
 		closeAll()
 		return nil, nil, err
 	}
+	// Before the connection closes: the index writes of the demo's last appends, briefly.
+	closers = append(closers, func() { _ = events.Close(context.Background()) })
 	objCfg := store.ObjectStoreConfig{Logger: log, EventExists: events.Exists, EventLookup: events.Get, Replicas: o.Replicas}
 	objects, err := store.OpenObjects(ctx, nc, objCfg)
 	if errors.Is(err, store.ErrPermissionDenied) && !o.Demo {
