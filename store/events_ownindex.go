@@ -143,7 +143,14 @@ func (s *JetStreamEvents) indexOwn(stored []*StoredEvent) {
 // ownLoop writes the queued entries round after round until the store is closed.
 func (s *JetStreamEvents) ownLoop(ctx context.Context) {
 	o := &s.own
-	defer close(o.exited)
+	defer func() {
+		// Given up (Close timed out): what is still queued is the readers' now.
+		o.mu.Lock()
+		o.handled += uint64(len(o.queue))
+		o.queue = nil
+		o.mu.Unlock()
+		close(o.exited)
+	}()
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	for {
@@ -213,7 +220,8 @@ func (s *JetStreamEvents) ownRound(ctx context.Context, batch []ownEntry, final 
 			raised = true
 		}
 	}
-	o.prevMax = o.done.max()
+	o.done.dropTo(min(o.seen[0], o.seen[1]))
+	o.prevMax = max(o.prevMax, o.done.max())
 	if o.done.len() > maxRuns {
 		// Too many gaps to follow (many writers, little of it ours): the readers' tail
 		// passes raise the watermarks; start afresh.
@@ -281,6 +289,7 @@ func (s *JetStreamEvents) indexDenied() bool {
 	if !o.off {
 		s.log.Warn("this user may not write the index bucket: appends leave the index to the readers' tail passes", "err", last)
 	}
+	o.handled += uint64(len(o.queue)) // dropped: a Flush does not wait for them
 	o.off, o.queue = true, nil
 	o.mu.Unlock()
 	return true
@@ -392,10 +401,12 @@ func (s *JetStreamEvents) ownFlush(ctx context.Context) error {
 			o.mu.Unlock()
 			return nil
 		}
-		round := o.round
+		round, exited := o.round, o.exited
 		o.mu.Unlock()
 		select {
 		case <-round:
+		case <-exited:
+			return nil
 		case <-ctx.Done():
 			return ctx.Err()
 		}
