@@ -10,3 +10,6 @@ func SetColdReadWindow(s *JetStreamEvents, quiet, gather time.Duration) {
 	defer s.cold.mu.Unlock()
 	s.cold.quiet, s.cold.gather = quiet, gather
 }
+
+// TailReads is how many messages s's tail passes have read.
+func TailReads(s *JetStreamEvents) uint64 { return s.tailReads.Load() }
