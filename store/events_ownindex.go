@@ -42,6 +42,10 @@ const (
 	// to raise a watermark held back by a gap before it waits for new appends.
 	ownRetries    = 6
 	ownRetryFirst = 100 * time.Millisecond
+	// ownGather is how long a round waits for more appends before it writes; ownRaiseEvery
+	// how often at most the writer raises the watermarks.
+	ownGather     = 5 * time.Millisecond
+	ownRaiseEvery = 50 * time.Millisecond
 )
 
 // eventKeys are the index keys of event c with these parents by the tail pass's rule: its
@@ -88,16 +92,20 @@ type ownIndex struct {
 	off     bool   // writes refused (permissions): the readers keep the index
 	queued  uint64 // entries accepted
 	handled uint64 // entries written, failed or given up
-	dropped uint64 // entries refused by a full queue
-	round   chan struct{}
-	wake    chan struct{}
-	stop    context.CancelFunc
-	exited  chan struct{}
+	// raisedFor is handled as it was when the watermarks were last raised; urgent asks the
+	// loop to raise them in its next round (Flush).
+	raisedFor uint64
+	urgent    bool
+	dropped   uint64 // entries refused by a full queue
+	round     chan struct{}
+	wake      chan struct{}
+	stop      context.CancelFunc
+	exited    chan struct{}
 
 	done    runs      // sequences indexed by this writer (or not indexable), above the marks
 	seen    [2]uint64 // the highest value of each watermark this writer has read
-	prevMax uint64    // the highest sequence in done at the end of the round before
-	tries   int       // rounds in a row that raised nothing while done stayed above a mark
+	prevMax uint64    // the highest sequence in done when the watermarks were last raised
+	tries   int       // raises in a row that moved nothing, with no new appends
 	reads   uint64    // other writers' messages read to close gaps (tests)
 }
 
@@ -148,17 +156,26 @@ func (s *JetStreamEvents) ownLoop(ctx context.Context) {
 		o.mu.Lock()
 		o.handled += uint64(len(o.queue))
 		o.queue = nil
+		o.raisedFor = o.handled
 		o.mu.Unlock()
 		close(o.exited)
 	}()
-	retry := time.NewTimer(time.Hour)
-	retry.Stop()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	var lastRaise time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-o.wake:
-		case <-retry.C:
+		case <-timer.C:
+		}
+		// Appends arrive one by one: a round a moment later writes many of them together.
+		o.mu.Lock()
+		gather := !o.closed && len(o.queue) < ownRound
+		o.mu.Unlock()
+		if gather && Sleep(ctx, ownGather) != nil {
+			return
 		}
 		o.mu.Lock()
 		n := min(len(o.queue), ownRound)
@@ -166,16 +183,30 @@ func (s *JetStreamEvents) ownLoop(ctx context.Context) {
 		o.queue = slices.Delete(o.queue, 0, n)
 		off, closing, more := o.off, o.closed, len(o.queue) > 0
 		o.mu.Unlock()
-		raised := false
+		final := closing && !more
+		raised, tried := false, false
 		if !off {
-			raised = s.ownRound(ctx, batch, closing && !more)
+			s.ownWrite(ctx, batch)
+			// The watermarks at most every ownRaiseEvery (two reads and two updates of
+			// the bucket): not after every round of a writer appending one event at a time.
+			o.mu.Lock()
+			urgent := o.urgent
+			o.urgent = false
+			o.mu.Unlock()
+			if final || urgent || time.Since(lastRaise) >= ownRaiseEvery {
+				raised, tried = s.ownRaise(ctx, final), true
+				lastRaise = time.Now()
+			}
 		}
 		o.mu.Lock()
 		o.handled += uint64(n)
+		if tried || off {
+			o.raisedFor = o.handled
+		}
 		close(o.round)
 		o.round = make(chan struct{})
 		o.mu.Unlock()
-		if ctx.Err() != nil || closing && !more {
+		if ctx.Err() != nil || final {
 			return // Close: the last round is done
 		}
 		if more {
@@ -185,38 +216,45 @@ func (s *JetStreamEvents) ownLoop(ctx context.Context) {
 			}
 			continue
 		}
-		// Sequences indexed above a watermark held back by a gap (another writer's messages
-		// not indexed yet): look again a few times, backing off, then wait for new appends.
-		if raised || n > 0 {
+		// Sequences indexed above the watermarks: raise them when due; one held back by a
+		// gap (another writer's messages not indexed yet) is tried again a few times,
+		// backing off, and then left until new appends come.
+		switch {
+		case raised || n > 0:
 			o.tries = 0
+		case tried:
+			o.tries++
 		}
 		if !off && o.done.len() > 0 && o.tries < ownRetries {
-			retry.Reset(ownRetryFirst << o.tries)
-			o.tries++
+			timer.Reset(max(ownRaiseEvery-time.Since(lastRaise), ownRetryFirst<<o.tries))
 		}
 	}
 }
 
-// ownRound writes batch's entries, waits for their acks, and raises the watermarks over what
-// is indexed. final (Close, nothing more queued) closes gaps without waiting for them to age.
-// It reports whether a watermark rose.
-func (s *JetStreamEvents) ownRound(ctx context.Context, batch []ownEntry, final bool) bool {
-	o := &s.own
-	if len(batch) > 0 {
-		keys := make([][]string, len(batch))
-		for i, e := range batch {
-			keys[i] = eventKeys(e.c, e.parents, true, true)
-		}
-		ok := s.writeKeys(ctx, keys, func(i int) uint64 { return batch[i].seq })
-		for i, e := range batch {
-			if ok[i] {
-				o.done.add(e.seq)
-			}
+// ownWrite writes batch's entries and waits for their acks; those acknowledged join done.
+func (s *JetStreamEvents) ownWrite(ctx context.Context, batch []ownEntry) {
+	if len(batch) == 0 {
+		return
+	}
+	keys := make([][]string, len(batch))
+	for i, e := range batch {
+		keys[i] = eventKeys(e.c, e.parents, true, true)
+	}
+	ok := s.writeKeys(ctx, keys, func(i int) uint64 { return batch[i].seq })
+	for i, e := range batch {
+		if ok[i] {
+			s.own.done.add(e.seq)
 		}
 	}
+}
+
+// ownRaise raises both watermarks over what is indexed (raiseMark); final (Close, nothing
+// more queued) closes gaps without waiting for them to age. It reports whether one rose.
+func (s *JetStreamEvents) ownRaise(ctx context.Context, final bool) bool {
+	o := &s.own
 	raised := false
 	for m := range markKeys {
-		if s.ownRaise(ctx, m, final) {
+		if s.raiseMark(ctx, m, final) {
 			raised = true
 		}
 	}
@@ -290,19 +328,20 @@ func (s *JetStreamEvents) indexDenied() bool {
 		s.log.Warn("this user may not write the index bucket: appends leave the index to the readers' tail passes", "err", last)
 	}
 	o.handled += uint64(len(o.queue)) // dropped: a Flush does not wait for them
+	o.raisedFor = o.handled
 	o.off, o.queue = true, nil
 	o.mu.Unlock()
 	return true
 }
 
-// ownRaise raises watermark m (0: the CID index's, 1: the children index's) over the
+// raiseMark raises watermark m (0: the CID index's, 1: the children index's) over the
 // sequences this writer has indexed right after it, closing small gaps of other writers'
 // messages first by the tail pass's rule. The mark moves only from a value just read (a
 // compare-and-set on its revision) to the end of the run of indexed sequences right after
 // that value: never past a sequence nobody indexed. A malformed mark is left to the readers'
 // tail pass, which replaces it; a mark found lower than this writer saw it (deleted or reset
 // by a repair) makes the writer forget what it indexed, since entries may have gone with it.
-func (s *JetStreamEvents) ownRaise(ctx context.Context, m int, final bool) bool {
+func (s *JetStreamEvents) raiseMark(ctx context.Context, m int, final bool) bool {
 	o := &s.own
 	key := markKeys[m]
 	for range 5 {
@@ -347,7 +386,8 @@ func (s *JetStreamEvents) ownRaise(ctx context.Context, m int, final bool) bool 
 
 // fillGaps indexes, by the tail pass's rule, the messages in the gaps between w and the
 // sequences this writer indexed: other writers' events, junk (indexed as nothing). Only gaps
-// older than the last round are filled (this writer's own acks may still be on their way),
+// below what the writer had indexed when it last raised the watermarks are filled (its own
+// acks may still be on their way),
 // unless final; at most gapBudget messages, lowest first, whole gaps only.
 func (s *JetStreamEvents) fillGaps(ctx context.Context, w uint64, final bool) {
 	o := &s.own
@@ -388,16 +428,23 @@ func (s *JetStreamEvents) fillGaps(ctx context.Context, w uint64, final bool) {
 	}
 }
 
-// ownFlush waits until every entry queued before the call has been written (or given up), or
-// ctx ends.
+// ownFlush waits until every entry queued before the call has been written (or given up) and
+// the watermarks raised over them, or ctx ends.
 func (s *JetStreamEvents) ownFlush(ctx context.Context) error {
 	o := &s.own
 	o.mu.Lock()
 	target := o.queued
+	if o.started && o.raisedFor < target {
+		o.urgent = true
+		select {
+		case o.wake <- struct{}{}:
+		default:
+		}
+	}
 	o.mu.Unlock()
 	for {
 		o.mu.Lock()
-		if o.handled >= target || !o.started {
+		if o.raisedFor >= target || !o.started {
 			o.mu.Unlock()
 			return nil
 		}
