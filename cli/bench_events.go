@@ -219,8 +219,7 @@ func (o *benchAppendOptions) run(ctx context.Context, e *env) error {
 		"mode": mode, "events": o.events, "aggregates": o.aggregates, "size": o.size, "workers": o.workers,
 		"events_per_s": round(evRate), "baseline_msgs_per_s": round(baseRate), "ratio": round3(evRate / baseRate),
 		"checked_baseline_msgs_per_s": round(checkedRate), "checked_ratio": round3(evRate / checkedRate),
-		"index_flush_ms": round(float64(flushTime.Microseconds()) / 1e3),
-		"batch": o.batch, "api": api,
+		"batch": o.batch, "api": api, "index_flush_ms": round(float64(flushTime.Microseconds()) / 1e3),
 	})
 }
 
