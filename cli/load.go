@@ -41,6 +41,7 @@ type loadOptions struct {
 	fsync       bool
 	drain       time.Duration
 	pubTimeout  time.Duration
+	indexOwn    bool
 	trust       trustFlags // --checkpoint, --log-vkey
 }
 
@@ -121,6 +122,7 @@ signature checked with V) and reads only the events after it.`,
 	f.BoolVar(&c.fsync, "fsync", false, "fsync the --acked file after every line (survives a machine crash, not only kill -9)")
 	f.DurationVar(&c.drain, "drain-timeout", 30*time.Second, "at the end, wait this long for appends in flight")
 	f.DurationVar(&c.pubTimeout, "publish-timeout", 0, "bound on one publish attempt before it is resent (0: the store's 5s)")
+	f.BoolVar(&c.indexOwn, "index-appends", false, "write the CID and children index entries of the appended events as they are acknowledged (the first lookup after the load then reads no tail; costs the server about twice the work per append)")
 	c.trust.register(cmd)
 	return cmd
 }
@@ -144,9 +146,13 @@ func (c *loadOptions) run(ctx context.Context, e *env) error {
 	}
 	defer nc.Close()
 	skew := c.clockSkew.Nanoseconds()
-	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{
+	cfg := store.EventStoreConfig{
 		Logger: e.logger, Now: func() int64 { return time.Now().UnixNano() + skew }, PublishTimeout: c.pubTimeout,
-	})
+	}
+	if c.indexOwn {
+		cfg.IndexQueue = store.DefaultIndexQueue
+	}
+	es, err := store.OpenEvents(ctx, nc, cfg)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ type verifyLine struct {
 	IndexBad int    `json:"index_bad"`
 }
 
-// Two `jetdag load` writers at once, one with single appends and parents, one with batches:
+// Two `jetdag load --index-appends` writers at once, one with single appends and parents, one with batches:
 // when both have exited, the index's watermarks reach the stream's end with no reader having
 // indexed anything (each writer indexed its own events and closed the gaps of the other's),
 // `jetdag verify` counts no bad index entry, and an entry deleted below the watermark is
@@ -33,8 +33,8 @@ func TestLoadWritersIndex(t *testing.T) {
 	var wg sync.WaitGroup
 	outs := make([]string, 2)
 	for i, args := range [][]string{
-		{"load", "--prefix", "s", "--aggregates", "20", "--rate", "1500", "--duration", "1500ms", "--parents", "1"},
-		{"load", "--prefix", "b", "--aggregates", "5", "--rate", "1500", "--duration", "1500ms", "--batch", "20", "--parents", "1"},
+		{"load", "--index-appends", "--prefix", "s", "--aggregates", "20", "--rate", "1500", "--duration", "1500ms", "--parents", "1"},
+		{"load", "--index-appends", "--prefix", "b", "--aggregates", "5", "--rate", "1500", "--duration", "1500ms", "--batch", "20", "--parents", "1"},
 	} {
 		wg.Add(1)
 		go func() {

@@ -36,10 +36,14 @@ type EventStoreConfig struct {
 	// PublishAttempts is how many times a publish that timed out or found no responders is
 	// sent (0 = 5).
 	PublishAttempts int
-	// IndexQueue bounds how many appended events may wait for the index writes the store
-	// makes for them in the background (0 = 16,384; events beyond it are left to the
-	// readers' tail passes). Negative: appends write no index entries at all, and the index
-	// is kept by readers only (as before writers indexed their own events).
+	// IndexQueue > 0 makes the writer index its own appends: the CID and children entries of
+	// acknowledged events are written in the background, at most IndexQueue events waiting
+	// (DefaultIndexQueue is a good bound; events beyond it are left to the readers' tail
+	// passes), and the watermarks follow. 0 or negative (the default): the index is kept by
+	// readers only, who index what follows the watermark when a lookup misses. Indexing on
+	// append spares the first reader after a bulk load its tail pass (1.5 s for 100,000 events
+	// here, none after) but costs the server about twice the work per append (appends at
+	// 0.58-0.61 of the rate when the CPU is the limit; docs/benchmarks.md).
 	IndexQueue int
 	// FeedMemory bounds how many events a Subscribe feed remembers for its checks (0 = all):
 	// a feed that runs for weeks then keeps flat memory, and looks up older parents in the
@@ -138,8 +142,8 @@ func OpenEvents(ctx context.Context, nc *nats.Conn, cfg EventStoreConfig) (*JetS
 		heads: make(map[string]headRef), known: make(map[digestKey]uint64),
 	}
 	s.own.limit = cfg.IndexQueue
-	if s.own.limit == 0 {
-		s.own.limit = defaultIndexQueue
+	if s.own.limit <= 0 {
+		s.own.limit = -1 // readers keep the index
 	}
 	return s, nil
 }

@@ -26,8 +26,9 @@ import (
 )
 
 const (
-	// defaultIndexQueue is how many appended events may wait for their index writes.
-	defaultIndexQueue = 1 << 14
+	// DefaultIndexQueue is a good EventStoreConfig.IndexQueue for a writer that indexes its
+	// own appends: how many appended events may wait for their index writes.
+	DefaultIndexQueue = 1 << 14
 	// ownRound bounds the events one round writes before it waits for the acks and raises
 	// the watermarks: the watermarks follow a long run of appends in steps.
 	ownRound = 4096

@@ -122,7 +122,7 @@ func appendMix(t *testing.T, ctx context.Context, es *JetStreamEvents, prefix st
 // After appends on every path and Flush, both watermarks cover the stream with no reader's
 // tail pass: a fresh reader's Get of a CID never stored reads no message, and every appended
 // event, its children too, is found through the index; verify counts nothing bad. The same
-// appends by a writer that does not index (IndexQueue < 0, the behaviour before) leave the
+// appends by a writer that does not index (IndexQueue 0, the default) leave the
 // reader a tail pass over all of them.
 func TestWriterIndexesItsAppends(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -130,7 +130,7 @@ func TestWriterIndexesItsAppends(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		queue int
-	}{{"writer indexes", 0}, {"readers index", -1}} {
+	}{{"writer indexes", DefaultIndexQueue}, {"readers index", 0}} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := storetest.Start(t)
 			w := writerStore(t, srv, EventStoreConfig{IndexQueue: tc.queue})
@@ -149,7 +149,7 @@ func TestWriterIndexesItsAppends(t *testing.T) {
 				t.Fatalf("get of a CID never stored: %v", err)
 			}
 			reads := r.tailReads.Load()
-			if tc.queue < 0 {
+			if tc.queue <= 0 {
 				// The writer's own Gets (AppendBlock looks its block up) ran tail passes; the
 				// reader's reads the rest.
 				if reads == 0 || reads != last-min(cw, kw) {
@@ -234,8 +234,8 @@ func TestWriterIndexTwoWriters(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	srv := storetest.Start(t)
-	a := writerStore(t, srv, EventStoreConfig{})
-	b := writerStore(t, srv, EventStoreConfig{})
+	a := writerStore(t, srv, EventStoreConfig{IndexQueue: DefaultIndexQueue})
+	b := writerStore(t, srv, EventStoreConfig{IndexQueue: DefaultIndexQueue})
 	kv := indexKV(t, srv)
 	junk, err := jetstream.New(srv.Connect(t))
 	if err != nil {
@@ -391,7 +391,7 @@ func TestWriterIndexRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(nc.Close)
-		es, err := OpenEvents(ctx, nc, EventStoreConfig{PublishTimeout: 2 * time.Second})
+		es, err := OpenEvents(ctx, nc, EventStoreConfig{PublishTimeout: 2 * time.Second, IndexQueue: DefaultIndexQueue})
 		if err != nil {
 			t.Fatal(err)
 		}

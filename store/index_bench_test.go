@@ -220,14 +220,14 @@ func BenchmarkWriterIndex(b *testing.B) {
 	}
 	var old, neu []result
 	for i := range b.N {
-		order := []int{-1, 0}
+		order := []int{0, store.DefaultIndexQueue}
 		if i%2 == 1 {
-			order = []int{0, -1}
+			order = []int{store.DefaultIndexQueue, 0}
 		}
 		for _, q := range order {
 			r := run(q)
 			name := "new"
-			if q < 0 {
+			if q <= 0 {
 				name, old = "old", append(old, r)
 			} else {
 				neu = append(neu, r)
