@@ -21,13 +21,23 @@ import (
 	"github.com/jetdag/jetdag/store/translog"
 )
 
-// openLogOn opens the event store, the object store and the log on nc.
+// openLogOn opens the event store, the object store and the log on nc. The CID index and the
+// object bucket, when it has to create them, get the event stream's replicas: a cluster
+// member's checkpointer that opens the log while `jetdag init --replicas 3` is still creating
+// them must not make them R1 (init would then scale them up, and the one node holding them
+// would be a single point of failure until the new replicas catch up).
 func openLogOn(ctx context.Context, e *env, nc *nats.Conn, cfg translog.Config) (*translog.Log, error) {
-	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: e.logger})
+	replicas := 0
+	if js, err := jetstream.New(nc); err == nil {
+		if s, err := js.Stream(ctx, store.StreamName); err == nil {
+			replicas = s.CachedInfo().Config.Replicas
+		}
+	}
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{Logger: e.logger, Replicas: replicas})
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Logger: e.logger, EventExists: es.Exists})
+	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{Logger: e.logger, EventExists: es.Exists, Replicas: replicas})
 	if err != nil {
 		return nil, storeErr(err)
 	}

@@ -89,7 +89,7 @@ type writer struct {
 // Open opens the log of the store whose events are es and whose object bucket is bs, creating
 // the checkpoint stream and the tile bucket when missing.
 func Open(ctx context.Context, nc *nats.Conn, es *store.JetStreamEvents, bs blockStore, cfg Config) (*Log, error) {
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(requestTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
@@ -146,6 +146,18 @@ func Open(ctx context.Context, nc *nats.Conn, es *store.JetStreamEvents, bs bloc
 	return &Log{es: es, bs: bs, js: js, cps: cps, tiles: newTileStore(kv, js, cfg.TileCache), cfg: cfg, log: lg}, nil
 }
 
+// requestTimeout bounds each request the log makes of the server (a tile read or write, a
+// checkpoint read or publish, a state block), whatever the caller's deadline: a request whose
+// reply is lost (its stream's leader killed after receiving it) fails after requestTimeout
+// instead of holding a checkpoint until the caller's deadline (serve's checkpointer allows
+// one ten minutes), and the next attempt reaches the new leader (TestLeadersKilledWhileCheckpointing).
+const requestTimeout = 10 * time.Second
+
+// request is ctx bounded by requestTimeout, for one request.
+func request(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, requestTimeout)
+}
+
 // logReplicas is the replica count of a new checkpoint stream or tile bucket: configured, or
 // the event stream's, so a log on a three-node cluster survives what the events survive.
 func logReplicas(ctx context.Context, js jetstream.JetStream, configured int) (int, error) {
@@ -187,7 +199,9 @@ func (l *Log) open(data []byte, seq uint64) (*Checkpoint, error) {
 
 // Latest returns the newest checkpoint, or ErrNoCheckpoint.
 func (l *Log) Latest(ctx context.Context) (*Checkpoint, error) {
-	m, err := l.cps.GetLastMsgForSubject(ctx, CheckpointSubject)
+	rctx, cancel := request(ctx)
+	m, err := l.cps.GetLastMsgForSubject(rctx, CheckpointSubject)
+	cancel()
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, ErrNoCheckpoint
 	}
@@ -212,7 +226,9 @@ const maxPreviousScan = 256
 func (l *Log) Previous(ctx context.Context, cp *Checkpoint) (*Checkpoint, error) {
 	for seq := cp.StreamSeq; seq > 1 && seq+maxPreviousScan > cp.StreamSeq; {
 		seq--
-		m, err := l.cps.GetMsg(ctx, seq)
+		rctx, cancel := request(ctx)
+		m, err := l.cps.GetMsg(rctx, seq)
+		cancel()
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			continue
 		}
@@ -240,7 +256,9 @@ func (l *Log) eachMessage(ctx context.Context, subject string, fn func(data []by
 
 // eachMessageFrom is eachMessage for the messages at stream sequence from or later.
 func (l *Log) eachMessageFrom(ctx context.Context, subject string, from uint64, fn func(data []byte, seq uint64) error) error {
-	m, err := l.cps.GetLastMsgForSubject(ctx, subject)
+	rctx, cancel := request(ctx)
+	m, err := l.cps.GetLastMsgForSubject(rctx, subject)
+	cancel()
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil
 	}
@@ -305,7 +323,9 @@ func (l *Log) CheckpointsAfter(ctx context.Context, after uint64, fn func(*Check
 // checkpointsCreated is when the checkpoint stream was created: it changes when the stream
 // is deleted and created again, which numbers its messages from 1 again.
 func (l *Log) checkpointsCreated(ctx context.Context) (time.Time, error) {
-	info, err := l.cps.Info(ctx)
+	rctx, cancel := request(ctx)
+	defer cancel()
+	info, err := l.cps.Info(rctx)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("checkpoint stream: %w", err)
 	}

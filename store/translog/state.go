@@ -76,7 +76,10 @@ func putState(ctx context.Context, bs blockStore, st State, written map[cid.Cid]
 		if _, ok := written[c]; ok {
 			continue
 		}
-		if _, err := bs.PutBlock(ctx, data); err != nil {
+		rctx, cancel := request(ctx)
+		_, err := bs.PutBlock(rctx, data)
+		cancel()
+		if err != nil {
 			return cid.Undef, fmt.Errorf("store state block: %w", err)
 		}
 		if len(written) > 1<<16 {
@@ -91,7 +94,9 @@ func putState(ctx context.Context, bs blockStore, st State, written map[cid.Cid]
 // have exactly the shape encodeState writes (re-encoding gives the same root CID).
 func LoadState(ctx context.Context, bs blockStore, c cid.Cid) (State, error) {
 	var st State
-	data, err := bs.Block(ctx, c)
+	rctx, cancel := request(ctx)
+	data, err := bs.Block(rctx, c)
+	cancel()
 	if err != nil {
 		return st, fmt.Errorf("%w: %s: %w", ErrBadState, c, err)
 	}
@@ -112,7 +117,9 @@ func LoadState(ctx context.Context, bs blockStore, c cid.Cid) (State, error) {
 		if !ok {
 			return st, fmt.Errorf("%w: %s: a page is not a link", ErrBadState, c)
 		}
-		pdata, err := bs.Block(ctx, pc)
+		rctx, cancel := request(ctx)
+		pdata, err := bs.Block(rctx, pc)
+		cancel()
 		if err != nil {
 			return st, fmt.Errorf("%w: page %s: %w", ErrBadState, pc, err)
 		}

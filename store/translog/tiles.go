@@ -236,7 +236,9 @@ func (s *tileStore) readTile(ctx context.Context, t tlog.Tile, fresh bool) (data
 	}
 	defer func() { traceTile(ctx, t, false, t0, err) }()
 	key := tileKey(t)
-	e, err := s.kv.Get(ctx, key)
+	rctx, cancel := request(ctx)
+	e, err := s.kv.Get(rctx, key)
+	cancel()
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, fmt.Errorf("%w: %s", ErrTileMissing, torchwood.TilePath(t))
 	}
@@ -284,6 +286,9 @@ func cutTile(t tlog.Tile, stored []byte) ([]byte, bool) {
 // The version the bucket then holds is cached.
 func (s *tileStore) write(ctx context.Context, t tlog.Tile, data []byte) error {
 	key := tileKey(t)
+	// One bound for the few requests of one tile.
+	ctx, cancel := context.WithTimeout(ctx, 2*requestTimeout)
+	defer cancel()
 	if rev, ok := s.rev[key]; ok {
 		if nrev, err := s.kv.Update(ctx, key, data, rev); err == nil {
 			s.remember(t, key, data, nrev)

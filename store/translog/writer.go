@@ -137,7 +137,9 @@ func (l *Log) checkpoint(ctx context.Context, w *writer) (*CheckpointResult, err
 		if w.last != nil {
 			expect = w.last.StreamSeq
 		}
-		ack, err := l.js.Publish(ctx, CheckpointSubject, msg, jetstream.WithExpectLastSequencePerSubject(expect))
+		rctx, cancel := request(ctx)
+		ack, err := l.js.Publish(rctx, CheckpointSubject, msg, jetstream.WithExpectLastSequencePerSubject(expect))
+		cancel()
 		if err == nil {
 			cp, err := l.open(msg, ack.Sequence)
 			if err != nil {
