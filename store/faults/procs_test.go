@@ -192,6 +192,8 @@ type node struct {
 type cluster struct {
 	dir   string
 	nodes []*node
+	// serveArgs are given to every member's jetdag serve (--log-key, say).
+	serveArgs []string
 }
 
 // loopbackCluster describes n members on 127.0.0.1 (not started).
@@ -217,8 +219,9 @@ func (c *cluster) start(t *testing.T) {
 				nd.routes = append(nd.routes, "nats-route://"+o.route)
 			}
 		}
-		nd.p = startProc(t, c.dir, nd.name, nd.netns, "serve", "--store", nd.dir, "--listen", nd.client,
-			"--cluster", nd.route, "--routes", strings.Join(nd.routes, ","), "--name", nd.name)
+		args := []string{"serve", "--store", nd.dir, "--listen", nd.client,
+			"--cluster", nd.route, "--routes", strings.Join(nd.routes, ","), "--name", nd.name}
+		nd.p = startProc(t, c.dir, nd.name, nd.netns, append(args, c.serveArgs...)...)
 	}
 	for _, nd := range c.nodes {
 		nd.p.waitOutput(t, `"url"`, 30*time.Second)
@@ -261,6 +264,11 @@ func (c *cluster) urls() string {
 // streamInfo asks the cluster (a fresh connection each time: a cut node must not hold the
 // test up) for the event stream's state.
 func (c *cluster) streamInfo(timeout time.Duration) (*jetstream.StreamInfo, error) {
+	return c.streamInfoOf(store.StreamName, timeout)
+}
+
+// streamInfoOf is streamInfo for the stream called name.
+func (c *cluster) streamInfoOf(name string, timeout time.Duration) (*jetstream.StreamInfo, error) {
 	nc, err := nats.Connect(c.urls(), nats.Timeout(time.Second), nats.MaxReconnects(0))
 	if err != nil {
 		return nil, err
@@ -272,7 +280,7 @@ func (c *cluster) streamInfo(timeout time.Duration) (*jetstream.StreamInfo, erro
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	s, err := js.Stream(ctx, store.StreamName)
+	s, err := js.Stream(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -282,9 +290,16 @@ func (c *cluster) streamInfo(timeout time.Duration) (*jetstream.StreamInfo, erro
 // leader returns the event stream's leader, waiting for one.
 func (c *cluster) leader(t *testing.T, timeout time.Duration) *node {
 	t.Helper()
+	return c.leaderOf(t, store.StreamName, timeout)
+}
+
+// leaderOf returns the leader of the stream called name (as its stream info names it),
+// waiting for one.
+func (c *cluster) leaderOf(t *testing.T, name string, timeout time.Duration) *node {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		info, err := c.streamInfo(3 * time.Second)
+		info, err := c.streamInfoOf(name, 3*time.Second)
 		if err == nil && info.Cluster != nil && info.Cluster.Leader != "" {
 			for _, nd := range c.nodes {
 				if nd.name == info.Cluster.Leader {
@@ -293,7 +308,7 @@ func (c *cluster) leader(t *testing.T, timeout time.Duration) *node {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no stream leader within %v: %v", timeout, err)
+			t.Fatalf("no leader of %s within %v: %v", name, timeout, err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -302,15 +317,21 @@ func (c *cluster) leader(t *testing.T, timeout time.Duration) *node {
 // waitCurrent waits until every replica of the event stream is current (caught up).
 func (c *cluster) waitCurrent(t *testing.T, timeout time.Duration) {
 	t.Helper()
+	c.waitCurrentOf(t, store.StreamName, timeout)
+}
+
+// waitCurrentOf waits until every replica of the stream called name is current.
+func (c *cluster) waitCurrentOf(t *testing.T, name string, timeout time.Duration) {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		info, err := c.streamInfo(3 * time.Second)
+		info, err := c.streamInfoOf(name, 3*time.Second)
 		if err == nil && info.Cluster != nil && info.Cluster.Leader != "" && len(info.Cluster.Replicas) == len(c.nodes)-1 &&
 			!slices.ContainsFunc(info.Cluster.Replicas, func(p *jetstream.PeerInfo) bool { return !p.Current || p.Offline }) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("stream replicas not current within %v: %+v %v", timeout, info, err)
+			t.Fatalf("replicas of %s not current within %v: %+v %v", name, timeout, info, err)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
