@@ -77,6 +77,9 @@ func ImportCAR(ctx context.Context, r io.ReadSeeker, events *JetStreamEvents, ob
 	if err := plan.checkLinks(ctx, objects); err != nil {
 		return st, err
 	}
+	if have.err != nil {
+		return st, have.err // a stored event could not be looked up: nothing is stored
+	}
 	plan = nil
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return st, fmt.Errorf("rewind CAR: %w", err)
@@ -396,7 +399,11 @@ func (l *eventLoader) offer(first carEvent) error {
 	for len(queue) > 0 {
 		e := queue[0]
 		queue = queue[1:]
-		if l.stored(e.c) {
+		stored := l.stored(e.c)
+		if l.have.err != nil {
+			return l.have.err
+		}
+		if stored {
 			l.st.EventsPresent++
 			continue
 		}
@@ -409,6 +416,9 @@ func (l *eventLoader) offer(first carEvent) error {
 				blocked = true
 				break
 			}
+		}
+		if l.have.err != nil {
+			return l.have.err
 		}
 		if blocked {
 			continue

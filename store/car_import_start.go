@@ -19,7 +19,10 @@ import (
 type importIndex struct {
 	v      *Verifier
 	upTo   uint64 // the trusted checkpoint's last sequence; 0 when v read the whole stream
-	lookup func(cid.Cid) (uint64, bool)
+	lookup LookupFunc
+	// err is the first lookup that could not be answered: the import fails with it rather
+	// than take a stored event for a missing one.
+	err error
 }
 
 // Seq returns a stored event's sequence.
@@ -31,7 +34,14 @@ func (x *importIndex) Seq(c cid.Cid) (uint64, bool) {
 		return 0, false
 	}
 	// After the checkpoint only what the read verified counts.
-	if s, ok := x.lookup(c); ok && s <= x.upTo {
+	s, ok, err := x.lookup(c)
+	if err != nil {
+		if x.err == nil {
+			x.err = fmt.Errorf("%w: %s: %w", ErrLookup, c, err)
+		}
+		return 0, false
+	}
+	if ok && s <= x.upTo {
 		return s, true
 	}
 	return 0, false

@@ -3,10 +3,10 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
-	"github.com/ipfs/go-cid"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetdag/jetdag/store/block"
@@ -61,7 +61,10 @@ func (s *JetStreamEvents) Replay(ctx context.Context, opts ReplayOptions, fn fun
 	}
 	err = s.read(ctx, []string{StreamSubjects}, 1, func(m jetstream.Msg, seq uint64) error {
 		st.Messages++
-		rec := s.verifyMsg(v, m, seq)
+		rec, err := s.verifyMsg(v, m, seq)
+		if err != nil {
+			return err // unreachable: a full verification's Verifier looks nothing up
+		}
 		if rec.Event != nil {
 			st.Events++
 			if links != nil {
@@ -101,16 +104,21 @@ func (s *JetStreamEvents) Replay(ctx context.Context, opts ReplayOptions, fn fun
 	return v, st, nil
 }
 
-func (s *JetStreamEvents) verifyMsg(v *Verifier, m jetstream.Msg, seq uint64) Record {
+// verifyMsg checks one message with v. Its error (wrapping ErrLookup) says the message could
+// be neither accepted nor rejected; the read must stop there.
+func (s *JetStreamEvents) verifyMsg(v *Verifier, m jetstream.Msg, seq uint64) (Record, error) {
 	ev, err := v.Check(seq, m.Subject(), m.Headers(), m.Data())
+	if errors.Is(err, ErrLookup) {
+		return Record{}, fmt.Errorf("seq %d: %w", seq, err)
+	}
 	if err != nil {
 		r := rejection(seq, m.Subject(), m.Headers(), m.Data(), err)
 		if md, merr := m.Metadata(); merr == nil {
 			r.Stored = md.Timestamp
 		}
-		return Record{Seq: seq, Rejected: r}
+		return Record{Seq: seq, Rejected: r}, nil
 	}
-	return Record{Seq: seq, Event: ev}
+	return Record{Seq: seq, Event: ev}, nil
 }
 
 // checkIndex compares the CID index with what a verified replay found (v; the stream's last
@@ -258,15 +266,7 @@ func (s *JetStreamEvents) Subscribe(ctx context.Context, fromSeq uint64, opts ..
 		if resume != nil {
 			v = NewVerifierAt(resume.Seq, resume.Heads, max(s.cfg.FeedMemory, 1<<16), s.Lookup(ctx))
 		} else if s.cfg.FeedMemory > 0 {
-			v = NewBoundedVerifier(s.cfg.FeedMemory, func(c cid.Cid) (uint64, bool) {
-				lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				defer cancel()
-				ev, err := s.Get(lctx, c)
-				if err != nil {
-					return 0, false
-				}
-				return ev.Seq, true
-			})
+			v = NewBoundedVerifier(s.cfg.FeedMemory, s.Lookup(ctx))
 		}
 		for {
 			m, err := it.Next()
@@ -281,7 +281,21 @@ func (s *JetStreamEvents) Subscribe(ctx context.Context, fromSeq uint64, opts ..
 				continue
 			}
 			seq := md.Sequence.Stream
-			rec := s.verifyMsg(v, m, seq)
+			rec, err := s.verifyMsg(v, m, seq)
+			for err != nil {
+				// Neither accepted nor rejected (a parent's lookup failed for 30 s): the
+				// feed waits and checks the message again rather than show a valid event
+				// as rejected; the Verifier is unchanged by the failed check.
+				s.log.Warn("event feed: a parent could not be looked up; checking again", "seq", seq, "err", err)
+				t := time.NewTimer(time.Second)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-t.C:
+				}
+				rec, err = s.verifyMsg(v, m, seq)
+			}
 			if !caughtUp && (seq >= last || md.NumPending == 0) {
 				caughtUp = true
 				rec.CaughtUp = true

@@ -43,7 +43,7 @@ func (v *Verifier) LastSeq() uint64 { return v.lastSeq }
 // NewVerifierAt returns a bounded Verifier (see NewBoundedVerifier) that continues a
 // verification which reached lastSeq with these aggregate heads: the next message it checks
 // must come after lastSeq, and parents it has not seen are asked of lookup.
-func NewVerifierAt(lastSeq uint64, heads []Head, max int, lookup func(cid.Cid) (uint64, bool)) *Verifier {
+func NewVerifierAt(lastSeq uint64, heads []Head, max int, lookup LookupFunc) *Verifier {
 	v := NewBoundedVerifier(max, lookup)
 	v.lastSeq = lastSeq
 	for _, h := range heads {
@@ -82,17 +82,32 @@ func collectSubscribeOptions(opts []SubscribeOption) subscribeOptions {
 	return o
 }
 
-// Lookup returns a function that finds a stored event's sequence through the CID index, as a
-// bounded Verifier asks for parents it has forgotten. Each look-up is bounded by 30 s.
-func (s *JetStreamEvents) Lookup(ctx context.Context) func(cid.Cid) (uint64, bool) {
-	return func(c cid.Cid) (uint64, bool) {
+// Lookup returns the LookupFunc a bounded Verifier asks for parents it has forgotten: it finds
+// a stored event's sequence through the CID index (Get). A failure to ask (a timeout, a leader
+// election) is retried for up to 30 s and then returned as an error, never as "not stored": a
+// parent that could not be looked up must not make its child look rejected.
+func (s *JetStreamEvents) Lookup(ctx context.Context) LookupFunc {
+	return func(c cid.Cid) (uint64, bool, error) {
 		lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		ev, err := s.Get(lctx, c)
-		if err != nil {
-			return 0, false
+		for {
+			ev, err := s.Get(lctx, c)
+			if err == nil {
+				return ev.Seq, true, nil
+			}
+			if errors.Is(err, ErrNotFound) {
+				return 0, false, nil
+			}
+			if lctx.Err() != nil {
+				return 0, false, err
+			}
+			t := time.NewTimer(100 * time.Millisecond)
+			select {
+			case <-lctx.Done():
+			case <-t.C:
+			}
+			t.Stop()
 		}
-		return ev.Seq, true
 	}
 }
 
@@ -105,8 +120,11 @@ func (s *JetStreamEvents) Scan(ctx context.Context, v *Verifier, fromSeq uint64,
 		fromSeq, last = 1, 0
 	}
 	err := s.read(ctx, []string{StreamSubjects}, fromSeq, func(m jetstream.Msg, seq uint64) error {
+		rec, err := s.verifyMsg(v, m, seq)
+		if err != nil {
+			return err // a parent that could not be looked up: this message is not checked
+		}
 		last = seq
-		rec := s.verifyMsg(v, m, seq)
 		if fn != nil {
 			return fn(rec)
 		}

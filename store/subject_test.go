@@ -108,12 +108,12 @@ func TestBoundedVerifier(t *testing.T) {
 		evs = append(evs, ev)
 	}
 	lookups := 0
-	v := NewBoundedVerifier(3, func(c cid.Cid) (uint64, bool) {
+	v := NewBoundedVerifier(3, func(c cid.Cid) (uint64, bool, error) {
 		lookups++
 		if c.Equals(evs[0].CID) {
-			return 1, true
+			return 1, true, nil
 		}
-		return 0, false
+		return 0, false, nil
 	})
 	for i, msg := range ms.msgs {
 		if _, err := v.Check(uint64(i+1), msg.Subject, msg.Header, msg.Data); err != nil {

@@ -106,8 +106,18 @@ type Verifier struct {
 	// asks lookup about the ones it forgot.
 	ring   []digestKey
 	next   int
-	lookup func(cid.Cid) (uint64, bool)
+	lookup LookupFunc
 }
+
+// LookupFunc finds a stored event's stream sequence by CID for a bounded Verifier: found false
+// with a nil error means the store holds no such event; an error means it could not be asked
+// (a timeout, a leader election, no responders), which is no answer at all.
+type LookupFunc func(cid.Cid) (seq uint64, found bool, err error)
+
+// ErrLookup reports a parent a bounded Verifier had forgotten and could not look up. It is not
+// a verdict on the message (it does not wrap ErrRejected): whoever reads the stream stops, and
+// a later attempt checks the message again.
+var ErrLookup = errors.New("parent lookup failed")
 
 // NewVerifier returns a Verifier for a stream read from its first message.
 func NewVerifier() *Verifier {
@@ -118,7 +128,7 @@ func NewVerifier() *Verifier {
 // remembers the last max events, and for a parent it has forgotten it asks lookup (the CID
 // index) for its sequence. Heads are kept for every aggregate. A long-running feed (the
 // kiosk) uses it; a full verification uses NewVerifier.
-func NewBoundedVerifier(max int, lookup func(cid.Cid) (uint64, bool)) *Verifier {
+func NewBoundedVerifier(max int, lookup LookupFunc) *Verifier {
 	v := NewVerifier()
 	v.ring = make([]digestKey, max)
 	v.lookup = lookup
@@ -136,15 +146,21 @@ func (v *Verifier) remember(k digestKey, seq uint64) {
 	v.seqs[k] = seq
 }
 
-// known reports an earlier event's sequence, asking the lookup when it was forgotten.
-func (v *Verifier) known(k digestKey) (uint64, bool) {
+// known reports an earlier event's sequence, asking the lookup when it was forgotten; an
+// error (wrapping ErrLookup) when the lookup could not answer.
+func (v *Verifier) known(k digestKey) (uint64, bool, error) {
 	if s, ok := v.seqs[k]; ok {
-		return s, true
+		return s, true, nil
 	}
 	if v.lookup != nil {
-		return v.lookup(cidOfKey(k))
+		c := cidOfKey(k)
+		s, ok, err := v.lookup(c)
+		if err != nil {
+			return 0, false, fmt.Errorf("%w: %s: %w", ErrLookup, c, err)
+		}
+		return s, ok, nil
 	}
-	return 0, false
+	return 0, false, nil
 }
 
 // ErrRejected wraps every reason a message fails verification.
@@ -152,10 +168,17 @@ var ErrRejected = errors.New("rejected")
 
 // Check verifies one stream message. A message that passes is recorded (it becomes its
 // aggregate's head and a valid parent for later events); one that fails leaves the Verifier
-// unchanged and the error (wrapping ErrRejected) says why.
+// unchanged and the error (wrapping ErrRejected) says why. When a bounded Verifier cannot
+// look up a forgotten parent, the message is neither accepted nor rejected: the error wraps
+// ErrLookup, the Verifier is unchanged, and the message must be checked again later.
 func (v *Verifier) Check(seq uint64, subject string, hdr nats.Header, data []byte) (*StoredEvent, error) {
+	prevLast := v.lastSeq
 	v.lastSeq = max(v.lastSeq, seq)
 	ev, c, err := v.check(subject, hdr, data)
+	if errors.Is(err, ErrLookup) {
+		v.lastSeq = prevLast
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrRejected, err)
 	}
@@ -214,7 +237,11 @@ func (v *Verifier) check(subject string, hdr nats.Header, data []byte) (*block.E
 		if !ok {
 			return nil, cid.Undef, fmt.Errorf("parent %d (%s) is not a dag-cbor sha2-256 CID", i, p)
 		}
-		if ps, known := v.known(pk); !known || ps >= v.lastSeq {
+		ps, known, err := v.known(pk)
+		if err != nil {
+			return nil, cid.Undef, err
+		}
+		if !known || ps >= v.lastSeq {
 			return nil, cid.Undef, fmt.Errorf("parent %d (%s) names no earlier event", i, p)
 		}
 	}
