@@ -212,11 +212,20 @@ func latestCheckpointAfter(t *testing.T, js jetstream.JetStream, v note.Verifier
 // and checks the proof against the two signed roots.
 func checkConsistency(t *testing.T, urls string, from, to *storedCheckpoint) {
 	t.Helper()
-	out, errs, code := runJetdag(t, time.Minute, "--nats", urls, "log", "consistency",
-		"--from", strconv.FormatInt(from.N, 10), "--to", strconv.FormatInt(to.N, 10))
+	// Right after a kill the cluster may still be electing leaders: a command that could not
+	// reach the store is asked again for up to a minute (the proof it gives is checked below
+	// against both signed roots, so asking again hides no wrong answer).
 	var pr struct{ Proof []string }
-	if code != 0 || json.Unmarshal([]byte(out), &pr) != nil {
-		t.Fatalf("log consistency --from %d --to %d: exit %d %s %s", from.N, to.N, code, out, errs)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
+		out, errs, code := runJetdag(t, time.Minute, "--nats", urls, "log", "consistency",
+			"--from", strconv.FormatInt(from.N, 10), "--to", strconv.FormatInt(to.N, 10))
+		if code == 0 && json.Unmarshal([]byte(out), &pr) == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log consistency --from %d --to %d: exit %d %s %s", from.N, to.N, code, out, errs)
+		}
+		t.Logf("log consistency --from %d --to %d: exit %d %s (asking again)", from.N, to.N, code, strings.TrimSpace(errs))
 	}
 	proof := make(tlog.TreeProof, len(pr.Proof))
 	for i, p := range pr.Proof {
