@@ -98,6 +98,11 @@ type SettingsData struct {
 	// LineHeight is the line height of the window's UI face, in pixels; the drawing code
 	// measures it, and the legend panel (LegendRect) is sized with it.
 	LineHeight float64
+	// LaneLabelWidth is the right edge, in pixels from the window's left, of the widest lane
+	// label the drawing code has drawn in the lanes layout (0: none yet). It only grows, so a
+	// fit that leaves room for it (the labels stay at the left edge and would cover the first
+	// nodes) does not move back and forth as labels come and go.
+	LaneLabelWidth float64
 }
 
 // Settings is the component type of the SettingsData singleton.

@@ -70,6 +70,9 @@ func (d *Drawer) laneShapes(e *ecs.ECS, legendBottom, bottom float64) {
 		tw := text.Advance(label, d.fonts.ui)
 		panelRect(&d.panel, components.Rect{MinX: 4, MinY: sy - line/2 - 1, MaxX: 4 + tw + 10, MaxY: sy + line/2 + 1})
 		d.laneLabels = append(d.laneLabels, laneLabel{label, sy})
+		if s := systems.GetOrCreateSettings(e); 4+tw+10 > s.LaneLabelWidth {
+			s.LaneLabelWidth = 4 + tw + 10 // the fit leaves room for it (systems.freeArea)
+		}
 	}
 }
 

@@ -1,9 +1,13 @@
 package systems
 
 import (
+	"fmt"
 	"testing"
 
+	"github.com/yohamta/donburi"
+
 	"github.com/jetdag/jetdag/components"
+	"github.com/jetdag/jetdag/components/worldtest"
 )
 
 // In the lanes layout the fit leaves the legend's corner clear: lanes run across the whole
@@ -49,5 +53,37 @@ func TestLegendRectHoldsItsRows(t *testing.T) {
 	GetOrCreateSettings(e).LineHeight = 20
 	if r := LegendRect(e); r.Height() != 2*legendPad+float64(KindsOf(e.World).LegendRows()+len(LegendEdges()))*20 {
 		t.Errorf("legend %+v after the drawing code measured 20 px lines", r)
+	}
+}
+
+// In the lanes layout the fit starts the first column right of the widest lane label drawn
+// (labels stay at the left edge); the force layout ignores the labels.
+func TestLanesFitClearsTheLabels(t *testing.T) {
+	for _, tc := range []struct {
+		mode  components.LayoutMode
+		clear bool
+	}{{components.LayoutLanes, true}, {components.LayoutForce, false}} {
+		// 3 lanes of 60 events: a wide graph, fitted by its width.
+		w := donburi.NewWorld()
+		var es []donburi.Entity
+		for k := range 3 {
+			for c := range 60 {
+				es = append(es, worldtest.Node(w, len(es), worldtest.Event(float64(c)*testColumnW, float64(k)*testLaneH, fmt.Sprint("customer-", k), "T")))
+			}
+		}
+		e := newECS(w)
+		Setup(e, Options{Width: 1280, Height: 800, Layout: tc.mode})
+		GetOrCreateSettings(e).LaneLabelWidth = 150 // as the drawing code measures it
+		UpdateScene(e)
+		UpdateCamera(e) // the first picture is fitted at once
+		r := SceneOf(e).Nodes[0].R * cam(e).Zoom
+		left := float64(cam(e).Width)
+		for _, en := range es {
+			x, _ := nodeOnScreen(e, en)
+			left = min(left, x-r)
+		}
+		if got := left >= 150; got != tc.clear {
+			t.Errorf("%v: the first column starts at x %.1f, the labels end at 150: clear %v, want %v", tc.mode, left, got, tc.clear)
+		}
 	}
 }

@@ -58,7 +58,7 @@ func inspectorCols(e *ecs.ECS) int {
 // freeArea is the part of the screen that fit fills: inside a margin, above the status bar,
 // left of the inspector when it is open and, in the lanes layout, below the legend (lanes
 // run across the whole width, so the legend in the top-left corner would hide the top
-// lanes and their labels).
+// lanes and their labels) and right of the widest lane label drawn.
 func freeArea(e *ecs.ECS) components.Rect {
 	cam := GetOrCreateCamera(e)
 	w, h := float64(cam.Width), float64(cam.Height)
@@ -67,7 +67,11 @@ func freeArea(e *ecs.ECS) components.Rect {
 		a.MaxX = InspectorRect(e).MinX - fitMargin
 	}
 	if inLanes(e) {
-		a.MinY = max(a.MinY, LegendRect(e).MaxY+GetOrCreateSettings(e).LineHeight)
+		set := GetOrCreateSettings(e)
+		a.MinY = max(a.MinY, LegendRect(e).MaxY+set.LineHeight)
+		// The lane labels stay at the left edge: the first column's nodes start right of the
+		// widest label drawn (at most a third of the screen).
+		a.MinX = max(a.MinX, min(set.LaneLabelWidth+12, w/3))
 	}
 	if a.MaxX-a.MinX < 50 || a.MaxY-a.MinY < 50 {
 		return components.Rect{MinX: 0, MinY: 0, MaxX: w, MaxY: h}
