@@ -71,14 +71,17 @@ func ImportCAR(ctx context.Context, r io.ReadSeeker, events *JetStreamEvents, ob
 		return st, err
 	}
 	st.Roots = roots
-	if err := plan.checkEvents(); err != nil {
+	// A stored event that could not be looked up makes a check fail as if it were missing:
+	// that failure, not the check's verdict, is the error (nothing is stored).
+	if err := plan.checkEvents(); have.err != nil {
+		return st, have.err
+	} else if err != nil {
 		return st, err
 	}
-	if err := plan.checkLinks(ctx, objects); err != nil {
+	if err := plan.checkLinks(ctx, objects); have.err != nil {
+		return st, have.err
+	} else if err != nil {
 		return st, err
-	}
-	if have.err != nil {
-		return st, have.err // a stored event could not be looked up: nothing is stored
 	}
 	plan = nil
 	if _, err := r.Seek(0, io.SeekStart); err != nil {

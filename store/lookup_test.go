@@ -7,8 +7,10 @@ import (
 	"testing"
 
 	"github.com/ipfs/go-cid"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetdag/jetdag/store"
+	"github.com/jetdag/jetdag/store/block"
 	"github.com/jetdag/jetdag/store/storetest"
 )
 
@@ -93,5 +95,77 @@ func TestLookupNotStored(t *testing.T) {
 	other, _ := cid.Parse("bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")
 	if _, ok, err := lookup(other); err != nil || ok {
 		t.Errorf("lookup of a CID not stored: found %v, err %v; want not found and no error", ok, err)
+	}
+}
+
+// A bounded Verifier rejects the child of a message it rejected, as a full verification does,
+// although the CID index finds that message (it indexes any block that checks on its own, a
+// fork too): the fork is inside the window it remembers, or among the rejections it keeps.
+func TestBoundedVerifierRejectsChildOfRejected(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	es := openJS(t, srv)
+	var chain []*store.StoredEvent
+	for i := range 6 {
+		ev, err := es.AppendEvent(ctx, store.NewEvent{AggregateID: "acct", EventType: "Moved", Payload: []byte(strconv.Itoa(i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain = append(chain, ev)
+	}
+	js, err := jetstream.New(srv.Connect(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish := func(ev block.Event) cid.Cid {
+		t.Helper()
+		m, c, err := store.EventMessage(&ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := js.PublishMsg(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	// F forks acct (previous_cid an older event, not the head); then enough valid events
+	// that a verifier remembering 2 has forgotten everything around F; then G names F.
+	fork := publish(block.Event{AggregateID: "acct", EventType: "Moved", Payload: []byte("fork"), PreviousCID: chain[2].CID, Timestamp: 1})
+	for i := range 5 {
+		if _, err := es.AppendEvent(ctx, store.NewEvent{AggregateID: "other-" + strconv.Itoa(i), EventType: "Made"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	child := publish(block.Event{AggregateID: "b", EventType: "Made", ParentCIDs: []cid.Cid{fork}, Timestamp: 2})
+	if got, err := es.Get(ctx, fork); err != nil || !got.CID.Equals(fork) {
+		t.Fatalf("the index does not find the fork (%v, %v): the test shows nothing", got, err)
+	}
+	verdicts := func(v *store.Verifier) map[string]bool {
+		t.Helper()
+		out := map[string]bool{}
+		if _, err := es.Scan(ctx, v, 1, func(r store.Record) error {
+			switch {
+			case r.Event != nil:
+				out[r.Event.CID.String()] = true
+			case r.Rejected != nil:
+				out[r.Rejected.ClaimedCID] = false
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	full := verdicts(store.NewVerifier())
+	if full[fork.String()] || full[child.String()] {
+		t.Fatalf("full verification accepts the fork %v or its child %v", full[fork.String()], full[child.String()])
+	}
+	for _, memory := range []int{2, 4, 1 << 10} {
+		bounded := verdicts(store.NewBoundedVerifier(memory, es.Lookup(ctx)))
+		for c, ok := range full {
+			if bounded[c] != ok {
+				t.Errorf("memory %d: %s accepted %v, full verification %v", memory, c, bounded[c], ok)
+			}
+		}
 	}
 }

@@ -45,7 +45,7 @@ func (v *Verifier) LastSeq() uint64 { return v.lastSeq }
 // must come after lastSeq, and parents it has not seen are asked of lookup.
 func NewVerifierAt(lastSeq uint64, heads []Head, max int, lookup LookupFunc) *Verifier {
 	v := NewBoundedVerifier(max, lookup)
-	v.lastSeq = lastSeq
+	v.lastSeq, v.from = lastSeq, lastSeq
 	for _, h := range heads {
 		v.heads[h.AggregateID] = headRef{cid: h.CID, seq: h.Seq}
 	}
@@ -98,8 +98,8 @@ func (s *JetStreamEvents) Lookup(ctx context.Context) LookupFunc {
 			if errors.Is(err, ErrNotFound) {
 				return 0, false, nil
 			}
-			if lctx.Err() != nil {
-				return 0, false, err
+			if lctx.Err() != nil || errors.Is(err, ErrCorrupt) || errors.Is(err, ErrAuthorization) {
+				return 0, false, err // waiting will not change these
 			}
 			t := time.NewTimer(100 * time.Millisecond)
 			select {

@@ -107,6 +107,15 @@ type Verifier struct {
 	ring   []digestKey
 	next   int
 	lookup LookupFunc
+	// from is the sequence the Verifier started after (0, or a resume point): it checked
+	// every message after it. rejected holds the sequences of the last len(ring) messages it
+	// rejected (rejRing their order), so that a forgotten parent the CID index finds there
+	// (the index holds any message whose block checks on its own, a fork too) is not taken
+	// for a valid one.
+	from     uint64
+	rejected map[uint64]struct{}
+	rejRing  []uint64
+	rejNext  int
 }
 
 // LookupFunc finds a stored event's stream sequence by CID for a bounded Verifier: found false
@@ -132,7 +141,33 @@ func NewBoundedVerifier(max int, lookup LookupFunc) *Verifier {
 	v := NewVerifier()
 	v.ring = make([]digestKey, max)
 	v.lookup = lookup
+	v.rejected = make(map[uint64]struct{})
 	return v
+}
+
+// reject records that the message at seq was rejected, forgetting the oldest such record
+// beyond len(ring).
+func (v *Verifier) reject(seq uint64) {
+	if v.ring == nil {
+		return
+	}
+	if len(v.rejRing) < len(v.ring) {
+		v.rejRing = append(v.rejRing, seq)
+	} else {
+		delete(v.rejected, v.rejRing[v.rejNext])
+		v.rejRing[v.rejNext] = seq
+		v.rejNext = (v.rejNext + 1) % len(v.rejRing)
+	}
+	v.rejected[seq] = struct{}{}
+}
+
+// window is the lowest sequence from which the Verifier still remembers every message it
+// accepted: a message there that it does not remember was not accepted.
+func (v *Verifier) window() uint64 {
+	if v.ring != nil && len(v.seqs) >= len(v.ring) {
+		return v.seqs[v.ring[v.next]]
+	}
+	return v.from + 1
 }
 
 func (v *Verifier) remember(k digestKey, seq uint64) {
@@ -158,6 +193,9 @@ func (v *Verifier) known(k digestKey) (uint64, bool, error) {
 		if err != nil {
 			return 0, false, fmt.Errorf("%w: %s: %w", ErrLookup, c, err)
 		}
+		if _, rej := v.rejected[s]; ok && (rej || s > v.from && s >= v.window()) {
+			return 0, false, nil // stored, but this Verifier rejected it (a fork, a replay)
+		}
 		return s, ok, nil
 	}
 	return 0, false, nil
@@ -180,6 +218,7 @@ func (v *Verifier) Check(seq uint64, subject string, hdr nats.Header, data []byt
 		return nil, err
 	}
 	if err != nil {
+		v.reject(seq)
 		return nil, fmt.Errorf("%w: %w", ErrRejected, err)
 	}
 	k, _ := keyOf(c)
@@ -232,11 +271,13 @@ func (v *Verifier) check(subject string, hdr nats.Header, data []byte) (*block.E
 		}
 		return nil, cid.Undef, fmt.Errorf("previous_cid %s is not the head %s of aggregate %q", ev.PreviousCID, head.cid, ev.AggregateID)
 	}
-	for i, p := range ev.ParentCIDs {
-		pk, ok := keyOf(p)
-		if !ok {
+	for i, p := range ev.ParentCIDs { // every parent's form first: no lookup for a message that is wrong anyway
+		if _, ok := keyOf(p); !ok {
 			return nil, cid.Undef, fmt.Errorf("parent %d (%s) is not a dag-cbor sha2-256 CID", i, p)
 		}
+	}
+	for i, p := range ev.ParentCIDs {
+		pk, _ := keyOf(p)
 		ps, known, err := v.known(pk)
 		if err != nil {
 			return nil, cid.Undef, err
