@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ipfs/go-cid"
 	"github.com/nats-io/nats.go"
@@ -345,5 +346,40 @@ func TestReaderCacheFollowsRebuiltLog(t *testing.T) {
 		if err := tlog.CheckRecord(p, cp2.N, cp2.Hash, i, tlog.RecordHash(second[k].Bytes())); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A witness daemon (Run without once) whose first pass cannot read the log (the server gone,
+// as during an election at start) keeps polling instead of ending, and ends without an error
+// when it is stopped; with once the same pass is an error.
+func TestWitnessDaemonOutlivesAFailedFirstPass(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.Start(t)
+	f := newFixture(t, srv, "")
+	f.appendN(t, 3, 1, "e")
+	if _, err := f.log.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w := newTestWitness(t, f)
+	srv.Shutdown() // every read of the log fails from now on
+	if _, err := w.Run(ctx, true, 20*time.Millisecond); err == nil {
+		t.Fatal("witness --once with the server gone: no error")
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { _, err := w.Run(rctx, false, 20*time.Millisecond); done <- err }()
+	select {
+	case err := <-done:
+		t.Fatalf("the daemon ended after a failed first pass: %v", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("the daemon stopped with %v, want nil", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the daemon did not stop with its context")
 	}
 }

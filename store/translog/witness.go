@@ -335,9 +335,18 @@ func (w *Witness) Run(ctx context.Context, once bool, poll time.Duration) (int, 
 		}
 		return err
 	}
-	err := pass()
-	if err != nil || once {
+	// The first pass is handled as the later ones: a daemon that cannot read the log or run
+	// its audit yet (a leader being elected at start) logs it and tries again at the next
+	// poll; only a refusal or a halt ends it.
+	switch err := pass(); {
+	case once:
 		return cosigned, err
+	case errors.Is(err, ErrRefused) || errors.Is(err, ErrHalted):
+		return cosigned, err
+	case ctx.Err() != nil:
+		return cosigned, nil
+	case err != nil:
+		w.log.Warn("checkpoints", "err", err)
 	}
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
