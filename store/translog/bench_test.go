@@ -35,6 +35,55 @@ func benchKey(b testing.TB) (skey, vkey string) {
 	return skey, vkey
 }
 
+// openStores opens the event store and the object store on nc.
+func openStores(tb testing.TB, nc *nats.Conn) (*store.JetStreamEvents, *store.JetStreamObjects) {
+	tb.Helper()
+	ctx := context.Background()
+	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return es, objs
+}
+
+// openLog opens the log with cfg over nc's event and object stores.
+func openLog(tb testing.TB, nc *nats.Conn, cfg translog.Config) *translog.Log {
+	tb.Helper()
+	es, objs := openStores(tb, nc)
+	l, err := translog.Open(context.Background(), nc, es, objs, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return l
+}
+
+// benchLeaves is $JETDAG_LOG_BENCH_LEAVES (def when it is unset; at least least).
+func benchLeaves(tb testing.TB, def, least int) int {
+	tb.Helper()
+	v := os.Getenv("JETDAG_LOG_BENCH_LEAVES")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < least {
+		tb.Fatalf("JETDAG_LOG_BENCH_LEAVES=%q (at least %d)", v, least)
+	}
+	return n
+}
+
+// benchDir is $JETDAG_LOG_BENCH_DIR, where the benchmarks' store is kept between runs, or a
+// temporary directory.
+func benchDir(tb testing.TB) string {
+	if dir := os.Getenv("JETDAG_LOG_BENCH_DIR"); dir != "" {
+		return dir
+	}
+	return tb.TempDir()
+}
+
 // fillLog publishes n chained events over 1,000 aggregates (raw, as bench resume fills its
 // stream) and checkpoints them with the bench key.
 func fillLog(b testing.TB, nc *nats.Conn, n int) {
@@ -43,14 +92,7 @@ func fillLog(b testing.TB, nc *nats.Conn, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	es, objs := openStores(b, nc)
 	const aggs = 1000
 	heads := make([]cid.Cid, aggs) // cid.Undef: the aggregate's first event
 	ts := time.Now().UnixNano()
@@ -97,18 +139,7 @@ type benchLog struct {
 }
 
 func newBenchLog(b *testing.B) *benchLog {
-	leaves := 20_000
-	if v := os.Getenv("JETDAG_LOG_BENCH_LEAVES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			b.Fatalf("JETDAG_LOG_BENCH_LEAVES=%q", v)
-		}
-		leaves = n
-	}
-	dir := os.Getenv("JETDAG_LOG_BENCH_DIR")
-	if dir == "" {
-		dir = b.TempDir()
-	}
+	leaves, dir := benchLeaves(b, 20_000, 1), benchDir(b)
 	_, vkey := benchKey(b)
 	v, err := translog.NewVerifier(vkey)
 	if err != nil {
@@ -133,18 +164,7 @@ func (bl *benchLog) reader(cfg translog.Config) (*translog.Log, *translog.Checkp
 	if err != nil {
 		b.Fatal(err)
 	}
-	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	l, err := translog.Open(ctx, nc, es, objs, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	l := openLog(b, nc, cfg)
 	cp, err := l.Latest(ctx)
 	if errors.Is(err, translog.ErrNoCheckpoint) {
 		b.Logf("building a store of %d leaves in %s", bl.leaves, bl.dir)
@@ -242,37 +262,15 @@ func BenchmarkColdProof(b *testing.B) {
 // builds ($JETDAG_LOG_BENCH_LEAVES leaves, default 20,000, in $JETDAG_LOG_BENCH_DIR when set).
 func BenchmarkWitnessAudit(b *testing.B) {
 	ctx := context.Background()
-	leaves := 20_000
-	if v := os.Getenv("JETDAG_LOG_BENCH_LEAVES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			b.Fatalf("JETDAG_LOG_BENCH_LEAVES=%q", v)
-		}
-		leaves = n
-	}
-	dir := os.Getenv("JETDAG_LOG_BENCH_DIR")
-	if dir == "" {
-		dir = b.TempDir()
-	}
+	leaves, dir := benchLeaves(b, 20_000, 1), benchDir(b)
 	srv := storetest.StartIn(b, dir, "")
 	nc := srv.Connect(b)
-	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
-	if err != nil {
-		b.Fatal(err)
-	}
 	_, vkey := benchKey(b)
 	v, err := translog.NewVerifier(vkey)
 	if err != nil {
 		b.Fatal(err)
 	}
-	l, err := translog.Open(ctx, nc, es, objs, translog.Config{Verifier: v})
-	if err != nil {
-		b.Fatal(err)
-	}
+	l := openLog(b, nc, translog.Config{Verifier: v})
 	cp, err := l.Latest(ctx)
 	if errors.Is(err, translog.ErrNoCheckpoint) {
 		b.Logf("building a store of %d leaves in %s (log vkey %s)", leaves, dir, vkey)

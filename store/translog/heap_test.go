@@ -135,20 +135,9 @@ func TestWriterHeapBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	skey, _ := benchKey(t)
 	signer, _ := translog.NewSigner(skey)
-	w, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer, FeedMemory: 1024, TileCache: 64})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := openLog(t, nc, translog.Config{Signer: signer, FeedMemory: 1024, TileCache: 64})
 	heads := make([]cid.Cid, aggs)
 	var at []float64
 	for r := range rounds {
@@ -175,14 +164,7 @@ func TestWriterHeapBounded(t *testing.T) {
 // first checkpoint (base_mb: the connection and stores opened).
 func BenchmarkWriterHeap(b *testing.B) {
 	ctx := context.Background()
-	leaves := 100_000
-	if v := os.Getenv("JETDAG_LOG_BENCH_LEAVES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 10_000 {
-			b.Fatalf("JETDAG_LOG_BENCH_LEAVES=%q (at least 10000)", v)
-		}
-		leaves = n
-	}
+	leaves := benchLeaves(b, 100_000, 10_000)
 	for range b.N {
 		nc, err := nats.Connect(serverProcess(b))
 		if err != nil {
@@ -192,20 +174,9 @@ func BenchmarkWriterHeap(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
-		if err != nil {
-			b.Fatal(err)
-		}
 		skey, _ := benchKey(b)
 		signer, _ := translog.NewSigner(skey)
-		w, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer})
-		if err != nil {
-			b.Fatal(err)
-		}
+		w := openLog(b, nc, translog.Config{Signer: signer})
 		base := liveHeapMB()
 		marks := []int{leaves / 10, leaves * 3 / 10, leaves}
 		names := []string{"live_mb_at_10pct", "live_mb_at_30pct", "live_mb_at_100pct"}

@@ -7,7 +7,6 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/storetest"
 	"github.com/jetdag/jetdag/store/translog"
 )
@@ -23,25 +22,11 @@ func TestWarmCachesUpperTiles(t *testing.T) {
 	srv := storetest.Start(t)
 	nc := srv.Connect(t)
 	fillLog(t, nc, 70_000)
-	es, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := store.OpenObjects(ctx, nc, store.ObjectStoreConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	skey, vkey := benchKey(t)
 	v, _ := translog.NewVerifier(vkey)
-	r, err := translog.Open(ctx, nc, es, objs, translog.Config{Verifier: v})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := openLog(t, nc, translog.Config{Verifier: v})
 	signer, _ := translog.NewSigner(skey)
-	w, err := translog.Open(ctx, nc, es, objs, translog.Config{Signer: signer})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := openLog(t, nc, translog.Config{Signer: signer})
 	cp, err := r.Latest(ctx)
 	if err != nil || cp.N != 70_000 {
 		t.Fatalf("latest: %v %v", cp, err)
