@@ -54,19 +54,7 @@ func TestWitness(t *testing.T) {
 	objRunOK(t, url, nil, nil, "verify", "--vkey", vkey, "--witness-vkey", wk.Vkey)
 
 	// The operator rebuilds everything with another history, a little longer.
-	ctx := context.Background()
-	js, err := jetstream.New(srv.Connect(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	logtest.RestoreStream(t, js, nil)
-	for _, s := range []string{translog.CheckpointStream, "KV_" + translog.TileBucket} {
-		if err := js.DeleteStream(ctx, s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	appendEvents(t, url, 70, 2, "other")
-	objRunOK(t, url, nil, nil, "log", "checkpoint", "--key", key)
+	rebuildLog(t, srv, key, 70)
 	out, errs, code := witness()
 	if code != cli.ExitFailure || !strings.Contains(errs, "does not extend the cosigned one of size 60") || !strings.Contains(out, `"refused":true`) {
 		t.Fatalf("witness over the rebuilt store: exit %d\n%s%s", code, out, errs)
@@ -125,19 +113,7 @@ func TestWitnessDaemonStaysUpHalted(t *testing.T) {
 	}
 
 	// The operator rebuilds everything with another history.
-	ctx := context.Background()
-	js, err := jetstream.New(srv.Connect(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	logtest.RestoreStream(t, js, nil)
-	for _, s := range []string{translog.CheckpointStream, "KV_" + translog.TileBucket} {
-		if err := js.DeleteStream(ctx, s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	appendEvents(t, url, 30, 2, "other")
-	objRunOK(t, url, nil, nil, "log", "checkpoint", "--key", key)
+	js := rebuildLog(t, srv, key, 30)
 	const reason = `jetdag_witness_refusal_info{reason="the checkpoint of size 30 does not extend the cosigned one of size 20 (root `
 	body = d.WaitMetrics(t, 30*time.Second, "jetdag_witness_refused 1", "jetdag_witness_size 20")
 	if !strings.Contains(body, reason) {
@@ -193,4 +169,26 @@ func TestWitnessDaemonStaysUpHalted(t *testing.T) {
 	if out, errs, code := objRun(t, url, nil, append(args, "--once")...); code != cli.ExitFailure || !strings.Contains(out, `"refused":true`) || !strings.Contains(errs, "halted") {
 		t.Fatalf("--once over the halted state: exit %d\n%s%s", code, out, errs)
 	}
+}
+
+// rebuildLog does what an operator who rewrites history does: the event stream emptied, the
+// checkpoint stream and tiles deleted, n other events over 2 aggregates appended and a new
+// log checkpointed with the same key. It returns the JetStream context it used.
+func rebuildLog(t *testing.T, srv *storetest.Server, key string, n int) jetstream.JetStream {
+	t.Helper()
+	ctx := context.Background()
+	js, err := jetstream.New(srv.Connect(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logtest.RestoreStream(t, js, nil)
+	for _, s := range []string{translog.CheckpointStream, "KV_" + translog.TileBucket} {
+		if err := js.DeleteStream(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	url := srv.ClientURL()
+	appendEvents(t, url, n, 2, "other")
+	objRunOK(t, url, nil, nil, "log", "checkpoint", "--key", key)
+	return js
 }
