@@ -287,12 +287,8 @@ func (s *JetStreamEvents) Subscribe(ctx context.Context, fromSeq uint64, opts ..
 				// feed waits and checks the message again rather than show a valid event
 				// as rejected; the Verifier is unchanged by the failed check.
 				s.log.Warn("event feed: a parent could not be looked up; checking again", "seq", seq, "err", err)
-				t := time.NewTimer(time.Second)
-				select {
-				case <-ctx.Done():
-					t.Stop()
+				if Sleep(ctx, time.Second) != nil {
 					return
-				case <-t.C:
 				}
 				rec, err = s.verifyMsg(v, m, seq)
 			}

@@ -101,12 +101,7 @@ func (s *JetStreamEvents) Lookup(ctx context.Context) LookupFunc {
 			if lctx.Err() != nil || errors.Is(err, ErrCorrupt) || errors.Is(err, ErrAuthorization) {
 				return 0, false, err // waiting will not change these
 			}
-			t := time.NewTimer(100 * time.Millisecond)
-			select {
-			case <-lctx.Done():
-			case <-t.C:
-			}
-			t.Stop()
+			_ = Sleep(lctx, 100*time.Millisecond) // ended: the next Get reports lctx's error
 		}
 	}
 }
