@@ -49,6 +49,10 @@ type EventStoreConfig struct {
 	// a feed that runs for weeks then keeps flat memory, and looks up older parents in the
 	// CID index instead.
 	FeedMemory int
+	// ReadStall is how long a bounded read (history, replay, verify) waits for the next
+	// message on one consumer before it opens another that resumes after the last message
+	// delivered, up to three in all (0 = DefaultReadStall, 10s).
+	ReadStall time.Duration
 }
 
 // JetStreamEvents is the EventStore on a JetStream stream. It is safe for concurrent use;

@@ -16,8 +16,17 @@ import (
 	"github.com/jetdag/jetdag/store/block"
 )
 
-// readStall bounds how long a bounded stream read waits for its next message.
-const readStall = 20 * time.Second
+// DefaultReadStall is EventStoreConfig.ReadStall's default; readAttempts is how many
+// consumers a bounded read opens, each resuming after the last message delivered, before it
+// gives up (a consumer lost to a leader election or a server restart is replaced rather than
+// failing the read).
+const (
+	DefaultReadStall = 10 * time.Second
+	readAttempts     = 3
+)
+
+// errReadStalled ends one consumer's pass of a bounded read that got no message for a stall.
+var errReadStalled = errors.New("read stream: stalled")
 
 // Get returns the verified event with CID c: the index gives its sequence, the stream its
 // bytes, which must hash to c.
@@ -170,27 +179,57 @@ func (s *JetStreamEvents) readWith(ctx context.Context, filters []string, startS
 	if last < startSeq {
 		return nil
 	}
+	from := startSeq
+	for attempt := 1; ; attempt++ {
+		done, delivered, err := s.readPass(ctx, filters, from, last, headersOnly, fn)
+		if done || !errors.Is(err, errReadStalled) {
+			return err
+		}
+		if attempt == readAttempts {
+			return fmt.Errorf("read stream: no message for %s on %d consumers in turn, after seq %d of %d", s.readStall(), readAttempts, max(delivered, from-1), last)
+		}
+		if delivered >= from {
+			from = delivered + 1
+		}
+		s.log.Warn("stream read stalled; resuming on a new consumer", "from_seq", from, "last_seq", last, "attempt", attempt+1)
+	}
+}
+
+// readStall is how long one consumer of a bounded read may deliver nothing.
+func (s *JetStreamEvents) readStall() time.Duration {
+	if s.cfg.ReadStall > 0 {
+		return s.cfg.ReadStall
+	}
+	return DefaultReadStall
+}
+
+// readPass is one ordered consumer's part of readWith: it delivers messages from seq from
+// up to last and reports whether it reached the end, and the last sequence it delivered.
+// It fails with errReadStalled when no message came for readStall while messages remained;
+// time spent in fn is not a stall.
+func (s *JetStreamEvents) readPass(ctx context.Context, filters []string, from, last uint64, headersOnly bool, fn func(jetstream.Msg, uint64) error) (done bool, delivered uint64, err error) {
 	cons, err := s.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
 		FilterSubjects: filters,
 		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:    startSeq,
+		OptStartSeq:    from,
 		HeadersOnly:    headersOnly,
 	})
 	if err != nil {
-		return fmt.Errorf("ordered consumer: %w", err)
+		return false, 0, fmt.Errorf("ordered consumer: %w", err)
 	}
 	defer dropOrdered(ctx, s.js, StreamName, cons)
 	it, err := cons.Messages(jetstream.PullMaxMessages(1024))
 	if err != nil {
-		return fmt.Errorf("ordered consumer: %w", err)
+		return false, 0, fmt.Errorf("ordered consumer: %w", err)
 	}
 	defer it.Stop()
 	// A bounded read must end: stop it when ctx ends, or when no message came for
-	// readStall while messages up to last remain (a consumer lost to a server restart).
-	done := make(chan struct{})
-	defer close(done)
-	var progress atomic.Uint64 // messages handled; the watchdog looks for change
+	// readStall while messages up to last remain.
+	finished := make(chan struct{})
+	defer close(finished)
+	var progress atomic.Uint64 // messages handled; odd while fn runs; the watchdog looks for change
 	var stalled atomic.Bool
+	stall := s.readStall()
 	go func() {
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
@@ -200,12 +239,12 @@ func (s *JetStreamEvents) readWith(ctx context.Context, filters []string, startS
 			case <-ctx.Done():
 				it.Stop()
 				return
-			case <-done:
+			case <-finished:
 				return
 			case now := <-tick.C:
-				if p := progress.Load(); p != seen {
+				if p := progress.Load(); p != seen || p%2 == 1 {
 					seen, since = p, now
-				} else if now.Sub(since) > readStall {
+				} else if now.Sub(since) > stall {
 					stalled.Store(true)
 					it.Stop()
 					return
@@ -213,31 +252,30 @@ func (s *JetStreamEvents) readWith(ctx context.Context, filters []string, startS
 			}
 		}
 	}()
-	var seen uint64
 	for {
 		m, err := it.Next()
 		if err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return false, delivered, ctx.Err()
 			}
 			if stalled.Load() {
-				return fmt.Errorf("read stream: no message for %s after seq %d of %d", readStall, seen, last)
+				return false, delivered, errReadStalled
 			}
-			return fmt.Errorf("read stream: %w", err)
+			return false, delivered, fmt.Errorf("read stream: %w", err)
 		}
 		progress.Add(1)
 		md, err := m.Metadata()
 		if err != nil {
-			return fmt.Errorf("message metadata: %w", err)
+			return false, delivered, fmt.Errorf("message metadata: %w", err)
 		}
 		seq := md.Sequence.Stream
-		seen = seq
 		if err := fn(m, seq); err != nil {
-			return err
+			return false, delivered, err
 		}
+		delivered = seq
 		progress.Add(1)
 		if seq >= last || md.NumPending == 0 {
-			return nil
+			return true, delivered, nil
 		}
 	}
 }
