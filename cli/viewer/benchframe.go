@@ -268,6 +268,9 @@ const (
 // copies its latest positions into the world through the window's layout sync.
 func (g *frameBench) followLayout() {
 	if g.runner == nil {
+		// The moving phase's source and its sync are not the window's: a real window has
+		// only the layout's, so they go before the layout is built.
+		g.mover, g.sync = nil, nil
 		sim := layout.New(layout.DefaultParams())
 		s := systems.SceneOf(g.ecs)
 		prev := map[uint32]layout.NodeID{}
