@@ -12,9 +12,3 @@ type PositionData struct{ X, Y float64 }
 // to another archetype's storage: that is a change that must be recorded with
 // systems.BumpWorld, never with BumpPositions alone.
 var Position = donburi.NewComponentType[PositionData]()
-
-// VelocityData is a node's velocity in world units per layout tick, as the layout last saw it.
-type VelocityData struct{ X, Y float64 }
-
-// Velocity is the component type of VelocityData.
-var Velocity = donburi.NewComponentType[VelocityData]()

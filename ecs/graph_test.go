@@ -16,7 +16,7 @@ func TestEventSpawnsNode(t *testing.T) {
 	feed(t, g, b, event(7, "order-1", "e1", ""), event(8, "order-1", "e2", "e1"))
 	en := entry(t, g, "e2")
 	for _, c := range []donburi.IComponentType{components.DddElement, components.GraphNodeVisual,
-		components.Position, components.Velocity, components.Interaction, components.Edges, components.Event} {
+		components.Position, components.Interaction, components.Edges, components.Event} {
 		if !en.HasComponent(c) {
 			t.Errorf("event lacks component %s", c.Name())
 		}

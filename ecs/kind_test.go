@@ -89,7 +89,7 @@ func TestTestOnlyKind(t *testing.T) {
 	if !pe.HasComponent(probe) || probe.Get(pe).Reading != "hot" {
 		t.Fatalf("the probe lacks its component or value (has it: %v)", pe.HasComponent(probe))
 	}
-	for _, c := range []donburi.IComponentType{components.DddElement, components.GraphNodeVisual, components.Position, components.Velocity, components.Interaction, components.Edges} {
+	for _, c := range []donburi.IComponentType{components.DddElement, components.GraphNodeVisual, components.Position, components.Interaction, components.Edges} {
 		if !pe.HasComponent(c) {
 			t.Errorf("the probe lacks %s", c.Name())
 		}

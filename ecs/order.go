@@ -54,7 +54,7 @@ func (g *Graph) modelStages() []Stage {
 		{Name: "retire", Run: g.retire.Update},    // oldest nodes beyond MaxNodes leave
 		{Name: "hold-hover", Run: g.holdHover},    // the hovered node stays where it is drawn
 		{Name: "as-of", Run: g.updateAsOf},        // nodes the timeline hides leave the force layout
-		{Name: "layout-sync", Run: g.sync.Update}, // layout positions → Position/Velocity
+		{Name: "layout-sync", Run: g.sync.Update}, // layout positions → Position
 		{Name: "stats", Run: g.updateStats},       // GraphStats singleton
 	}
 }

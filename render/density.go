@@ -53,12 +53,10 @@ func (d *density) draw(dst *ebiten.Image) int {
 			ew, eh := d.EdgeGrid()
 			d.edgeImg = ebiten.NewImageWithOptions(image.Rect(0, 0, ew, eh), &ebiten.NewImageOptions{Unmanaged: true})
 		}
-		ew, eh := d.EdgeGrid()
-		up := raster.UploadBox(box, ew, eh)
-		if !d.uploaded {
-			d.edgeImg.SubImage(up).(*ebiten.Image).WritePixels(d.EdgePixels(up))
-		}
 		sub := d.edgeImg.SubImage(box).(*ebiten.Image)
+		if !d.uploaded {
+			sub.WritePixels(d.EdgePixels(box))
+		}
 		op := &ebiten.DrawImageOptions{Filter: ebiten.FilterLinear}
 		op.GeoM.Translate(float64(box.Min.X), float64(box.Min.Y))
 		op.GeoM.Scale(raster.EdgeCell, raster.EdgeCell)
@@ -69,11 +67,10 @@ func (d *density) draw(dst *ebiten.Image) int {
 		if d.nodeImg == nil {
 			d.nodeImg = ebiten.NewImageWithOptions(image.Rect(0, 0, d.w, d.h), &ebiten.NewImageOptions{Unmanaged: true})
 		}
-		up := raster.UploadBox(box, d.w, d.h)
-		if !d.uploaded {
-			d.nodeImg.SubImage(up).(*ebiten.Image).WritePixels(d.NodePixels(up))
-		}
 		sub := d.nodeImg.SubImage(box).(*ebiten.Image)
+		if !d.uploaded {
+			sub.WritePixels(d.NodePixels(box))
+		}
 		op := &ebiten.DrawImageOptions{}
 		op.GeoM.Translate(float64(box.Min.X), float64(box.Min.Y))
 		dst.DrawImage(sub, op)

@@ -162,7 +162,7 @@ func TestKindTable(t *testing.T) {
 		}
 		entry := a.Spawn(w)
 		for _, c := range []donburi.IComponentType{components.DddElement, components.GraphNodeVisual, components.Position,
-			components.Velocity, components.Interaction, components.Edges, kindComponent[k]} {
+			components.Interaction, components.Edges, kindComponent[k]} {
 			if !entry.HasComponent(c) {
 				t.Errorf("%v archetype lacks %s", k, c.Name())
 			}

@@ -155,7 +155,7 @@ func TestLayoutSyncGlidesLanesMovedByANewLane(t *testing.T) {
 		t.Fatalf("the runner gave the new node slot %d, not the freed %d", nid, old)
 	}
 	s.Placed(nid)
-	ne := e.World.Create(components.DddElement, components.Position, components.Velocity)
+	ne := e.World.Create(components.DddElement, components.Position)
 	components.DddElement.SetValue(e.World.Entry(ne), components.DddElementData{Index: int32(nid)})
 	lanes.Set(int(nid), layout.LaneNode{Aggregate: "payment-1", Seq: 6})
 	clock.advance(layout.GlideDuration / 10)

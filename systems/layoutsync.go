@@ -30,7 +30,7 @@ const settleFrames = 2
 // publishing it).
 const freshTicks = 3
 
-// LayoutSync copies the layout's positions into the Position and Velocity components of every
+// LayoutSync copies the layout's positions into the Position component of every
 // node that has a layout ID (DddElement.Index ≥ 0). It reuses one buffer, so it allocates
 // nothing per frame in steady state, and does nothing while the layout is idle. In a world
 // that tracks its version it keeps the nodes' layout IDs and components from one query to the
@@ -49,8 +49,7 @@ type LayoutSync struct {
 	targetsOK  bool
 
 	lastTicks uint64
-	idle      int     // frames since the tick count last moved
-	dt        float64 // ticks elapsed in the current copy
+	idle      int // frames since the tick count last moved
 	// notBefore[id] is the tick count from which slot id holds the node placed there last.
 	notBefore []uint64
 	ticks     uint64
@@ -81,11 +80,11 @@ func NewLayoutSync(src PositionSource) *LayoutSync {
 	s := &LayoutSync{
 		src:   src,
 		held:  -1,
-		nodes: donburi.NewQuery(filter.Contains(components.DddElement, components.Position, components.Velocity)),
+		nodes: donburi.NewQuery(filter.Contains(components.DddElement, components.Position)),
 	}
 	s.collect = func(entry *donburi.Entry) {
 		if id := components.DddElement.Get(entry).Index; id >= 0 {
-			s.targets = append(s.targets, syncTarget{id: id, pos: components.Position.Get(entry), vel: components.Velocity.Get(entry)})
+			s.targets = append(s.targets, syncTarget{id: id, pos: components.Position.Get(entry)})
 		}
 	}
 	s.gather = func(entry *donburi.Entry) {
@@ -191,7 +190,7 @@ func (s *LayoutSync) Update(e *ecs.ECS) {
 			}
 		}
 		s.ticks = ticks
-		s.copyFrom(e, s.out, 1, mode != components.LayoutLanes)
+		s.copyFrom(e, s.out, mode != components.LayoutLanes)
 		if f >= 1 {
 			s.gliding, s.idle = false, 0
 			s.glideNew = s.glideNew[:0]
@@ -207,7 +206,7 @@ func (s *LayoutSync) Update(e *ecs.ECS) {
 		}
 		s.lanesVer = v
 		s.lanesBuf = s.lanes.Positions(s.lanesBuf)
-		s.copyFrom(e, s.lanesBuf, 0, false)
+		s.copyFrom(e, s.lanesBuf, false)
 		return
 	}
 	if ticks == s.lastTicks {
@@ -218,16 +217,14 @@ func (s *LayoutSync) Update(e *ecs.ECS) {
 	} else {
 		s.idle = 0
 	}
-	s.dt = float64(ticks - s.lastTicks)
 	s.lastTicks, s.ticks = ticks, ticks
 	s.buf = s.src.Read(s.buf[:0])
-	s.copyFrom(e, s.buf, s.dt, true)
+	s.copyFrom(e, s.buf, true)
 }
 
-// copyFrom copies pos into the world; dt is the time the move took, in ticks (0: no
-// velocity); fresh skips slots the force layout has not ticked since they were reassigned.
-func (s *LayoutSync) copyFrom(e *ecs.ECS, pos []layout.Vec2, dt float64, fresh bool) {
-	s.cur, s.dt, s.fresh = pos, dt, fresh
+// copyFrom copies pos into the world; fresh skips slots the force layout has not ticked since they were reassigned.
+func (s *LayoutSync) copyFrom(e *ecs.ECS, pos []layout.Vec2, fresh bool) {
+	s.cur, s.fresh = pos, fresh
 	v, tracked := WorldVersionOf(e.World)
 	if !tracked || !s.targetsOK || v != s.targetsVer {
 		// donburi keeps each component in its own allocation, moved by pointer when the
@@ -247,7 +244,6 @@ func (s *LayoutSync) copyFrom(e *ecs.ECS, pos []layout.Vec2, dt float64, fresh b
 type syncTarget struct {
 	id  int32
 	pos *components.PositionData
-	vel *components.VelocityData
 }
 
 func (s *LayoutSync) copyOne(t *syncTarget) {
@@ -256,18 +252,11 @@ func (s *LayoutSync) copyOne(t *syncTarget) {
 		return
 	}
 	if id == s.held {
-		t.vel.X, t.vel.Y = 0, 0
 		return
 	}
 	if s.fresh && int(id) < len(s.notBefore) && s.ticks < s.notBefore[id] {
 		return
 	}
 	p := s.cur[id]
-	pos, vel := t.pos, t.vel
-	if s.dt > 0 {
-		vel.X, vel.Y = (p.X-pos.X)/s.dt, (p.Y-pos.Y)/s.dt
-	} else {
-		vel.X, vel.Y = 0, 0
-	}
-	pos.X, pos.Y = p.X, p.Y
+	t.pos.X, t.pos.Y = p.X, p.Y
 }

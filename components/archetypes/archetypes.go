@@ -1,5 +1,5 @@
 // Package archetypes names, once, the component set of each kind of entity in the
-// visualizer's world: every node has the same six node components plus its kind's own
+// visualizer's world: every node has the same five node components plus its kind's own
 // component. Package ecs spawns the model's nodes through it and tests build their worlds
 // with it, so a node kind's components are written in one place. It imports components and
 // donburi only.
@@ -20,7 +20,7 @@ type Archetype struct {
 func nodeComponents() []donburi.IComponentType {
 	return []donburi.IComponentType{
 		components.DddElement, components.GraphNodeVisual, components.Position,
-		components.Velocity, components.Interaction, components.Edges,
+		components.Interaction, components.Edges,
 	}
 }
 

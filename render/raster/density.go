@@ -456,22 +456,3 @@ func (d *Density) staging(box image.Rectangle) []byte {
 	}
 	return d.pix[:n]
 }
-
-// UploadBox widens box, a rectangle of pixels or cells within a w×h picture, to the
-// rectangle to upload: the picture's full width and a height of 64 rows times a power of
-// two (or all h rows), holding box. Ebiten copies each upload into a pooled buffer that it
-// keeps for reuse, taking the first one large enough; boxes that grow a little each frame
-// (a graph that moves or grows) would each find none and leave one more buffer in the pool,
-// up to 31 of them. With a few sizes only, a handful of buffers serve every frame.
-func UploadBox(box image.Rectangle, w, h int) image.Rectangle {
-	if box.Empty() {
-		return box
-	}
-	rows := 64
-	for rows < box.Dy() {
-		rows *= 2
-	}
-	rows = min(rows, h)
-	y0 := min(box.Min.Y, h-rows)
-	return image.Rect(0, y0, w, y0+rows)
-}

@@ -1,7 +1,6 @@
 package raster
 
 import (
-	"image"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -294,33 +293,5 @@ func BenchmarkNodePicture100k(b *testing.B) {
 				d.NodePixels(d.NodeBox())
 			})
 		})
-	}
-}
-
-// Boxes that grow a pixel at a time map to a few upload rectangles, each holding its box
-// inside the picture.
-func TestUploadBox(t *testing.T) {
-	const w, h = 1280, 1024
-	sizes := map[image.Point]bool{}
-	for grow := 0; grow < 900; grow += 3 {
-		box := image.Rect(200-grow/5, 100, 400+grow, 150+grow)
-		box = box.Intersect(image.Rect(0, 0, w, h))
-		up := UploadBox(box, w, h)
-		if !box.In(up) || !up.In(image.Rect(0, 0, w, h)) {
-			t.Fatalf("UploadBox(%v) = %v: not holding the box inside the picture", box, up)
-		}
-		sizes[up.Size()] = true
-	}
-	if len(sizes) > 6 {
-		t.Errorf("300 growing boxes made %d upload sizes, want at most 6: %v", len(sizes), sizes)
-	}
-	if up := UploadBox(image.Rect(10, 1000, 20, 1010), w, h); up != image.Rect(0, 960, w, h) {
-		t.Errorf("a box at the bottom uploads %v, want the last 64 rows", up)
-	}
-	if up := UploadBox(image.Rectangle{}, w, h); !up.Empty() {
-		t.Errorf("an empty box uploads %v", up)
-	}
-	if up := UploadBox(image.Rect(0, 0, 5, 5), 8, 40); up != image.Rect(0, 0, 8, 40) {
-		t.Errorf("a picture shorter than 64 rows uploads %v, want all of it", up)
 	}
 }
