@@ -84,6 +84,10 @@ type SettingsData struct {
 	Layout   LayoutMode
 	Paused   bool // the live feed is paused (the game stops draining the bridge)
 	ShowHelp bool // the help overlay is open
+	// HelpPage is the page of the help overlay shown (from 0), which the h key turns, and
+	// HelpPages how many the drawing code laid the key table out in for the window's size
+	// (0 until it has drawn the help: one).
+	HelpPage, HelpPages int
 	// ScreenshotRequested is set by the s key and cleared by the drawing code that takes it.
 	ScreenshotRequested bool
 	// LogHighlight is the k key: the events the newest log checkpoint added are highlighted

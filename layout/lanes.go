@@ -90,6 +90,11 @@ type LanesConfig struct {
 	Spacing float64
 	// TimeScale is the x distance of one second of event time in XByTime (default 60).
 	TimeScale float64
+	// TimeGap is the least x distance in XByTime between a node and the one placed before
+	// it in its lane (default two thirds of Spacing, more than a node's width): events at
+	// one time, or closer in time than that, go TimeGap apart in stream order instead of on
+	// top of each other.
+	TimeGap float64
 	// LaneHeight is the distance between lanes (default 60).
 	LaneHeight float64
 	// GroupGap is the extra space between groups when grouping (default LaneHeight/2).
@@ -102,6 +107,9 @@ func (c LanesConfig) normalized() LanesConfig {
 	}
 	if !(c.TimeScale > 0) {
 		c.TimeScale = 60
+	}
+	if !(c.TimeGap > 0) {
+		c.TimeGap = c.Spacing * 2 / 3
 	}
 	if !(c.LaneHeight > 0) {
 		c.LaneHeight = 60
@@ -136,6 +144,11 @@ type lane struct {
 	nodes     int
 	row       int32 // index into rows, -1 until the rows are built with it
 	last      int32 // the event or rejected message placed in the lane last, -1 for none
+	// tail is the x in XByTime of the slot placed in the lane last, and tailSeq its
+	// sequence (tailed: there is one): the next slot goes at least TimeGap right of it.
+	tail    float64
+	tailSeq uint64
+	tailed  bool
 }
 
 // placed is a node as the layout keeps it. Nodes at the same place (an event and the objects
@@ -143,10 +156,13 @@ type lane struct {
 // in a lane) form a slot: they share lane, seq and time, are linked in a ring, and each has
 // its own stack number in the slot, so that no two are drawn at the same point.
 type placed struct {
-	kind  LaneKind
-	lane  int32
-	seq   uint64
-	time  int64
+	kind LaneKind
+	lane int32
+	seq  uint64
+	time int64
+	// tx is the slot's x in XByTime: its time's x, or TimeGap right of the lane's previous
+	// slot when that is further right (fixed when placed, so a new node moves no other).
+	tx    float64
 	stack int32 // the node's number in its slot: 0 at the slot's place, more down and right
 	// beside is the node an object was put beside, -1 for none: the objects put beside an
 	// object move with it.
@@ -263,7 +279,28 @@ func (l *Lanes) Set(i int, n LaneNode) {
 		}
 		l.loose = int32(i)
 	}
+	if l.ring[i] == int32(i) {
+		l.timeX(i)
+	}
 	l.count(p.lane, 1)
+}
+
+// timeX fixes the x in XByTime of node i, which starts a slot in its lane: its time's x,
+// but at least TimeGap right of the lane's previous slot, so that events at one time (or
+// closer in time than a node is wide) do not meet. A node that arrives after a later
+// sequence of its lane (one fetched back in explore mode) takes its time's x; a rejected
+// message of unknown sequence (0) counts as the newest.
+func (l *Lanes) timeX(i int) {
+	p := &l.nodes[i]
+	ln := &l.lanes[p.lane]
+	p.tx = float64(p.time-l.time0) / 1e9 * l.cfg.TimeScale
+	if ln.tailed && p.seq != 0 && p.seq < ln.tailSeq {
+		return
+	}
+	if ln.tailed {
+		p.tx = max(p.tx, ln.tail+l.cfg.TimeGap)
+	}
+	ln.tail, ln.tailSeq, ln.tailed = p.tx, max(p.seq, ln.tailSeq), true
 }
 
 // SetBeside moves object i next to node j (an event that it links to, typically known only
@@ -356,7 +393,7 @@ func (l *Lanes) together(i, j int) bool {
 // number, beside j.
 func (l *Lanes) join(i, j int) {
 	p, b := &l.nodes[i], &l.nodes[j]
-	p.beside, p.lane, p.seq, p.time = int32(j), b.lane, b.seq, b.time
+	p.beside, p.lane, p.seq, p.time, p.tx = int32(j), b.lane, b.seq, b.time, b.tx
 	top := b.stack
 	for k := l.ring[j]; k != int32(j); k = l.ring[k] {
 		top = max(top, l.nodes[k].stack)
@@ -645,7 +682,7 @@ func (l *Lanes) position(i int) Vec2 {
 	}
 	var x float64
 	if l.cfg.X == XByTime {
-		x = float64(p.time-l.time0) / 1e9 * l.cfg.TimeScale
+		x = p.tx
 	} else {
 		x = (float64(p.seq) - float64(l.seq0)) * l.cfg.Spacing
 	}

@@ -295,6 +295,13 @@ func TestLanesNoTwoNodesShareAPoint(t *testing.T) {
 	check("order-* collapsed")
 	l.SetGrouping(layout.GroupNone)
 	check("not grouped")
+	// Three more events of order-1 at one time (their slots' objects included).
+	for seq := uint64(7); seq <= 9; seq++ {
+		e := l.Add(layout.LaneNode{Kind: layout.LaneEvent, Aggregate: "order-1", Seq: seq, Time: 9e9})
+		l.SetBeside(obj(), e)
+	}
+	l.SetX(layout.XByTime)
+	check("by time")
 }
 
 // Link, as the window calls it for every object link: an object goes beside the event it is
@@ -428,12 +435,14 @@ func TestLanesByTime(t *testing.T) {
 	l.Add(layout.LaneNode{Aggregate: "a", Seq: 1, Time: 100e9})
 	l.Add(layout.LaneNode{Aggregate: "b", Seq: 2, Time: 103e9})
 	l.Add(layout.LaneNode{Kind: layout.LaneRejected, Aggregate: "a", Seq: 3}) // no time: the latest
+	// Earlier than the rejected message before it in lane a (at 30): TimeGap (20) right of
+	// it, not back at its time's 15, so that the lane still reads left to right.
 	l.Add(layout.LaneNode{Aggregate: "a", Seq: 4, Time: 101.5e9})
 	var xs []float64
 	for _, p := range l.Positions(nil) {
 		xs = append(xs, p.X)
 	}
-	if want := []float64{0, 30, 30, 15}; !slices.Equal(xs, want) {
+	if want := []float64{0, 30, 30, 50}; !slices.Equal(xs, want) {
 		t.Fatalf("x %v, want %v", xs, want)
 	}
 	l.SetX(layout.XBySeq)
@@ -657,5 +666,121 @@ func TestLanesDropEmptyLanes(t *testing.T) {
 	}
 	if rows[l.RowOf(19_999%window)].Label != "order-3999" {
 		t.Fatalf("the newest node's row is %q", rows[l.RowOf(19_999%window)].Label)
+	}
+}
+
+// Events of one lane at one event time (a batch appended at once), or closer in time than a
+// node is wide, do not meet in XByTime: each goes TimeGap right of the one before it in
+// stream order, and a new one moves none placed before it.
+func TestLanesByTimeEqualTimesDoNotMeet(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{X: layout.XByTime})
+	gap := l.Config().TimeGap
+	if gap < 2*8 {
+		t.Fatalf("TimeGap %v is less than a node's width (16)", gap)
+	}
+	const t0 = int64(1_700_000_000e9)
+	var a, b []int // indices of lane a and lane b, in stream order
+	for seq := uint64(1); seq <= 60; seq++ {
+		at := t0
+		if seq > 40 {
+			at = t0 + int64(seq-40)*1e8 // 0.1 s apart: 6 px at the default 60 px/s
+		}
+		before := l.Positions(nil)
+		i := l.Add(layout.LaneNode{Aggregate: "a", Seq: seq, Time: at})
+		a = append(a, i)
+		if seq%3 == 0 {
+			b = append(b, l.Add(layout.LaneNode{Aggregate: "b", Seq: seq + 1000, Time: at}))
+		}
+		after := l.Positions(nil)
+		for k := range before {
+			if after[k] != before[k] {
+				t.Fatalf("adding seq %d moved node %d from %v to %v", seq, k, before[k], after[k])
+			}
+		}
+	}
+	p := l.Positions(nil)
+	for _, lane := range [][]int{a, b} {
+		if x := p[lane[0]].X; x != 0 {
+			t.Errorf("first node of a lane at x %v, want 0 (its time, the first seen)", x)
+		}
+		for n := 1; n < len(lane); n++ {
+			prev, cur := p[lane[n-1]], p[lane[n]]
+			if cur.Y != prev.Y {
+				t.Fatalf("nodes %d and %d of one lane at y %v and %v", lane[n-1], lane[n], prev.Y, cur.Y)
+			}
+			if d := cur.X - prev.X; math.Abs(d-gap) > 1e-9 {
+				t.Errorf("node %d at x %v, %v right of the one before it at %v: want TimeGap %v", lane[n], cur.X, d, prev.X, gap)
+			}
+		}
+	}
+	// The burst keeps lane a's last node right of its time: 59 gaps from 0.
+	if x, want := p[a[len(a)-1]].X, 59*gap; math.Abs(x-want) > 1e-9 {
+		t.Errorf("last node of lane a at x %v, want %v", x, want)
+	}
+}
+
+// Well separated event times keep their time's x in XByTime, in every lane, also once a lane
+// has caught up after a burst of equal times.
+func TestLanesByTimeKeepsSeparatedTimes(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{X: layout.XByTime, TimeScale: 10})
+	type want struct {
+		i int
+		x float64
+	}
+	var wants []want
+	add := func(agg string, seq uint64, sec float64) int {
+		i := l.Add(layout.LaneNode{Aggregate: agg, Seq: seq, Time: int64(sec * 1e9)})
+		wants = append(wants, want{i, (sec - 100) * 10})
+		return i
+	}
+	add("a", 1, 100)
+	add("b", 2, 102)
+	add("a", 3, 105)
+	add("c", 4, 105)
+	add("b", 5, 130)
+	// Three at one time in lane a, then one far later: back at its time's x.
+	burst := l.Add(layout.LaneNode{Aggregate: "a", Seq: 6, Time: 110e9})
+	wants = append(wants, want{burst, 100})
+	l.Add(layout.LaneNode{Aggregate: "a", Seq: 7, Time: 110e9})
+	l.Add(layout.LaneNode{Aggregate: "a", Seq: 8, Time: 110e9})
+	add("a", 9, 200)
+	for _, w := range wants {
+		if x := l.Position(w.i).X; x != w.x {
+			t.Errorf("node %d at x %v, want its time's x %v", w.i, x, w.x)
+		}
+	}
+	if x := l.Position(burst + 2).X; x != 100+2*l.Config().TimeGap {
+		t.Errorf("third node at one time at x %v, want %v", x, 100+2*l.Config().TimeGap)
+	}
+}
+
+// Switching the x axis back and forth: stream order puts every sequence in its column, time
+// mode brings back the same spread-out x as before, and each switch counts in Reshaped (the
+// window glides the nodes).
+func TestLanesSwitchSeqAndTime(t *testing.T) {
+	l := layout.NewLanes(layout.LanesConfig{X: layout.XByTime})
+	for seq := uint64(1); seq <= 10; seq++ {
+		l.Add(layout.LaneNode{Aggregate: fmt.Sprintf("agg-%d", seq%2), Seq: seq, Time: 5e9})
+	}
+	byTime := l.Positions(nil)
+	r := l.Reshaped()
+	l.SetX(layout.XBySeq)
+	if l.Reshaped() == r {
+		t.Error("switching to stream order did not count in Reshaped")
+	}
+	for i, p := range l.Positions(nil) {
+		if want := float64(i) * 30; p.X != want || p.Y != byTime[i].Y {
+			t.Errorf("stream order: node %d at %v, want x %v in its row at y %v", i, p, want, byTime[i].Y)
+		}
+	}
+	l.SetX(layout.XByTime)
+	if back := l.Positions(nil); !slices.Equal(back, byTime) {
+		t.Errorf("back in time mode at %v, want %v as before", back, byTime)
+	}
+	// Five events at one time in each lane: 0, gap, 2 gap, ... apart.
+	for i, p := range byTime {
+		if want := float64(i/2) * l.Config().TimeGap; p.X != want {
+			t.Errorf("time mode: node %d at x %v, want %v", i, p.X, want)
+		}
 	}
 }

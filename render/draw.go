@@ -29,6 +29,7 @@ type Drawer struct {
 	laneLabels []laneLabel
 	lanes      *layout.Lanes // the model's lanes layout, for the lane labels (nil: none)
 	status     statusFit     // the status line as fitted to the window
+	help       helpFit       // the help overlay as laid out for the window
 }
 
 // SetLanes gives the drawer the model's lanes layout, whose rows it labels in the lanes view.

@@ -86,13 +86,12 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 		d.panel.rect(float32(alarmX), 0, float32(w-alarmX), float32(f.uiLine+12), toF(alarmColor()))
 	}
 
-	// Help, from the key table.
-	var hr components.Rect
-	keys := systems.KeysOf(e)
+	// Help, from the key table, laid out to fit the window (systems.LayoutHelp).
+	var help *systems.HelpPanel
 	if set.ShowHelp {
-		hw, hh := 520.0, 24+f.title.Size+float64(len(keys)+2)*f.uiLine
-		hr = components.Rect{MinX: (w - hw) / 2, MinY: (h - hh) / 2, MaxX: (w + hw) / 2, MaxY: (h + hh) / 2}
-		panelRect(&d.panel, hr)
+		help = d.helpPanel(e, w, h)
+		set.HelpPage, set.HelpPages = help.Page, help.Pages // the h key turns the pages
+		panelRect(&d.panel, help.Box)
 	}
 	d.panel.draw(screen, d.white.Image)
 
@@ -103,11 +102,13 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	if alarm != "" {
 		drawText(screen, alarm, f.ui, alarmX+8, 6, textColor())
 	}
-	for i, row := range d.legend {
-		drawText(screen, row.Label, f.ui, 44, rowY(i)-f.uiLine/2, textColor())
-	}
-	for i, row := range edges {
-		drawText(screen, row.Label, f.ui, 44, rowY(len(d.legend)+i)-f.uiLine/2, textColor())
+	if help == nil { // else under the help's panel, which the labels would run over
+		for i, row := range d.legend {
+			drawText(screen, row.Label, f.ui, 44, rowY(i)-f.uiLine/2, textColor())
+		}
+		for i, row := range edges {
+			drawText(screen, row.Label, f.ui, 44, rowY(len(d.legend)+i)-f.uiLine/2, textColor())
+		}
 	}
 	d.activityText(e, screen)
 	if progress != "" {
@@ -128,16 +129,50 @@ func (d *Drawer) DrawHUD(e *ecs.ECS, screen *ebiten.Image) {
 	if toast != "" {
 		drawText(screen, toast, f.ui, tr.MinX+8, tr.MinY+4, textColor())
 	}
-	if set.ShowHelp {
-		drawText(screen, "jetdag — keys and mouse", f.title, hr.MinX+16, hr.MinY+12, headText())
-		y := hr.MinY + 12 + f.title.Size + f.uiLine
-		for _, k := range keys {
-			drawText(screen, k.Name, f.ui, hr.MinX+16, y, headText())
-			drawText(screen, k.Help, f.ui, hr.MinX+130, y, textColor())
-			y += f.uiLine
+	if help != nil {
+		drawText(screen, help.Title.Text, f.title, help.Title.X, help.Title.Y, headText())
+		for _, l := range help.Lines {
+			c := textColor()
+			if l.Head {
+				c = headText()
+			}
+			drawText(screen, l.Text, f.ui, l.X, l.Y, c)
 		}
+		drawText(screen, help.Footer.Text, f.ui, help.Footer.X, help.Footer.Y, dimText())
 	}
 }
+
+// helpFit is the help overlay as laid out for a window size and page, kept until either
+// changes.
+type helpFit struct {
+	w, h  float64
+	page  int
+	panel systems.HelpPanel
+}
+
+// helpPanel is the help overlay laid out for a w×h window at the page the settings hold,
+// measured in the UI face (the title in its own).
+func (d *Drawer) helpPanel(e *ecs.ECS, w, h float64) *systems.HelpPanel {
+	page := systems.GetOrCreateSettings(e).HelpPage
+	if d.help.w != w || d.help.h != h || d.help.page != page || d.help.panel.Pages == 0 {
+		d.help = helpFit{w: w, h: h, page: page, panel: d.layoutHelp(systems.KeysOf(e), w, h, page)}
+	}
+	return &d.help.panel
+}
+
+// layoutHelp lays the key table out for a w×h window in the drawer's fonts.
+func (d *Drawer) layoutHelp(keys []systems.Binding, w, h float64, page int) systems.HelpPanel {
+	f := &d.fonts
+	p := systems.LayoutHelp(keys, w, h, page, systems.HelpFont{
+		Line: f.uiLine, TitleLine: lineHeight(f.title),
+		Measure: func(s string) float64 { return text.Advance(s, f.ui) },
+	})
+	p.Title.W = text.Advance(p.Title.Text, f.title)
+	return p
+}
+
+// HelpShown is the help overlay as last laid out (its Pages is 0 before the first).
+func (d *Drawer) HelpShown() systems.HelpPanel { return d.help.panel }
 
 // statusFit is the status line fitted to a width, kept until the HUD rewrites the line or
 // the width changes.

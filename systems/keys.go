@@ -130,10 +130,7 @@ func newKeyTable() []Binding {
 				}
 			}},
 		{Name: "Esc", Help: "clear search, filter, then selection", Keys: []components.Key{components.KeyEscape}, Press: escape},
-		{Name: "h", Help: "this help", Keys: []components.Key{components.KeyH, components.KeyF1}, Press: func(e *ecs.ECS, _ components.Key) {
-			s := GetOrCreateSettings(e)
-			s.ShowHelp = !s.ShowHelp
-		}},
+		{Name: "h", Help: "this help (in a short window: its next page)", Keys: []components.Key{components.KeyH, components.KeyF1}, Press: toggleHelp},
 	}
 }
 
@@ -234,7 +231,7 @@ func escape(e *ecs.ECS, _ components.Key) {
 	s := GetOrCreateSettings(e)
 	switch {
 	case s.ShowHelp:
-		s.ShowHelp = false
+		s.ShowHelp, s.HelpPage = false, 0
 	case GetOrCreateFilter(e).Active():
 		SetFilter(e, components.FilterData{})
 		Toast(e, "filter cleared")
@@ -243,6 +240,21 @@ func escape(e *ecs.ECS, _ components.Key) {
 		Toast(e, "checkpoint highlight: off")
 	default:
 		Select(e, donburi.Null)
+	}
+}
+
+// toggleHelp is the h key: it opens the help at its first page, turns to the next page
+// while there is one (LayoutHelp paginates it in a short window), and closes it after the
+// last.
+func toggleHelp(e *ecs.ECS, _ components.Key) {
+	s := GetOrCreateSettings(e)
+	switch {
+	case !s.ShowHelp:
+		s.ShowHelp, s.HelpPage = true, 0
+	case s.HelpPage+1 < s.HelpPages:
+		s.HelpPage++
+	default:
+		s.ShowHelp, s.HelpPage = false, 0
 	}
 }
 

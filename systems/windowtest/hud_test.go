@@ -2,6 +2,7 @@ package windowtest
 
 import (
 	"image"
+	"image/color"
 	"os"
 	"path/filepath"
 	"testing"
@@ -103,6 +104,45 @@ func TestHelpAndSearchOverlays(t *testing.T) {
 	}
 	if n := colours(img, image.Rect(10, 600-24-30, 300, 600-24-10)); n < 3 {
 		t.Errorf("search prompt: %d colours above the status bar, want text on a panel", n)
+	}
+}
+
+// In a window too short for the key table the help is laid out in pages that fit it: the
+// panel's border is drawn inside the window all round, with the page footer's text above
+// its bottom edge, and h turns to the next page.
+func TestHelpInAShortWindow(t *testing.T) {
+	const w, h = 640, 400
+	world, _ := shapeWorld()
+	g := newViewGame(t, world, systems.Options{Width: w, Height: h})
+	g.hud = true
+	systems.SetCamera(g.ecs, components.Viewport{Zoom: 0.5, Width: w, Height: h})
+	systems.HandleInput(g.ecs, components.InputData{Pressed: []components.Key{components.KeyH}})
+	img := snapshot(t, g, w, h, 3)
+	keep(t, "help-short.png", img)
+	p := g.draw.HelpShown()
+	if p.Pages < 2 || p.Page != 0 {
+		t.Fatalf("help at %d×%d: page %d of %d, want the first of several", w, h, p.Page, p.Pages)
+	}
+	box := image.Rect(int(p.Box.MinX), int(p.Box.MinY), int(p.Box.MaxX), int(p.Box.MaxY))
+	if !box.In(image.Rect(0, 0, w, h)) {
+		t.Fatalf("help panel %v is not inside the %d×%d window", box, w, h)
+	}
+	// The border (panel edge colour) at the middle of each side.
+	edge := color.RGBA{0x3a, 0x48, 0x66, 0xff}
+	for _, pt := range []image.Point{{box.Min.X, box.Min.Y + box.Dy()/2}, {box.Max.X - 1, box.Min.Y + box.Dy()/2}, {box.Min.X + box.Dx()/2, box.Min.Y}, {box.Min.X + box.Dx()/2, box.Max.Y - 1}} {
+		if c := img.RGBAAt(pt.X, pt.Y); c.R != edge.R || c.G != edge.G || c.B != edge.B {
+			t.Errorf("help panel border at %v is %v, want %v", pt, c, edge)
+		}
+	}
+	// The footer, last line of the panel: text on it.
+	fy := int(p.Footer.Y)
+	if n := colours(img, image.Rect(int(p.Footer.X), fy, int(p.Footer.X+p.Footer.W), fy+14)); n < 3 {
+		t.Errorf("help footer %q: %d colours where it goes, want text", p.Footer.Text, n)
+	}
+	systems.HandleInput(g.ecs, components.InputData{Pressed: []components.Key{components.KeyH}})
+	snapshot(t, g, w, h, 2)
+	if q := g.draw.HelpShown(); !systems.GetOrCreateSettings(g.ecs).ShowHelp || q.Page != 1 || q.Box != p.Box {
+		t.Errorf("after h: help shown %v at page %d in %v, want page 1 in %v", systems.GetOrCreateSettings(g.ecs).ShowHelp, q.Page, q.Box, p.Box)
 	}
 }
 
