@@ -6,24 +6,32 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetdag/jetdag/store"
 	"github.com/jetdag/jetdag/store/storetest"
 )
 
-// A bounded read whose consumer disappears on the server mid-read (what a leader election
-// or a restart does to an ephemeral consumer) still delivers every message once, in order:
-// it opens a new consumer after the last message delivered instead of failing.
-func TestReadSurvivesLostConsumer(t *testing.T) {
+// openStalling starts a server and opens the store on it with a stall bound of one second,
+// for the tests of what a bounded read does when no message comes.
+func openStalling(t *testing.T) (context.Context, *nats.Conn, *store.JetStreamEvents) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	srv := storetest.Start(t)
-	nc := srv.Connect(t)
+	t.Cleanup(cancel)
+	nc := storetest.Start(t).Connect(t)
 	s, err := store.OpenEvents(ctx, nc, store.EventStoreConfig{ReadStall: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ctx, nc, s
+}
+
+// A bounded read whose consumer disappears on the server mid-read (what a leader election
+// or a restart does to an ephemeral consumer) still delivers every message once, in order:
+// it opens a new consumer after the last message delivered instead of failing.
+func TestReadSurvivesLostConsumer(t *testing.T) {
+	ctx, nc, s := openStalling(t)
 	const n = 3000
 	for i := range n {
 		if _, err := s.Append(ctx, fmt.Sprintf("acct-%d", i%7), "Opened", nil); err != nil {
@@ -75,20 +83,14 @@ func TestReadSurvivesLostConsumer(t *testing.T) {
 // A callback that takes longer than the stall bound is not a stall: the read neither fails
 // nor repeats messages.
 func TestReadSlowCallbackIsNotStall(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	srv := storetest.Start(t)
-	s, err := store.OpenEvents(ctx, srv.Connect(t), store.EventStoreConfig{ReadStall: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, _, s := openStalling(t)
 	for range 5 {
 		if _, err := s.Append(ctx, "acct-1", "Credited", nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var got []uint64
-	err = store.ReadStream(ctx, s, 1, func(seq uint64) error {
+	err := store.ReadStream(ctx, s, 1, func(seq uint64) error {
 		got = append(got, seq)
 		if seq == 2 {
 			time.Sleep(2500 * time.Millisecond)
